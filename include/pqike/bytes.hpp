@@ -1,0 +1,257 @@
+// Byte core: a bounded reader, length-prefixed child readers with a strict close, a writer into
+// the caller's buffer, and big-endian helpers. All of it is allocation-free and bounds-checked:
+// a reader fails instead of reading past its end and stays failed, so a run of reads is checked
+// once at the end. Lengths are compared as size_t counts, never as end pointers.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "result.hpp"
+
+namespace pqike {
+
+using bytes_view = std::span<const std::byte>;
+using mut_bytes = std::span<std::byte>;
+
+// Views over other byte-like storage (string literals in tests, uint8_t buffers of a stack).
+inline bytes_view as_bytes_view(const void* p, std::size_t n) noexcept {
+    return {static_cast<const std::byte*>(p), n};
+}
+inline mut_bytes as_mut_bytes(void* p, std::size_t n) noexcept {
+    return {static_cast<std::byte*>(p), n};
+}
+
+// ---- big-endian loads and stores on spans the caller has already bounded -------------------
+
+constexpr std::uint16_t load_be16(const std::byte* p) noexcept {
+    return static_cast<std::uint16_t>((std::to_integer<unsigned>(p[0]) << 8) |
+                                      std::to_integer<unsigned>(p[1]));
+}
+constexpr std::uint32_t load_be32(const std::byte* p) noexcept {
+    return (std::uint32_t{std::to_integer<std::uint8_t>(p[0])} << 24) |
+           (std::uint32_t{std::to_integer<std::uint8_t>(p[1])} << 16) |
+           (std::uint32_t{std::to_integer<std::uint8_t>(p[2])} << 8) |
+           std::uint32_t{std::to_integer<std::uint8_t>(p[3])};
+}
+constexpr std::uint64_t load_be64(const std::byte* p) noexcept {
+    return (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
+}
+constexpr void store_be16(std::byte* p, std::uint16_t v) noexcept {
+    p[0] = static_cast<std::byte>(v >> 8);
+    p[1] = static_cast<std::byte>(v);
+}
+constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept {
+    p[0] = static_cast<std::byte>(v >> 24);
+    p[1] = static_cast<std::byte>(v >> 16);
+    p[2] = static_cast<std::byte>(v >> 8);
+    p[3] = static_cast<std::byte>(v);
+}
+constexpr void store_be64(std::byte* p, std::uint64_t v) noexcept {
+    store_be32(p, static_cast<std::uint32_t>(v >> 32));
+    store_be32(p + 4, static_cast<std::uint32_t>(v));
+}
+
+// ---- reader ---------------------------------------------------------------------------------
+
+// A non-owning cursor over a byte region. Every read either succeeds completely or puts the
+// reader in a failed state in which all further reads fail and return zero/empty values.
+// `base_offset` lets a child reader report offsets relative to the outermost input.
+class reader {
+public:
+    constexpr reader() noexcept = default;
+    constexpr explicit reader(bytes_view data, std::size_t base_offset = 0) noexcept
+        : data_(data), base_(base_offset) {}
+
+    constexpr std::size_t remaining() const noexcept { return failed_ ? 0 : data_.size() - pos_; }
+    constexpr bool empty() const noexcept { return remaining() == 0; }
+    constexpr bool failed() const noexcept { return failed_; }
+    constexpr bool ok() const noexcept { return !failed_; }
+    // Offset of the next unread byte, relative to the outermost input.
+    constexpr std::size_t offset() const noexcept { return base_ + pos_; }
+    // The bytes not yet read (empty once failed).
+    constexpr bytes_view rest() const noexcept {
+        return failed_ ? bytes_view{} : data_.subspan(pos_);
+    }
+    // Everything this reader covers, read or not.
+    constexpr bytes_view whole() const noexcept { return data_; }
+
+    [[nodiscard]] constexpr bool skip(std::size_t n) noexcept { return take(n).size() == n && ok(); }
+
+    [[nodiscard]] constexpr std::uint8_t u8() noexcept {
+        auto s = take(1);
+        return s.empty() ? 0 : std::to_integer<std::uint8_t>(s[0]);
+    }
+    [[nodiscard]] constexpr std::uint16_t u16() noexcept {
+        auto s = take(2);
+        return s.empty() ? 0 : load_be16(s.data());
+    }
+    [[nodiscard]] constexpr std::uint32_t u32() noexcept {
+        auto s = take(4);
+        return s.empty() ? 0 : load_be32(s.data());
+    }
+    [[nodiscard]] constexpr std::uint64_t u64() noexcept {
+        auto s = take(8);
+        return s.empty() ? 0 : load_be64(s.data());
+    }
+    // n bytes as a view into the input, or an empty view and the failed state.
+    [[nodiscard]] constexpr bytes_view bytes(std::size_t n) noexcept { return take(n); }
+    // All remaining bytes.
+    [[nodiscard]] constexpr bytes_view bytes_rest() noexcept { return take(remaining()); }
+    // Copy exactly out.size() bytes.
+    [[nodiscard]] constexpr bool copy_to(mut_bytes out) noexcept {
+        auto s = take(out.size());
+        if (!ok()) return false;
+        for (std::size_t i = 0; i < s.size(); ++i) out[i] = s[i];
+        return true;
+    }
+
+    // A child reader over the next n bytes; the parent advances past them.
+    [[nodiscard]] constexpr reader child(std::size_t n) noexcept {
+        const std::size_t at = offset();
+        auto s = take(n);
+        reader c{s, at};
+        c.failed_ = failed_;
+        return c;
+    }
+    // Child readers for regions prefixed by a big-endian length of 1, 2 or 4 octets.
+    [[nodiscard]] constexpr reader child_u8() noexcept { return child(u8()); }
+    [[nodiscard]] constexpr reader child_u16() noexcept { return child(u16()); }
+    [[nodiscard]] constexpr reader child_u32() noexcept { return child(u32()); }
+
+    // Strict close: the region must have been read completely and without failure.
+    constexpr status close(const char* field = "") const noexcept {
+        if (failed_) return status{errc::truncated, field, offset()};
+        if (pos_ != data_.size()) return status{errc::trailing_data, field, offset()};
+        return {};
+    }
+
+    // Force the failed state (for semantic checks that should poison a run of reads).
+    constexpr void fail() noexcept { failed_ = true; }
+
+private:
+    constexpr bytes_view take(std::size_t n) noexcept {
+        if (failed_ || n > data_.size() - pos_) {
+            failed_ = true;
+            return {};
+        }
+        auto s = data_.subspan(pos_, n);
+        pos_ += n;
+        return s;
+    }
+
+    bytes_view data_{};
+    std::size_t pos_ = 0;
+    std::size_t base_ = 0;
+    bool failed_ = false;
+};
+
+// ---- writer ---------------------------------------------------------------------------------
+
+// Writes into a caller-provided buffer and never allocates. On overflow it stops writing but
+// keeps counting, so `needed()` tells the caller how large a buffer the encoding requires.
+class writer {
+public:
+    constexpr explicit writer(mut_bytes out) noexcept : out_(out) {}
+
+    constexpr bool ok() const noexcept { return need_ <= out_.size(); }
+    constexpr bool overflowed() const noexcept { return !ok(); }
+    // Bytes written so far (valid only while ok()).
+    constexpr std::size_t size() const noexcept { return need_; }
+    // Size the complete encoding needs, even after overflow.
+    constexpr std::size_t needed() const noexcept { return need_; }
+    constexpr std::size_t capacity() const noexcept { return out_.size(); }
+    // The bytes written, or empty on overflow.
+    constexpr bytes_view written() const noexcept {
+        return ok() ? bytes_view{out_.data(), need_} : bytes_view{};
+    }
+    constexpr mut_bytes buffer() const noexcept { return out_; }
+
+    constexpr void u8(std::uint8_t v) noexcept {
+        if (auto* p = grab(1)) p[0] = static_cast<std::byte>(v);
+    }
+    constexpr void u16(std::uint16_t v) noexcept {
+        if (auto* p = grab(2)) store_be16(p, v);
+    }
+    constexpr void u32(std::uint32_t v) noexcept {
+        if (auto* p = grab(4)) store_be32(p, v);
+    }
+    constexpr void u64(std::uint64_t v) noexcept {
+        if (auto* p = grab(8)) store_be64(p, v);
+    }
+    constexpr void bytes(bytes_view b) noexcept {
+        if (auto* p = grab(b.size()))
+            for (std::size_t i = 0; i < b.size(); ++i) p[i] = b[i];
+    }
+    constexpr void zeros(std::size_t n) noexcept {
+        if (auto* p = grab(n))
+            for (std::size_t i = 0; i < n; ++i) p[i] = std::byte{0};
+    }
+    // Reserve n bytes to be filled later (e.g. a length); returns their offset. The bytes are
+    // set to 0xff so an abandoned encoding cannot look like a valid one.
+    constexpr std::size_t reserve(std::size_t n) noexcept {
+        const std::size_t at = need_;
+        if (auto* p = grab(n))
+            for (std::size_t i = 0; i < n; ++i) p[i] = std::byte{0xff};
+        return at;
+    }
+    // Patch a previously reserved field (ignored if that part overflowed).
+    constexpr void patch_u8(std::size_t at, std::uint8_t v) noexcept {
+        if (at + 1 <= out_.size() && at + 1 <= need_) out_[at] = static_cast<std::byte>(v);
+    }
+    constexpr void patch_u16(std::size_t at, std::uint16_t v) noexcept {
+        if (at + 2 <= out_.size() && at + 2 <= need_) store_be16(out_.data() + at, v);
+    }
+    constexpr void patch_u32(std::size_t at, std::uint32_t v) noexcept {
+        if (at + 4 <= out_.size() && at + 4 <= need_) store_be32(out_.data() + at, v);
+    }
+    // Success, or buffer_too_small with the needed size as the offset.
+    constexpr status finish() const noexcept {
+        return ok() ? status{} : status{errc::buffer_too_small, "output", need_};
+    }
+
+private:
+    constexpr std::byte* grab(std::size_t n) noexcept {
+        const bool fits = ok() && n <= out_.size() - need_;
+        std::byte* p = fits ? out_.data() + need_ : nullptr;
+        // Saturating count so a hostile size cannot wrap it.
+        need_ = (n > SIZE_MAX - need_) ? SIZE_MAX : need_ + n;
+        return p;
+    }
+
+    mut_bytes out_;
+    std::size_t need_ = 0;
+};
+
+// A length prefix that is patched when the scope closes: the length covers everything written
+// after the prefix (plus `extra`, e.g. a header that counts itself). 16-bit prefixes only,
+// which is what IKEv2 uses; an overlong region makes the writer fail.
+class length_prefix16 {
+public:
+    constexpr length_prefix16(writer& w, std::size_t counted_before = 0) noexcept
+        : w_(w), at_(w.reserve(2)), start_(w.needed() - 2 - counted_before) {}
+    length_prefix16(const length_prefix16&) = delete;
+    length_prefix16& operator=(const length_prefix16&) = delete;
+    constexpr ~length_prefix16() { close(); }
+    constexpr void close() noexcept {
+        if (closed_) return;
+        closed_ = true;
+        const std::size_t len = w_.needed() - start_;
+        if (len > 0xffff) {
+            w_.zeros(SIZE_MAX);  // poison: the writer can never be ok() again
+            return;
+        }
+        w_.patch_u16(at_, static_cast<std::uint16_t>(len));
+    }
+
+private:
+    writer& w_;
+    std::size_t at_;
+    std::size_t start_;
+    bool closed_ = false;
+};
+
+}  // namespace pqike

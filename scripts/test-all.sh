@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs every test pqike has: g++ with ASan+UBSan, clang++, Meson, the consumer packages, and the
+# extra checks in scripts/checks.d/ (constant-time, fuzz smoke, ...). Installs missing Debian
+# packages first. Ends with "N passed, M failed"; exit status is non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export CTEST_OUTPUT_ON_FAILURE=1
+
+# ---- dependencies ---------------------------------------------------------------------------
+pkgs=(g++ clang cmake ninja-build meson pkg-config python3 doctest-dev nlohmann-json3-dev
+      libbenchmark-dev libclang-rt-14-dev libssl-dev valgrind)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "== installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || { echo "package installation failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+passed=0
+failed=0
+failed_steps=()
+start=$(date +%s)
+
+count_ctest() {  # $1 = log file; adds ctest's counts to the totals
+  local line p t
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -1)
+  if [ -z "$line" ]; then failed=$((failed + 1)); return; fi
+  t=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  p=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  passed=$((passed + t - p)); failed=$((failed + p))
+}
+
+step() {  # $1 = name; rest = command. A failing command counts as a failure of the step.
+  local name=$1; shift
+  echo "== $name"
+  local t0=$(date +%s)
+  if "$@"; then echo "-- $name ok ($(( $(date +%s) - t0 )) s)"
+  else echo "-- $name FAILED ($(( $(date +%s) - t0 )) s)"; failed_steps+=("$name"); return 1; fi
+}
+
+cmake_suite() {  # $1 = preset
+  local preset=$1 log="build/$1-ctest.log"
+  step "$preset: configure" cmake --preset "$preset" >/dev/null || { failed=$((failed + 1)); return; }
+  step "$preset: build" cmake --build --preset "$preset" -j2 || { failed=$((failed + 1)); return; }
+  mkdir -p build
+  step "$preset: ctest" bash -c "ctest --preset $preset -j2 2>&1 | tee $log | grep -E 'Test +#|tests passed|FAILED|Failed'"
+  count_ctest "$log"
+}
+
+cmake_suite debug-asan
+cmake_suite clang
+
+# Meson: the same doctest suites (g++, ASan+UBSan off, release-ish) through `meson test`.
+mlog=build/meson-test.log
+mkdir -p build
+if step "meson: setup+compile" bash -c "rm -rf build/meson && meson setup build/meson --buildtype=debugoptimized >/dev/null && meson compile -C build/meson"; then
+  step "meson: test" bash -c "meson test -C build/meson --num-processes 2 2>&1 | tee $mlog | tail -12"
+  ok=$(grep -E '^Ok:' "$mlog" | awk '{print $2}'); fl=$(grep -E '^Fail:' "$mlog" | awk '{print $2}')
+  to=$(grep -E '^Timeout:' "$mlog" | awk '{print $2}')
+  passed=$((passed + ${ok:-0})); failed=$((failed + ${fl:-1} + ${to:-0}))
+else
+  failed=$((failed + 1))
+fi
+
+# Extra checks: each script prints its own result and exits non-zero on failure.
+for check in scripts/checks.d/*.sh; do
+  [ -e "$check" ] || continue
+  if step "check $(basename "$check" .sh)" bash "$check"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+
+echo
+echo "wall time: $(( $(date +%s) - start )) s"
+((${#failed_steps[@]})) && echo "failed steps: ${failed_steps[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,289 @@
+// Byte core: reader, child readers, writer, length prefixes, hex, secrets, result/error.
+#include "common.hpp"
+
+#include <array>
+#include <pqike/result.hpp>
+#include <pqike/secret.hpp>
+
+using namespace pqike;
+using pqike::test::unhex;
+using pqike::test::view;
+
+TEST_CASE("reader reads big-endian integers and fails at the end") {
+    const auto d = unhex("01 0203 04050607 08090a0b0c0d0e0f");
+    reader r{view(d)};
+    CHECK(r.u8() == 0x01);
+    CHECK(r.u16() == 0x0203);
+    CHECK(r.u32() == 0x04050607u);
+    CHECK(r.u64() == 0x08090a0b0c0d0e0full);
+    CHECK(r.empty());
+    CHECK(r.close().ok());
+    CHECK(r.u8() == 0);  // one past the end
+    CHECK(r.failed());
+    CHECK(r.close().code() == errc::truncated);
+}
+
+TEST_CASE("reader boundaries: 0, 1, exact, exact+1") {
+    const auto d = unhex("aabbcc");
+    SUBCASE("zero bytes from empty input") {
+        reader r{bytes_view{}};
+        CHECK(r.bytes(0).empty());
+        CHECK(r.ok());
+        CHECK(r.close().ok());
+        CHECK(r.u8() == 0);
+        CHECK(r.failed());
+    }
+    SUBCASE("exact length") {
+        reader r{view(d)};
+        auto b = r.bytes(3);
+        CHECK(b.size() == 3);
+        CHECK(r.ok());
+        CHECK(r.close().ok());
+    }
+    SUBCASE("one more than available fails and stays failed") {
+        reader r{view(d)};
+        CHECK(r.bytes(4).empty());
+        CHECK(r.failed());
+        CHECK(r.remaining() == 0);
+        CHECK(r.bytes(0).empty());
+        CHECK(r.u8() == 0);
+        CHECK(r.failed());  // sticky
+    }
+    SUBCASE("huge length does not wrap") {
+        reader r{view(d)};
+        (void)r.u8();
+        CHECK(r.bytes(SIZE_MAX).empty());
+        CHECK(r.failed());
+    }
+    SUBCASE("partial integer fails") {
+        reader r{view(d)};
+        CHECK(r.u32() == 0);
+        CHECK(r.failed());
+    }
+}
+
+TEST_CASE("child readers are bounded by their prefix and the parent advances") {
+    // u16 length 3, then 3 bytes, then one trailing byte in the parent.
+    const auto d = unhex("0003 aabbcc dd");
+    reader r{view(d)};
+    auto c = r.child_u16();
+    CHECK(c.offset() == 2);  // offsets are relative to the outermost input
+    CHECK(c.u16() == 0xaabb);
+    CHECK(c.close().code() == errc::trailing_data);
+    CHECK(c.close().err().offset == 4);
+    CHECK(c.u8() == 0xcc);
+    CHECK(c.close().ok());
+    CHECK(c.u8() == 0);  // a child never reads into its parent's bytes
+    CHECK(c.failed());
+    CHECK(r.ok());
+    CHECK(r.u8() == 0xdd);
+    CHECK(r.close().ok());
+}
+
+TEST_CASE("child longer than the parent fails both") {
+    const auto d = unhex("0005 aabb");
+    reader r{view(d)};
+    auto c = r.child_u16();
+    CHECK(c.failed());
+    CHECK(r.failed());
+    CHECK(c.close().code() == errc::truncated);
+}
+
+TEST_CASE("child_u8 and child_u32") {
+    const auto d = unhex("02 abcd 00000001 ee");
+    reader r{view(d)};
+    auto a = r.child_u8();
+    CHECK(a.u16() == 0xabcd);
+    CHECK(a.close().ok());
+    auto b = r.child_u32();
+    CHECK(b.u8() == 0xee);
+    CHECK(b.close().ok());
+    CHECK(r.close().ok());
+}
+
+TEST_CASE("reader copy_to and rest") {
+    const auto d = unhex("0102030405");
+    reader r{view(d)};
+    std::array<std::byte, 2> out{};
+    CHECK(r.copy_to(out));
+    CHECK(out[1] == std::byte{2});
+    CHECK(r.rest().size() == 3);
+    std::array<std::byte, 4> big{};
+    CHECK_FALSE(r.copy_to(big));
+    CHECK(r.rest().empty());
+}
+
+TEST_CASE("writer writes into the caller buffer and reports the size needed") {
+    std::array<std::byte, 8> buf{};
+    writer w{buf};
+    w.u8(1);
+    w.u16(0x0203);
+    w.u32(0x04050607);
+    CHECK(w.ok());
+    CHECK(w.size() == 7);
+    CHECK(pqike::test::tohex(w.written()) == "01020304050607");
+    w.u8(8);
+    CHECK(w.ok());
+    CHECK(w.finish().ok());
+    w.u8(9);  // max+1
+    CHECK_FALSE(w.ok());
+    CHECK(w.needed() == 9);
+    CHECK(w.written().empty());
+    CHECK(w.finish().code() == errc::buffer_too_small);
+    CHECK(w.finish().err().offset == 9);
+    w.u64(0);
+    CHECK(w.needed() == 17);  // keeps counting
+}
+
+TEST_CASE("writer with an empty buffer only counts") {
+    writer w{mut_bytes{}};
+    w.bytes(view(unhex("aabbcc")));
+    w.zeros(5);
+    CHECK(w.needed() == 8);
+    CHECK_FALSE(w.ok());
+    writer z{mut_bytes{}};
+    CHECK(z.ok());  // zero bytes fit into zero bytes
+    CHECK(z.finish().ok());
+}
+
+TEST_CASE("writer reserve and patch; length_prefix16 patches on scope exit") {
+    std::array<std::byte, 16> buf{};
+    writer w{buf};
+    w.u8(0x2a);
+    {
+        w.u8(0x80);
+        length_prefix16 len{w, 2};  // counts the 2 bytes before it too, like an IKE payload header
+        w.bytes(view(unhex("deadbeef")));
+    }
+    CHECK(pqike::test::tohex(w.written()) == "2a800008deadbeef");
+    const auto at = w.reserve(2);
+    CHECK(pqike::test::tohex(w.written().subspan(at)) == "ffff");  // poisoned placeholder
+    w.patch_u16(at, 0x1234);
+    CHECK(pqike::test::tohex(w.written().subspan(at)) == "1234");
+}
+
+TEST_CASE("length_prefix16 over 65535 bytes poisons the writer") {
+    std::vector<std::byte> buf(70000);
+    writer w{buf};
+    {
+        length_prefix16 len{w};
+        w.zeros(65534);  // 65536 with the prefix itself: too long for 16 bits
+    }
+    CHECK_FALSE(w.ok());
+}
+
+TEST_CASE("big-endian helpers round-trip") {
+    std::array<std::byte, 8> b{};
+    store_be64(b.data(), 0x0123456789abcdefull);
+    CHECK(load_be64(b.data()) == 0x0123456789abcdefull);
+    CHECK(load_be32(b.data()) == 0x01234567u);
+    CHECK(load_be16(b.data() + 6) == 0xcdef);
+    store_be16(b.data(), 0xfffe);
+    CHECK(std::to_integer<int>(b[0]) == 0xff);
+    CHECK(std::to_integer<int>(b[1]) == 0xfe);
+    store_be32(b.data(), 0x80000001u);
+    CHECK(load_be32(b.data()) == 0x80000001u);
+}
+
+TEST_CASE("hex decode and encode") {
+    auto r = hex::decode("00ff10 Ab:cD\n");
+    REQUIRE(r);
+    CHECK(pqike::test::tohex(view(*r)) == "00ff10abcd");
+    CHECK(hex::decode("abc").code() == errc::invalid_hex);   // odd length
+    CHECK(hex::decode("zz").code() == errc::invalid_hex);
+    CHECK(hex::decode("a b").code() == errc::invalid_hex);   // space inside a pair
+    CHECK(hex::decode("").value().empty());
+    std::array<std::byte, 1> one{};
+    CHECK(hex::decode_to("0102", one).code() == errc::buffer_too_small);
+    CHECK(hex::decode_to("01", one).value() == 1);
+}
+
+TEST_CASE("ct_equal and secure_zeroize") {
+    const auto a = unhex("00112233");
+    auto b = unhex("00112233");
+    CHECK(ct_equal(view(a), view(b)));
+    b[3] = std::byte{0x32};
+    CHECK_FALSE(ct_equal(view(a), view(b)));
+    b[3] = std::byte{0x33};
+    b[0] = std::byte{0x80};
+    CHECK_FALSE(ct_equal(view(a), view(b)));
+    CHECK_FALSE(ct_equal(view(a), view(a).first(3)));
+    CHECK(ct_equal(bytes_view{}, bytes_view{}));
+    secure_zeroize(mut_bytes{b.data(), b.size()});
+    CHECK(pqike::test::tohex(view(b)) == "00000000");
+    CHECK(ct::mask_is_zero(0) == 0xffffffffu);
+    CHECK(ct::mask_is_zero(1) == 0);
+    CHECK(ct::mask_is_zero(0x80000000u) == 0);
+}
+
+TEST_CASE("secret_bytes holds up to its capacity and wipes") {
+    secret_bytes<4> s;
+    CHECK(s.empty());
+    CHECK(s.assign(view(unhex("01020304"))));
+    CHECK(s.size() == 4);
+    CHECK(s.ct_equals(view(unhex("01020304"))));
+    CHECK_FALSE(s.assign(view(unhex("0102030405"))));  // max+1
+    CHECK(s.empty());
+    CHECK(s.assign(view(unhex("aa"))));
+    secret_bytes<4> t{s};
+    CHECK(t == s);
+    s.wipe();
+    CHECK(s.empty());
+    // After wipe the storage holds zeros (inspected through the raw pointer).
+    CHECK(std::to_integer<int>(s.data()[0]) == 0);
+    CHECK_FALSE(t == s);
+}
+
+TEST_CASE("secret storage is zero after destruction") {
+    // Construct in caller-owned storage, destroy explicitly, then inspect the bytes: the
+    // destructor's wipe must have happened (the asm barrier keeps it from being elided).
+    alignas(secret_bytes<32>) std::array<std::byte, sizeof(secret_bytes<32>)> raw{};
+    auto* s = ::new (raw.data()) secret_bytes<32>();
+    std::array<std::byte, 32> key{};
+    key.fill(std::byte{0x5a});
+    CHECK(s->assign(key));
+    s->~secret_bytes<32>();
+    bool all_zero = true;
+    for (std::size_t i = 0; i < 32; ++i) all_zero &= raw[i] == std::byte{0};
+    CHECK(all_zero);
+
+    alignas(secret_array<16>) std::array<std::byte, sizeof(secret_array<16>)> raw2{};
+    auto* a = ::new (raw2.data()) secret_array<16>();
+    a->span()[0] = std::byte{0x77};
+    a->~secret_array<16>();
+    CHECK(raw2[0] == std::byte{0});
+}
+
+TEST_CASE("result and status carry values or errors with a notify") {
+    result<int> ok{42};
+    CHECK(ok.has_value());
+    CHECK(*ok == 42);
+    CHECK(ok.code() == errc::ok);
+    result<int> bad{errc::invalid_nonce_length, "nonce.length", 12};
+    CHECK_FALSE(bad);
+    CHECK(bad.err().offset == 12);
+    CHECK(std::string(bad.err().field) == "nonce.length");
+    CHECK(bad.err().notify() == notify_error::invalid_syntax);
+    CHECK(error{errc::unsupported_critical_payload}.notify() == notify_error::unsupported_critical_payload);
+    CHECK(error{errc::invalid_ke_payload}.notify() == notify_error::invalid_ke_payload);
+    CHECK(error{errc::integrity_check_failed}.notify() == notify_error::none);
+    CHECK(error{errc::state_not_found}.notify() == notify_error::state_not_found);
+    CHECK(std::string(errc_name(errc::escape_replayed)) == "escape_replayed");
+    status s{};
+    CHECK(s.ok());
+    status f{errc::trailing_data};
+    CHECK_FALSE(f);
+    result<std::vector<int>> moved{std::vector<int>{1, 2, 3}};
+    auto copy = moved;
+    CHECK(copy->size() == 3);
+}
+
+TEST_CASE("every error code has a distinct name") {
+    std::vector<std::string> names;
+    for (int i = 0; i <= static_cast<int>(errc::escape_missing_tlv); ++i)
+        names.emplace_back(errc_name(static_cast<errc>(i)));
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        CHECK(names[i] != "unknown");
+        for (std::size_t j = i + 1; j < names.size(); ++j) CHECK(names[i] != names[j]);
+    }
+}

@@ -58,7 +58,9 @@ enum class [[nodiscard]] errc : std::uint8_t {
     escape_no_matching_escape,
     escape_method_not_offered,
     escape_missing_tlv,
+    // append new codes here, add them to errc_name, and move errc_last
 };
+inline constexpr errc errc_last = errc::escape_missing_tlv;
 
 // IKEv2 Notify Message Error Types (RFC 7296 §3.10.1, RFC 9370).
 namespace notify_error {

@@ -280,7 +280,7 @@ TEST_CASE("result and status carry values or errors with a notify") {
 
 TEST_CASE("every error code has a distinct name") {
     std::vector<std::string> names;
-    for (int i = 0; i <= static_cast<int>(errc::escape_missing_tlv); ++i)
+    for (int i = 0; i <= static_cast<int>(errc_last); ++i)
         names.emplace_back(errc_name(static_cast<errc>(i)));
     for (std::size_t i = 0; i < names.size(); ++i) {
         CHECK(names[i] != "unknown");

@@ -6,3 +6,11 @@
 #include "bytes.hpp"
 #include "secret.hpp"
 #include "hex.hpp"
+// IKEv2 wire codec: IANA registries
+#include "wire/registry.hpp"
+#include "wire/exchange_type.hpp"
+#include "wire/payload_type.hpp"
+#include "wire/transform.hpp"
+#include "wire/ke_method.hpp"
+#include "wire/protocol_id.hpp"
+#include "wire/notify_type.hpp"

@@ -14,3 +14,5 @@
 #include "wire/ke_method.hpp"
 #include "wire/protocol_id.hpp"
 #include "wire/notify_type.hpp"
+#include "crypto/keccak.hpp"
+#include "crypto/sha3.hpp"

@@ -16,3 +16,5 @@
 #include "wire/notify_type.hpp"
 #include "crypto/keccak.hpp"
 #include "crypto/sha3.hpp"
+#include "crypto/sha2.hpp"
+#include "crypto/hmac.hpp"

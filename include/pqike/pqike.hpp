@@ -18,3 +18,5 @@
 #include "crypto/sha3.hpp"
 #include "crypto/sha2.hpp"
 #include "crypto/hmac.hpp"
+#include "wire/header.hpp"
+#include "wire/payload_chain.hpp"

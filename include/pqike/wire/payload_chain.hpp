@@ -1,0 +1,252 @@
+// The generic payload header and payload chains (RFC 7296 §3.2): a bounded cursor that walks a
+// chain without recursion or heap, and a builder that back-patches Next Payload and lengths.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../bytes.hpp"
+#include "../result.hpp"
+#include "header.hpp"
+#include "payload_type.hpp"
+
+namespace pqike::wire {
+
+inline constexpr std::size_t generic_header_size = 4;
+inline constexpr std::uint8_t critical_bit = 0x80;
+inline constexpr std::size_t default_max_payloads = 64;
+
+// Offsets inside a generic payload header.
+namespace payload_offset {
+inline constexpr std::size_t next_payload = 0;
+inline constexpr std::size_t flags = 1;  // critical bit + 7 reserved bits
+inline constexpr std::size_t length = 2;
+}  // namespace payload_offset
+
+// One payload of a chain. `body` is a view into the caller's datagram (valid while it lives);
+// `offset` is where the generic header starts in the outermost input. The reserved bits are
+// kept only so a decoded payload re-encodes byte for byte (RFC 7296 §3.2: ignored on receipt).
+struct raw_payload {
+    payload_type type = payload_type::none;  // from the previous Next Payload field
+    payload_type next = payload_type::none;  // this payload's Next Payload field
+    bool critical = false;
+    std::uint8_t reserved = 0;               // low 7 bits of the flags octet
+    bytes_view body{};                       // after the 4-byte generic header
+    std::size_t offset = 0;
+
+    constexpr std::size_t length() const noexcept { return generic_header_size + body.size(); }
+    // The offset of the body's first byte in the outermost input (for child decoders).
+    constexpr std::size_t body_offset() const noexcept { return offset + generic_header_size; }
+};
+
+// SK and SKF end a chain: their Next Payload names the first payload inside them (RFC 7296
+// §3.14, RFC 7383 §2.5).
+constexpr bool ends_chain(payload_type t) noexcept {
+    return t == payload_type::sk || t == payload_type::skf;
+}
+
+struct chain_limits {
+    std::size_t max_payloads = default_max_payloads;  // errc::too_many_payloads above this
+};
+
+// RFC 7296 §2.5: an unknown payload with the critical bit set rejects the whole message with
+// UNSUPPORTED_CRITICAL_PAYLOAD (error.notify() gives 1); a clear bit means skip it. `known`
+// decides what "unknown" means for the caller (default: anything this library names).
+constexpr status check_critical(const raw_payload& p,
+                                bool (*known)(payload_type) = nullptr) noexcept {
+    const bool is_known_type = known ? known(p.type) : is_known(p.type);
+    if (!is_known_type && p.critical)
+        return status{errc::unsupported_critical_payload, "payload.critical",
+                      p.offset + payload_offset::flags};
+    return {};
+}
+
+// Walks a chain over exactly `region`. Each payload's Length is checked against the bytes left
+// in that region; the chain must end with Next Payload = NONE (or an SK/SKF payload) exactly at
+// the region's end. Usage:
+//   chain_cursor c{first, region, base};
+//   while (!c.done()) { auto p = c.next(); if (!p) return p.err(); ... }
+// After an error the cursor is done and stays failed.
+class chain_cursor {
+public:
+    constexpr chain_cursor(payload_type first, bytes_view region, std::size_t base_offset = 0,
+                           chain_limits limits = {}) noexcept
+        : r_(region, base_offset), type_(first), limits_(limits) {
+        done_ = false;
+        if (first == payload_type::none && region.empty()) done_ = true;
+    }
+
+    constexpr bool done() const noexcept { return done_; }
+    constexpr std::size_t count() const noexcept { return count_; }
+
+    // The next payload, or the error that ends the walk (including a chain that ends early,
+    // i.e. Next Payload = NONE with bytes left over).
+    constexpr result<raw_payload> next() noexcept {
+        if (done_) return fail(errc::invalid_syntax, "payload.next", r_.offset());
+        if (type_ == payload_type::none)  // NONE but bytes remain
+            return fail(errc::trailing_data, "payload.next", r_.offset());
+        if (count_ == limits_.max_payloads)
+            return fail(errc::too_many_payloads, "payload", r_.offset());
+        const std::size_t at = r_.offset();
+        if (r_.remaining() < generic_header_size)
+            return fail(errc::truncated, "payload.header", at);
+        raw_payload p;
+        p.type = type_;
+        p.offset = at;
+        p.next = static_cast<payload_type>(r_.u8());
+        const std::uint8_t flags = r_.u8();
+        p.critical = (flags & critical_bit) != 0;
+        p.reserved = static_cast<std::uint8_t>(flags & ~critical_bit);
+        const std::uint16_t len = r_.u16();
+        if (len < generic_header_size)
+            return fail(errc::length_too_small, "payload.length", at + payload_offset::length);
+        if (len - generic_header_size > r_.remaining())
+            return fail(errc::length_too_large, "payload.length", at + payload_offset::length);
+        p.body = r_.bytes(len - generic_header_size);
+        ++count_;
+        if (ends_chain(p.type)) {
+            // What follows SK/SKF is inside it; nothing may follow it in this region.
+            if (!r_.empty()) return fail(errc::trailing_data, "payload.sk_last", r_.offset());
+            done_ = true;
+        } else {
+            type_ = p.next;
+            if (type_ == payload_type::none) {
+                if (!r_.empty()) return fail(errc::trailing_data, "payload.next", r_.offset());
+                done_ = true;
+            } else if (r_.empty()) {
+                return fail(errc::truncated, "payload.next", p.offset + payload_offset::next_payload);
+            }
+        }
+        return p;
+    }
+
+private:
+    constexpr error fail(errc c, const char* field, std::size_t at) noexcept {
+        done_ = true;
+        r_.fail();
+        return error{c, field, at};
+    }
+
+    reader r_;
+    payload_type type_;
+    chain_limits limits_;
+    std::size_t count_ = 0;
+    bool done_ = true;
+};
+
+// Walk a whole chain, calling f(const raw_payload&) -> status for each payload; stops at the
+// first error. f must not keep views beyond the region's lifetime.
+template <class F>
+constexpr status for_each_payload(payload_type first, bytes_view region, std::size_t base_offset,
+                                  chain_limits limits, F&& f) noexcept {
+    chain_cursor c{first, region, base_offset, limits};
+    while (!c.done()) {
+        auto p = c.next();
+        if (!p) return p.err();
+        if (status s = f(*p); !s) return s;
+    }
+    return {};
+}
+
+// ---- building ---------------------------------------------------------------------------------
+
+// Appends payloads to a writer. Each begin() writes a generic header whose Next Payload is NONE
+// and whose Length is a poisoned placeholder, and sets the previous payload's Next Payload (or
+// the field at `first_next_at`: the IKE header's, or an SK payload's for its inner chain) to the
+// new type; end() patches the Length. No heap; the writer reports overflow at finish().
+class chain_builder {
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    constexpr chain_builder(writer& w, std::size_t first_next_at) noexcept
+        : w_(w), prev_next_at_(first_next_at) {}
+
+    // Start a payload; returns the offset of its generic header in the writer.
+    constexpr std::size_t begin(payload_type t, bool critical = false,
+                                std::uint8_t reserved = 0) noexcept {
+        if (open_at_ != npos) end();
+        w_.patch_u8(prev_next_at_, to_number(t));
+        const std::size_t at = w_.needed();
+        w_.u8(to_number(payload_type::none));
+        w_.u8(static_cast<std::uint8_t>((critical ? critical_bit : 0) | (reserved & ~critical_bit)));
+        (void)w_.reserve(2);
+        open_at_ = at;
+        ++count_;
+        prev_next_at_ = at + payload_offset::next_payload;
+        return at;
+    }
+    // Close the open payload: patch its Length (it must fit in 16 bits).
+    constexpr void end() noexcept {
+        if (open_at_ == npos) return;
+        const std::size_t len = w_.needed() - open_at_;
+        if (len > 0xffff && err_.ok())
+            err_ = status{errc::length_too_large, "payload.length", open_at_ + payload_offset::length};
+        w_.patch_u16(open_at_ + payload_offset::length, static_cast<std::uint16_t>(len));
+        open_at_ = npos;
+    }
+    // A whole payload from its body bytes.
+    constexpr void add(payload_type t, bytes_view body, bool critical = false,
+                       std::uint8_t reserved = 0) noexcept {
+        begin(t, critical, reserved);
+        w_.bytes(body);
+        end();
+    }
+    // Re-emit a decoded payload exactly (unknown ones included).
+    constexpr void add(const raw_payload& p) noexcept { add(p.type, p.body, p.critical, p.reserved); }
+
+    constexpr writer& out() noexcept { return w_; }
+    constexpr std::size_t count() const noexcept { return count_; }
+
+    constexpr status finish() noexcept {
+        end();
+        if (!err_) return err_;
+        return w_.finish();
+    }
+
+private:
+    writer& w_;
+    std::size_t prev_next_at_;
+    std::size_t open_at_ = npos;
+    std::size_t count_ = 0;
+    status err_{};
+};
+
+// An IKE message: header, then the top-level chain; finish() patches the header's Length.
+// The header's Next Payload is set by the first begin() (left NONE for an empty message).
+class message_builder {
+public:
+    constexpr message_builder(writer& w, const ike_header& h) noexcept
+        : w_(w), start_(w.needed()), chain_(w, w.needed() + header_offset::next_payload) {
+        ike_header copy = h;
+        copy.next = payload_type::none;
+        copy.length = 0xffffffffu;  // poisoned until finish()
+        encode_header(w_, copy);
+    }
+    constexpr std::size_t begin(payload_type t, bool critical = false,
+                                std::uint8_t reserved = 0) noexcept {
+        return chain_.begin(t, critical, reserved);
+    }
+    constexpr void end() noexcept { chain_.end(); }
+    constexpr void add(payload_type t, bytes_view body, bool critical = false,
+                       std::uint8_t reserved = 0) noexcept {
+        chain_.add(t, body, critical, reserved);
+    }
+    constexpr void add(const raw_payload& p) noexcept { chain_.add(p); }
+    constexpr writer& out() noexcept { return w_; }
+
+    // Close the last payload and patch the message Length; returns the message's size.
+    constexpr result<std::size_t> finish() noexcept {
+        if (status s = chain_.finish(); !s) return s.err();
+        const std::size_t len = w_.needed() - start_;
+        if (len > 0xffffffffu) return error{errc::length_too_large, "ike.length", start_ + header_offset::length};
+        w_.patch_u32(start_ + header_offset::length, static_cast<std::uint32_t>(len));
+        return len;
+    }
+
+private:
+    writer& w_;
+    std::size_t start_;
+    chain_builder chain_;
+};
+
+}  // namespace pqike::wire

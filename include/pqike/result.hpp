@@ -58,9 +58,10 @@ enum class [[nodiscard]] errc : std::uint8_t {
     escape_no_matching_escape,
     escape_method_not_offered,
     escape_missing_tlv,
+    escape_stale_timestamp,       // timestamp outside the allowed clock skew
     // append new codes here, add them to errc_name, and move errc_last
 };
-inline constexpr errc errc_last = errc::escape_missing_tlv;
+inline constexpr errc errc_last = errc::escape_stale_timestamp;
 
 // IKEv2 Notify Message Error Types (RFC 7296 §3.10.1, RFC 9370).
 namespace notify_error {
@@ -139,6 +140,7 @@ constexpr const char* errc_name(errc e) noexcept {
         case errc::escape_no_matching_escape: return "escape_no_matching_escape";
         case errc::escape_method_not_offered: return "escape_method_not_offered";
         case errc::escape_missing_tlv: return "escape_missing_tlv";
+        case errc::escape_stale_timestamp: return "escape_stale_timestamp";
     }
     return "unknown";
 }

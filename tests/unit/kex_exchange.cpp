@@ -1,0 +1,219 @@
+// KE adapters: a KEM and a DH group driven through initiator_ke / responder_ke, end to end, with
+// the size and validity checks each side must make. Runs over the toy policies always, and over
+// the real ML-KEM and the OpenSSL X25519 when those headers are present.
+#include "common.hpp"
+#include "kex_toy.hpp"
+
+#include <pqike/kex/key_exchange.hpp>
+
+#include <string>
+#include <vector>
+
+#if __has_include(<pqike/crypto/mlkem.hpp>)
+#include <pqike/crypto/mlkem.hpp>
+#define PQIKE_KEX_TEST_MLKEM 1
+#endif
+#if defined(PQIKE_HAVE_OPENSSL) && __has_include(<pqike/adapters/openssl.hpp>)
+#include <pqike/adapters/openssl.hpp>
+#define PQIKE_KEX_TEST_OPENSSL 1
+#endif
+
+using namespace pqike;
+using pqike::test::counter_rng;
+using pqike::test::toy_dh;
+using pqike::test::toy_dh_wide;
+using pqike::test::toy_kem;
+
+namespace {
+
+std::vector<std::byte> copy(bytes_view b) { return {b.begin(), b.end()}; }
+
+template <class M>
+void run_end_to_end() {
+    counter_rng rng;
+    kex::initiator_ke<M> ini;
+    auto sent = ini.start(rng);
+    REQUIRE(sent);
+    CHECK(sent->size() == kex::method_traits<M>::initiator_data_size);
+    CHECK(ini.waiting());
+
+    auto resp = kex::responder_ke<M>::respond(rng, *sent);
+    REQUIRE(resp);
+    CHECK(resp->data.size() == kex::method_traits<M>::responder_data_size);
+
+    auto ss = ini.finish(resp->data);
+    REQUIRE(ss);
+    CHECK(*ss == resp->shared);
+    CHECK_FALSE(ini.waiting());
+    // The key pair is used once: a second finish is refused.
+    CHECK(ini.finish(resp->data).code() == errc::unexpected_message);
+}
+
+template <class M>
+void run_wrong_sizes() {
+    counter_rng rng;
+    constexpr std::size_t in = kex::method_traits<M>::initiator_data_size;
+    constexpr std::size_t out = kex::method_traits<M>::responder_data_size;
+    kex::initiator_ke<M> ini;
+    auto sent = ini.start(rng);
+    REQUIRE(sent);
+    const auto ek = copy(*sent);
+
+    // Responder: the initiator's data must have exactly the initiator's size.
+    for (std::size_t n : {std::size_t{0}, in - 1, in + 1, out == in ? in + 2 : out}) {
+        std::vector<std::byte> bad(n, std::byte{1});
+        for (std::size_t i = 0; i < n && i < ek.size(); ++i) bad[i] = ek[i];
+        auto r = kex::responder_ke<M>::respond(rng, {bad.data(), bad.size()});
+        CHECK(r.code() == errc::invalid_ke_length);
+    }
+
+    auto resp = kex::responder_ke<M>::respond(rng, {ek.data(), ek.size()});
+    REQUIRE(resp);
+    // Initiator: the responder's data must have the responder's size; a rejected length leaves
+    // the exchange waiting, and the right data still completes it.
+    for (std::size_t n : {std::size_t{0}, out - 1, out + 1, in == out ? out + 2 : in}) {
+        std::vector<std::byte> bad(n, std::byte{1});
+        CHECK(ini.finish({bad.data(), bad.size()}).code() == errc::invalid_ke_length);
+        CHECK(ini.waiting());
+    }
+    auto ss = ini.finish(resp->data);
+    REQUIRE(ss);
+    CHECK(*ss == resp->shared);
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("initiator and responder obtain the same secret", M, toy_dh, toy_dh_wide, toy_kem) {
+    run_end_to_end<M>();
+}
+
+TEST_CASE_TEMPLATE("KE data of the wrong size is rejected on both sides", M, toy_dh, toy_kem) {
+    run_wrong_sizes<M>();
+}
+
+TEST_CASE("KEM responder validates ek before encapsulating") {
+    counter_rng rng;
+    kex::initiator_ke<toy_kem> ini;
+    auto sent = ini.start(rng);
+    REQUIRE(sent);
+    auto bad = copy(*sent);
+    bad[0] = std::byte{2};  // the toy check_ek's "modulus check"
+    auto r = kex::responder_ke<toy_kem>::respond(rng, {bad.data(), bad.size()});
+    REQUIRE(r.code() == errc::invalid_key);
+    CHECK(std::string(r.err().field) == "ke.data");
+
+    // The notify: INVALID_SYNTAX by default, NO_PROPOSAL_CHOSEN when configured (strongSwan).
+    CHECK(kex::notify_for(r.err(), kex::responder_options{}) == notify_error::invalid_syntax);
+    kex::responder_options sw{notify_error::no_proposal_chosen};
+    CHECK(kex::notify_for(r.err(), sw) == notify_error::no_proposal_chosen);
+    // Other errors keep their own notify whatever the option.
+    CHECK(kex::notify_for(error{errc::invalid_ke_method}, sw) == notify_error::invalid_ke_payload);
+}
+
+TEST_CASE("DH: an invalid peer public value is invalid_key on both sides, state unchanged") {
+    counter_rng rng;
+    const std::array<std::byte, 4> one{std::byte{0}, std::byte{0}, std::byte{0}, std::byte{1}};
+    CHECK(kex::responder_ke<toy_dh>::respond(rng, one).code() == errc::invalid_key);
+
+    kex::initiator_ke<toy_dh> ini;
+    auto sent = ini.start(rng);
+    REQUIRE(sent);
+    CHECK(ini.finish(one).code() == errc::invalid_key);
+    CHECK(ini.waiting());
+    auto resp = kex::responder_ke<toy_dh>::respond(rng, *sent);
+    REQUIRE(resp);
+    auto ss = ini.finish(resp->data);
+    REQUIRE(ss);
+    CHECK(*ss == resp->shared);
+}
+
+TEST_CASE("order of calls and RNG failure") {
+    counter_rng rng;
+    kex::initiator_ke<toy_kem> ini;
+    const std::array<std::byte, toy_kem::ct_size> ct{};
+    CHECK(ini.finish(ct).code() == errc::unexpected_message);  // finish before start
+    REQUIRE(ini.start(rng));
+    CHECK(ini.start(rng).code() == errc::unexpected_message);  // one key pair per exchange
+
+    counter_rng broken{1, true};
+    kex::initiator_ke<toy_dh> dh;
+    CHECK(dh.start(broken).code() == errc::rng_failure);
+    CHECK_FALSE(dh.waiting());
+    const std::array<std::byte, 4> pub{std::byte{0}, std::byte{0}, std::byte{1}, std::byte{0}};
+    CHECK(kex::responder_ke<toy_dh>::respond(broken, pub).code() == errc::rng_failure);
+}
+
+TEST_CASE("fresh key pairs: two exchanges never send the same data") {
+    counter_rng rng;
+    kex::initiator_ke<toy_kem> a, b;
+    auto da = a.start(rng);
+    auto db = b.start(rng);
+    REQUIRE(da);
+    REQUIRE(db);
+    CHECK(copy(*da) != copy(*db));
+}
+
+// ---- run-time choice -----------------------------------------------------------------------------
+
+using reg = kex::ke_registry<toy_dh, toy_kem, toy_dh_wide>;
+
+TEST_CASE("any_initiator_ke and respond_any run the method chosen at run time") {
+    counter_rng rng;
+    for (auto id : reg::ids) {
+        CAPTURE(id);
+        kex::any_initiator_ke<reg> ini;
+        CHECK(ini.method() == 0);
+        auto sent = ini.start(id, rng);
+        REQUIRE(sent);
+        CHECK(ini.method() == id);
+        CHECK(sent->size() == reg::initiator_data_size(id));
+        auto resp = kex::respond_any<reg>(id, rng, *sent);
+        REQUIRE(resp);
+        CHECK(resp->data().size() == reg::responder_data_size(id));
+        auto ss = ini.finish(resp->data());
+        REQUIRE(ss);
+        CHECK(ss->ct_equals(resp->shared.view()));
+        CHECK_FALSE(ss->empty());
+    }
+}
+
+TEST_CASE("any_initiator_ke: unknown method, wrong order, method mix-up") {
+    counter_rng rng;
+    kex::any_initiator_ke<reg> ini;
+    CHECK(ini.finish({}).code() == errc::unexpected_message);
+    CHECK(ini.start(36, rng).code() == errc::invalid_ke_method);
+    CHECK(ini.method() == 0);
+    CHECK(kex::respond_any<reg>(0, rng, {}).code() == errc::invalid_ke_method);
+
+    auto sent = ini.start(toy_kem::id, rng);
+    REQUIRE(sent);
+    CHECK(ini.start(toy_dh::id, rng).code() == errc::unexpected_message);
+    // A DH answer to a KEM exchange has the wrong size for the KEM ciphertext.
+    const std::array<std::byte, 64> wide{};
+    CHECK(ini.finish(wide).code() == errc::invalid_ke_length);
+    ini.reset();
+    CHECK(ini.method() == 0);
+    REQUIRE(ini.start(toy_dh::id, rng));
+}
+
+#if defined(PQIKE_KEX_TEST_MLKEM)
+TEST_CASE_TEMPLATE("ML-KEM through the adapter", M, crypto::mlkem512, crypto::mlkem768,
+                   crypto::mlkem1024) {
+    run_end_to_end<M>();
+    run_wrong_sizes<M>();
+}
+
+TEST_CASE("ML-KEM-768 responder rejects an ek that fails the modulus check (FIPS 203 §7.2)") {
+    counter_rng rng;
+    kex::initiator_ke<crypto::mlkem768> ini;
+    auto sent = ini.start(rng);
+    REQUIRE(sent);
+    auto bad = copy(*sent);
+    // First coefficient set to 4095 >= q = 3329: ByteEncode12(ByteDecode12(ek)) differs.
+    bad[0] = std::byte{0xff};
+    bad[1] = static_cast<std::byte>(std::to_integer<unsigned>(bad[1]) | 0x0fu);
+    auto r = kex::responder_ke<crypto::mlkem768>::respond(rng, {bad.data(), bad.size()});
+    CHECK(r.code() == errc::invalid_key);
+    CHECK(kex::notify_for(r.err(), kex::responder_options{}) == notify_error::invalid_syntax);
+}
+#endif

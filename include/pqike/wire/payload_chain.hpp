@@ -191,8 +191,14 @@ public:
         w_.bytes(body);
         end();
     }
-    // Re-emit a decoded payload exactly (unknown ones included).
-    constexpr void add(const raw_payload& p) noexcept { add(p.type, p.body, p.critical, p.reserved); }
+    // Re-emit a decoded payload exactly (unknown ones included). SK/SKF keep their Next Payload,
+    // which names the first payload inside them.
+    constexpr void add(const raw_payload& p) noexcept {
+        const std::size_t at = begin(p.type, p.critical, p.reserved);
+        if (ends_chain(p.type)) w_.patch_u8(at + payload_offset::next_payload, to_number(p.next));
+        w_.bytes(p.body);
+        end();
+    }
 
     constexpr writer& out() noexcept { return w_; }
     constexpr std::size_t count() const noexcept { return count_; }

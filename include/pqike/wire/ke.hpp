@@ -1,0 +1,124 @@
+// Key Exchange payload (RFC 7296 §3.4, RFC 9370 §2.2): a KE method number, two reserved octets,
+// then the method's data. For a KEM the data is the encapsulation key in a request and the
+// ciphertext in a response (draft-ietf-ipsecme-ikev2-mlkem §2); for a DH group both directions
+// carry a public value of the group's size.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "../bytes.hpp"
+#include "../result.hpp"
+#include "ke_method.hpp"
+#include "payload_chain.hpp"
+
+namespace pqike::wire {
+
+inline constexpr std::size_t ke_header_size = 4;  // method + reserved
+
+// Which way a message goes: KE data sizes of KEMs depend on it.
+enum class direction : std::uint8_t { request, response };
+
+// A view of a KE body; `data` points into the datagram. Reserved is ignored on receipt
+// (RFC 7296 §3.4) and kept so the payload re-encodes byte for byte.
+struct ke_view {
+    static constexpr payload_type type = payload_type::ke;
+    ke_method method = ke_method::none;
+    std::uint16_t reserved = 0;
+    bytes_view data{};
+
+    static constexpr result<ke_view> decode(bytes_view body, std::size_t base = 0) noexcept {
+        reader r{body, base};
+        ke_view v;
+        v.method = static_cast<ke_method>(r.u16());
+        v.reserved = r.u16();
+        if (!r.ok()) return error{errc::truncated, "ke.header", base};
+        v.data = r.bytes_rest();
+        return v;
+    }
+    static constexpr result<ke_view> decode(const raw_payload& p) noexcept {
+        return decode(p.body, p.body_offset());
+    }
+    constexpr void encode(writer& w) const noexcept {
+        w.u16(to_number(method));
+        w.u16(reserved);
+        w.bytes(data);
+    }
+};
+
+// What a typed KE view needs from a policy: its ID and its data sizes. Any type with these
+// static members fits (pqike::crypto::Kem and DhGroup policies do).
+template <class K>
+concept ke_kem_sizes = requires {
+    { K::id } -> std::convertible_to<std::uint16_t>;
+    { K::ek_size } -> std::convertible_to<std::size_t>;
+    { K::ct_size } -> std::convertible_to<std::size_t>;
+};
+template <class G>
+concept ke_dh_sizes = requires {
+    { G::id } -> std::convertible_to<std::uint16_t>;
+    { G::public_size } -> std::convertible_to<std::size_t>;
+};
+template <class K>
+concept ke_policy_sizes = ke_kem_sizes<K> || ke_dh_sizes<K>;
+
+// The KE data size a method has in a direction, as a compile-time constant per direction.
+template <ke_policy_sizes K>
+constexpr std::size_t ke_data_size(direction d) noexcept {
+    if constexpr (ke_kem_sizes<K>)
+        return d == direction::request ? std::size_t{K::ek_size} : std::size_t{K::ct_size};
+    else
+        return std::size_t{K::public_size};
+}
+
+// A KE payload checked against policy K for one direction: the method must be K::id
+// (errc::invalid_ke_method, which maps to INVALID_KE_PAYLOAD) and the data must have K's size
+// for that direction (errc::invalid_ke_length). The spans point into the datagram.
+template <ke_policy_sizes K>
+struct ke_view_for {
+    static constexpr std::size_t request_size = ke_data_size<K>(direction::request);
+    static constexpr std::size_t response_size = ke_data_size<K>(direction::response);
+
+    direction dir = direction::request;
+    bytes_view data{};  // exactly ke_data_size<K>(dir) bytes
+
+    static constexpr result<ke_view_for> check(const ke_view& v, direction d,
+                                               std::size_t base = 0) noexcept {
+        if (to_number(v.method) != static_cast<std::uint16_t>(K::id))
+            return error{errc::invalid_ke_method, "ke.method", base};
+        if (v.data.size() != ke_data_size<K>(d))
+            return error{errc::invalid_ke_length, "ke.data", base + ke_header_size};
+        return ke_view_for{d, v.data};
+    }
+    static constexpr result<ke_view_for> decode(const raw_payload& p, direction d) noexcept {
+        auto v = ke_view::decode(p);
+        if (!v) return v.err();
+        return check(*v, d, p.body_offset());
+    }
+    // KEM request: the encapsulation key. Asking a response for it is a programming bug (trap).
+    constexpr std::span<const std::byte, request_size> ek() const noexcept
+        requires ke_kem_sizes<K> {
+        if (dir != direction::request) __builtin_trap();
+        return std::span<const std::byte, request_size>{data.data(), request_size};
+    }
+    // KEM response: the ciphertext.
+    constexpr std::span<const std::byte, response_size> ct() const noexcept
+        requires ke_kem_sizes<K> {
+        if (dir != direction::response) __builtin_trap();
+        return std::span<const std::byte, response_size>{data.data(), response_size};
+    }
+    // DH group: the public value (same size both ways).
+    constexpr std::span<const std::byte, request_size> public_value() const noexcept
+        requires(!ke_kem_sizes<K>) {
+        return std::span<const std::byte, request_size>{data.data(), request_size};
+    }
+};
+
+// Encode a KE body (the data size is the caller's; the typed views check it on receipt).
+constexpr void encode_ke(writer& w, ke_method m, bytes_view data) noexcept {
+    ke_view{m, 0, data}.encode(w);
+}
+
+}  // namespace pqike::wire

@@ -1,0 +1,332 @@
+// Security Association payload (RFC 7296 §3.3): proposals → transforms → attributes, including
+// the ADDKE1..7 transform types of RFC 9370 §2.1 and the Key Length attribute (§3.3.5).
+// Views point into the datagram and live as long as it; iteration uses cursors, no heap, and
+// sa_view::decode validates every level once so later walks cannot fail on a decoded view.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../bytes.hpp"
+#include "../result.hpp"
+#include "payload_chain.hpp"
+#include "protocol_id.hpp"
+#include "transform.hpp"
+
+namespace pqike::wire {
+
+inline constexpr std::size_t proposal_header_size = 8;
+inline constexpr std::size_t transform_header_size = 8;
+inline constexpr std::size_t attribute_header_size = 4;
+inline constexpr std::uint16_t attribute_tv_bit = 0x8000;  // AF: 1 = TV, 0 = TLV
+
+// "Last Substruc" values (RFC 7296 §3.3.1, §3.3.2): 0 on the last one, 2 / 3 before it.
+inline constexpr std::uint8_t last_substruc = 0;
+inline constexpr std::uint8_t more_proposals = 2;
+inline constexpr std::uint8_t more_transforms = 3;
+
+// One transform attribute. TV: `value` holds it; TLV: `data` points into the datagram.
+struct attribute_view {
+    std::uint16_t type = 0;  // without the AF bit
+    bool tv = true;
+    std::uint16_t value = 0;
+    bytes_view data{};
+
+    constexpr std::size_t length() const noexcept {
+        return attribute_header_size + (tv ? 0 : data.size());
+    }
+    constexpr void encode(writer& w) const noexcept {
+        w.u16(static_cast<std::uint16_t>(type | (tv ? attribute_tv_bit : 0)));
+        if (tv) {
+            w.u16(value);
+        } else {
+            w.u16(static_cast<std::uint16_t>(data.size()));
+            w.bytes(data);
+        }
+    }
+};
+
+class attribute_cursor {
+public:
+    constexpr attribute_cursor(bytes_view region, std::size_t base) noexcept : r_(region, base) {}
+    constexpr bool done() const noexcept { return r_.empty(); }
+    constexpr result<attribute_view> next() noexcept {
+        const std::size_t at = r_.offset();
+        attribute_view a;
+        const std::uint16_t t = r_.u16();
+        const std::uint16_t v = r_.u16();
+        if (!r_.ok()) return error{errc::truncated, "attribute", at};
+        a.type = static_cast<std::uint16_t>(t & ~attribute_tv_bit);
+        a.tv = (t & attribute_tv_bit) != 0;
+        if (a.tv) {
+            a.value = v;
+        } else {
+            a.data = r_.bytes(v);
+            if (!r_.ok()) return error{errc::length_too_large, "attribute.length", at + 2};
+        }
+        return a;
+    }
+
+private:
+    reader r_;
+};
+
+struct transform_view {
+    std::uint8_t last = last_substruc;
+    std::uint8_t reserved1 = 0;
+    transform_type type = transform_type::encr;
+    std::uint8_t reserved2 = 0;
+    std::uint16_t id = 0;
+    bytes_view attributes{};
+    std::size_t attributes_offset = 0;
+
+    constexpr std::size_t length() const noexcept { return transform_header_size + attributes.size(); }
+    constexpr attribute_cursor attribute_list() const noexcept {
+        return {attributes, attributes_offset};
+    }
+    // The Key Length attribute in bits, or 0 when absent (only on a validated view).
+    constexpr std::uint16_t key_length() const noexcept {
+        attribute_cursor c = attribute_list();
+        while (!c.done()) {
+            auto a = c.next();
+            if (!a) return 0;
+            if (a->tv && a->type == static_cast<std::uint16_t>(attribute_type::key_length))
+                return a->value;
+        }
+        return 0;
+    }
+};
+
+class transform_cursor {
+public:
+    constexpr transform_cursor(bytes_view region, std::size_t base) noexcept : r_(region, base) {}
+    constexpr bool done() const noexcept { return r_.empty(); }
+    constexpr result<transform_view> next() noexcept {
+        const std::size_t at = r_.offset();
+        transform_view t;
+        t.last = r_.u8();
+        t.reserved1 = r_.u8();
+        const std::uint16_t len = r_.u16();
+        t.type = static_cast<transform_type>(r_.u8());
+        t.reserved2 = r_.u8();
+        t.id = r_.u16();
+        if (!r_.ok()) return error{errc::truncated, "transform", at};
+        if (len < transform_header_size)
+            return error{errc::length_too_small, "transform.length", at + 2};
+        t.attributes_offset = r_.offset();
+        t.attributes = r_.bytes(len - transform_header_size);
+        if (!r_.ok()) return error{errc::length_too_large, "transform.length", at + 2};
+        if (t.last != last_substruc && t.last != more_transforms)
+            return error{errc::invalid_syntax, "transform.last", at};
+        if ((t.last == last_substruc) != r_.empty())
+            return error{r_.empty() ? errc::truncated : errc::trailing_data, "transform.last", at};
+        return t;
+    }
+
+private:
+    reader r_;
+};
+
+struct proposal_view {
+    std::uint8_t last = last_substruc;
+    std::uint8_t reserved = 0;
+    std::uint8_t number = 1;
+    protocol_id protocol = protocol_id::ike;
+    std::uint8_t num_transforms = 0;
+    bytes_view spi{};
+    bytes_view transforms{};
+    std::size_t transforms_offset = 0;
+
+    constexpr transform_cursor transform_list() const noexcept {
+        return {transforms, transforms_offset};
+    }
+};
+
+class proposal_cursor {
+public:
+    constexpr proposal_cursor(bytes_view region, std::size_t base) noexcept : r_(region, base) {}
+    constexpr bool done() const noexcept { return r_.empty(); }
+    constexpr result<proposal_view> next() noexcept {
+        const std::size_t at = r_.offset();
+        proposal_view p;
+        p.last = r_.u8();
+        p.reserved = r_.u8();
+        const std::uint16_t len = r_.u16();
+        p.number = r_.u8();
+        p.protocol = static_cast<protocol_id>(r_.u8());
+        const std::uint8_t spi_size = r_.u8();
+        p.num_transforms = r_.u8();
+        if (!r_.ok()) return error{errc::truncated, "proposal", at};
+        if (len < proposal_header_size + spi_size)
+            return error{errc::length_too_small, "proposal.length", at + 2};
+        if (len - proposal_header_size > r_.remaining())
+            return error{errc::length_too_large, "proposal.length", at + 2};
+        p.spi = r_.bytes(spi_size);
+        p.transforms_offset = r_.offset();
+        p.transforms = r_.bytes(len - proposal_header_size - spi_size);
+        if (p.last != last_substruc && p.last != more_proposals)
+            return error{errc::invalid_syntax, "proposal.last", at};
+        if ((p.last == last_substruc) != r_.empty())
+            return error{r_.empty() ? errc::truncated : errc::trailing_data, "proposal.last", at};
+        return p;
+    }
+
+private:
+    reader r_;
+};
+
+// A view of an SA body, fully validated by decode().
+struct sa_view {
+    static constexpr payload_type type = payload_type::sa;
+    bytes_view proposals{};
+    std::size_t proposals_offset = 0;
+
+    static constexpr result<sa_view> decode(bytes_view body, std::size_t base = 0) noexcept {
+        if (body.empty()) return error{errc::length_too_small, "sa.proposals", base};
+        // RFC 7296 §3.3: every internal length and count must agree with its parent.
+        proposal_cursor pc{body, base};
+        while (!pc.done()) {
+            auto p = pc.next();
+            if (!p) return p.err();
+            if (p->num_transforms == 0 || p->transforms.empty())
+                return error{errc::length_too_small, "proposal.num_transforms", p->transforms_offset - p->spi.size() - 1};
+            transform_cursor tc = p->transform_list();
+            std::size_t n = 0;
+            while (!tc.done()) {
+                auto t = tc.next();
+                if (!t) return t.err();
+                ++n;
+                attribute_cursor ac = t->attribute_list();
+                while (!ac.done()) {
+                    auto a = ac.next();
+                    if (!a) return a.err();
+                }
+            }
+            if (n != p->num_transforms)
+                return error{errc::length_mismatch, "proposal.num_transforms",
+                             p->transforms_offset - p->spi.size() - 1};
+        }
+        return sa_view{body, base};
+    }
+    static constexpr result<sa_view> decode(const raw_payload& p) noexcept {
+        return decode(p.body, p.body_offset());
+    }
+    constexpr proposal_cursor proposal_list() const noexcept { return {proposals, proposals_offset}; }
+
+    // Re-encode field by field through sa_builder (byte-exact for a validated view).
+    constexpr void encode(writer& w) const noexcept;
+};
+
+// Builds an SA body: proposals, their transforms and Key Length attributes, patching each
+// "last" octet, proposal/transform lengths and the transform count as it goes.
+class sa_builder {
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    constexpr explicit sa_builder(writer& w) noexcept : w_(w) {}
+
+    constexpr void begin_proposal(std::uint8_t number, protocol_id protocol, bytes_view spi = {},
+                                  std::uint8_t reserved = 0) noexcept {
+        end_proposal();
+        if (prev_proposal_ != npos) w_.patch_u8(prev_proposal_, more_proposals);
+        prop_at_ = w_.needed();
+        w_.u8(last_substruc);
+        w_.u8(reserved);
+        (void)w_.reserve(2);
+        w_.u8(number);
+        w_.u8(to_number(protocol));
+        w_.u8(static_cast<std::uint8_t>(spi.size()));
+        (void)w_.reserve(1);  // transform count
+        w_.bytes(spi);
+        if (spi.size() > 0xff) fail(errc::length_too_large, "proposal.spi_size", prop_at_ + 6);
+        ntransforms_ = 0;
+        prev_transform_ = npos;
+    }
+    // Start a transform; attributes may follow (add_key_length / add_attribute).
+    constexpr void begin_transform(transform_type t, std::uint16_t id, std::uint8_t reserved1 = 0,
+                                   std::uint8_t reserved2 = 0) noexcept {
+        end_transform();
+        if (prop_at_ == npos) fail(errc::invalid_syntax, "transform", w_.needed());
+        if (prev_transform_ != npos) w_.patch_u8(prev_transform_, more_transforms);
+        tr_at_ = w_.needed();
+        w_.u8(last_substruc);
+        w_.u8(reserved1);
+        (void)w_.reserve(2);
+        w_.u8(to_number(t));
+        w_.u8(reserved2);
+        w_.u16(id);
+        ++ntransforms_;
+    }
+    constexpr void add_attribute(const attribute_view& a) noexcept { a.encode(w_); }
+    constexpr void add_key_length(std::uint16_t bits) noexcept {
+        add_attribute({static_cast<std::uint16_t>(attribute_type::key_length), true, bits, {}});
+    }
+    // A whole transform, with a Key Length attribute when key_bits != 0.
+    constexpr void add_transform(transform_type t, std::uint16_t id, std::uint16_t key_bits = 0) noexcept {
+        begin_transform(t, id);
+        if (key_bits != 0) add_key_length(key_bits);
+        end_transform();
+    }
+    constexpr void end_transform() noexcept {
+        if (tr_at_ == npos) return;
+        patch_len(tr_at_, "transform.length");
+        prev_transform_ = tr_at_;
+        tr_at_ = npos;
+    }
+    constexpr void end_proposal() noexcept {
+        end_transform();
+        if (prop_at_ == npos) return;
+        patch_len(prop_at_, "proposal.length");
+        if (ntransforms_ > 0xff) fail(errc::length_too_large, "proposal.num_transforms", prop_at_ + 7);
+        w_.patch_u8(prop_at_ + 7, static_cast<std::uint8_t>(ntransforms_));
+        prev_proposal_ = prop_at_;
+        prop_at_ = npos;
+    }
+    constexpr status finish() noexcept {
+        end_proposal();
+        if (!err_) return err_;
+        if (prev_proposal_ == npos) return status{errc::length_too_small, "sa.proposals", w_.needed()};
+        return w_.finish();
+    }
+
+private:
+    constexpr void fail(errc c, const char* f, std::size_t at) noexcept {
+        if (err_) err_ = status{c, f, at};
+    }
+    constexpr void patch_len(std::size_t at, const char* f) noexcept {
+        const std::size_t len = w_.needed() - at;
+        if (len > 0xffff) fail(errc::length_too_large, f, at + 2);
+        w_.patch_u16(at + 2, static_cast<std::uint16_t>(len));
+    }
+
+    writer& w_;
+    std::size_t prop_at_ = npos, tr_at_ = npos;
+    std::size_t prev_proposal_ = npos, prev_transform_ = npos;
+    std::size_t ntransforms_ = 0;
+    status err_{};
+};
+
+constexpr void sa_view::encode(writer& w) const noexcept {
+    sa_builder b{w};
+    proposal_cursor pc = proposal_list();
+    while (!pc.done()) {
+        auto p = pc.next();
+        if (!p) return w.zeros(SIZE_MAX);  // not a validated view: poison the writer
+        b.begin_proposal(p->number, p->protocol, p->spi, p->reserved);
+        transform_cursor tc = p->transform_list();
+        while (!tc.done()) {
+            auto t = tc.next();
+            if (!t) return w.zeros(SIZE_MAX);
+            b.begin_transform(t->type, t->id, t->reserved1, t->reserved2);
+            attribute_cursor ac = t->attribute_list();
+            while (!ac.done()) {
+                auto a = ac.next();
+                if (!a) return w.zeros(SIZE_MAX);
+                b.add_attribute(*a);
+            }
+            b.end_transform();
+        }
+    }
+    if (!b.finish()) w.zeros(SIZE_MAX);
+}
+
+}  // namespace pqike::wire

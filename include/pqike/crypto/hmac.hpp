@@ -131,6 +131,7 @@ static_assert(Prf<hmac_sha1> && Prf<hmac_sha256> && Prf<hmac_sha384> && Prf<hmac
 template <Hash H, std::uint16_t TransformId, std::size_t KeySize, std::size_t IcvSize>
 struct hmac_integ {
     static_assert(IcvSize <= H::digest_size);
+    using hash_type = H;
     static constexpr std::uint16_t transform_id = TransformId;
     static constexpr std::size_t key_size = KeySize;
     static constexpr std::size_t icv_size = IcvSize;

@@ -63,8 +63,8 @@ inline constexpr std::array<std::uint32_t, 64> sha256_k = {
 
 // FIPS 180-4 §6.2.2 over `nblocks` consecutive 64-byte blocks.
 inline void sha256_compress(std::uint32_t* st, const std::byte* p, std::size_t nblocks) noexcept {
+    std::uint32_t w[16];
     while (nblocks-- > 0) {
-        std::uint32_t w[16];
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
         std::uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
         std::uint32_t e = st[4], f = st[5], g = st[6], h = st[7];
@@ -91,9 +91,9 @@ inline void sha256_compress(std::uint32_t* st, const std::byte* p, std::size_t n
         }
         st[0] += a; st[1] += b; st[2] += c; st[3] += d;
         st[4] += e; st[5] += f; st[6] += g; st[7] += h;
-        secure_zeroize(w, sizeof w);
         p += 64;
     }
+    secure_zeroize(w, sizeof w);  // the schedule holds message (in HMAC: key) material
 }
 
 // ---- SHA-512 ----------------------------------------------------------------------------------
@@ -136,8 +136,8 @@ inline constexpr std::array<std::uint64_t, 80> sha512_k = {
 
 // FIPS 180-4 §6.4.2 over `nblocks` consecutive 128-byte blocks.
 inline void sha512_compress(std::uint64_t* st, const std::byte* p, std::size_t nblocks) noexcept {
+    std::uint64_t w[16];
     while (nblocks-- > 0) {
-        std::uint64_t w[16];
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be64(p + 8 * i);
         std::uint64_t a = st[0], b = st[1], c = st[2], d = st[3];
         std::uint64_t e = st[4], f = st[5], g = st[6], h = st[7];
@@ -163,17 +163,17 @@ inline void sha512_compress(std::uint64_t* st, const std::byte* p, std::size_t n
         }
         st[0] += a; st[1] += b; st[2] += c; st[3] += d;
         st[4] += e; st[5] += f; st[6] += g; st[7] += h;
-        secure_zeroize(w, sizeof w);
         p += 128;
     }
+    secure_zeroize(w, sizeof w);
 }
 
 // ---- SHA-1 ------------------------------------------------------------------------------------
 
 // FIPS 180-4 §6.1.2 over `nblocks` consecutive 64-byte blocks.
 inline void sha1_compress(std::uint32_t* st, const std::byte* p, std::size_t nblocks) noexcept {
+    std::uint32_t w[16];
     while (nblocks-- > 0) {
-        std::uint32_t w[16];
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
         std::uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4];
         for (std::size_t t = 0; t < 80; ++t) {
@@ -204,9 +204,9 @@ inline void sha1_compress(std::uint32_t* st, const std::byte* p, std::size_t nbl
             a = tmp;
         }
         st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e;
-        secure_zeroize(w, sizeof w);
         p += 64;
     }
+    secure_zeroize(w, sizeof w);  // the schedule holds message (in HMAC: key) material
 }
 
 // ---- the families -----------------------------------------------------------------------------
@@ -280,11 +280,14 @@ public:
     md_hash() noexcept = default;
     md_hash(const md_hash&) noexcept = default;  // HMAC copies its keyed states
     md_hash& operator=(const md_hash&) noexcept = default;
-    ~md_hash() { wipe(); }
+    ~md_hash() {
+        if (dirty_) wipe();
+    }
 
     void update(bytes_view in) noexcept {
         std::size_t n = in.size();
         if (n == 0) return;
+        dirty_ = true;
         const std::byte* p = in.data();
         std::size_t fill = static_cast<std::size_t>(count_ % block_size);
         count_ += n;
@@ -345,6 +348,7 @@ public:
     void reset() noexcept {
         wipe();
         state_ = T::iv;
+        dirty_ = false;
     }
 
 private:
@@ -357,6 +361,7 @@ private:
     std::array<word, T::state_words> state_ = T::iv;
     std::uint64_t count_ = 0;  // bytes absorbed; FIPS 180-4 limits are 2^64 / 2^128 bits
     std::array<std::byte, block_size> buf_{};
+    bool dirty_ = false;  // false only in the freshly reset state, which holds nothing secret
 };
 
 }  // namespace detail

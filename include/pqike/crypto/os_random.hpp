@@ -1,0 +1,49 @@
+// The operating system's random source as an `Rng` policy: getrandom(2) on the kernel's
+// urandom pool (it blocks only until the pool is first initialized, never afterwards).
+// A failure is reported as errc::rng_failure and the output is zeroized; there is no fallback
+// to a weaker source.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <sys/random.h>
+#include <sys/types.h>
+
+#include "../bytes.hpp"
+#include "../result.hpp"
+#include "../secret.hpp"
+#include "concepts.hpp"
+
+namespace pqike::crypto {
+
+struct os_random {
+    // getrandom(2) returns at most 33554431 bytes per call on a urandom source; larger requests
+    // are served in pieces by the loop below, as are short reads after a signal.
+    static constexpr std::size_t max_per_call = 33554431;
+
+    static status fill(mut_bytes out) noexcept {
+        std::byte* p = out.data();
+        std::size_t left = out.size();
+        while (left > 0) {
+            const std::size_t ask = left < max_per_call ? left : max_per_call;
+            const ssize_t got = ::getrandom(p, ask, 0);
+            if (got < 0) {
+                if (errno == EINTR) continue;
+                secure_zeroize(out);
+                return status{errc::rng_failure, "getrandom", out.size() - left};
+            }
+            if (got == 0) {  // not specified for a non-empty request; refuse to spin on it
+                secure_zeroize(out);
+                return status{errc::rng_failure, "getrandom", out.size() - left};
+            }
+            p += got;
+            left -= static_cast<std::size_t>(got);
+        }
+        ct::secret(out);  // random bytes are secret until the caller says otherwise
+        return {};
+    }
+};
+
+static_assert(Rng<os_random>);
+
+}  // namespace pqike::crypto

@@ -18,6 +18,7 @@
 #include "crypto/sha3.hpp"
 #include "crypto/sha2.hpp"
 #include "crypto/hmac.hpp"
+#include "crypto/os_random.hpp"
 #include "wire/header.hpp"
 #include "wire/payload_chain.hpp"
 #include "wire/sa.hpp"

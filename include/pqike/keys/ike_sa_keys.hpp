@@ -1,0 +1,236 @@
+// IKE SA keys as a chain of stages (RFC 7296 §2.14, RFC 9370 §2.2.2). Stage 0 comes only from
+// IKE_SA_INIT (or from an IKE SA rekey, see rekey.hpp); stage n comes only from stage n-1 and the
+// n-th additional key exchange, so a stack cannot skip or reorder a step: there is no public
+// constructor, and every stage knows its index. Keys live in self-wiping fixed containers;
+// SKEYSEED is a stack temporary wiped before return.
+//
+//   SKEYSEED    = prf(Ni | Nr, g^ir)                               (stage 0)
+//   SKEYSEED(n) = prf(SK_d(n-1), SK(n) | Ni | Nr)                  (stage n, RFC 9370 §2.2.2)
+//   {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+//
+// The keys of stage n protect the exchange after the one that produced them.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "../bytes.hpp"
+#include "../crypto/concepts.hpp"
+#include "../result.hpp"
+#include "../secret.hpp"
+#include "key_lengths.hpp"
+#include "prf_plus.hpp"
+
+namespace pqike::keys {
+
+// Nonce payload data is 16..256 octets (RFC 7296 §3.9); the wire codec enforces the minimum,
+// this layer the storage bound (the NIST KDF vectors use 8-octet nonces).
+inline constexpr std::size_t max_nonce_size = 256;
+inline constexpr std::size_t ike_spi_size = 8;
+// RFC 9370 §2.2.2: at most 7 additional key exchanges (ADDKE1..ADDKE7).
+inline constexpr unsigned max_additional_key_exchanges = 7;
+
+// ---- SKEYSEED, exposed for known-answer tests and for stacks that keep their own split -------
+
+// SKEYSEED = prf(Ni | Nr, g^ir). For PRFs with a fixed key size (P::truncates_nonce_key:
+// AES-XCBC-PRF-128, AES-CMAC-PRF-128) only the first 64 bits of each nonce form the key
+// (RFC 7296 §2.14).
+template <crypto::Prf P>
+[[nodiscard]] status skeyseed_initial(bytes_view ni, bytes_view nr, bytes_view g_ir,
+                                      std::span<std::byte, P::output_size> out) noexcept {
+    if (ni.size() > max_nonce_size) return {errc::invalid_nonce_length, "Ni", ni.size()};
+    if (nr.size() > max_nonce_size) return {errc::invalid_nonce_length, "Nr", nr.size()};
+    std::array<std::byte, 2 * max_nonce_size> key{};
+    std::size_t n = 0;
+    if constexpr (P::truncates_nonce_key) {
+        if (ni.size() < 8) return {errc::invalid_nonce_length, "Ni", ni.size()};
+        if (nr.size() < 8) return {errc::invalid_nonce_length, "Nr", nr.size()};
+        ni = ni.first(8);
+        nr = nr.first(8);
+    }
+    for (const std::byte b : ni) key[n++] = b;
+    for (const std::byte b : nr) key[n++] = b;
+    const P prf{bytes_view{key.data(), n}};
+    crypto::prf_compute(prf, {g_ir}, out);
+    return {};
+}
+
+// SKEYSEED(n) = prf(SK_d(n-1), SK(n) | Ni | Nr)  (RFC 9370 §2.2.2).
+template <crypto::Prf P>
+void skeyseed_next(bytes_view sk_d_prev, bytes_view sk_n, bytes_view ni, bytes_view nr,
+                   std::span<std::byte, P::output_size> out) noexcept {
+    const P prf{sk_d_prev};
+    crypto::prf_compute(prf, {sk_n, ni, nr}, out);
+}
+
+template <crypto::Prf P>
+class ike_sa_keys;
+
+namespace detail {
+// The only way to mint a stage: used by this header, rekey.hpp and ppk.hpp.
+struct ike_stage_factory;
+}  // namespace detail
+
+// One stage of the IKE SA key schedule. Copyable (a stack may keep the stage that protected a
+// message for IntAuth); every copy wipes itself.
+template <crypto::Prf P>
+class ike_sa_keys {
+public:
+    using prf_type = P;
+
+    // Stage 0 from IKE_SA_INIT: Ni, Nr (Nonce payload data), SPIi, SPIr (8 octets each), the
+    // shared secret of the first key exchange, and the key lengths of the negotiated transforms.
+    [[nodiscard]] static result<ike_sa_keys> after_ike_sa_init(bytes_view ni, bytes_view nr,
+                                                               bytes_view spi_i, bytes_view spi_r,
+                                                               bytes_view g_ir,
+                                                               const sa_key_lengths& len) noexcept {
+        ike_sa_keys k;
+        if (const status s = k.bind(ni, nr, spi_i, spi_r, len); !s) return s.err();
+        std::array<std::byte, P::output_size> seed{};
+        if (const status s = skeyseed_initial<P>(ni, nr, g_ir, seed); !s) return s.err();
+        const status s = k.split(seed);
+        secure_zeroize(seed.data(), seed.size());
+        if (!s) return s.err();
+        return k;
+    }
+
+    // Stage n+1 after the next additional key exchange (IKE_INTERMEDIATE), whose shared secret
+    // is SK(n+1). Refused after 7 additional exchanges.
+    [[nodiscard]] result<ike_sa_keys> after_additional_ke(bytes_view sk_next) const noexcept {
+        if (stage_ >= max_additional_key_exchanges)
+            return {errc::unexpected_message, "additional_key_exchange", stage_ + 1u};
+        ike_sa_keys k = *this;
+        k.stage_ = stage_ + 1;
+        std::array<std::byte, P::output_size> seed{};
+        skeyseed_next<P>(sk_d_.view(), sk_next, nonce_i(), nonce_r(), seed);
+        const status s = k.split(seed);
+        secure_zeroize(seed.data(), seed.size());
+        if (!s) return s.err();
+        return k;
+    }
+
+    // Number of additional key exchanges folded in (0 right after IKE_SA_INIT or a rekey).
+    unsigned stage() const noexcept { return stage_; }
+    // True once PPK material was mixed in (RFC 8784 or RFC 9867; see ppk.hpp).
+    bool ppk_mixed() const noexcept { return ppk_mixed_; }
+
+    bytes_view sk_d() const noexcept { return sk_d_.view(); }
+    bytes_view sk_ai() const noexcept { return sk_ai_.view(); }
+    bytes_view sk_ar() const noexcept { return sk_ar_.view(); }
+    bytes_view sk_ei() const noexcept { return sk_ei_.view(); }
+    bytes_view sk_er() const noexcept { return sk_er_.view(); }
+    bytes_view sk_pi() const noexcept { return sk_pi_.view(); }
+    bytes_view sk_pr() const noexcept { return sk_pr_.view(); }
+
+    // Public context the stage was derived for.
+    bytes_view nonce_i() const noexcept { return {ni_.data(), ni_len_}; }
+    bytes_view nonce_r() const noexcept { return {nr_.data(), nr_len_}; }
+    bytes_view spi_i() const noexcept { return spi_i_; }
+    bytes_view spi_r() const noexcept { return spi_r_; }
+    const sa_key_lengths& lengths() const noexcept { return len_; }
+
+private:
+    friend struct detail::ike_stage_factory;
+    ike_sa_keys() noexcept = default;
+
+    [[nodiscard]] status bind(bytes_view ni, bytes_view nr, bytes_view spi_i, bytes_view spi_r,
+                              const sa_key_lengths& len) noexcept {
+        if (const status s = len.check(); !s) return s;
+        if (ni.size() > max_nonce_size) return {errc::invalid_nonce_length, "Ni", ni.size()};
+        if (nr.size() > max_nonce_size) return {errc::invalid_nonce_length, "Nr", nr.size()};
+        if (spi_i.size() != ike_spi_size) return {errc::invalid_length, "SPIi", spi_i.size()};
+        if (spi_r.size() != ike_spi_size) return {errc::invalid_length, "SPIr", spi_r.size()};
+        for (std::size_t i = 0; i < ni.size(); ++i) ni_[i] = ni[i];
+        for (std::size_t i = 0; i < nr.size(); ++i) nr_[i] = nr[i];
+        ni_len_ = ni.size();
+        nr_len_ = nr.size();
+        for (std::size_t i = 0; i < ike_spi_size; ++i) {
+            spi_i_[i] = spi_i[i];
+            spi_r_[i] = spi_r[i];
+        }
+        len_ = len;
+        return {};
+    }
+
+    // {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+    [[nodiscard]] status split(bytes_view skeyseed) noexcept {
+        constexpr std::size_t cap = 3 * max_prf_key_size + 2 * max_integ_key_size + 2 * max_encr_key_size;
+        std::array<std::byte, cap> km{};
+        const mut_bytes out{km.data(), len_.total()};
+        const P prf{skeyseed};
+        status s = prf_plus(prf, {nonce_i(), nonce_r(), spi_i(), spi_r()}, out);
+        if (s) {
+            std::size_t at = 0;
+            const auto take = [&](auto& dst, std::size_t n) {
+                (void)dst.assign(bytes_view{km.data() + at, n});  // n <= capacity: checked by len_.check()
+                at += n;
+            };
+            take(sk_d_, len_.prf_key);
+            take(sk_ai_, len_.integ_key);
+            take(sk_ar_, len_.integ_key);
+            take(sk_ei_, len_.encr_key);
+            take(sk_er_, len_.encr_key);
+            take(sk_pi_, len_.prf_key);
+            take(sk_pr_, len_.prf_key);
+        }
+        secure_zeroize(km.data(), km.size());
+        return s;
+    }
+
+    secret_bytes<max_prf_key_size> sk_d_;
+    secret_bytes<max_integ_key_size> sk_ai_;
+    secret_bytes<max_integ_key_size> sk_ar_;
+    secret_bytes<max_encr_key_size> sk_ei_;
+    secret_bytes<max_encr_key_size> sk_er_;
+    secret_bytes<max_prf_key_size> sk_pi_;
+    secret_bytes<max_prf_key_size> sk_pr_;
+    std::array<std::byte, max_nonce_size> ni_{};
+    std::array<std::byte, max_nonce_size> nr_{};
+    std::size_t ni_len_ = 0;
+    std::size_t nr_len_ = 0;
+    std::array<std::byte, ike_spi_size> spi_i_{};
+    std::array<std::byte, ike_spi_size> spi_r_{};
+    sa_key_lengths len_{};
+    unsigned stage_ = 0;
+    bool ppk_mixed_ = false;
+};
+
+namespace detail {
+struct ike_stage_factory {
+    // Stage 0 of an SA from an already computed SKEYSEED (IKE SA rekey, RFC 7296 §2.18).
+    template <crypto::Prf P>
+    [[nodiscard]] static result<ike_sa_keys<P>> from_skeyseed(bytes_view skeyseed, bytes_view ni,
+                                                              bytes_view nr, bytes_view spi_i,
+                                                              bytes_view spi_r,
+                                                              const sa_key_lengths& len) noexcept {
+        ike_sa_keys<P> k;
+        if (const status s = k.bind(ni, nr, spi_i, spi_r, len); !s) return s.err();
+        if (const status s = k.split(skeyseed); !s) return s.err();
+        return k;
+    }
+    // The same SA, next stage, keys re-derived from a new SKEYSEED (RFC 9867 PPK step).
+    template <crypto::Prf P>
+    [[nodiscard]] static result<ike_sa_keys<P>> restage(const ike_sa_keys<P>& from, bytes_view skeyseed,
+                                                        bool ppk) noexcept {
+        ike_sa_keys<P> k = from;
+        k.ppk_mixed_ = k.ppk_mixed_ || ppk;
+        if (const status s = k.split(skeyseed); !s) return s.err();
+        return k;
+    }
+    // Replace SK_d, SK_pi, SK_pr (RFC 8784 §3 mixing); same lengths.
+    template <crypto::Prf P>
+    static ike_sa_keys<P> with_dp(const ike_sa_keys<P>& from, bytes_view sk_d, bytes_view sk_pi,
+                                  bytes_view sk_pr) noexcept {
+        ike_sa_keys<P> k = from;
+        (void)k.sk_d_.assign(sk_d);
+        (void)k.sk_pi_.assign(sk_pi);
+        (void)k.sk_pr_.assign(sk_pr);
+        k.ppk_mixed_ = true;
+        return k;
+    }
+};
+}  // namespace detail
+
+}  // namespace pqike::keys

@@ -1,0 +1,104 @@
+// Post-quantum preshared keys.
+//
+// RFC 8784 §3 (PPK mixed in IKE_AUTH, initial IKE SA only), same output lengths as the inputs:
+//   SK_d' = prf+(PPK, SK_d),  SK_pi' = prf+(PPK, SK_pi),  SK_pr' = prf+(PPK, SK_pr)
+// AUTH is then computed with SK_pi'/SK_pr'. An initiator that may fall back sends NO_PPK_AUTH,
+// the AUTH value computed with the unmixed SK_pi; a responder without the PPK verifies that and
+// continues with the unmixed keys. `ppk_candidates` keeps both key sets for that choice.
+//
+// RFC 9867 (PPK mixed in an IKE_INTERMEDIATE exchange, signalled by USE_PPK_INT): after the
+// exchange that carried PPK_IDENTITY_KEY / PPK_IDENTITY, all seven keys are re-derived:
+//   SKEYSEED' = prf(SK_d, PPK)
+//   {SK_d' | SK_ai' | SK_ar' | SK_ei' | SK_er' | SK_pi' | SK_pr'} = prf+(SKEYSEED', Ni | Nr | SPIi | SPIr)
+// PPK_IDENTITY_KEY carries the PPK ID followed by a confirmation value that lets the responder
+// check it holds the same PPK before using it:
+//   PPK Confirmation = first 8 octets of prf(PPK, Ni | Nr | SPIi | SPIr)
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+#include "../bytes.hpp"
+#include "../crypto/concepts.hpp"
+#include "../result.hpp"
+#include "../secret.hpp"
+#include "ike_sa_keys.hpp"
+#include "key_lengths.hpp"
+#include "prf_plus.hpp"
+
+namespace pqike::keys {
+
+// ---- RFC 8784 ---------------------------------------------------------------------------------
+
+// Both key sets after IKE_AUTH PPK mixing: `mixed` (SK_d', SK_pi', SK_pr'; the other four keys
+// unchanged) and `unmixed` (the stage as it was, for NO_PPK_AUTH).
+template <crypto::Prf P>
+struct ppk_candidates {
+    ike_sa_keys<P> mixed;
+    ike_sa_keys<P> unmixed;
+
+    // The stage to continue with: mixed when the PPK was used (the responder answered with
+    // PPK_IDENTITY), unmixed when both sides fell back to NO_PPK_AUTH (RFC 8784 §3).
+    const ike_sa_keys<P>& select(bool ppk_used) const noexcept { return ppk_used ? mixed : unmixed; }
+};
+
+template <crypto::Prf P>
+[[nodiscard]] result<ppk_candidates<P>> mix_ppk_rfc8784(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
+    if (ppk.empty()) return {errc::invalid_length, "PPK", 0};
+    if (keys.ppk_mixed()) return {errc::unexpected_message, "PPK", 0};  // mixed once only
+    secret_bytes<max_prf_key_size> d, pi, pr;
+    if (!d.resize(keys.sk_d().size()) || !pi.resize(keys.sk_pi().size()) || !pr.resize(keys.sk_pr().size()))
+        return {errc::invalid_length, "SK_d", keys.sk_d().size()};
+    const P prf{ppk};
+    if (const status s = prf_plus(prf, {keys.sk_d()}, d.span()); !s) return s.err();
+    if (const status s = prf_plus(prf, {keys.sk_pi()}, pi.span()); !s) return s.err();
+    if (const status s = prf_plus(prf, {keys.sk_pr()}, pr.span()); !s) return s.err();
+    return ppk_candidates<P>{detail::ike_stage_factory::with_dp(keys, d.view(), pi.view(), pr.view()), keys};
+}
+
+// ---- RFC 9867 ---------------------------------------------------------------------------------
+
+inline constexpr std::size_t ppk_confirmation_size = 8;
+
+// PPK Confirmation for PPK_IDENTITY_KEY, from the stage's nonces and SPIs.
+template <crypto::Prf P>
+void ppk_confirmation(bytes_view ppk, bytes_view ni, bytes_view nr, bytes_view spi_i, bytes_view spi_r,
+                      std::span<std::byte, ppk_confirmation_size> out) noexcept {
+    static_assert(P::output_size >= ppk_confirmation_size);
+    std::array<std::byte, P::output_size> full{};
+    const P prf{ppk};
+    crypto::prf_compute(prf, {ni, nr, spi_i, spi_r}, std::span<std::byte, P::output_size>{full});
+    for (std::size_t i = 0; i < ppk_confirmation_size; ++i) out[i] = full[i];
+}
+
+template <crypto::Prf P>
+void ppk_confirmation(bytes_view ppk, const ike_sa_keys<P>& keys,
+                      std::span<std::byte, ppk_confirmation_size> out) noexcept {
+    ppk_confirmation<P>(ppk, keys.nonce_i(), keys.nonce_r(), keys.spi_i(), keys.spi_r(), out);
+}
+
+// Responder side: does this PPK match the received confirmation? Constant time.
+template <crypto::Prf P>
+bool ppk_confirmation_matches(bytes_view ppk, const ike_sa_keys<P>& keys, bytes_view received) noexcept {
+    std::array<std::byte, ppk_confirmation_size> c{};
+    ppk_confirmation<P>(ppk, keys, c);
+    return ct_equal(bytes_view{c}, received);
+}
+
+// The next stage after PPK mixing in IKE_INTERMEDIATE.
+template <crypto::Prf P>
+[[nodiscard]] result<ike_sa_keys<P>> mix_ppk_intermediate(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
+    if (ppk.empty()) return {errc::invalid_length, "PPK", 0};
+    if (keys.ppk_mixed()) return {errc::unexpected_message, "PPK", 0};
+    std::array<std::byte, P::output_size> seed{};
+    {
+        const P prf{keys.sk_d()};
+        crypto::prf_compute(prf, {ppk}, std::span<std::byte, P::output_size>{seed});
+    }
+    auto k = detail::ike_stage_factory::restage(keys, seed, true);
+    secure_zeroize(seed.data(), seed.size());
+    return k;
+}
+
+}  // namespace pqike::keys

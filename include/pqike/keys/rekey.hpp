@@ -1,0 +1,52 @@
+// IKE SA rekey (RFC 7296 §2.18, RFC 9370 §2.2.4). With the OLD SA's PRF:
+//   SKEYSEED = prf(SK_d(old), SK(0) | Ni | Nr | SK(1) | ... | SK(n))
+// then, with the NEW SA's PRF, the new nonces and the new SPIs, the seven keys of stage 0:
+//   {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+// SK(0) comes from the CREATE_CHILD_SA KE payload and SK(1..n) from the IKE_FOLLOWUP_KE
+// exchanges, in order. Ni/SPIi belong to the peer that started the rekey (it becomes the
+// original initiator of the new SA).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+
+#include "../bytes.hpp"
+#include "../crypto/concepts.hpp"
+#include "../result.hpp"
+#include "../secret.hpp"
+#include "child_sa_keys.hpp"
+#include "ike_sa_keys.hpp"
+#include "key_lengths.hpp"
+
+namespace pqike::keys {
+
+// The rekey SKEYSEED alone (old PRF), for known-answer tests and stacks with their own split.
+// At least one key exchange is mandatory for an IKE SA rekey (RFC 7296 §1.3.2).
+template <crypto::Prf OldP>
+[[nodiscard]] status skeyseed_rekey(bytes_view sk_d_old, bytes_view ni, bytes_view nr,
+                                    std::span<const bytes_view> ke_secrets,
+                                    std::span<std::byte, OldP::output_size> out) noexcept {
+    if (ke_secrets.empty()) return {errc::missing_payload, "KE", 0};
+    detail::ke_seed seed;
+    if (const status s = seed.build(ke_secrets, ni, nr); !s) return s;
+    const OldP prf{sk_d_old};
+    prf.compute(seed.view(), out);
+    return {};
+}
+
+// Stage 0 of the new IKE SA. NewP names the new SA's PRF and may differ from OldP (the rekey
+// negotiates its own transforms): rekey_ike_sa<hmac_sha256>(old, ...).
+template <crypto::Prf NewP, crypto::Prf OldP>
+[[nodiscard]] result<ike_sa_keys<NewP>> rekey_ike_sa(const ike_sa_keys<OldP>& old, bytes_view ni,
+                                                     bytes_view nr, bytes_view spi_i, bytes_view spi_r,
+                                                     std::span<const bytes_view> ke_secrets,
+                                                     const sa_key_lengths& new_lengths) noexcept {
+    std::array<std::byte, OldP::output_size> seed{};
+    if (const status s = skeyseed_rekey<OldP>(old.sk_d(), ni, nr, ke_secrets, seed); !s) return s.err();
+    auto k = detail::ike_stage_factory::from_skeyseed<NewP>(seed, ni, nr, spi_i, spi_r, new_lengths);
+    secure_zeroize(seed.data(), seed.size());
+    return k;
+}
+
+}  // namespace pqike::keys

@@ -165,7 +165,7 @@ public:
     constexpr std::size_t begin(payload_type t, bool critical = false,
                                 std::uint8_t reserved = 0) noexcept {
         if (open_at_ != npos) end();
-        w_.patch_u8(prev_next_at_, to_number(t));
+        if (prev_next_at_ != npos) w_.patch_u8(prev_next_at_, to_number(t));
         const std::size_t at = w_.needed();
         w_.u8(to_number(payload_type::none));
         w_.u8(static_cast<std::uint8_t>((critical ? critical_bit : 0) | (reserved & ~critical_bit)));

@@ -32,3 +32,4 @@
 #include "wire/ts.hpp"
 #include "wire/certreq.hpp"
 #include "wire/message.hpp"
+#include "crypto/mlkem.hpp"

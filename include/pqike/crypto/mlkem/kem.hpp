@@ -1,0 +1,208 @@
+// ML-KEM (FIPS 203 §6, §7): key generation, encapsulation, decapsulation with implicit
+// rejection, and the input checks of §7.2/§7.3, as a Kem policy (crypto/concepts.hpp).
+//
+// Conventions: sizes are in the span types, so the §7 length checks happen at compile time.
+// Errors: errc::invalid_key for an ek that fails the modulus check or a dk that fails the hash
+// check; an invalid ciphertext of the right size is not an error (implicit rejection). On every
+// error the secret outputs (dk, ss) and the other outputs (ek, ct) are zeroized.
+// Constant-time build (PQIKE_CT_TESTING): d, z, m and dk are marked secret on entry; ek, ct and
+// the accept/reject decision of the dk check are declassified as public.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+
+#include "../../bytes.hpp"
+#include "../../result.hpp"
+#include "../../secret.hpp"
+#include "../concepts.hpp"
+#include "../sha3.hpp"
+#include "encode.hpp"
+#include "kpke.hpp"
+#include "params.hpp"
+
+namespace pqike::crypto::mlkem {
+
+template <class P>
+class kem {
+    using pke = kpke<P>;
+    using sym = std::span<const std::byte, sym_bytes>;
+
+public:
+    using params = P;
+    static constexpr std::uint16_t id = P::id;
+    static constexpr const char* name = P::k == 2 ? "ML-KEM-512" : P::k == 3 ? "ML-KEM-768" : "ML-KEM-1024";
+    static constexpr std::size_t ek_size = P::ek_size;
+    static constexpr std::size_t dk_size = P::dk_size;
+    static constexpr std::size_t ct_size = P::ct_size;
+    static constexpr std::size_t ss_size = P::ss_size;
+    static constexpr std::size_t seed_size = 2 * sym_bytes;  // d || z
+
+    using ek_view = std::span<const std::byte, ek_size>;
+    using dk_view = std::span<const std::byte, dk_size>;
+    using ct_view = std::span<const std::byte, ct_size>;
+
+    // Offsets inside dk = dk_pke || ek || H(ek) || z (FIPS 203 Alg. 16 line 3).
+    static constexpr std::size_t dk_ek_offset = P::dk_pke_size;
+    static constexpr std::size_t dk_h_offset = dk_ek_offset + ek_size;
+    static constexpr std::size_t dk_z_offset = dk_h_offset + sym_bytes;
+    static_assert(dk_z_offset + sym_bytes == dk_size);
+
+    // FIPS 203 §7.2 encapsulation key check: length (span type) and modulus (every 12-bit value
+    // of the ByteEncode12(t̂) part is < q). ek is public, so this may exit early.
+    static bool check_ek(ek_view ek) noexcept {
+        return modulus_ok_vartime(ek.template first<P::polyvec_bytes>());
+    }
+
+    // §7.2 for a key of run-time length (e.g. straight from a KE payload): the length check,
+    // then the modulus check.
+    static bool check_ek_bytes(bytes_view ek) noexcept {
+        return ek.size() == ek_size && check_ek(ek_view(ek.data(), ek_size));
+    }
+
+    // FIPS 203 §7.3 decapsulation key check: length (span type) and H(dk[384k : 768k+32]) ==
+    // dk[768k+32 : 768k+64]. The comparison is constant time; only its result is made public.
+    static bool check_dk(dk_view dk) noexcept {
+        std::array<std::byte, sym_bytes> h;
+        sha3_256::hash(dk.template subspan<dk_ek_offset, ek_size>(), h);
+        bool ok = ct_equal(h, dk.template subspan<dk_h_offset, sym_bytes>());
+        ct::declassify(&ok, sizeof ok);
+        return ok;
+    }
+
+    // §7.3 for a key of run-time length: the length check, then the hash check.
+    static bool check_dk_bytes(bytes_view dk) noexcept {
+        return dk.size() == dk_size && check_dk(dk_view(dk.data(), dk_size));
+    }
+
+    // FIPS 203 Alg. 16 ML-KEM.KeyGen_internal(d, z). Never fails.
+    static status keygen_derand(sym d, sym z, std::span<std::byte, ek_size> ek,
+                                std::span<std::byte, dk_size> dk) noexcept {
+        ct::secret(d);
+        ct::secret(z);
+        pke::keygen(d, ek, dk.template first<P::dk_pke_size>());
+        ct::declassify(ek);
+        copy(dk.template subspan<dk_ek_offset, ek_size>(), ek);
+        sha3_256::hash(ek, dk.template subspan<dk_h_offset, sym_bytes>());
+        copy(dk.template subspan<dk_z_offset, sym_bytes>(), z);
+        return {};
+    }
+
+    // FIPS 203 Alg. 17 ML-KEM.Encaps_internal(ek, m) after the §7.2 check of ek.
+    static status encaps_derand(ek_view ek, sym m, std::span<std::byte, ct_size> ct,
+                                std::span<std::byte, ss_size> ss) noexcept {
+        ct::secret(m);
+        if (!check_ek(ek)) {
+            secure_zeroize(ct);
+            secure_zeroize(ss);
+            return status{errc::invalid_key, "mlkem.ek", 0};
+        }
+        // (K, r) = G(m || H(ek))
+        std::array<std::byte, sym_bytes> h;
+        sha3_256::hash(ek, h);
+        std::array<std::byte, 2 * sym_bytes> kr;
+        wipe_on_exit w_kr(kr);
+        sha3_512 g;
+        g.update(m);
+        g.update(h);
+        g.finish(kr);
+        pke::encrypt(ek, m, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), ct);
+        ct::declassify(ct);
+        copy(ss, std::span<const std::byte, sym_bytes>(kr.data(), sym_bytes));
+        return {};
+    }
+
+    // FIPS 203 Alg. 18 ML-KEM.Decaps_internal(dk, c) after the §7.3 checks of dk. A ciphertext
+    // that does not re-encrypt to itself yields K̄ = J(z || c) instead of K' (implicit
+    // rejection), chosen by mask, not by branch.
+    static status decaps(dk_view dk, ct_view ct, std::span<std::byte, ss_size> ss) noexcept {
+        ct::secret(dk);
+        // The embedded ek and its hash are public (they equal the peer-visible encapsulation key).
+        ct::declassify(dk.template subspan<dk_ek_offset, ek_size + sym_bytes>());
+        if (!check_dk(dk)) {
+            secure_zeroize(ss);
+            return status{errc::invalid_key, "mlkem.dk", dk_h_offset};
+        }
+        const auto dk_pke = dk.template first<P::dk_pke_size>();
+        const auto ek = dk.template subspan<dk_ek_offset, ek_size>();
+        const auto h = dk.template subspan<dk_h_offset, sym_bytes>();
+        const auto z = dk.template subspan<dk_z_offset, sym_bytes>();
+
+        // m' = K-PKE.Decrypt(dk_pke, c); (K', r') = G(m' || h)
+        std::array<std::byte, sym_bytes> m2;
+        std::array<std::byte, 2 * sym_bytes> kr;
+        std::array<std::byte, sym_bytes> k_bar;
+        std::array<std::byte, ct_size> c2;
+        wipe_on_exit w_m2(m2);
+        wipe_on_exit w_kr(kr);
+        wipe_on_exit w_kbar(k_bar);
+        wipe_on_exit w_c2(c2);
+        pke::decrypt(dk_pke, ct, m2);
+        {
+            sha3_512 g;
+            g.update(m2);
+            g.update(h);
+            g.finish(kr);
+        }
+        // K̄ = J(z || c), J = SHAKE256 with 32 bytes out (FIPS 203 §4.1).
+        {
+            shake256 j;
+            j.absorb(z);
+            j.absorb(ct);
+            j.squeeze(k_bar);
+        }
+        // c' = K-PKE.Encrypt(ek, m', r')
+        pke::encrypt(ek, m2, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c2);
+        // all-ones if c == c', else 0; the empty asm stops the compiler from turning the mask
+        // back into a branch.
+        std::uint8_t keep = static_cast<std::uint8_t>(0u - static_cast<unsigned>(ct_equal(ct, c2)));
+        __asm__("" : "+r"(keep));
+        const std::byte mask{keep};
+        for (std::size_t i = 0; i < ss_size; ++i) ss[i] = (kr[i] & mask) | (k_bar[i] & ~mask);
+        return {};
+    }
+
+    // Randomized KeyGen (FIPS 203 Alg. 19): d, z from the Rng.
+    template <Rng R>
+    static status keygen(R& rng, std::span<std::byte, ek_size> ek, std::span<std::byte, dk_size> dk) noexcept {
+        std::array<std::byte, 2 * sym_bytes> dz;
+        wipe_on_exit w_dz(dz);
+        if (status st = rng.fill(dz); !st) {
+            secure_zeroize(ek);
+            secure_zeroize(dk);
+            return st;
+        }
+        return keygen_derand(sym(dz.data(), sym_bytes), sym(dz.data() + sym_bytes, sym_bytes), ek, dk);
+    }
+
+    // Randomized Encaps (FIPS 203 Alg. 20): m from the Rng. The ek check runs first, so a bad
+    // key consumes no randomness.
+    template <Rng R>
+    static status encaps(R& rng, ek_view ek, std::span<std::byte, ct_size> ct,
+                         std::span<std::byte, ss_size> ss) noexcept {
+        if (!check_ek(ek)) {
+            secure_zeroize(ct);
+            secure_zeroize(ss);
+            return status{errc::invalid_key, "mlkem.ek", 0};
+        }
+        std::array<std::byte, sym_bytes> m;
+        wipe_on_exit w_m(m);
+        if (status st = rng.fill(m); !st) {
+            secure_zeroize(ct);
+            secure_zeroize(ss);
+            return st;
+        }
+        return encaps_derand(ek, m, ct, ss);
+    }
+
+private:
+    template <std::size_t N>
+    static void copy(std::span<std::byte, N> out, std::type_identity_t<std::span<const std::byte, N>> in) noexcept {
+        for (std::size_t i = 0; i < N; ++i) out[i] = in[i];
+    }
+};
+
+}  // namespace pqike::crypto::mlkem

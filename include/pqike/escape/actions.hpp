@@ -1,0 +1,70 @@
+// What the sans-I/O escape state machines ask their caller to do, and the key pair of one SA.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "../bytes.hpp"
+#include "../crypto/concepts.hpp"
+#include "../result.hpp"
+#include "message.hpp"
+#include "protect.hpp"
+
+namespace pqike::escape {
+
+// The migration the caller must run: the procedure, the KE method the consumer selected and the
+// PPK to mix into the new SA (empty: none).
+struct plan {
+    procedure proc = procedure::ike_sa_rekey;
+    std::uint16_t method = 0;
+    bytes_view ppk_id;
+};
+
+enum class action_kind : std::uint8_t {
+    send,         // send `bytes` to the peer (over the SA the machine is bound to)
+    start_rekey,  // run `migration`; call rekey_done() with the new SA's keys
+    give_up,      // the deadline passed or the peer refused: keep or tear down the classical SA
+    confirmed,    // both sides proved they hold the new PQ, PPK-mixed keys
+};
+
+struct action {
+    action_kind kind = action_kind::send;
+    bytes_view bytes;  // for send: valid until the next call on the machine
+    plan migration;    // for start_rekey
+};
+
+// At most two actions per input (e.g. send the ACK, then start the rekey).
+class actions {
+public:
+    constexpr void push(const action& a) noexcept {
+        if (n_ < items_.size()) items_[n_++] = a;
+    }
+    constexpr std::size_t size() const noexcept { return n_; }
+    constexpr bool empty() const noexcept { return n_ == 0; }
+    constexpr const action& operator[](std::size_t i) const noexcept { return items_[i]; }
+    constexpr const action* begin() const noexcept { return items_.data(); }
+    constexpr const action* end() const noexcept { return items_.data() + n_; }
+
+private:
+    std::array<action, 2> items_{};
+    std::size_t n_ = 0;
+};
+
+// The two tag keys of one SA and key mode: provider→consumer and consumer→provider.
+template <crypto::Prf P>
+struct key_pair {
+    tag_key<P> p2c;
+    tag_key<P> c2p;
+
+    static result<key_pair> derive(key_mode mode, bytes_view base, bytes_view key_id,
+                                   bytes_view sa_binding) noexcept {
+        auto a = tag_key<P>::derive(mode, direction::provider_to_consumer, base, key_id, sa_binding);
+        if (!a) return a.err();
+        auto b = tag_key<P>::derive(mode, direction::consumer_to_provider, base, key_id, sa_binding);
+        if (!b) return b.err();
+        return key_pair{*a, *b};
+    }
+};
+
+}  // namespace pqike::escape

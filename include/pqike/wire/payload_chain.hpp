@@ -152,8 +152,8 @@ constexpr status for_each_payload(payload_type first, bytes_view region, std::si
 
 // Appends payloads to a writer. Each begin() writes a generic header whose Next Payload is NONE
 // and whose Length is a poisoned placeholder, and sets the previous payload's Next Payload (or
-// the field at `first_next_at`: the IKE header's, or an SK payload's for its inner chain) to the
-// new type; end() patches the Length. No heap; the writer reports overflow at finish().
+// the field at `first_next_at`: the IKE header's, an SK payload's for its inner chain, or npos
+// for none) to the new type; end() patches the Length. No heap; overflow shows at finish().
 class chain_builder {
 public:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);

@@ -1,0 +1,165 @@
+// Harvest-now-decrypt-later: a man in the middle who broke the classical exchange (knows the old
+// SA's keys) and runs the PQ rekey with each side separately must fail ESCAPE_CONFIRM, because
+// the confirm keys come from SK_d with the escape's PPK mixed in.
+#include "escape_helpers.hpp"
+
+#include <pqike/escape/consumer.hpp>
+#include <pqike/escape/hndl.hpp>
+#include <pqike/escape/provider.hpp>
+#include <pqike/keys/rekey.hpp>
+
+using namespace pqike;
+using namespace pqike::escape;
+using namespace pqike::test::esc;
+using pqike::test::byte_vec;
+using pqike::test::unhex;
+using pqike::test::view;
+using ike_keys = keys::ike_sa_keys<P>;
+
+namespace {
+
+const keys::sa_key_lengths lengths{32, 0, 36};  // HMAC-SHA-256 PRF, AES-256-GCM
+const byte_vec ppk = seq_bytes(0x70, 32);
+const std::uint16_t consumer_methods[] = {36};
+const bytes_view known_ppks[] = {view(ppk_id)};
+
+ike_keys classical_sa() {
+    auto k = ike_keys::after_ike_sa_init(view(seq_bytes(1, 32)), view(seq_bytes(2, 32)), view(binding).first(8),
+                                         view(binding).subspan(8), view(seq_bytes(3, 32)), lengths);
+    REQUIRE(k.has_value());
+    return *k;
+}
+// The new SA after an IKE SA rekey whose (ML-KEM) shared secret is `ss`.
+ike_keys rekeyed(const ike_keys& old, const byte_vec& ss) {
+    const bytes_view secrets[] = {view(ss)};
+    const auto spi_i = fixed_hex("2122232425262728"), spi_r = fixed_hex("3132333435363738");
+    auto k = keys::rekey_ike_sa<P>(old, view(seq_bytes(4, 32)), view(seq_bytes(5, 32)), view(spi_i),
+                                   view(spi_r), secrets, lengths);
+    REQUIRE(k.has_value());
+    return *k;
+}
+ike_keys mixed(const ike_keys& k, const byte_vec& with) {
+    auto m = mix_escape_ppk(k, view(with));
+    REQUIRE(m.has_value());
+    return *m;
+}
+byte_vec copy(bytes_view b) { return byte_vec(b.begin(), b.end()); }
+
+struct migration {
+    provider_config pc;
+    consumer_config cc;
+    key_pair<P> k = make_keys();
+    provider<P> prov;
+    provider_session s;
+    consumer<P> cons;
+    migration()
+        : pc(make_pc()), cc(make_cc()), prov(pc), cons(cc, make_keys()) {
+        auto a = prov.start(s, k, std::span<const std::byte, 16>(nonce.data(), 16), t0);
+        REQUIRE(a.has_value());
+        auto c = cons.on_message((*a)[0].bytes, t0);
+        REQUIRE(c.has_value());
+        REQUIRE(prov.on_message(s, k, (*c)[0].bytes, t0).has_value());
+        REQUIRE(s.state == provider_state::migrating);
+    }
+    static provider_config make_pc() {
+        provider_config c;
+        c.methods = methods;
+        c.ppk_id = view(ppk_id);
+        return c;
+    }
+    static consumer_config make_cc() {
+        consumer_config c;
+        c.methods = consumer_methods;
+        c.ppk_ids = known_ppks;
+        c.require_ppk = true;
+        return c;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("hndl: PPK mixing changes SK_d, SK_pi, SK_pr and nothing else") {
+    const auto n = rekeyed(classical_sa(), seq_bytes(9, 32));
+    const auto m = mixed(n, ppk);
+    CHECK_FALSE(ct_equal(n.sk_d(), m.sk_d()));
+    CHECK_FALSE(ct_equal(n.sk_pi(), m.sk_pi()));
+    CHECK_FALSE(ct_equal(n.sk_pr(), m.sk_pr()));
+    CHECK(ct_equal(n.sk_ei(), m.sk_ei()));
+    CHECK(ct_equal(n.sk_er(), m.sk_er()));
+    CHECK(m.ppk_mixed());
+    // SK_d' = prf+(PPK, SK_d) (RFC 8784 §3), computed independently here.
+    std::array<std::byte, 32> expect{};
+    REQUIRE(keys::prf_plus<P>(view(ppk), {n.sk_d()}, expect).ok());
+    CHECK(ct_equal(m.sk_d(), expect));
+    // Confirm keys need the mixed stage.
+    CHECK(confirm_keys(n, view(key_id)).code() == errc::invalid_key);
+}
+
+TEST_CASE("hndl: honest peers confirm under the PPK-mixed keys") {
+    migration mg;
+    const auto ss = seq_bytes(0x90, 32);  // same ML-KEM shared secret on both sides
+    const auto old = classical_sa();
+    const auto pk = confirm_keys(mixed(rekeyed(old, ss), ppk), view(key_id));
+    const auto ck_sa = mixed(rekeyed(old, ss), ppk);
+    REQUIRE(pk.has_value());
+    auto pc = mg.prov.rekey_done(mg.s, *pk, t0 + 1);
+    REQUIRE(pc.has_value());
+    auto cc = mg.cons.rekey_done(ck_sa.sk_d(), ike_binding::of(ck_sa).view());
+    REQUIRE(cc.has_value());
+    CHECK(mg.prov.on_confirm(mg.s, *pk, (*cc)[0].bytes, t0 + 2).has_value());
+    CHECK(mg.cons.on_message((*pc)[0].bytes, t0 + 2).has_value());
+    CHECK(mg.s.state == provider_state::confirmed);
+    CHECK(mg.cons.state() == consumer_state::confirmed);
+}
+
+TEST_CASE("hndl: a man in the middle with the classical keys but not the PPK fails confirmation") {
+    migration mg;
+    const auto old = classical_sa();  // known to the attacker (harvested and broken)
+    // The attacker runs the rekey with each side: two different ML-KEM shared secrets.
+    const auto ss_provider_side = seq_bytes(0xa0, 32);
+    const auto ss_consumer_side = seq_bytes(0xb0, 32);
+    const auto prov_sa = mixed(rekeyed(old, ss_provider_side), ppk);
+    const auto cons_sa = mixed(rekeyed(old, ss_consumer_side), ppk);
+    auto pk = confirm_keys(prov_sa, view(key_id));
+    REQUIRE(pk.has_value());
+    auto pc = mg.prov.rekey_done(mg.s, *pk, t0 + 1);
+    REQUIRE(pc.has_value());
+    auto cc = mg.cons.rekey_done(cons_sa.sk_d(), ike_binding::of(cons_sa).view());
+    REQUIRE(cc.has_value());
+    const auto prov_before = mg.s;
+
+    // 1. Relaying each side's CONFIRM to the other fails: the keys differ.
+    CHECK(mg.prov.on_confirm(mg.s, *pk, (*cc)[0].bytes, t0 + 2).code() == errc::escape_bad_tag);
+    CHECK(mg.cons.on_message(copy((*pc)[0].bytes), t0 + 2).code() == errc::escape_bad_tag);
+
+    // 2. Forging with everything the attacker knows: the unmixed new SK_d of each side, and
+    //    the old SA's SK_d, as confirm bases; and a guessed PPK.
+    const auto unmixed_p = rekeyed(old, ss_provider_side);
+    const auto unmixed_c = rekeyed(old, ss_consumer_side);
+    const auto guessed = mixed(rekeyed(old, ss_provider_side), seq_bytes(0x71, 32));
+    fields c;
+    c.type = msg_type::confirm;
+    c.sequence = 100;
+    c.echoed_nonce = view(nonce);  // read from the (decrypted) ESCAPE
+    c.selected_method = 36;
+    c.ppk_id = view(ppk_id);
+    for (bytes_view base : {unmixed_p.sk_d(), old.sk_d(), guessed.sk_d()}) {
+        auto fk = key_pair<P>::derive(key_mode::confirm, base, view(key_id), ike_binding::of(prov_sa).view());
+        REQUIRE(fk.has_value());
+        CHECK(mg.prov.on_confirm(mg.s, *pk, view(sealed(fk->c2p, c)), t0 + 2).code() ==
+              errc::escape_bad_tag);
+    }
+    for (bytes_view base : {unmixed_c.sk_d(), old.sk_d()}) {
+        auto fk = key_pair<P>::derive(key_mode::confirm, base, view(key_id), ike_binding::of(cons_sa).view());
+        REQUIRE(fk.has_value());
+        CHECK(mg.cons.on_message(view(sealed(fk->p2c, c)), t0 + 2).code() == errc::escape_bad_tag);
+    }
+    CHECK(mg.s.state == prov_before.state);
+    CHECK(mg.s.state == provider_state::migrating);
+    CHECK(mg.cons.state() == consumer_state::migrating);
+
+    // Control: an attacker who also had the PPK could confirm (so the test above can fail).
+    auto with_ppk = confirm_keys(mixed(rekeyed(old, ss_provider_side), ppk), view(key_id));
+    REQUIRE(with_ppk.has_value());
+    CHECK(mg.prov.on_confirm(mg.s, *pk, view(sealed(with_ppk->c2p, c)), t0 + 2).has_value());
+}

@@ -33,3 +33,12 @@
 #include "wire/certreq.hpp"
 #include "wire/message.hpp"
 #include "crypto/mlkem.hpp"
+// PQC escape message: codec, protection, replay, state machines, HNDL answer, IKEv2 carriage
+#include "escape/message.hpp"
+#include "escape/protect.hpp"
+#include "escape/replay.hpp"
+#include "escape/actions.hpp"
+#include "escape/provider.hpp"
+#include "escape/consumer.hpp"
+#include "escape/hndl.hpp"
+#include "escape/ikev2.hpp"

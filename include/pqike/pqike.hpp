@@ -32,6 +32,8 @@
 #include "wire/ts.hpp"
 #include "wire/certreq.hpp"
 #include "wire/message.hpp"
+#include "wire/sk.hpp"
+#include "wire/fragment.hpp"
 #include "crypto/mlkem.hpp"
 // PQC escape message: codec, protection, replay, state machines, HNDL answer, IKEv2 carriage
 #include "escape/message.hpp"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Constant-time check (valgrind memcheck). Secrets are poisoned with ct::secret in a
+# -DPQIKE_CT_TESTING=1 build, so any branch or memory index that depends on them is a memcheck
+# error. For g++ and clang++ at -O2 and -O3:
+#   - tests/ct/ct_mlkem.cpp (keygen, encaps, decaps incl. implicit rejection, all three ML-KEM
+#     sets) must run with zero reports;
+#   - tests/ct/ct_selftest.cpp must be caught for its leaky modes ("branch", "index") and not for
+#     its masked one ("clean"): a harness that catches nothing fails this check.
+# (-gdwarf-4: the valgrind of Debian 12 cannot read clang 14's default DWARF 5.)
+# Prints one line per run and a summary; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+if ! command -v valgrind >/dev/null; then echo "ct: valgrind not installed"; exit 1; fi
+out=$(mktemp -d "${TMPDIR:-/tmp}/pqike-ct.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+vg=(valgrind --error-exitcode=1 --exit-on-first-error=no -q --track-origins=yes)
+fails=0
+runs=0
+
+expect() {  # $1 = want (clean|leak), $2 = label, rest = command
+  local want=$1 label=$2; shift 2
+  runs=$((runs + 1))
+  if "${vg[@]}" "$@" >"$out/log" 2>&1; then got=clean; else got=leak; fi
+  if [ "$got" = "$want" ]; then
+    echo "ok    $label ($got)"
+  else
+    echo "FAIL  $label: expected $want, got $got"
+    sed -n 1,40p "$out/log"
+    fails=$((fails + 1))
+  fi
+}
+
+for cxx in g++ clang++; do
+  if ! command -v "$cxx" >/dev/null; then echo "FAIL  $cxx not found"; fails=$((fails + 1)); continue; fi
+  for opt in -O2 -O3; do
+    tag="$cxx$opt"
+    flags=(-std=c++20 -gdwarf-4 "$opt" -DPQIKE_CT_TESTING=1 -Iinclude)
+    if ! "$cxx" "${flags[@]}" tests/ct/ct_mlkem.cpp -o "$out/ct_mlkem_$tag" ||
+       ! "$cxx" "${flags[@]}" tests/ct/ct_selftest.cpp -o "$out/ct_selftest_$tag"; then
+      echo "FAIL  $tag: compile"; fails=$((fails + 1)); continue
+    fi
+    expect clean "$tag ML-KEM keygen/encaps/decaps" "$out/ct_mlkem_$tag"
+    expect leak "$tag selftest: branch on secret is caught" "$out/ct_selftest_$tag" branch
+    expect leak "$tag selftest: secret table index is caught" "$out/ct_selftest_$tag" index
+    expect clean "$tag selftest: masked select is not flagged" "$out/ct_selftest_$tag" clean
+  done
+done
+
+echo "ct: $((runs - fails))/$runs as expected"
+[ "$fails" -eq 0 ]

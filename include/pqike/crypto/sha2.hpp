@@ -3,8 +3,9 @@
 // function, word type, initial value and output length. SHA-1 is here only for HMAC-SHA-1
 // (PRF_HMAC_SHA1, AUTH_HMAC_SHA1_96), which IKEv2 still negotiates.
 //
-// Portable code: rounds are unrolled by 8 (SHA-2) with the message schedule kept in a 16-word
-// ring, so the compiler keeps the working variables in registers. There are no table lookups
+// Portable code: SHA-2 rounds are written out 8 at a time with the variable roles rotated, the
+// loops around them fully unrolled (#pragma GCC unroll, honoured by g++ and clang++), and the
+// message schedule kept in a 16-word ring, so the working variables stay in registers. There are no table lookups
 // indexed by data, so the code is constant-time with respect to the message.
 //
 // The engine state depends on the message (and, inside HMAC, on the key), so it is wiped on
@@ -68,15 +69,18 @@ inline void sha256_compress(std::uint32_t* st, const std::byte* p, std::size_t n
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
         std::uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
         std::uint32_t e = st[4], f = st[5], g = st[6], h = st[7];
+#pragma GCC unroll 4
         for (std::size_t r = 0; r < 64; r += 16) {
             if (r != 0) {
                 // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], in place in the ring.
+#pragma GCC unroll 16
                 for (std::size_t i = 0; i < 16; ++i) {
                     const std::uint32_t x = w[(i + 1) & 15], y = w[(i + 14) & 15];
                     w[i] += (rotr32(y, 17) ^ rotr32(y, 19) ^ (y >> 10)) + w[(i + 9) & 15] +
                             (rotr32(x, 7) ^ rotr32(x, 18) ^ (x >> 3));
                 }
             }
+#pragma GCC unroll 2
             for (std::size_t i = 0; i < 16; i += 8) {
                 const std::uint32_t* k = &sha256_k[r + i];
                 sha256_round(a, b, c, d, e, f, g, h, k[0] + w[i + 0]);
@@ -141,14 +145,17 @@ inline void sha512_compress(std::uint64_t* st, const std::byte* p, std::size_t n
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be64(p + 8 * i);
         std::uint64_t a = st[0], b = st[1], c = st[2], d = st[3];
         std::uint64_t e = st[4], f = st[5], g = st[6], h = st[7];
+#pragma GCC unroll 5
         for (std::size_t r = 0; r < 80; r += 16) {
             if (r != 0) {
+#pragma GCC unroll 16
                 for (std::size_t i = 0; i < 16; ++i) {
                     const std::uint64_t x = w[(i + 1) & 15], y = w[(i + 14) & 15];
                     w[i] += (rotr64(y, 19) ^ rotr64(y, 61) ^ (y >> 6)) + w[(i + 9) & 15] +
                             (rotr64(x, 1) ^ rotr64(x, 8) ^ (x >> 7));
                 }
             }
+#pragma GCC unroll 2
             for (std::size_t i = 0; i < 16; i += 8) {
                 const std::uint64_t* k = &sha512_k[r + i];
                 sha512_round(a, b, c, d, e, f, g, h, k[0] + w[i + 0]);
@@ -176,33 +183,25 @@ inline void sha1_compress(std::uint32_t* st, const std::byte* p, std::size_t nbl
     while (nblocks-- > 0) {
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
         std::uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4];
-        for (std::size_t t = 0; t < 80; ++t) {
-            if (t >= 16) {
-                // W[t] = ROTL1(W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16])
+        // Four stages of 20 rounds, each with its own f and K (FIPS 180-4 §4.1.1, §4.2.1).
+        auto stage = [&](std::size_t from, std::uint32_t k, auto f) noexcept {
+            for (std::size_t t = from; t < from + 20; ++t) {
                 const std::size_t i = t & 15;
-                w[i] = rotl32(w[(i + 13) & 15] ^ w[(i + 8) & 15] ^ w[(i + 2) & 15] ^ w[i], 1);
+                if (t >= 16)  // W[t] = ROTL1(W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16])
+                    w[i] = rotl32(w[(i + 13) & 15] ^ w[(i + 8) & 15] ^ w[(i + 2) & 15] ^ w[i], 1);
+                const std::uint32_t tmp = rotl32(a, 5) + f(b, c, d) + e + k + w[i];
+                e = d;
+                d = c;
+                c = rotl32(b, 30);
+                b = a;
+                a = tmp;
             }
-            std::uint32_t f, k;
-            if (t < 20) {
-                f = d ^ (b & (c ^ d));  // Ch
-                k = 0x5a827999;
-            } else if (t < 40) {
-                f = b ^ c ^ d;  // Parity
-                k = 0x6ed9eba1;
-            } else if (t < 60) {
-                f = (b & c) | (d & (b | c));  // Maj
-                k = 0x8f1bbcdc;
-            } else {
-                f = b ^ c ^ d;
-                k = 0xca62c1d6;
-            }
-            const std::uint32_t tmp = rotl32(a, 5) + f + e + k + w[t & 15];
-            e = d;
-            d = c;
-            c = rotl32(b, 30);
-            b = a;
-            a = tmp;
-        }
+        };
+        using u32 = std::uint32_t;
+        stage(0, 0x5a827999, [](u32 x, u32 y, u32 z) { return z ^ (x & (y ^ z)); });         // Ch
+        stage(20, 0x6ed9eba1, [](u32 x, u32 y, u32 z) { return x ^ y ^ z; });               // Parity
+        stage(40, 0x8f1bbcdc, [](u32 x, u32 y, u32 z) { return (x & y) | (z & (x | y)); }); // Maj
+        stage(60, 0xca62c1d6, [](u32 x, u32 y, u32 z) { return x ^ y ^ z; });               // Parity
         st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e;
         p += 64;
     }
@@ -325,15 +324,14 @@ public:
         store_be64(buf_.data() + block_size - 8, count_ << 3);
         T::compress(state_.data(), buf_.data(), 1);
 
-        std::byte full[T::state_words * sizeof(word)];
-        for (std::size_t i = 0; i < T::state_words; ++i) {
+        // Every digest size is a whole number of words (SHA-224/384: the leftmost words).
+        static_assert(digest_size % sizeof(word) == 0);
+        for (std::size_t i = 0; i < digest_size / sizeof(word); ++i) {
             if constexpr (sizeof(word) == 4)
-                store_be32(full + 4 * i, state_[i]);
+                store_be32(out.data() + 4 * i, state_[i]);
             else
-                store_be64(full + 8 * i, state_[i]);
+                store_be64(out.data() + 8 * i, state_[i]);
         }
-        std::memcpy(out.data(), full, digest_size);  // SHA-224/384: the leftmost bits
-        secure_zeroize(full, sizeof full);
         reset();
     }
 

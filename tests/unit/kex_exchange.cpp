@@ -1,6 +1,6 @@
 // KE adapters: a KEM and a DH group driven through initiator_ke / responder_ke, end to end, with
 // the size and validity checks each side must make. Runs over the toy policies always, and over
-// the real ML-KEM and the OpenSSL X25519 when those headers are present.
+// the real ML-KEM, and over the OpenSSL X25519 / ECP groups when OpenSSL is present.
 #include "common.hpp"
 #include "kex_toy.hpp"
 
@@ -9,13 +9,10 @@
 #include <string>
 #include <vector>
 
-#if __has_include(<pqike/crypto/mlkem.hpp>)
 #include <pqike/crypto/mlkem.hpp>
-#define PQIKE_KEX_TEST_MLKEM 1
-#endif
-#if defined(PQIKE_HAVE_OPENSSL) && __has_include(<pqike/adapters/openssl.hpp>)
+#include <pqike/crypto/os_random.hpp>
+#if defined(PQIKE_HAVE_OPENSSL)
 #include <pqike/adapters/openssl.hpp>
-#define PQIKE_KEX_TEST_OPENSSL 1
 #endif
 
 using namespace pqike;
@@ -28,9 +25,9 @@ namespace {
 
 std::vector<std::byte> copy(bytes_view b) { return {b.begin(), b.end()}; }
 
-template <class M>
+template <class M, class Rng = counter_rng>
 void run_end_to_end() {
-    counter_rng rng;
+    Rng rng;
     kex::initiator_ke<M> ini;
     auto sent = ini.start(rng);
     REQUIRE(sent);
@@ -196,11 +193,15 @@ TEST_CASE("any_initiator_ke: unknown method, wrong order, method mix-up") {
     REQUIRE(ini.start(toy_dh::id, rng));
 }
 
-#if defined(PQIKE_KEX_TEST_MLKEM)
+// ---- real policies ---------------------------------------------------------------------------
+
 TEST_CASE_TEMPLATE("ML-KEM through the adapter", M, crypto::mlkem512, crypto::mlkem768,
                    crypto::mlkem1024) {
     run_end_to_end<M>();
+    run_end_to_end<M, crypto::os_random>();
     run_wrong_sizes<M>();
+    static_assert(kex::method_traits<M>::initiator_data_size == M::ek_size);
+    static_assert(kex::method_traits<M>::responder_data_size == M::ct_size);
 }
 
 TEST_CASE("ML-KEM-768 responder rejects an ek that fails the modulus check (FIPS 203 §7.2)") {
@@ -209,11 +210,63 @@ TEST_CASE("ML-KEM-768 responder rejects an ek that fails the modulus check (FIPS
     auto sent = ini.start(rng);
     REQUIRE(sent);
     auto bad = copy(*sent);
-    // First coefficient set to 4095 >= q = 3329: ByteEncode12(ByteDecode12(ek)) differs.
+    // First 12-bit coefficient set to 4095 >= q = 3329: ByteEncode12(ByteDecode12(ek)) differs.
     bad[0] = std::byte{0xff};
     bad[1] = static_cast<std::byte>(std::to_integer<unsigned>(bad[1]) | 0x0fu);
     auto r = kex::responder_ke<crypto::mlkem768>::respond(rng, {bad.data(), bad.size()});
     CHECK(r.code() == errc::invalid_key);
     CHECK(kex::notify_for(r.err(), kex::responder_options{}) == notify_error::invalid_syntax);
+    CHECK(kex::notify_for(r.err(), kex::responder_options{notify_error::no_proposal_chosen}) ==
+          notify_error::no_proposal_chosen);
+    // An invalid ct of the right length is not an error for the initiator (implicit rejection):
+    // it yields a secret that differs from the responder's.
+    auto good = kex::responder_ke<crypto::mlkem768>::respond(rng, *sent);
+    REQUIRE(good);
+    auto ct = good->data;
+    ct[0] ^= std::byte{1};
+    auto ss = ini.finish(ct);
+    REQUIRE(ss);
+    CHECK_FALSE(*ss == good->shared);
+}
+
+#if defined(PQIKE_HAVE_OPENSSL)
+TEST_CASE_TEMPLATE("OpenSSL DH groups through the adapter", M, adapters::openssl_x25519,
+                   adapters::openssl_ecp256, adapters::openssl_ecp384) {
+    run_end_to_end<M, adapters::openssl_rng>();
+    run_wrong_sizes<M>();
+}
+
+TEST_CASE("X25519: a small-order peer value is invalid_key on both sides") {
+    adapters::openssl_rng rng;
+    const std::array<std::byte, 32> zero{};  // the point of order 1 (RFC 7748 §6.1)
+    CHECK(kex::responder_ke<adapters::openssl_x25519>::respond(rng, zero).code() == errc::invalid_key);
+    kex::initiator_ke<adapters::openssl_x25519> ini;
+    REQUIRE(ini.start(rng));
+    CHECK(ini.finish(zero).code() == errc::invalid_key);
+    CHECK(ini.waiting());
+}
+
+// The registry the initial-exchange helpers use: X25519 in IKE_SA_INIT, ML-KEM in IKE_INTERMEDIATE.
+using real_reg = kex::ke_registry<adapters::openssl_x25519, adapters::openssl_ecp256,
+                                  crypto::mlkem512, crypto::mlkem768, crypto::mlkem1024>;
+static_assert(real_reg::max_initiator_data_size == 1568 && real_reg::max_responder_data_size == 1568);
+static_assert(real_reg::max_public_size == 64 && real_reg::max_ek_size == 1568);
+static_assert(real_reg::max_ct_size == 1568 && real_reg::max_shared_size == 32);
+static_assert(real_reg::contains(wire::ke_method::ml_kem_768) && !real_reg::contains(wire::ke_method::ecp_384));
+
+TEST_CASE("run-time dispatch over X25519 and ML-KEM by wire number") {
+    crypto::os_random rng;
+    for (auto m : {wire::ke_method::curve25519, wire::ke_method::ml_kem_768, wire::ke_method::ml_kem_1024}) {
+        CAPTURE(wire::name(m));
+        kex::any_initiator_ke<real_reg> ini;
+        auto sent = ini.start(wire::to_number(m), rng);
+        REQUIRE(sent);
+        auto resp = kex::respond_any<real_reg>(wire::to_number(m), rng, *sent);
+        REQUIRE(resp);
+        auto ss = ini.finish(resp->data());
+        REQUIRE(ss);
+        CHECK(ss->size() == 32);
+        CHECK(ss->ct_equals(resp->shared.view()));
+    }
 }
 #endif

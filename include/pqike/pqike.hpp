@@ -44,3 +44,8 @@
 #include "escape/consumer.hpp"
 #include "escape/hndl.hpp"
 #include "escape/ikev2.hpp"
+// Key exchanges: KE registry over a type list, KEM/DH adapters, proposals and negotiation
+#include "kex/ke_registry.hpp"
+#include "kex/key_exchange.hpp"
+#include "kex/proposal.hpp"
+#include "kex/negotiate.hpp"

@@ -4,6 +4,8 @@
 #include "common.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <array>
 #include <cstdint>
 #include <random>
@@ -366,6 +368,77 @@ TEST_CASE("os_random fills buffers of 0, 1, 256, 100000 and more than one getran
     byte_vec huge(os_random::max_per_call + 4096, std::byte{0});
     REQUIRE(rng.fill(huge).ok());
     CHECK(std::any_of(huge.end() - 4096, huge.end(), [](std::byte b) { return b != std::byte{0}; }));
+}
+
+namespace {
+// A scripted getrandom: each call takes the next step (bytes to return, or -1 with an errno).
+struct fake_step {
+    long result;  // > 0: that many bytes (capped to the request); 0 or -1: returned as is
+    int err;
+};
+struct fake_source {
+    static inline std::vector<fake_step> script;
+    static inline std::size_t calls = 0;
+    static inline std::size_t largest_request = 0;
+    static ssize_t call(void* p, std::size_t n) noexcept {
+        largest_request = std::max(largest_request, n);
+        const fake_step s = calls < script.size() ? script[calls] : fake_step{1L << 30, 0};
+        ++calls;
+        if (s.result < 0) {
+            errno = s.err;
+            return -1;
+        }
+        const std::size_t k = std::min(n, static_cast<std::size_t>(s.result));
+        std::memset(p, 0x5a, k);
+        return static_cast<ssize_t>(k);
+    }
+    static void reset(std::vector<fake_step> s) {
+        script = std::move(s);
+        calls = 0;
+        largest_request = 0;
+    }
+};
+using fake_random = basic_os_random<fake_source>;
+}  // namespace
+
+TEST_CASE("os_random retries EINTR and short reads, fails on anything else without fallback") {
+    static_assert(Rng<fake_random>);
+    std::array<std::byte, 100> buf{};
+
+    SUBCASE("EINTR, then short reads, then the rest: all bytes filled") {
+        fake_source::reset({{-1, EINTR}, {3, 0}, {-1, EINTR}, {40, 0}});
+        CHECK(fake_random::fill(buf).ok());
+        CHECK(fake_source::calls == 5);
+        CHECK(std::all_of(buf.begin(), buf.end(), [](std::byte b) { return b == std::byte{0x5a}; }));
+    }
+    SUBCASE("an error after a partial fill: rng_failure, offset = bytes obtained, buffer zeroed") {
+        for (int e : {EIO, ENOSYS, EFAULT, EAGAIN}) {
+            fake_source::reset({{30, 0}, {-1, e}});
+            buf.fill(std::byte{0x11});
+            const status s = fake_random::fill(buf);
+            CHECK(s.code() == errc::rng_failure);
+            CHECK(s.err().offset == 30);
+            CHECK(fake_source::calls == 2);  // no retry, no other source
+            CHECK(std::all_of(buf.begin(), buf.end(), [](std::byte b) { return b == std::byte{0}; }));
+        }
+    }
+    SUBCASE("a zero-byte return for a non-empty request is a failure, not a spin") {
+        fake_source::reset({{0, 0}});
+        CHECK(fake_random::fill(buf).code() == errc::rng_failure);
+        CHECK(fake_source::calls == 1);
+    }
+    SUBCASE("requests are capped at getrandom's per-call maximum") {
+        fake_source::reset({});
+        byte_vec big(fake_random::max_per_call * 2 + 5);
+        CHECK(fake_random::fill(big).ok());
+        CHECK(fake_source::largest_request == fake_random::max_per_call);
+        CHECK(fake_source::calls == 3);
+    }
+    SUBCASE("an empty buffer makes no call") {
+        fake_source::reset({{-1, EIO}});
+        CHECK(fake_random::fill(mut_bytes{}).ok());
+        CHECK(fake_source::calls == 0);
+    }
 }
 
 // ---- cross-check against OpenSSL -------------------------------------------------------------

@@ -16,25 +16,34 @@
 
 namespace pqike::crypto {
 
-struct os_random {
+namespace detail {
+// The system call, behind a type so tests can substitute a source that fails on purpose.
+struct getrandom_syscall {
+    static ssize_t call(void* p, std::size_t n) noexcept { return ::getrandom(p, n, 0); }
+};
+}  // namespace detail
+
+template <class Sys>
+struct basic_os_random {
     // getrandom(2) returns at most 33554431 bytes per call on a urandom source; larger requests
     // are served in pieces by the loop below, as are short reads after a signal.
     static constexpr std::size_t max_per_call = 33554431;
 
+    // Fills all of out, or fails with errc::rng_failure (offset = bytes obtained before the
+    // failure) and a zeroized out. EINTR and short reads are retried; every other error fails.
     static status fill(mut_bytes out) noexcept {
         std::byte* p = out.data();
         std::size_t left = out.size();
         while (left > 0) {
             const std::size_t ask = left < max_per_call ? left : max_per_call;
-            const ssize_t got = ::getrandom(p, ask, 0);
-            if (got < 0) {
-                if (errno == EINTR) continue;
+            const ssize_t got = Sys::call(p, ask);
+            if (got < 0 && errno == EINTR) continue;
+            // got == 0 is not specified for a non-empty request: refuse to spin on it, and
+            // never trust a count larger than asked.
+            if (got <= 0 || static_cast<std::size_t>(got) > ask) {
+                const std::size_t done = out.size() - left;
                 secure_zeroize(out);
-                return status{errc::rng_failure, "getrandom", out.size() - left};
-            }
-            if (got == 0) {  // not specified for a non-empty request; refuse to spin on it
-                secure_zeroize(out);
-                return status{errc::rng_failure, "getrandom", out.size() - left};
+                return status{errc::rng_failure, "getrandom", done};
             }
             p += got;
             left -= static_cast<std::size_t>(got);
@@ -43,6 +52,8 @@ struct os_random {
         return {};
     }
 };
+
+using os_random = basic_os_random<detail::getrandom_syscall>;
 
 static_assert(Rng<os_random>);
 

@@ -438,7 +438,10 @@ struct openssl_x25519 {
                                                   ossl::uc(priv.data()), priv.size())};
         ossl::pkey p{EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr,
                                                  ossl::uc(peer.data()), peer.size())};
-        if (!k || !p) return status{errc::invalid_key, "X25519 public", 0};
+        if (!k || !p) {
+            secure_zeroize(shared_out);
+            return status{errc::invalid_key, "X25519 public", 0};
+        }
         ossl::pkey_ctx c{EVP_PKEY_CTX_new_from_pkey(nullptr, k.get(), nullptr)};
         std::size_t n = shared_out.size();
         const bool ok = c && EVP_PKEY_derive_init(c.get()) == 1 &&
@@ -521,6 +524,7 @@ struct openssl_ecp {
     static status derive(std::span<const std::byte, private_size> priv,
                          std::span<const std::byte, public_size> peer,
                          std::span<std::byte, shared_size> shared_out) noexcept {
+        secure_zeroize(shared_out);  // what an error leaves behind
         auto self = private_pkey(priv);
         if (!self) return status{errc::invalid_key, "ECP private", 0};
         auto other = peer_pkey(peer);

@@ -127,7 +127,8 @@ public:
             const std::uint16_t m = *v->selected_method();
             if (std::find(cfg_.methods.begin(), cfg_.methods.end(), m) == cfg_.methods.end())
                 return error{errc::escape_method_not_offered, "escape.selected_method"};
-            if (!ct_equal(v->ppk_id(), cfg_.ppk_id))
+            // An echoed PPK ID must be the one we named (the consumer mixes that PPK in).
+            if (!v->ppk_id().empty() && !ct_equal(v->ppk_id(), cfg_.ppk_id))
                 return error{errc::invalid_syntax, "escape.ppk_id"};
             s.peer.commit(v->sequence());
             s.selected = m;

@@ -257,6 +257,28 @@ TEST_CASE_TEMPLATE("HMAC key lengths 0, block-1, block, block+1 and 2*block foll
     CHECK(mac<H>(bytes_view{}, view(msg)) == mac<H>(view(zero1), view(msg)));
 }
 
+TEST_CASE_TEMPLATE("HMAC keyed from parts equals keyed from the concatenation", P, hmac_sha1,
+                   hmac_sha256, hmac_sha384, hmac_sha512) {
+    using H = typename P::hash_type;
+    std::mt19937 rng(17);
+    const auto msg = random_bytes(rng, 40);
+    // Totals below, at and above the block size (the last one is hashed first).
+    for (std::size_t na : {std::size_t{0}, std::size_t{8}, H::block_size / 2, H::block_size}) {
+        for (std::size_t nb : {std::size_t{0}, std::size_t{8}, H::block_size / 2, std::size_t{1}}) {
+            const auto a = random_bytes(rng, na);
+            const auto b = random_bytes(rng, nb);
+            byte_vec ab = a;
+            ab.insert(ab.end(), b.begin(), b.end());
+            std::array<std::byte, P::output_size> from_parts{}, from_concat{};
+            P{view(a), view(b)}.compute(view(msg), from_parts);
+            P(view(ab)).compute(view(msg), from_concat);
+            CHECK_MESSAGE(from_parts == from_concat, na << " + " << nb);
+            CHECK(byte_vec(from_concat.begin(), from_concat.end()) ==
+                  mac_by_definition<H>(view(ab), view(msg)));
+        }
+    }
+}
+
 // ---- the PRF policies ----------------------------------------------------------------------------
 
 TEST_CASE_TEMPLATE("PRF: parts, streams and reuse agree with one concatenated message", P,

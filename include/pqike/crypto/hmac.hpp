@@ -34,12 +34,22 @@ public:
 
     // FIPS 198-1 §4: K0 is the key padded with zeros to B bytes, or H(key) padded when the key
     // is longer than B. Any key length is accepted (RFC 2104 §3; lengths below L are merely weak).
-    explicit hmac(bytes_view key) noexcept {
+    explicit hmac(bytes_view key) noexcept : hmac(std::span<const bytes_view>(&key, 1)) {}
+
+    // The key given as consecutive parts, e.g. SKEYSEED = prf(Ni | Nr, g^ir) (RFC 7296 §2.14)
+    // keys with {Ni, Nr} without concatenating them.
+    explicit hmac(std::span<const bytes_view> key_parts) noexcept {
+        std::size_t total = 0;
+        for (const bytes_view& part : key_parts) total += part.size();
         std::byte k0[block_size] = {};
-        if (key.size() > block_size) {
-            H::hash(key, std::span<std::byte, output_size>(k0, output_size));
-        } else if (!key.empty()) {
-            for (std::size_t i = 0; i < key.size(); ++i) k0[i] = key[i];
+        if (total > block_size) {
+            H h;
+            for (const bytes_view& part : key_parts) h.update(part);
+            h.finish(std::span<std::byte, output_size>(k0, output_size));
+        } else {
+            std::size_t at = 0;
+            for (const bytes_view& part : key_parts)
+                for (std::size_t i = 0; i < part.size(); ++i) k0[at++] = part[i];
         }
         std::byte pad[block_size];
         for (std::size_t i = 0; i < block_size; ++i) pad[i] = k0[i] ^ std::byte{0x36};
@@ -49,6 +59,9 @@ public:
         secure_zeroize(pad, sizeof pad);
         secure_zeroize(k0, sizeof k0);
     }
+    // Braces name the parts: hmac_sha256 prf{{ni, nr}}. One part is the plain key.
+    explicit hmac(std::initializer_list<bytes_view> key_parts) noexcept
+        : hmac(std::span<const bytes_view>(key_parts.begin(), key_parts.size())) {}
 
     hmac(const hmac&) noexcept = default;
     hmac& operator=(const hmac&) noexcept = default;

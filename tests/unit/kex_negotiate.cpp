@@ -26,7 +26,6 @@ namespace {
 constexpr std::uint16_t x25519 = wire::to_number(ke_method::curve25519);
 constexpr std::uint16_t ecp256 = wire::to_number(ke_method::ecp_256);
 constexpr std::uint16_t ecp384 = wire::to_number(ke_method::ecp_384);
-constexpr std::uint16_t mlkem512 = wire::to_number(ke_method::ml_kem_512);
 constexpr std::uint16_t mlkem768 = wire::to_number(ke_method::ml_kem_768);
 constexpr std::uint16_t mlkem1024 = wire::to_number(ke_method::ml_kem_1024);
 constexpr std::uint16_t none = 0;
@@ -461,13 +460,11 @@ TEST_CASE("accept_reply rejects a reply we did not offer") {
     CHECK(kex::accept_reply(ours, esn).code() == errc::invalid_syntax);  // a type IKE must not have
 
     // From the wire: exactly one proposal.
-    const auto two = encode(ours);
     std::array<proposal, 2> twice{ours[0], ours[0]};
     const auto b = encode(twice);
     auto sa = wire::sa_view::decode(test::view(b));
     REQUIRE(sa);
     CHECK(kex::accept_reply(ours, *sa).code() == errc::invalid_syntax);
-    (void)two;
 }
 
 TEST_CASE("INVALID_KE_PAYLOAD on the initiator: retry only with offered methods, once each") {

@@ -1,0 +1,103 @@
+// Zero heap: deriving the escape keys, sealing, verifying, the provider and consumer machines
+// through a whole migration (CONFIRM included), PPK mixing and the IKEv2 carriage run without a
+// single call to operator new. This suite replaces the global operator new to count calls.
+#include "escape_helpers.hpp"
+
+#include <cstdlib>
+#include <new>
+
+#include <pqike/escape/consumer.hpp>
+#include <pqike/escape/hndl.hpp>
+#include <pqike/escape/ikev2.hpp>
+#include <pqike/escape/provider.hpp>
+#include <pqike/keys/rekey.hpp>
+
+namespace {
+std::size_t g_news = 0;
+bool g_counting = false;
+void* counted_alloc(std::size_t n) {
+    if (g_counting) ++g_news;
+    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+    std::abort();
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace pqike;
+using namespace pqike::escape;
+using namespace pqike::test::esc;
+using pqike::test::view;
+
+TEST_CASE("escape: a whole migration allocates nothing") {
+    const std::uint16_t supported[] = {36};
+    const bytes_view ppks[] = {view(ppk_id)};
+    const auto ppk = seq_bytes(0x70, 32);
+    const auto ni = seq_bytes(1, 32), nr = seq_bytes(2, 32), g = seq_bytes(3, 32), ss = seq_bytes(4, 32);
+    std::size_t failures = 0;
+    g_news = 0;
+    g_counting = true;
+    {
+        auto k = key_pair<P>::derive(key_mode::escape_psk, view(psk), view(key_id), view(binding));
+        failures += !k;
+        provider_config pc;
+        pc.methods = methods;
+        pc.ppk_id = view(ppk_id);
+        consumer_config cc;
+        cc.methods = supported;
+        cc.ppk_ids = ppks;
+        provider<P> prov{pc};
+        provider_session s;
+        consumer<P> cons{cc, *k};
+        auto a = prov.start(s, *k, std::span<const std::byte, 16>(nonce.data(), 16), t0);
+        failures += !a;
+        ikev2::carriage carry;
+        auto n = carry.notify((*a)[0].bytes);
+        failures += !n;
+        auto in = carry.extract(*n);
+        failures += !in;
+        auto c = cons.on_message(*in, t0);
+        failures += !c;
+        auto again = cons.on_message(*in, t0);  // retransmission
+        failures += !again;
+        auto p = prov.on_message(s, *k, (*c)[0].bytes, t0);
+        failures += !p;
+        auto t = prov.on_timer(s, *k, t0 + 10);
+        failures += !t;
+
+        const keys::sa_key_lengths len{32, 0, 36};
+        auto old = keys::ike_sa_keys<P>::after_ike_sa_init(view(ni), view(nr), view(binding).first(8),
+                                                           view(binding).subspan(8), view(g), len);
+        failures += !old;
+        const bytes_view secrets[] = {view(ss)};
+        auto fresh = keys::rekey_ike_sa<P>(*old, view(ni), view(nr), view(binding).first(8),
+                                           view(binding).subspan(8), secrets, len);
+        failures += !fresh;
+        auto mixed = mix_escape_ppk(*fresh, view(ppk));
+        failures += !mixed;
+        auto ck = confirm_keys(*mixed, view(key_id));
+        failures += !ck;
+        auto pconf = prov.rekey_done(s, *ck, t0 + 20);
+        failures += !pconf;
+        auto cconf = cons.rekey_done(mixed->sk_d(), ike_binding::of(*mixed).view());
+        failures += !cconf;
+        auto done_p = prov.on_confirm(s, *ck, (*cconf)[0].bytes, t0 + 21);
+        failures += !done_p;
+        auto done_c = cons.on_message((*pconf)[0].bytes, t0 + 21);
+        failures += !done_c;
+        failures += s.state != provider_state::confirmed;
+        failures += cons.state() != consumer_state::confirmed;
+        // Rejections allocate nothing either.
+        failures += cons.on_message(bytes_view((*pconf)[0].bytes).first(20), t0).has_value();
+    }
+    g_counting = false;
+    CHECK(failures == 0);
+    CHECK(g_news == 0);
+}

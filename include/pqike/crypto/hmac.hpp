@@ -74,7 +74,7 @@ public:
         static constexpr std::size_t output_size = hmac::output_size;
 
         void update(bytes_view in) noexcept { inner_.update(in); }
-        // Writes the MAC. The context is spent afterwards (its states are reset).
+        // Writes the MAC. The context is spent afterwards; take a new one from stream().
         void finish(std::span<std::byte, output_size> out) noexcept {
             std::byte ih[output_size];
             inner_.finish(std::span<std::byte, output_size>(ih, output_size));

@@ -2,6 +2,7 @@
 #include "common.hpp"
 
 #include <array>
+#include <pqike/crypto/mlkem.hpp>
 #include <pqike/wire/message.hpp>
 #include <string_view>
 #include <vector>
@@ -250,6 +251,22 @@ TEST_CASE("KE typed view: ML-KEM-768 ek on requests, ct on responses") {
     CHECK(m.code() == errc::invalid_ke_method);
     CHECK(m.err().notify() == 17);
     CHECK(m.err().offset == 50);
+}
+
+TEST_CASE("KE typed view over the real ML-KEM policies: sizes and IDs from the policy") {
+    using V512 = ke_view_for<crypto::mlkem512>;
+    using V1024 = ke_view_for<crypto::mlkem1024>;
+    static_assert(V512::request_size == 800 && V512::response_size == 768);
+    static_assert(V1024::request_size == 1568 && V1024::response_size == 1568);
+    std::vector<std::byte> ct(768);
+    auto r = V512::check(ke_view{ke_method::ml_kem_512, 0, ct}, direction::response);
+    REQUIRE(r);
+    CHECK(r->ct().size() == 768);
+    CHECK(V512::check(ke_view{ke_method::ml_kem_512, 0, ct}, direction::request).code() ==
+          errc::invalid_ke_length);
+    CHECK(ke_view_for<crypto::mlkem768>::check(ke_view{ke_method::ml_kem_512, 0, ct},
+                                               direction::response)
+              .code() == errc::invalid_ke_method);
 }
 
 TEST_CASE("KE typed view: DH group has one public size both ways") {

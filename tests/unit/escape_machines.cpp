@@ -357,3 +357,53 @@ TEST_CASE("escape consumer: gives up when the deadline passes before confirmatio
 TEST_CASE("escape provider: per-consumer state fits in 128 bytes") {
     CHECK(sizeof(provider_session) <= 128);
 }
+
+TEST_CASE("escape bad input: every rejected ESCAPE leaves the consumer as it was") {
+    pair_fixture f;
+    f.send_escape();
+    const auto& m = f.escape_msg;
+    const auto k = f.k;
+    std::vector<std::pair<errc, byte_vec>> hostile;
+    auto forged = m;
+    forged.back() ^= std::byte{1};
+    hostile.emplace_back(errc::escape_bad_tag, forged);
+    hostile.emplace_back(errc::escape_tag_not_last,
+                         raw(msg_type::escape, escape_tlvs(), &k.p2c, {{0x0100, unhex("00")}}));
+    hostile.emplace_back(errc::truncated, byte_vec(m.begin(), m.end() - 1));
+    auto oversized = m;
+    store_be16(oversized.data() + 8 + 2, 0x0400);
+    hostile.emplace_back(errc::length_too_large, oversized);
+    auto dup = escape_tlvs();
+    dup.push_back(T(tlv::nonce, nonce));
+    hostile.emplace_back(errc::escape_duplicate_tlv, raw(msg_type::escape, dup, &k.p2c));
+    auto crit = escape_tlvs();
+    crit.push_back({0x8123, unhex("00")});
+    hostile.emplace_back(errc::escape_unknown_critical_tlv, raw(msg_type::escape, crit, &k.p2c));
+    auto other_sa = escape_tlvs();
+    other_sa[3] = T(tlv::sa_binding, new_binding);
+    hostile.emplace_back(errc::escape_wrong_binding, raw(msg_type::escape, other_sa, &k.p2c));
+    auto other_id = escape_tlvs();
+    other_id[2] = T(tlv::key_id, str("escape-key-2"));
+    hostile.emplace_back(errc::escape_wrong_key_id, raw(msg_type::escape, other_id, &k.p2c));
+    auto missing = escape_tlvs();
+    missing.pop_back();
+    hostile.emplace_back(errc::escape_missing_tlv, raw(msg_type::escape, missing, &k.p2c));
+    // An ACK sent to the consumer.
+    fields a;
+    a.type = msg_type::ack;
+    a.sequence = 1;
+    a.echoed_nonce = view(nonce);
+    a.selected_method = 36;
+    hostile.emplace_back(errc::unexpected_message, sealed(k.c2p, a));
+
+    for (const auto& h : hostile) {
+        const errc code = h.first;
+        auto r = f.cons.on_message(view(h.second), t0);
+        CHECK_MESSAGE(r.code() == code, errc_name(code) << " got " << r.err().name());
+        CHECK(f.cons.state() == consumer_state::idle);
+    }
+    // Nothing was committed: the genuine ESCAPE (sequence 1) is still accepted.
+    auto ok = f.cons.on_message(view(m), t0);
+    REQUIRE_MESSAGE(ok.has_value(), ok.err().name());
+    CHECK(f.cons.state() == consumer_state::migrating);
+}

@@ -407,3 +407,32 @@ TEST_CASE("escape bad input: every rejected ESCAPE leaves the consumer as it was
     REQUIRE_MESSAGE(ok.has_value(), ok.err().name());
     CHECK(f.cons.state() == consumer_state::migrating);
 }
+
+TEST_CASE("escape machines: broadcast group key for ESCAPE, per-SA key for the ACK") {
+    const auto group_id = str("group-7");
+    const auto group = make_keys(key_mode::escape_psk, psk, group_id);
+    const auto own = make_keys();
+    const key_pair<P> mixed_pair{group.p2c, own.c2p};
+    auto pc = pcfg();
+    pc.flags = flag::broadcast;
+    provider<P> prov{pc};
+    provider_session s;
+    consumer<P> cons{ccfg(), mixed_pair};
+    auto a = prov.start(s, mixed_pair, nonce16(), t0);
+    REQUIRE(a.has_value());
+    auto d = decode((*a)[0].bytes);
+    REQUIRE(d.has_value());
+    CHECK(d->flags() == flag::broadcast);
+    CHECK(ct_equal(d->unverified_binding(), view(group_id)));
+    // A consumer keyed only for its own SA cannot take the group message.
+    consumer<P> plain{ccfg(), own};
+    CHECK(plain.on_message((*a)[0].bytes, t0).code() == errc::escape_wrong_binding);
+    auto c = cons.on_message((*a)[0].bytes, t0);
+    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    auto ack = decode((*c)[0].bytes);
+    REQUIRE(ack.has_value());
+    CHECK(ct_equal(ack->unverified_binding(), view(binding)));
+    auto p = prov.on_message(s, mixed_pair, (*c)[0].bytes, t0);
+    REQUIRE_MESSAGE(p.has_value(), p.err().name());
+    CHECK(s.state == provider_state::migrating);
+}

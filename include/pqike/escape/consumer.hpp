@@ -23,6 +23,7 @@
 
 namespace pqike::escape {
 
+// The views must outlive the consumer.
 struct consumer_config {
     std::span<const std::uint16_t> methods;  // KE methods this consumer can run
     std::uint32_t procedures = 1u << static_cast<unsigned>(procedure::ike_sa_rekey);  // bit per procedure

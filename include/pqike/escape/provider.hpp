@@ -23,6 +23,7 @@
 
 namespace pqike::escape {
 
+// The views must outlive the provider.
 struct provider_config {
     std::span<const std::uint16_t> methods;  // target KE methods, preference order
     procedure proc = procedure::ike_sa_rekey;

@@ -98,7 +98,7 @@ public:
         if (s.state == provider_state::escape_sent && now >= s.next_retx) {
             auto m = build_escape(s, k);
             if (!m) return m.err();
-            s.rto = std::min<std::uint32_t>(s.rto * 2, cfg_.max_rto);
+            s.rto = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{s.rto} * 2, cfg_.max_rto));
             s.next_retx = now + s.rto;
             if (s.attempts < 255) ++s.attempts;
             a.push({action_kind::send, *m, {}});

@@ -32,6 +32,7 @@
 #include "wire/ts.hpp"
 #include "wire/certreq.hpp"
 #include "wire/message.hpp"
+#include "util/pcap.hpp"
 #include "wire/sk.hpp"
 #include "wire/fragment.hpp"
 #include "crypto/mlkem.hpp"

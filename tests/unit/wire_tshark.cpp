@@ -12,9 +12,15 @@
 #include <pqike/util/pcap.hpp>
 #include <pqike/wire/message.hpp>
 #include <sstream>
+#include <map>
 #include <string>
 #include <unistd.h>
 #include <vector>
+
+#include <pqike/wire/exchange_type.hpp>
+#include <pqike/wire/ke_method.hpp>
+#include <pqike/wire/notify_type.hpp>
+#include <pqike/wire/transform.hpp>
 
 #include "wire/samples.hpp"
 
@@ -247,4 +253,92 @@ TEST_CASE("tshark dissects our messages exactly as we do") {
         }
     }
     CHECK(has_malformed(frames[msgs.size()]["_source"]["layers"]));
+}
+
+namespace {
+bool have_tshark() { return std::system("command -v tshark >/dev/null 2>&1") == 0; }
+
+// Lines of `tshark -G values` (V/R records of the isakmp fields), read through a temp file.
+std::vector<std::vector<std::string>> tshark_values() {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("pqike_wire_values_" + std::to_string(::getpid()) + ".txt");
+    const std::string cmd = "tshark -G values 2>/dev/null | grep -P '^[VR]\\tisakmp\\.' > '" +
+                            path.string() + "'";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::ifstream in(path);
+    std::vector<std::vector<std::string>> rows;
+    for (std::string line; std::getline(in, line);) {
+        std::vector<std::string> cols;
+        std::size_t at = 0;
+        for (std::size_t tab; (tab = line.find('\t', at)) != std::string::npos; at = tab + 1)
+            cols.push_back(line.substr(at, tab - at));
+        cols.push_back(line.substr(at));
+        rows.push_back(cols);
+    }
+    std::filesystem::remove(path);
+    return rows;
+}
+std::string norm(std::string s) {
+    for (auto& c : s) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+}  // namespace
+
+TEST_CASE("registries agree with Wireshark's value strings (an independent IANA transcription)") {
+    if (!have_tshark()) {
+        WARN_MESSAGE(false, "tshark not installed: registry cross-check skipped");
+        return;
+    }
+    const auto rows = tshark_values();
+    std::map<long, std::string> exch, encr, prf, integ, dh, notify_v2;
+    int notify_blocks = 0;
+    for (const auto& r : rows) {
+        if (r.size() >= 4 && r[0] == "V") {
+            const long v = std::stol(r[2], nullptr, 0);
+            if (r[1] == "isakmp.exchangetype") exch[v] = r[3];
+            if (r[1] == "isakmp.tf.id.encr") encr[v] = r[3];
+            if (r[1] == "isakmp.tf.id.prf") prf[v] = r[3];
+            if (r[1] == "isakmp.tf.id.integ") integ[v] = r[3];
+            if (r[1] == "isakmp.tf.id.dh") dh[v] = r[3];
+        }
+        // Notify types are two range tables (IKEv1, then IKEv2); each starts at 0.
+        if (r.size() >= 5 && r[0] == "R" && r[1] == "isakmp.notify.msgtype") {
+            if (r[2] == "0") ++notify_blocks;
+            if (notify_blocks == 2 && r[2] == r[3]) notify_v2[std::stol(r[2])] = r[4];
+        }
+    }
+    REQUIRE(notify_v2.size() > 50);
+    int compared = 0;
+    for (long v = 0; v < 65536; ++v) {
+        const auto n = static_cast<notify_type>(v);
+        if (is_unknown_name(name(n)) || !notify_v2.count(v)) continue;
+        CAPTURE(v);
+        // Wireshark 4.0 mislabels 46 (IANA: AUTHORIZATION_FAILED); we do not list 46.
+        CHECK(norm(notify_v2[v]) == name(n));
+        ++compared;
+    }
+    CHECK(compared >= 30);
+    for (long v = 34; v <= 37; ++v) CHECK(exch[v] == name(static_cast<exchange_type>(v)));
+    for (long v = 0; v < 256; ++v) {
+        CAPTURE(v);
+        if (!is_unknown_name(name(static_cast<integ_id>(v)))) CHECK(integ[v] == name(static_cast<integ_id>(v)));
+        // ENCR/PRF: Wireshark spells some names its own way; the number must be an assigned one.
+        if (!is_unknown_name(name(static_cast<encr_id>(v)))) {
+            REQUIRE(encr.count(v));
+            CHECK(encr[v].find("RESERVED") == std::string::npos);
+            CHECK(encr[v].find("UNASSIGNED") == std::string::npos);
+        }
+        if (!is_unknown_name(name(static_cast<prf_id>(v)))) {
+            REQUIRE(prf.count(v));
+            CHECK(norm(prf[v]).rfind("PRF_", 0) == 0);
+        }
+        // KE methods Wireshark 4.0 knows (up to 34): same family and size.
+        const auto m = static_cast<ke_method>(v);
+        if (v >= 1 && v <= 34 && !is_unknown_name(name(m))) {
+            REQUIRE(dh.count(v));
+            const std::string ours = name(m);
+            const std::string size = ours.substr(ours.find_first_of("0123456789"));
+            CHECK(dh[v].find(size) != std::string::npos);
+        }
+    }
 }

@@ -2,7 +2,8 @@
 // offered by both sides (checked against the peer's proposal decoded on its own), ADDKE methods
 // do not repeat, and the initiator accepts the reply the responder would send.
 // Input: 1 control octet (bit 0: local preference order, bit 1: distinct_from_ke, bits 2-3:
-// KE payload hint none/absent/31/36), then the SA payload body.
+// KE payload hint none/absent/31/36, bit 4: treat the body as a responder's reply and check it
+// as the initiator), then the SA payload body.
 #include <pqike/kex/negotiate.hpp>
 #include <pqike/kex/proposal.hpp>
 
@@ -44,6 +45,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t ctl = data[0];
     auto sa = wire::sa_view::decode(as_bytes_view(data + 1, size - 1));
     if (!sa) return 0;
+
+    if (ctl & 0x10) {
+        // Initiator side: a hostile reply is either rejected or within what we offered.
+        auto acc = kex::accept_reply(local, *sa);
+        if (!acc) return 0;
+        if (acc->local_index >= local.size()) std::abort();
+        const kex::proposal& ours = local[acc->local_index];
+        if (acc->protocol != ours.protocol) std::abort();
+        for (std::uint8_t n = 1; n <= kex::transform_type_count; ++n) {
+            const auto t = static_cast<wire::transform_type>(n);
+            const auto e = kex::effective(ours, t);
+            if (e.involved && !e.contains(acc->get(t))) std::abort();
+        }
+        for (unsigned a = 1; a <= kex::max_addke; ++a)
+            for (unsigned b = a + 1; b <= kex::max_addke; ++b)
+                if (acc->addke(a) != 0 && acc->addke(a) == acc->addke(b)) std::abort();
+        return 0;
+    }
 
     kex::select_options opt;
     opt.order = (ctl & 1) ? kex::preference::local : kex::preference::peer;

@@ -101,8 +101,10 @@ public:
     [[nodiscard]] result<ike_sa_keys> after_additional_ke(bytes_view sk_next) const noexcept {
         if (stage_ >= max_additional_key_exchanges)
             return {errc::unexpected_message, "additional_key_exchange", stage_ + 1u};
-        ike_sa_keys k = *this;
+        ike_sa_keys k;
+        k.copy_context(*this);  // every key is re-derived below; only the public context carries over
         k.stage_ = stage_ + 1;
+        k.ppk_mixed_ = ppk_mixed_;
         std::array<std::byte, P::output_size> seed{};
         skeyseed_next<P>(sk_d_.view(), sk_next, nonce_i(), nonce_r(), seed);
         const status s = k.split(seed);
@@ -154,10 +156,20 @@ private:
         return {};
     }
 
+    void copy_context(const ike_sa_keys& o) noexcept {
+        ni_ = o.ni_;
+        nr_ = o.nr_;
+        ni_len_ = o.ni_len_;
+        nr_len_ = o.nr_len_;
+        spi_i_ = o.spi_i_;
+        spi_r_ = o.spi_r_;
+        len_ = o.len_;
+    }
+
     // {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
     [[nodiscard]] status split(bytes_view skeyseed) noexcept {
         constexpr std::size_t cap = 3 * max_prf_key_size + 2 * max_integ_key_size + 2 * max_encr_key_size;
-        std::array<std::byte, cap> km{};
+        std::array<std::byte, cap> km;  // fully written by prf+ before it is read
         const mut_bytes out{km.data(), len_.total()};
         const P prf{skeyseed};
         status s = prf_plus(prf, {nonce_i(), nonce_r(), spi_i(), spi_r()}, out);
@@ -175,7 +187,7 @@ private:
             take(sk_pi_, len_.prf_key);
             take(sk_pr_, len_.prf_key);
         }
-        secure_zeroize(km.data(), km.size());
+        secure_zeroize(out);
         return s;
     }
 

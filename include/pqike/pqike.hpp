@@ -50,3 +50,13 @@
 #include "kex/key_exchange.hpp"
 #include "kex/proposal.hpp"
 #include "kex/negotiate.hpp"
+// Key schedule: prf+, IKE SA stages, Child SA keys, rekey, IntAuth, AUTH octets, PPK, Wireshark
+#include "keys/prf_plus.hpp"
+#include "keys/key_lengths.hpp"
+#include "keys/ike_sa_keys.hpp"
+#include "keys/child_sa_keys.hpp"
+#include "keys/rekey.hpp"
+#include "keys/int_auth.hpp"
+#include "keys/auth.hpp"
+#include "keys/ppk.hpp"
+#include "keys/wireshark.hpp"

@@ -423,6 +423,10 @@ TEST_CASE("Delete: SPI list must fill the body exactly") {
     CHECK(delete_view::decode(view(d).first(3)).code() == errc::truncated);
     CHECK(delete_view::decode(view(unhex("01 00 0000"))));
     CHECK(delete_view::decode(view(unhex("01 04 0001 00000001"))).code() == errc::invalid_syntax);
+    auto esp8 = delete_view::decode(view(unhex("03 08 0001 0000000100000002")), 80);
+    CHECK(esp8.code() == errc::invalid_syntax);
+    CHECK(esp8.err().offset == 81);
+    CHECK(delete_view::decode(view(unhex("03 00 0005"))).code() == errc::invalid_syntax);
 }
 
 TEST_CASE("ID: type, reserved, data; fixed address sizes") {
@@ -478,7 +482,9 @@ TEST_CASE("TS: IPv4 and IPv6 ranges, counts and lengths") {
     CHECK(r.err().offset == 200 + 4 + 16 + 40);
     auto fewer = d;
     fewer[0] = std::byte{1};
-    CHECK(ts_view::decode(view(fewer), 200).code() == errc::trailing_data);
+    auto tr = ts_view::decode(view(fewer), 200);
+    CHECK(tr.code() == errc::trailing_data);
+    CHECK(tr.err().offset == 200 + 4 + 16);
     auto zero = d;
     zero[0] = std::byte{0};
     CHECK(ts_view::decode(view(zero), 200).code() == errc::invalid_syntax);

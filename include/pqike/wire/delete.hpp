@@ -31,7 +31,10 @@ struct delete_view {
         if (need > r.remaining()) return error{errc::length_too_large, "delete.count", base + 2};
         if (need < r.remaining()) return error{errc::trailing_data, "delete.spis", base + 4 + need};
         v.spis = r.bytes(need);
+        // RFC 7296 §3.11: SPI Size is 0 for IKE (and no SPIs follow), 4 for AH and ESP.
         if (v.protocol == protocol_id::ike && (v.spi_size != 0 || v.count != 0))
+            return error{errc::invalid_syntax, "delete.spi_size", base + 1};
+        if ((v.protocol == protocol_id::esp || v.protocol == protocol_id::ah) && v.spi_size != 4)
             return error{errc::invalid_syntax, "delete.spi_size", base + 1};
         return v;
     }

@@ -67,6 +67,7 @@ class selector_cursor {
 public:
     constexpr selector_cursor(bytes_view region, std::size_t base) noexcept : r_(region, base) {}
     constexpr bool done() const noexcept { return r_.empty(); }
+    constexpr std::size_t offset() const noexcept { return r_.offset(); }
     // One selector, or an error naming the field (used by decode on unvalidated bytes).
     constexpr result<traffic_selector> next() noexcept {
         const std::size_t at = r_.offset();
@@ -115,7 +116,7 @@ struct ts_view {
             auto s = c.next();
             if (!s) return s.err();
         }
-        if (!c.done()) return error{errc::trailing_data, "ts.selectors", base};
+        if (!c.done()) return error{errc::trailing_data, "ts.selectors", c.offset()};
         return v;
     }
     static constexpr result<ts_view> decode(const raw_payload& p) noexcept {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdlib>
 
 #include <pqike/crypto/mlkem.hpp>
 

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 #include "../bytes.hpp"
@@ -292,8 +293,8 @@ result<sk_opened> open(const sk_keys& keys, const sk_frame& f, mut_bytes out) no
     const std::size_t n = f.ciphertext.size();
     if (out.size() < n) return error{errc::buffer_too_small, "output", n};
     mut_bytes data = out.first(n);
-    if (data.data() != f.ciphertext.data())
-        for (std::size_t i = 0; i < n; ++i) data[i] = f.ciphertext[i];
+    if (data.data() != f.ciphertext.data() && n != 0)
+        std::memcpy(data.data(), f.ciphertext.data(), n);
     const std::size_t ct_at = f.aad.size() + C::iv_size;
     if (status s = C::open(keys.sk_e, keys.sk_a, f.aad, f.iv, data, f.icv); !s) {
         if (data.data() != f.ciphertext.data()) secure_zeroize(data);

@@ -316,37 +316,75 @@ TEST_CASE("Accumulated randomized tests match the CCTV hashes") {
     CHECK(run == (full_all ? 6u : 4u));
 }
 
-TEST_CASE("randomized keygen/encaps round-trip; Rng failure zeroizes the outputs") {
-    with_kem("ML-KEM-768", []<class K>() {
-        test_rng rng("round trip");
-        outputs<K> o;
-        REQUIRE(K::keygen(rng, o.ek, o.dk).ok());
-        CHECK(K::check_ek(o.ek));
-        CHECK(K::check_dk(o.dk));
-        REQUIRE(K::encaps(rng, o.ek, o.ct, o.ss).ok());
-        REQUIRE(K::decaps(o.dk, o.ct, o.ss2).ok());
-        CHECK(o.ss == o.ss2);
-        // A flipped ciphertext bit gives a different (implicit-rejection) secret, not an error.
-        o.ct[17] ^= std::byte{0x04};
-        REQUIRE(K::decaps(o.dk, o.ct, o.ss2).ok());
-        CHECK(o.ss != o.ss2);
-        // Flipped bit in the stored H(ek): invalid_key.
-        o.dk[K::dk_h_offset + 3] ^= std::byte{1};
-        CHECK(K::decaps(o.dk, o.ct, o.ss2).code() == errc::invalid_key);
+TEST_CASE_TEMPLATE("randomized keygen/encaps round-trip; Rng failure zeroizes the outputs", K, mlkem512,
+                   mlkem768, mlkem1024) {
+    test_rng rng(K::name);
+    outputs<K> o;
+    REQUIRE(K::keygen(rng, o.ek, o.dk).ok());
+    CHECK(K::check_ek(o.ek));
+    CHECK(K::check_dk(o.dk));
+    REQUIRE(K::encaps(rng, o.ek, o.ct, o.ss).ok());
+    REQUIRE(K::decaps(o.dk, o.ct, o.ss2).ok());
+    CHECK(o.ss == o.ss2);
+    // A second encapsulation to the same key draws fresh coins.
+    std::array<std::byte, K::ct_size> ct2{};
+    REQUIRE(K::encaps(rng, o.ek, ct2, o.ss2).ok());
+    CHECK(ct2 != o.ct);
+    CHECK(o.ss != o.ss2);
+    // A flipped ciphertext bit gives a different (implicit-rejection) secret, not an error.
+    o.ct[17] ^= std::byte{0x04};
+    REQUIRE(K::decaps(o.dk, o.ct, o.ss2).ok());
+    CHECK(o.ss != o.ss2);
+    // A flipped bit in the stored H(ek): invalid_key, secret zeroized.
+    o.dk[K::dk_h_offset + 3] ^= std::byte{1};
+    o.ss2.fill(std::byte{0xaa});
+    CHECK(K::decaps(o.dk, o.ct, o.ss2).code() == errc::invalid_key);
+    CHECK(all_zero(o.ss2));
+    // A flipped bit in the embedded ek also breaks the hash check.
+    o.dk[K::dk_h_offset + 3] ^= std::byte{1};
+    o.dk[K::dk_ek_offset + 5] ^= std::byte{1};
+    CHECK_FALSE(K::check_dk(o.dk));
+    CHECK(K::decaps(o.dk, o.ct, o.ss2).code() == errc::invalid_key);
 
-        rng.fail = true;
-        o.ek.fill(std::byte{1});
-        o.dk.fill(std::byte{1});
-        CHECK(K::keygen(rng, o.ek, o.dk).code() == errc::rng_failure);
-        CHECK(all_zero(o.ek));
-        CHECK(all_zero(o.dk));
-        REQUIRE(K::keygen_derand(std::array<std::byte, 32>{}, std::array<std::byte, 32>{}, o.ek, o.dk).ok());
-        o.ct.fill(std::byte{1});
-        o.ss.fill(std::byte{1});
-        CHECK(K::encaps(rng, o.ek, o.ct, o.ss).code() == errc::rng_failure);
-        CHECK(all_zero(o.ct));
-        CHECK(all_zero(o.ss));
-    });
+    rng.fail = true;
+    o.ek.fill(std::byte{1});
+    o.dk.fill(std::byte{1});
+    CHECK(K::keygen(rng, o.ek, o.dk).code() == errc::rng_failure);
+    CHECK(all_zero(o.ek));
+    CHECK(all_zero(o.dk));
+    REQUIRE(K::keygen_derand(std::array<std::byte, 32>{}, std::array<std::byte, 32>{}, o.ek, o.dk).ok());
+    o.ct.fill(std::byte{1});
+    o.ss.fill(std::byte{1});
+    CHECK(K::encaps(rng, o.ek, o.ct, o.ss).code() == errc::rng_failure);
+    CHECK(all_zero(o.ct));
+    CHECK(all_zero(o.ss));
+}
+
+TEST_CASE_TEMPLATE("run-time length checks: exact size only", K, mlkem512, mlkem768, mlkem1024) {
+    outputs<K> o;
+    REQUIRE(K::keygen_derand(std::array<std::byte, 32>{}, std::array<std::byte, 32>{}, o.ek, o.dk).ok());
+    std::vector<std::byte> ek(o.ek.begin(), o.ek.end()), dk(o.dk.begin(), o.dk.end());
+    CHECK(K::check_ek_bytes(view(ek)));
+    CHECK(K::check_dk_bytes(view(dk)));
+    CHECK_FALSE(K::check_ek_bytes(view(ek).first(K::ek_size - 1)));
+    CHECK_FALSE(K::check_dk_bytes(view(dk).first(K::dk_size - 1)));
+    CHECK_FALSE(K::check_ek_bytes(bytes_view{}));
+    CHECK_FALSE(K::check_dk_bytes(bytes_view{}));
+    ek.push_back(std::byte{0});
+    dk.push_back(std::byte{0});
+    CHECK_FALSE(K::check_ek_bytes(view(ek)));
+    CHECK_FALSE(K::check_dk_bytes(view(dk)));
+    // Modulus boundary: coefficient 0 = q - 1 is accepted, q is rejected.
+    auto set_c0 = [&](unsigned v) {
+        o.ek[0] = std::byte(static_cast<unsigned char>(v & 0xff));
+        o.ek[1] = std::byte(static_cast<unsigned char>((std::to_integer<unsigned>(o.ek[1]) & 0xf0u) | (v >> 8)));
+    };
+    set_c0(3328);
+    CHECK(K::check_ek(o.ek));
+    set_c0(3329);
+    CHECK_FALSE(K::check_ek(o.ek));
+    set_c0(4095);
+    CHECK_FALSE(K::check_ek(o.ek));
 }
 
 // ---- arithmetic layers against their definitions ----------------------------------------------

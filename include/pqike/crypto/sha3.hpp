@@ -22,7 +22,7 @@ public:
     static constexpr std::size_t block_size = 200 - 2 * DigestSize;  // the sponge rate
 
     void update(bytes_view in) noexcept { sponge_.absorb(in); }
-    // Writes the digest; the object is then spent (call reset() to reuse it).
+    // Writes the digest and wipes the state, leaving the object ready for a new message.
     void finish(std::span<std::byte, digest_size> out) noexcept {
         sponge_.squeeze(out);
         sponge_.wipe();

@@ -61,6 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (unsigned a = 1; a <= kex::max_addke; ++a)
             for (unsigned b = a + 1; b <= kex::max_addke; ++b)
                 if (acc->addke(a) != 0 && acc->addke(a) == acc->addke(b)) std::abort();
+        if (!kex::encr_integ_fit(acc->protocol, acc->get(wire::transform_type::encr),
+                                 acc->get(wire::transform_type::integ)))
+            std::abort();
         return 0;
     }
 
@@ -107,6 +110,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (unsigned b = a + 1; b <= kex::max_addke; ++b)
             if (r->addke(a) != 0 && r->addke(a) == r->addke(b)) std::abort();
     }
+    if (!kex::encr_integ_fit(r->protocol, r->get(wire::transform_type::encr),
+                             r->get(wire::transform_type::integ)))
+        std::abort();
     // The plan lists exactly the non-NONE key exchanges, KE first.
     const auto plan = r->plan();
     std::size_t expected = r->ke() != 0 ? 1u : 0u;

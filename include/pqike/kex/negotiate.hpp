@@ -6,9 +6,12 @@
 //  - A peer proposal and a local proposal match when they have the same protocol, neither has a
 //    Transform Type it must not have or we do not understand, and for every type the two lists
 //    (an omitted optional type counting as {NONE}) share a transform (same ID and Key Length).
-//  - Each type is chosen independently, except that the ADDKE choices must not repeat a method
-//    other than NONE (RFC 9370 §2.2.1); among the assignments that satisfy this, the first in
-//    preference order (ADDKE1 first) is taken, so a choice that exists is always found.
+//  - Each type is chosen independently, with two cross-type rules: the ADDKE choices must not
+//    repeat a method other than NONE (RFC 9370 §2.2.1), and ENCR and INTEG must fit together
+//    (combined-mode cipher with INTEG NONE, RFC 5282 §8; otherwise an integrity algorithm, except
+//    that ESP may run a non-NULL cipher without one, RFC 4303 §3.2). Among the choices that
+//    satisfy them, the first in preference order is taken (ENCR before INTEG, ADDKE1 first), so a
+//    choice that exists is always found.
 //  - Order: by default the peer's (the first peer proposal that matches any local proposal, and
 //    within a type the peer's first acceptable transform); select_options::order = local uses
 //    our proposals and our lists' order instead.
@@ -26,6 +29,7 @@
 #include "../result.hpp"
 #include "../wire/ke_method.hpp"
 #include "../wire/sa.hpp"
+#include "../keys/key_lengths.hpp"
 #include "../wire/transform.hpp"
 #include "proposal.hpp"
 
@@ -99,6 +103,18 @@ struct select_options {
     // ADDKE types; some stacks apply it to KE as well).
     bool distinct_from_ke = false;
 };
+
+// RFC 5282 §8, RFC 4543 §3 (ENCR_NULL_AUTH_AES_GMAC is combined mode too), RFC 7296 §3.3
+// (IKE always has integrity), RFC 4303 §3.2 (ESP needs confidentiality or integrity).
+constexpr bool encr_integ_fit(wire::protocol_id p, const transform& encr,
+                              const transform& integ) noexcept {
+    const auto e = static_cast<wire::encr_id>(encr.id);
+    const bool combined = keys::is_aead(e) || e == wire::encr_id::null_auth_aes_gmac;
+    const bool has_integ = integ != none_transform;
+    if (combined) return !has_integ;
+    if (p == wire::protocol_id::ike) return has_integ;
+    return has_integ || e != wire::encr_id::null;
+}
 
 namespace detail {
 
@@ -220,7 +236,7 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
         else detail::intersect(le, pe, c);
         if (c.n == 0) return false;
         if (peer.has(t)) r.in_reply = static_cast<std::uint16_t>(r.in_reply | (1u << n));
-        if (is_addke(t)) continue;
+        if (is_addke(t) || t == wire::transform_type::integ) continue;
         transform pick = c.v[0];
         if (t == wire::transform_type::ke && opt.ke_hint) {
             const transform h{*opt.ke_hint, 0};
@@ -228,6 +244,25 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
                 if (c.v[i] == h) pick = h;
         }
         r.chosen[n - 1u] = pick;
+    }
+    // ENCR and INTEG together: the first cipher (in preference order) that has a fitting
+    // integrity choice, then the first fitting one. AH has no ENCR: its INTEG stands alone.
+    {
+        const auto& ci = cand[wire::to_number(wire::transform_type::integ) - 1u];
+        const auto& ce = cand[wire::to_number(wire::transform_type::encr) - 1u];
+        bool found = false;
+        if (ce.n == 0) {
+            r.chosen[wire::to_number(wire::transform_type::integ) - 1u] = ci.v[0];
+            found = ci.n != 0;
+        }
+        for (std::size_t e = 0; e < ce.n && !found; ++e)
+            for (std::size_t i = 0; i < ci.n && !found; ++i)
+                if (encr_integ_fit(r.protocol, ce.v[e], ci.v[i])) {
+                    r.chosen[wire::to_number(wire::transform_type::encr) - 1u] = ce.v[e];
+                    r.chosen[wire::to_number(wire::transform_type::integ) - 1u] = ci.v[i];
+                    found = true;
+                }
+        if (!found) return false;
     }
     std::array<detail::candidates, max_addke> add{};
     for (std::size_t i = 0; i < max_addke; ++i) {
@@ -390,6 +425,9 @@ constexpr result<negotiated_sa> accept_reply(std::span<const proposal> ours,
         for (unsigned b = a + 1; b <= max_addke; ++b)
             if (r.addke(a) != 0 && r.addke(a) == r.addke(b))
                 return {errc::invalid_syntax, wire::name(wire::addke(b)), b};
+    if (r.protocol != wire::protocol_id::ah &&
+        !encr_integ_fit(r.protocol, r.get(wire::transform_type::encr), r.get(wire::transform_type::integ)))
+        return {errc::invalid_syntax, "INTEG", wire::to_number(wire::transform_type::integ)};
     return r;
 }
 

@@ -13,6 +13,10 @@
 // PPK_IDENTITY_KEY carries the PPK ID followed by a confirmation value that lets the responder
 // check it holds the same PPK before using it:
 //   PPK Confirmation = first 8 octets of prf(PPK, Ni | Nr | SPIi | SPIr)
+// Provenance: these two RFC 9867 formulas match the draft-ietf-ipsecme-ikev2-qr-alt lineage as
+// deployed (libreswan); the full RFC text was not available when this was written, so check
+// them against RFC 9867 §3 before relying on interop. The CREATE_CHILD_SA variant of RFC 9867 is
+// not implemented here.
 #pragma once
 
 #include <array>

@@ -9,6 +9,7 @@
 #include <pqike/keys/ike_sa_keys.hpp>
 #include <pqike/keys/prf_plus.hpp>
 #include <pqike/keys/rekey.hpp>
+#include <pqike/keys/wireshark.hpp>
 
 using namespace pqike;
 using pqike::test::byte_vec;
@@ -168,4 +169,33 @@ TEST_CASE("stage 0 input checks") {
               .code() == errc::invalid_length);
     byte_vec max(256, std::byte{7});
     CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(view(max), view(max), view(spi), view(spi), view(gir), len));
+}
+
+TEST_CASE("Wireshark line: names, AEAD empty SK_a, unsupported transforms, short buffer") {
+    using P = crypto::hmac_sha256;
+    using namespace pqike::wire;
+    CHECK(std::string(keys::wireshark_encr_name(encr_id::aes_gcm_16, 128)) == "AES-GCM-128 with 16 octet ICV [RFC5282]");
+    CHECK(std::string(keys::wireshark_encr_name(encr_id::aes_ccm_8, 192)) == "AES-CCM-192 with 8 octet ICV [RFC5282]");
+    CHECK(std::string(keys::wireshark_encr_name(encr_id::des3, 0)) == "3DES [RFC2451]");
+    CHECK(keys::wireshark_encr_name(encr_id::chacha20_poly1305, 0) == nullptr);
+    CHECK(keys::wireshark_encr_name(encr_id::aes_cbc, 0) == nullptr);
+    CHECK(std::string(keys::wireshark_integ_name(integ_id::hmac_sha2_512_256)) == "HMAC_SHA2_512_256 [RFC4868]");
+    CHECK(keys::wireshark_integ_name(integ_id::aes_xcbc_96) == nullptr);
+
+    const auto n = unhex("00112233445566778899aabbccddeeff");
+    const auto spi_i = unhex("0102030405060708"), spi_r = unhex("1112131415161718");
+    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(n), view(n), view(spi_i), view(spi_r), view(n),
+                                                     keys::sa_key_lengths{32, 0, 20});
+    REQUIRE(k);
+    std::array<char, keys::wireshark_line_max> buf{};
+    auto len = keys::wireshark_ikev2_line(*k, encr_id::aes_gcm_16, 128, integ_id::none, buf);
+    REQUIRE(len);
+    const std::string line(buf.data(), *len);
+    CHECK(line == "0102030405060708,1112131415161718," + tohex(k->sk_ei()) + "," + tohex(k->sk_er()) +
+                      ",\"AES-GCM-128 with 16 octet ICV [RFC5282]\",,,\"NONE [RFC4306]\"");
+    CHECK(keys::wireshark_ikev2_line(*k, encr_id::aes_gcm_16, 128, integ_id::none, std::span<char>(buf).first(*len - 1))
+              .code() == errc::buffer_too_small);
+    CHECK(keys::wireshark_ikev2_line(*k, encr_id::aes_gcm_16, 128, integ_id::none, std::span<char>(buf).first(*len)));
+    CHECK(keys::wireshark_ikev2_line(*k, encr_id::chacha20_poly1305, 0, integ_id::none, buf).code() ==
+          errc::no_proposal_chosen);
 }

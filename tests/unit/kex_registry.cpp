@@ -5,6 +5,7 @@
 #include <pqike/kex/ke_registry.hpp>
 
 #include <string>
+#include <vector>
 
 using namespace pqike;
 using pqike::test::toy_dh;
@@ -85,4 +86,10 @@ TEST_CASE("visit forwards result and status returned by f") {
     auto ok = reg::visit(toy_kem::id, [](auto) -> result<int> { return 7; });
     REQUIRE(ok);
     CHECK(*ok == 7);
+}
+
+TEST_CASE("for_each visits every method once, in list order") {
+    std::vector<std::uint16_t> seen;
+    reg::for_each([&](auto tag) { seen.push_back(decltype(tag)::type::id); });
+    CHECK(seen == std::vector<std::uint16_t>(reg::ids.begin(), reg::ids.end()));
 }

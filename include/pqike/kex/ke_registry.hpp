@@ -80,7 +80,7 @@ constexpr bool all_distinct(const std::array<std::uint16_t, N>& ids) noexcept {
 }
 
 template <std::size_t N>
-constexpr bool none_is_zero(const std::array<std::uint16_t, N>& ids) noexcept {
+constexpr bool no_id_is_none(const std::array<std::uint16_t, N>& ids) noexcept {
     for (auto id : ids)
         if (id == wire::to_number(wire::ke_method::none)) return false;
     return true;
@@ -113,7 +113,7 @@ public:
 
     static_assert(size > 0, "a KE registry needs at least one method");
     static_assert(detail::all_distinct(ids), "two methods in a KE registry share a method number");
-    static_assert(detail::none_is_zero(ids), "method number 0 is NONE (RFC 9370 §2.1), not a method");
+    static_assert(detail::no_id_is_none(ids), "method number 0 is NONE (RFC 9370 §2.1), not a method");
 
     // ---- compile-time sizes: enough to size KE payload buffers statically ---------------------
     // KE payload data an initiator sends (ek or public value) / a responder sends (ct or public).
@@ -149,6 +149,12 @@ public:
     template <class F>
     static constexpr auto visit(wire::ke_method m, F&& f) {
         return visit_from<F, Ms...>(wire::to_number(m), f);
+    }
+
+    // Call f(method_tag<M>{}) for every method, in list order (e.g. to list them in a proposal).
+    template <class F>
+    static constexpr void for_each(F&& f) {
+        (f(method_tag<Ms>{}), ...);
     }
 
     // Sizes of one method chosen at run time (0 when id is unknown).

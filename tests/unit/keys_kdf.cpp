@@ -199,3 +199,38 @@ TEST_CASE("Wireshark line: names, AEAD empty SK_a, unsupported transforms, short
     CHECK(keys::wireshark_ikev2_line(*k, encr_id::chacha20_poly1305, 0, integ_id::none, buf).code() ==
           errc::no_proposal_chosen);
 }
+
+namespace {
+// An HMAC PRF that declares the fixed-key-size nonce rule (as AES-XCBC/CMAC PRFs do), so the
+// rule can be checked without an AES PRF policy.
+struct truncating_prf : crypto::hmac_sha256 {
+    using base = crypto::hmac_sha256;
+    using base::base;
+    static constexpr bool truncates_nonce_key = true;
+};
+static_assert(crypto::Prf<truncating_prf>);
+}  // namespace
+
+TEST_CASE("P::truncates_nonce_key: SKEYSEED keys with 64 bits of each nonce, prf+ uses them whole") {
+    const auto ni = unhex("000102030405060708090a0b0c0d0e0f1011"), nr = unhex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+    const auto gir = unhex("5555555555555555555555555555555555555555555555555555555555555555");
+    const auto spi = unhex("0102030405060708");
+    std::array<std::byte, 32> got{}, expect{};
+    REQUIRE(keys::skeyseed_initial<truncating_prf>(view(ni), view(nr), view(gir), got).ok());
+    byte_vec key(view(ni).begin(), view(ni).begin() + 8);
+    key.insert(key.end(), view(nr).begin(), view(nr).begin() + 8);
+    crypto::prf_compute(crypto::hmac_sha256{view(key)}, {view(gir)}, expect);
+    CHECK(got == expect);
+    std::array<std::byte, 32> untruncated{};
+    REQUIRE(keys::skeyseed_initial<crypto::hmac_sha256>(view(ni), view(nr), view(gir), untruncated).ok());
+    CHECK(got != untruncated);
+    CHECK(keys::skeyseed_initial<truncating_prf>(view(ni).first(7), view(nr), view(gir), got).code() ==
+          errc::invalid_nonce_length);
+
+    auto k = keys::ike_sa_keys<truncating_prf>::after_ike_sa_init(view(ni), view(nr), view(spi), view(spi), view(gir),
+                                                                  keys::sa_key_lengths{32, 0, 20});
+    REQUIRE(k);
+    byte_vec km(32 * 3 + 40);
+    REQUIRE(keys::prf_plus<crypto::hmac_sha256>(bytes_view{expect}, {view(ni), view(nr), view(spi), view(spi)}, km).ok());
+    CHECK(test::concat_keys(*k) == km);
+}

@@ -121,6 +121,16 @@ TEST_CASE_TEMPLATE("seal then open round-trips and lays out RFC 7296 §3.14", C,
     CHECK(o->frame.first_inner == payload_type::notify);
     CHECK(o->pad_length == pad);
     CHECK(!o->frame.fragment);
+    // The inner chain walks with the codec's bounded cursor; offsets count from the message.
+    auto c = o->inner_chain();
+    auto p1 = c.next();
+    REQUIRE(p1.has_value());
+    CHECK(p1->type == payload_type::notify);
+    CHECK(p1->offset == 28 + 4 + C::iv_size);
+    auto p2 = c.next();
+    REQUIRE(p2.has_value());
+    CHECK(p2->type == payload_type::del);
+    CHECK(c.done());
 
     // In place gives the same plaintext, inside the message buffer.
     auto copy = msg;

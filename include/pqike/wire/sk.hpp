@@ -271,6 +271,12 @@ struct sk_opened {
     sk_frame frame{};
     bytes_view inner{};
     std::size_t pad_length = 0;
+    std::size_t inner_offset = 0;  // where the inner chain starts in the message (for errors)
+
+    // A bounded cursor over the inner chain; error offsets count from the message start.
+    chain_cursor inner_chain(chain_limits limits = {}) const noexcept {
+        return chain_cursor{frame.first_inner, inner, inner_offset, limits};
+    }
 
     // The message as a protected_message (for IntAuth chunks, or to re-seal).
     protected_message view() const noexcept {
@@ -298,7 +304,8 @@ result<sk_opened> open(const sk_keys& keys, const sk_frame& f, mut_bytes out) no
     const std::size_t ct_at = f.aad.size() + C::iv_size;
     if (status s = C::open(keys.sk_e, keys.sk_a, f.aad, f.iv, data, f.icv); !s) {
         if (data.data() != f.ciphertext.data()) secure_zeroize(data);
-        return error{s.code(), "sk.icv", ct_at + n};
+        if (s.code() != errc::integrity_check_failed) return s.err();  // e.g. a wrong key size
+        return error{errc::integrity_check_failed, "sk.icv", ct_at + n};
     }
     const std::size_t pad = std::to_integer<std::size_t>(data[n - 1]);
     if (pad + 1 > n) {
@@ -309,6 +316,7 @@ result<sk_opened> open(const sk_keys& keys, const sk_frame& f, mut_bytes out) no
     o.frame = f;
     o.pad_length = pad;
     o.inner = bytes_view{data.data(), n - pad - 1};
+    o.inner_offset = ct_at;
     return o;
 }
 

@@ -33,6 +33,11 @@ int run(unsigned seed) {
     // Implicit rejection path: a modified ciphertext.
     ct[5] ^= std::byte{0x10};
     if (!K::decaps(dk, ct, ss3)) return 1;
+    // A dk whose stored H(ek) is wrong: rejected (a public decision), secret zeroized.
+    std::array<std::byte, K::dk_size> bad = dk;
+    bad[K::dk_h_offset] ^= std::byte{1};
+    if (K::decaps(bad, ct, ss3).code() != errc::invalid_key) return 1;
+    if (!K::decaps(dk, ct, ss3)) return 1;
     // The test itself looks at the secrets: declassify them first.
     ct::declassify(ss);
     ct::declassify(ss2);

@@ -417,6 +417,30 @@ TEST_CASE("payloads in clear before SK: seal, open, and A with the SK type patch
     CHECK(int_auth_a_p(o->view(), tiny).code() == errc::buffer_too_small);
 }
 
+TEST_CASE("a malformed chain of clear payloads is rejected by seal and by A") {
+    using C = pqike::test::toy_aead;
+    keyset<C> k;
+    const auto inner = sample_inner();
+    auto m = sample_message<C>(inner);
+    m.first_unprotected = payload_type::notify;
+    byte_vec buf(1024);
+    const byte_vec iv(C::iv_size);
+    sk_seal_options so;
+    so.iv = view(iv);
+    std::array<std::byte, 128> a{};
+    const auto too_long = unhex("00000010 00004000");   // Length 16, 8 octets present
+    const auto too_short = unhex("00000003 00004000");  // Length below the generic header
+    const auto cut = unhex("000000");                   // not even a generic header
+    m.unprotected = view(too_long);
+    CHECK(seal<C>(k.keys(), m, so, buf).code() == errc::length_too_large);
+    CHECK(int_auth_a_p(m, a).code() == errc::length_too_large);
+    m.unprotected = view(too_short);
+    CHECK(seal<C>(k.keys(), m, so, buf).code() == errc::length_too_small);
+    CHECK(int_auth_a_p(m, a).code() == errc::length_too_small);
+    m.unprotected = view(cut);
+    CHECK(seal<C>(k.keys(), m, so, buf).code() == errc::truncated);
+}
+
 // ---- known answers from strongSwan ------------------------------------------------------------
 #if defined(PQIKE_HAVE_OPENSSL)
 namespace {

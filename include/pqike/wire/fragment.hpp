@@ -128,7 +128,7 @@ result<std::size_t> split(const sk_keys& keys, const protected_message& m,
 //   max_total      octets of reassembled payloads (clear payloads + decrypted inner chain)
 struct reassembly_limits {
     std::size_t max_fragments = 255;
-    std::size_t max_total = 64 * 1024;
+    std::size_t max_total = std::size_t{64} * 1024;
 };
 
 // Bookkeeping for one fragment number; the caller provides one per possible fragment.
@@ -146,7 +146,7 @@ enum class reassembly_status : std::uint8_t {
 
 // Storage for a reassembler that lives wherever the caller puts it (static, member, stack).
 // Room for max_total octets plus one fragment's ciphertext, which is decrypted in place there.
-template <std::size_t MaxTotal = 64 * 1024, std::size_t MaxFragments = 255,
+template <std::size_t MaxTotal = std::size_t{64} * 1024, std::size_t MaxFragments = 255,
           std::size_t Scratch = 2048>
 struct reassembly_storage {
     std::array<std::byte, MaxTotal + Scratch> bytes{};
@@ -198,6 +198,8 @@ public:
         }
         const std::size_t clear = id.number == 1 ? f->unprotected.size() : 0;
         const std::size_t ct = f->ciphertext.size();
+        // Decrypted into the free tail so a fragment that fails changes nothing held; a restart
+        // therefore also needs that much free room (storage = max_total + one fragment).
         if (ct + clear > store_.size() - used_)
             return error{errc::reassembly_limit, "reassembly.storage", 0};
 

@@ -92,11 +92,11 @@ public:
     }
 
     // FIPS 203 Alg. 17 ML-KEM.Encaps_internal(ek, m) after the §7.2 check of ek.
-    static status encaps_derand(ek_view ek, sym m, std::span<std::byte, ct_size> ct,
+    static status encaps_derand(ek_view ek, sym m, std::span<std::byte, ct_size> c,
                                 std::span<std::byte, ss_size> ss) noexcept {
         ct::secret(m);
         if (!check_ek(ek)) {
-            secure_zeroize(ct);
+            secure_zeroize(c);
             secure_zeroize(ss);
             return status{errc::invalid_key, "mlkem.ek", 0};
         }
@@ -109,8 +109,8 @@ public:
         g.update(m);
         g.update(h);
         g.finish(kr);
-        pke::encrypt(ek, m, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), ct);
-        ct::declassify(ct);
+        pke::encrypt(ek, m, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c);
+        ct::declassify(c);
         copy(ss, std::span<const std::byte, sym_bytes>(kr.data(), sym_bytes));
         return {};
     }
@@ -118,7 +118,7 @@ public:
     // FIPS 203 Alg. 18 ML-KEM.Decaps_internal(dk, c) after the §7.3 checks of dk. A ciphertext
     // that does not re-encrypt to itself yields K̄ = J(z || c) instead of K' (implicit
     // rejection), chosen by mask, not by branch.
-    static status decaps(dk_view dk, ct_view ct, std::span<std::byte, ss_size> ss) noexcept {
+    static status decaps(dk_view dk, ct_view c, std::span<std::byte, ss_size> ss) noexcept {
         ct::secret(dk);
         // The embedded ek and its hash are public (they equal the peer-visible encapsulation key).
         ct::declassify(dk.template subspan<dk_ek_offset, ek_size + sym_bytes>());
@@ -140,7 +140,7 @@ public:
         wipe_on_exit w_kr(kr);
         wipe_on_exit w_kbar(k_bar);
         wipe_on_exit w_c2(c2);
-        pke::decrypt(dk_pke, ct, m2);
+        pke::decrypt(dk_pke, c, m2);
         {
             sha3_512 g;
             g.update(m2);
@@ -151,14 +151,14 @@ public:
         {
             shake256 j;
             j.absorb(z);
-            j.absorb(ct);
+            j.absorb(c);
             j.squeeze(k_bar);
         }
         // c' = K-PKE.Encrypt(ek, m', r')
         pke::encrypt(ek, m2, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c2);
         // all-ones if c == c', else 0; the empty asm stops the compiler from turning the mask
         // back into a branch.
-        std::uint8_t keep = static_cast<std::uint8_t>(0u - static_cast<unsigned>(ct_equal(ct, c2)));
+        std::uint8_t keep = static_cast<std::uint8_t>(0u - static_cast<unsigned>(ct_equal(c, c2)));
         __asm__("" : "+r"(keep));
         const std::byte mask{keep};
         for (std::size_t i = 0; i < ss_size; ++i) ss[i] = (kr[i] & mask) | (k_bar[i] & ~mask);
@@ -181,21 +181,21 @@ public:
     // Randomized Encaps (FIPS 203 Alg. 20): m from the Rng. The ek check runs first, so a bad
     // key consumes no randomness.
     template <Rng R>
-    static status encaps(R& rng, ek_view ek, std::span<std::byte, ct_size> ct,
+    static status encaps(R& rng, ek_view ek, std::span<std::byte, ct_size> c,
                          std::span<std::byte, ss_size> ss) noexcept {
         if (!check_ek(ek)) {
-            secure_zeroize(ct);
+            secure_zeroize(c);
             secure_zeroize(ss);
             return status{errc::invalid_key, "mlkem.ek", 0};
         }
         std::array<std::byte, sym_bytes> m;
         wipe_on_exit w_m(m);
         if (status st = rng.fill(m); !st) {
-            secure_zeroize(ct);
+            secure_zeroize(c);
             secure_zeroize(ss);
             return st;
         }
-        return encaps_derand(ek, m, ct, ss);
+        return encaps_derand(ek, m, c, ss);
     }
 
 private:

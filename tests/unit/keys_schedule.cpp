@@ -361,13 +361,14 @@ TEST_CASE("PPK: RFC 8784 mixing of SK_d/SK_pi/SK_pr, NO_PPK_AUTH keys, RFC 9867 
     keys::psk_auth(view(id), keys::initiator_signed_octets(c->unmixed, view(msg), view(s.nr), view(id), none), without);
     CHECK(with != without);
 
-    // RFC 9867: SKEYSEED' = prf(SK_d, PPK), then the seven keys with Ni | Nr | SPIi | SPIr.
+    // RFC 9867: SKEYSEED' = prf+(PPK, SK_d), then the seven keys with Ni | Nr | SPIi | SPIr.
     auto k1 = k0->after_additional_ke(view(s.additional[0]));
     REQUIRE(k1);
     auto m = keys::mix_ppk_intermediate(*k1, view(ppk));
     REQUIRE(m);
     std::array<std::byte, 32> seed{};
-    crypto::prf_compute(P{k1->sk_d()}, {view(ppk)}, seed);
+    const std::array<std::byte, 1> one{std::byte{1}};
+    crypto::prf_compute(P{view(ppk)}, {k1->sk_d(), bytes_view{one}}, seed);  // one prf+ block
     byte_vec expect(s.len.total());
     REQUIRE(keys::prf_plus<P>(bytes_view{seed}, {view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r)}, expect).ok());
     CHECK(tohex(view(test::concat_keys(*m))) == tohex(view(expect)));

@@ -8,15 +8,16 @@
 //
 // RFC 9867 (PPK mixed in an IKE_INTERMEDIATE exchange, signalled by USE_PPK_INT): after the
 // exchange that carried PPK_IDENTITY_KEY / PPK_IDENTITY, all seven keys are re-derived:
-//   SKEYSEED' = prf(SK_d, PPK)
+//   SKEYSEED' = prf+(PPK, SK_d)          (as long as SK_d: the PRF's preferred key size)
 //   {SK_d' | SK_ai' | SK_ar' | SK_ei' | SK_er' | SK_pi' | SK_pr'} = prf+(SKEYSEED', Ni | Nr | SPIi | SPIr)
+// It is the last key update before IKE_AUTH: after any RFC 9370 stage of the same exchange.
 // PPK_IDENTITY_KEY carries the PPK ID followed by a confirmation value that lets the responder
 // check it holds the same PPK before using it:
 //   PPK Confirmation = first 8 octets of prf(PPK, Ni | Nr | SPIi | SPIr)
-// Provenance: these two RFC 9867 formulas match the draft-ietf-ipsecme-ikev2-qr-alt lineage as
-// deployed (libreswan); the full RFC text was not available when this was written, so check
-// them against RFC 9867 §3 before relying on interop. The CREATE_CHILD_SA variant of RFC 9867 is
-// not implemented here.
+// Provenance: these two RFC 9867 formulas follow draft-ietf-ipsecme-ikev2-qr-alt-10 ("Computing
+// IKE SA Keys") as implemented by libreswan; the full RFC text was not available when this was
+// written, so check them against RFC 9867 §3 before relying on interop. The CREATE_CHILD_SA
+// variant of RFC 9867 is not implemented here.
 #pragma once
 
 #include <array>
@@ -95,14 +96,10 @@ template <crypto::Prf P>
 [[nodiscard]] result<ike_sa_keys<P>> mix_ppk_intermediate(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
     if (ppk.empty()) return {errc::invalid_length, "PPK", 0};
     if (keys.ppk_mixed()) return {errc::unexpected_message, "PPK", 0};
-    std::array<std::byte, P::output_size> seed{};
-    {
-        const P prf{keys.sk_d()};
-        crypto::prf_compute(prf, {ppk}, std::span<std::byte, P::output_size>{seed});
-    }
-    auto k = detail::ike_stage_factory::restage(keys, seed, true);
-    secure_zeroize(seed.data(), seed.size());
-    return k;
+    secret_bytes<max_prf_key_size> seed;
+    if (!seed.resize(keys.sk_d().size())) return {errc::invalid_length, "SK_d", keys.sk_d().size()};
+    if (const status s = prf_plus<P>(ppk, {keys.sk_d()}, seed.span()); !s) return s.err();
+    return detail::ike_stage_factory::restage(keys, seed.view(), true);
 }
 
 }  // namespace pqike::keys

@@ -371,6 +371,28 @@ TEST_CASE("validate() checks a local proposal") {
     REQUIRE(ah.add_integ(wire::integ_id::hmac_sha2_256_128));
     REQUIRE(ah.add_esn(wire::esn_id::no));
     CHECK(kex::validate(ah).ok());
+    // Ciphers and integrity (RFC 7296 §3.3, RFC 5282 §8).
+    proposal mixed = ike({x25519});
+    REQUIRE(mixed.add_encr(encr_id::aes_cbc, 256));
+    CHECK(kex::validate(mixed).code() == errc::invalid_syntax);  // GCM and CBC in one proposal
+    proposal gcm_hmac = ike({x25519});
+    REQUIRE(gcm_hmac.add_integ(wire::integ_id::hmac_sha2_256_128));
+    CHECK(kex::validate(gcm_hmac).code() == errc::invalid_syntax);
+    proposal cbc{protocol_id::ike};
+    REQUIRE(cbc.add_encr(encr_id::aes_cbc, 256));
+    REQUIRE(cbc.add_prf(prf_id::hmac_sha2_256));
+    REQUIRE(cbc.add_ke(ke_method::curve25519));
+    CHECK(kex::validate(cbc).code() == errc::invalid_syntax);  // IKE without integrity
+    REQUIRE(cbc.add_integ(wire::integ_id::hmac_sha2_256_128));
+    CHECK(kex::validate(cbc).ok());
+    proposal esp_cbc{protocol_id::esp};
+    REQUIRE(esp_cbc.add_encr(encr_id::aes_cbc, 128));
+    REQUIRE(esp_cbc.add_esn(wire::esn_id::no));
+    CHECK(kex::validate(esp_cbc).ok());  // ESP may run without integrity (RFC 4303 §3.2)
+    proposal esp_null{protocol_id::esp};
+    REQUIRE(esp_null.add_encr(encr_id::null));
+    REQUIRE(esp_null.add_esn(wire::esn_id::no));
+    CHECK(kex::validate(esp_null).code() == errc::invalid_syntax);  // neither
     proposal full = ike({x25519});
     for (std::uint16_t i = 100; i < 100 + kex::max_transforms_per_type - 1; ++i) CHECK(full.add(tt::ke, i));
     CHECK_FALSE(full.add(tt::ke, 999));

@@ -29,7 +29,6 @@
 #include "../result.hpp"
 #include "../wire/ke_method.hpp"
 #include "../wire/sa.hpp"
-#include "../keys/key_lengths.hpp"
 #include "../wire/transform.hpp"
 #include "proposal.hpp"
 
@@ -103,18 +102,6 @@ struct select_options {
     // ADDKE types; some stacks apply it to KE as well).
     bool distinct_from_ke = false;
 };
-
-// RFC 5282 §8, RFC 4543 §3 (ENCR_NULL_AUTH_AES_GMAC is combined mode too), RFC 7296 §3.3
-// (IKE always has integrity), RFC 4303 §3.2 (ESP needs confidentiality or integrity).
-constexpr bool encr_integ_fit(wire::protocol_id p, const transform& encr,
-                              const transform& integ) noexcept {
-    const auto e = static_cast<wire::encr_id>(encr.id);
-    const bool combined = keys::is_aead(e) || e == wire::encr_id::null_auth_aes_gmac;
-    const bool has_integ = integ != none_transform;
-    if (combined) return !has_integ;
-    if (p == wire::protocol_id::ike) return has_integ;
-    return has_integ || e != wire::encr_id::null;
-}
 
 namespace detail {
 

@@ -14,6 +14,7 @@
 #include <span>
 
 #include "../bytes.hpp"
+#include "../keys/key_lengths.hpp"
 #include "../result.hpp"
 #include "../wire/ke_method.hpp"
 #include "../wire/protocol_id.hpp"
@@ -187,8 +188,29 @@ constexpr effective_list effective(const proposal& p, wire::transform_type t) no
     return {nullptr, r == type_rule::optional, true};
 }
 
+// Combined-mode ciphers take no integrity transform: RFC 5282 §8 (GCM, CCM), RFC 7634 (ChaCha20-
+// Poly1305), RFC 4543 §3 (ENCR_NULL_AUTH_AES_GMAC).
+constexpr bool is_combined_mode(std::uint16_t encr) noexcept {
+    const auto e = static_cast<wire::encr_id>(encr);
+    return keys::is_aead(e) || e == wire::encr_id::null_auth_aes_gmac;
+}
+
+// Whether a cipher and an integrity transform make a valid suite: combined mode with INTEG NONE;
+// otherwise IKE always has integrity (RFC 7296 §3.3) and ESP needs one with ENCR_NULL
+// (RFC 4303 §3.2: confidentiality or integrity or both).
+constexpr bool encr_integ_fit(wire::protocol_id p, const transform& encr,
+                              const transform& integ) noexcept {
+    const bool has_integ = integ != none_transform;
+    if (is_combined_mode(encr.id)) return !has_integ;
+    if (p == wire::protocol_id::ike) return has_integ;
+    return has_integ || encr.id != static_cast<std::uint16_t>(wire::encr_id::null);
+}
+
 // A local proposal is well formed: a known protocol, every mandatory type listed, no forbidden
-// type, NONE only in optional types, no Key Length outside ENCR.
+// type, NONE only in optional types, no Key Length outside ENCR, and its ciphers either all
+// combined mode or none (RFC 7296 §3.3: AEAD and non-AEAD ciphers go in separate proposals),
+// with integrity transforms that fit them. (Peer proposals are not held to the last rule:
+// selection picks a fitting pair from a mixed one.)
 constexpr status validate(const proposal& p) noexcept {
     using wire::protocol_id;
     if (p.protocol != protocol_id::ike && p.protocol != protocol_id::esp &&
@@ -206,6 +228,20 @@ constexpr status validate(const proposal& p) noexcept {
                 return {errc::invalid_syntax, wire::name(t), n};
             if (x.key_bits != 0 && t != wire::transform_type::encr)
                 return {errc::invalid_syntax, "transform.key_length", n};
+        }
+    }
+    const auto& encr = p.of(wire::transform_type::encr);
+    if (!encr.empty()) {
+        const bool combined = is_combined_mode(encr[0].id);
+        for (const auto& e : encr)
+            if (is_combined_mode(e.id) != combined)
+                return {errc::invalid_syntax, "ENCR", wire::to_number(wire::transform_type::encr)};
+        const effective_list integ = effective(p, wire::transform_type::integ);
+        for (std::size_t i = 0; i < integ.size(); ++i) {
+            bool fits_one = false;
+            for (const auto& e : encr) fits_one = fits_one || encr_integ_fit(p.protocol, e, integ[i]);
+            if (!fits_one)
+                return {errc::invalid_syntax, "INTEG", wire::to_number(wire::transform_type::integ)};
         }
     }
     return {};

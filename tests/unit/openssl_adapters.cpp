@@ -249,6 +249,40 @@ TEST_CASE_TEMPLATE("AES-GCM-16: tag over the AAD; a failed open leaves the ciphe
     CHECK(C::open(view(e), view(a), view(aad), view(iv), data, icv).code() == errc::invalid_length);
 }
 
+TEST_CASE("AES-GCM and AES-CBC known answers through the SkCipher interface") {
+    const auto v = pqike::test::load_json("aes_sk_kat.json");
+    for (const auto& t : v["gcm"]) {
+        const auto nonce = unhex(t["nonce"].get<std::string>());
+        auto sk_e = unhex(t["key"].get<std::string>());
+        sk_e.insert(sk_e.end(), nonce.begin(), nonce.begin() + 4);  // salt (RFC 5282 §7.1)
+        const byte_vec iv(nonce.begin() + 4, nonce.end());
+        const auto aad = unhex(t["aad"].get<std::string>());
+        auto data = unhex(t["pt"].get<std::string>());
+        std::array<std::byte, 16> tag{};
+        auto run = [&]<class C>() {
+            REQUIRE(C::seal(view(sk_e), {}, view(aad), view(iv), data, tag).ok());
+            CHECK(tohex(view(data)) == t["ct"].get<std::string>());
+            CHECK(tohex(tag) == t["tag"].get<std::string>());
+            REQUIRE(C::open(view(sk_e), {}, view(aad), view(iv), data, tag).ok());
+            CHECK(tohex(view(data)) == t["pt"].get<std::string>());
+        };
+        if (sk_e.size() == openssl_aes128_gcm16::encr_key_size) run.operator()<openssl_aes128_gcm16>();
+        else run.operator()<openssl_aes256_gcm16>();
+    }
+    for (const auto& t : v["cbc"]) {
+        using C = openssl_aes128_cbc_hmac_sha256_128;
+        const auto key = unhex(t["key"].get<std::string>());
+        const auto iv = unhex(t["iv"].get<std::string>());
+        const byte_vec sk_a(32, std::byte{0x01});
+        auto data = unhex(t["pt"].get<std::string>());
+        std::array<std::byte, 16> icv{};
+        REQUIRE(C::seal(view(key), view(sk_a), {}, view(iv), data, icv).ok());
+        CHECK(tohex(view(data)) == t["ct"].get<std::string>());
+        REQUIRE(C::open(view(key), view(sk_a), {}, view(iv), data, icv).ok());
+        CHECK(tohex(view(data)) == t["pt"].get<std::string>());
+    }
+}
+
 #else
 TEST_CASE("OpenSSL adapters: not built (OpenSSL 3 not found)") { CHECK(true); }
 #endif

@@ -439,6 +439,13 @@ TEST_CASE("a malformed chain of clear payloads is rejected by seal and by A") {
     CHECK(int_auth_a_p(m, a).code() == errc::length_too_small);
     m.unprotected = view(cut);
     CHECK(seal<C>(k.keys(), m, so, buf).code() == errc::truncated);
+    const auto fine = unhex("00000008 00004000");
+    m.unprotected = view(fine);
+    m.first_unprotected = payload_type::none;  // clear payloads need a first type
+    CHECK(seal<C>(k.keys(), m, so, buf).code() == errc::invalid_syntax);
+    CHECK(int_auth_a_p(m, a).code() == errc::invalid_syntax);
+    m.first_unprotected = payload_type::notify;
+    CHECK(seal<C>(k.keys(), m, so, buf).has_value());
 }
 
 // ---- known answers from strongSwan ------------------------------------------------------------

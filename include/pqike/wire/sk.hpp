@@ -127,7 +127,7 @@ constexpr std::size_t sealed_size(const protected_message& m, std::size_t paddin
 }
 
 // Build and protect the whole message into `out`; returns the message bytes (a prefix of out).
-// On failure `out` holds no valid message (it is wiped).
+// The views in `m` must not overlap `out`. On failure `out` holds no valid message.
 template <crypto::SkCipher C>
 result<bytes_view> seal(const sk_keys& keys, const protected_message& m,
                         const sk_seal_options& opt, mut_bytes out) noexcept {
@@ -142,6 +142,8 @@ result<bytes_view> seal(const sk_keys& keys, const protected_message& m,
         return error{errc::invalid_length, "sk.padding", 0};
     std::size_t last_clear = sk_detail::npos;
     if (!m.unprotected.empty()) {
+        if (m.first_unprotected == payload_type::none || ends_chain(m.first_unprotected))
+            return error{errc::invalid_syntax, "ike.next_payload", header_offset::next_payload};
         auto at = sk_detail::last_payload_at(m.unprotected, ike_header_size);
         if (!at) return at.err();
         last_clear = *at;
@@ -366,6 +368,8 @@ inline result<int_auth_chunks> int_auth_a_p(const protected_message& m, mut_byte
     if (total > 0xffffffffu) return error{errc::length_too_large, "ike.length", 0};
     std::size_t last_clear = sk_detail::npos;
     if (!m.unprotected.empty()) {
+        if (m.first_unprotected == payload_type::none || ends_chain(m.first_unprotected))
+            return error{errc::invalid_syntax, "ike.next_payload", header_offset::next_payload};
         auto at = sk_detail::last_payload_at(m.unprotected, ike_header_size);
         if (!at) return at.err();
         last_clear = *at;

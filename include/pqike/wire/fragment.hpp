@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "../bytes.hpp"
@@ -216,8 +217,7 @@ public:
         if (restart) drop_held();
         std::size_t at = used_;
         if (restart) {  // move the new piece to the front, wipe what it leaves behind
-            std::copy(store_.begin() + static_cast<std::ptrdiff_t>(at),
-                      store_.begin() + static_cast<std::ptrdiff_t>(at + plen), store_.begin());
+            if (plen != 0) std::memmove(store_.data(), store_.data() + at, plen);
             secure_zeroize(store_.subspan(plen, at + ct - plen));
             at = 0;
         } else {

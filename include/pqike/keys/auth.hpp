@@ -51,8 +51,8 @@ public:
         return o;
     }
 
-    signed_octets(const signed_octets& o) noexcept : maced_id_(o.maced_id_), count_(o.count_) {
-        parts_ = o.parts_;
+    signed_octets(const signed_octets& o) noexcept
+        : maced_id_(o.maced_id_), parts_(o.parts_), count_(o.count_) {
         parts_[2] = bytes_view{maced_id_};  // re-point at this copy
     }
     signed_octets& operator=(const signed_octets&) = delete;

@@ -35,8 +35,15 @@ for name in ("s1_mlkem768_gcm", "s3_cbc_hmac_natt"):
                 m = [x for x in msgs if x["ike_sa"] == sa["id"] and x["exchange"] == "IKE_INTERMEDIATE"
                      and x["mid"] == s["mid"] and x["sender"] == "original_" + s["sender"]][0]
                 assert len(m["inner_payloads_hex"]) // 2 == s["IntAuth_P_len"]
+                # P as it arrived: the decrypted inner data of each fragment (padding removed).
+                frags = []
+                for f in m["fragments"]:
+                    pt = bytes.fromhex(f["plaintext_with_padding_hex"])
+                    frags.append(pt[:len(pt) - f["pad_length"] - 1].hex())
+                assert "".join(frags) == m["inner_payloads_hex"]
                 steps.append({"mid": s["mid"], "sender": s["sender"], "stage": s["key_stage_of_SK_p"],
-                              "a": s["IntAuth_A_hex"], "p": m["inner_payloads_hex"], "int_auth": s["IntAuth_hex"]})
+                              "a": s["IntAuth_A_hex"], "p": m["inner_payloads_hex"], "p_fragments": frags,
+                              "int_auth": s["IntAuth_hex"]})
             e["int_auth"] = {"steps": steps, "value": ia["IntAuth"]}
         if sa.get("auth"):
             init = [x for x in msgs if x["ike_sa"] == sa["id"] and x["exchange"] == "IKE_SA_INIT"]

@@ -90,13 +90,18 @@ void run_scenario(const nlohmann::json& sc) {
     lines.insert(wireshark_line(*s1, sa1));
 
     // ---- IntAuth over the one IKE_INTERMEDIATE exchange (protected by stage 0) ----
-    keys::int_auth<P> ia;
+    keys::int_auth<P> ia, ia_frag;  // P whole, and P as the fragments' inner data (s3 request: 2 SKF)
     for (const auto& step : sa1.at("int_auth").at("steps")) {
         REQUIRE(step.at("stage").get<int>() == 0);
         const auto a = bx(step, "a"), p = bx(step, "p");
         const auto who = step.at("sender") == "initiator" ? keys::int_auth_sender::initiator
                                                           : keys::int_auth_sender::responder;
         ia.add(who, *s0, view(a), view(p));
+        std::vector<byte_vec> frags;
+        for (const auto& f : step.at("p_fragments")) frags.push_back(unhex(f.get<std::string>()));
+        std::vector<bytes_view> fv;
+        for (const auto& f : frags) fv.push_back(view(f));
+        ia_frag.add(who, *s0, view(a), fv);
         CHECK(tohex(who == keys::int_auth_sender::initiator ? ia.initiator_value() : ia.responder_value()) ==
               hx(step, "int_auth"));
     }
@@ -104,6 +109,7 @@ void run_scenario(const nlohmann::json& sc) {
     auto iav = ia.finish(mid);
     REQUIRE(iav);
     CHECK(tohex(iav->view()) == hx(sa1.at("int_auth"), "value"));
+    CHECK(tohex(ia_frag.finish(mid).value().view()) == hx(sa1.at("int_auth"), "value"));
 
     // ---- PSK AUTH of both peers, with the last stage's SK_p ----
     const std::string psk_text = sc.at("psk").get<std::string>();

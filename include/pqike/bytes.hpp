@@ -200,13 +200,13 @@ public:
     }
     // Patch a previously reserved field (ignored if that part overflowed).
     constexpr void patch_u8(std::size_t at, std::uint8_t v) noexcept {
-        if (at + 1 <= out_.size() && at + 1 <= need_) out_[at] = static_cast<std::byte>(v);
+        if (patchable(at, 1)) out_[at] = static_cast<std::byte>(v);
     }
     constexpr void patch_u16(std::size_t at, std::uint16_t v) noexcept {
-        if (at + 2 <= out_.size() && at + 2 <= need_) store_be16(out_.data() + at, v);
+        if (patchable(at, 2)) store_be16(out_.data() + at, v);
     }
     constexpr void patch_u32(std::size_t at, std::uint32_t v) noexcept {
-        if (at + 4 <= out_.size() && at + 4 <= need_) store_be32(out_.data() + at, v);
+        if (patchable(at, 4)) store_be32(out_.data() + at, v);
     }
     // Success, or buffer_too_small with the needed size as the offset.
     constexpr status finish() const noexcept {
@@ -214,6 +214,11 @@ public:
     }
 
 private:
+    // [at, at + n) lies inside both the buffer and what was written; no wrap for any `at`.
+    constexpr bool patchable(std::size_t at, std::size_t n) const noexcept {
+        const std::size_t limit = need_ < out_.size() ? need_ : out_.size();
+        return at <= limit && n <= limit - at;
+    }
     constexpr std::byte* grab(std::size_t n) noexcept {
         const bool fits = ok() && n <= out_.size() - need_;
         std::byte* p = fits ? out_.data() + need_ : nullptr;
@@ -231,7 +236,7 @@ private:
 // which is what IKEv2 uses; an overlong region makes the writer fail.
 class length_prefix16 {
 public:
-    constexpr length_prefix16(writer& w, std::size_t counted_before = 0) noexcept
+    constexpr explicit length_prefix16(writer& w, std::size_t counted_before = 0) noexcept
         : w_(w), at_(w.reserve(2)), start_(w.needed() - 2 - counted_before) {}
     length_prefix16(const length_prefix16&) = delete;
     length_prefix16& operator=(const length_prefix16&) = delete;

@@ -162,6 +162,19 @@ TEST_CASE("writer reserve and patch; length_prefix16 patches on scope exit") {
     CHECK(pqike::test::tohex(w.written().subspan(at)) == "1234");
 }
 
+TEST_CASE("patch at an offset near SIZE_MAX is ignored, never wraps") {
+    std::array<std::byte, 4> buf{};
+    writer w{buf};
+    w.u32(0);
+    w.patch_u16(SIZE_MAX, 0xabcd);
+    w.patch_u32(SIZE_MAX - 2, 0xabcdef01);
+    w.patch_u8(4, 0xab);  // one past the end
+    w.patch_u16(3, 0xabcd);  // straddles the end
+    CHECK(pqike::test::tohex(w.written()) == "00000000");
+    w.patch_u16(2, 0xabcd);
+    CHECK(pqike::test::tohex(w.written()) == "0000abcd");
+}
+
 TEST_CASE("length_prefix16 over 65535 bytes poisons the writer") {
     std::vector<std::byte> buf(70000);
     writer w{buf};

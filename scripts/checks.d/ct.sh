@@ -3,7 +3,7 @@
 # -DPQIKE_CT_TESTING=1 build, so any branch or memory index that depends on them is a memcheck
 # error. For g++ and clang++ at -O1, -O2, -O3 and -Os:
 #   - tests/ct/ct_mlkem.cpp (keygen, encaps, decaps incl. implicit rejection, all three ML-KEM
-#     sets) must run with zero reports;
+#     sets) and tests/ct/ct_hmac.cpp (SHA-2, HMAC PRFs, ICV verify) must run with zero reports;
 #   - tests/ct/ct_selftest.cpp must be caught for its leaky modes ("branch", "index") and not for
 #     its masked one ("clean"): a harness that catches nothing fails this check.
 # (-gdwarf-4: the valgrind of Debian 12 cannot read clang 14's default DWARF 5.)
@@ -40,7 +40,8 @@ done
 compile() {  # $1 = compiler, $2 = -O level
   local flags=(-std=c++20 -gdwarf-4 "$2" -DPQIKE_CT_TESTING=1 -Iinclude)
   "$1" "${flags[@]}" tests/ct/ct_mlkem.cpp -o "$out/ct_mlkem_$1$2" &&
-    "$1" "${flags[@]}" tests/ct/ct_selftest.cpp -o "$out/ct_selftest_$1$2"
+    "$1" "${flags[@]}" tests/ct/ct_selftest.cpp -o "$out/ct_selftest_$1$2" &&
+    "$1" "${flags[@]}" tests/ct/ct_hmac.cpp -o "$out/ct_hmac_$1$2"
 }
 for c in "${combos[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
@@ -51,10 +52,11 @@ wait
 
 for c in "${combos[@]}"; do
   tag=${c// /}
-  if [ ! -x "$out/ct_mlkem_$tag" ] || [ ! -x "$out/ct_selftest_$tag" ]; then
+  if [ ! -x "$out/ct_mlkem_$tag" ] || [ ! -x "$out/ct_selftest_$tag" ] || [ ! -x "$out/ct_hmac_$tag" ]; then
     echo "FAIL  $tag: compile"; sed -n 1,20p "$out/compile_$tag.log"; fails=$((fails + 1)); continue
   fi
   expect clean "$tag ML-KEM keygen/encaps/decaps" "$out/ct_mlkem_$tag"
+  expect clean "$tag SHA-2/HMAC" "$out/ct_hmac_$tag"
   expect leak "$tag selftest: branch on secret is caught" "$out/ct_selftest_$tag" branch
   expect leak "$tag selftest: secret table index is caught" "$out/ct_selftest_$tag" index
   expect clean "$tag selftest: masked select is not flagged" "$out/ct_selftest_$tag" clean

@@ -60,3 +60,7 @@
 #include "keys/auth.hpp"
 #include "keys/ppk.hpp"
 #include "keys/wireshark.hpp"
+// Exchanges: sans-I/O initial (IKE_SA_INIT, IKE_INTERMEDIATE, IKE_AUTH), rekey, INFORMATIONAL
+#include "exchange/common.hpp"
+#include "exchange/ike_sa.hpp"
+#include "exchange/initial.hpp"

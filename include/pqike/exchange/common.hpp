@@ -1,0 +1,288 @@
+// What the exchange helpers share: the crypto suite a stack fixes at compile time, the caller's
+// output buffer, header checks, the inner payload list of an opened message, and sending /
+// receiving protected messages with IKE fragmentation (RFC 7383) when it was negotiated.
+// Sans-I/O: bytes in, datagrams out into caller memory; nothing here touches a socket.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "../bytes.hpp"
+#include "../crypto/concepts.hpp"
+#include "../kex/ke_registry.hpp"
+#include "../kex/negotiate.hpp"
+#include "../keys/ike_sa_keys.hpp"
+#include "../keys/key_lengths.hpp"
+#include "../result.hpp"
+#include "../wire/fragment.hpp"
+#include "../wire/header.hpp"
+#include "../wire/message.hpp"
+#include "../wire/notify.hpp"
+#include "../wire/sk.hpp"
+
+namespace pqike::exchange {
+
+// The methods (a kex::ke_registry), the PRF and the SK cipher a stack runs with. The IKE
+// proposals must offer exactly this PRF and cipher (checked after negotiation: anything else is
+// errc::no_proposal_chosen); KE and ADDKE methods are negotiated among the registry's.
+template <class Registry, crypto::Prf P, crypto::SkCipher C>
+struct suite {
+    using registry = Registry;
+    using prf = P;
+    using cipher = C;
+    static constexpr keys::sa_key_lengths ike_lengths{P::preferred_key_size, C::integ_key_size,
+                                                      C::encr_key_size};
+};
+
+// Checks that a negotiated IKE SA uses the suite's PRF and cipher (and Key Length, when the
+// cipher policy names one).
+template <class S>
+constexpr status check_suite(const kex::negotiated_sa& sa) noexcept {
+    using C = typename S::cipher;
+    const kex::transform e = sa.get(wire::transform_type::encr);
+    if (e.id != C::encr_id) return {errc::no_proposal_chosen, "ENCR", e.id};
+    if constexpr (requires { C::key_bits; })
+        if (e.key_bits != C::key_bits) return {errc::no_proposal_chosen, "ENCR.key_length", e.key_bits};
+    if (sa.get(wire::transform_type::integ).id != C::integ_id)
+        return {errc::no_proposal_chosen, "INTEG", sa.get(wire::transform_type::integ).id};
+    if (sa.get(wire::transform_type::prf).id != S::prf::transform_id)
+        return {errc::no_proposal_chosen, "PRF", sa.get(wire::transform_type::prf).id};
+    return {};
+}
+
+// Where a helper writes what is to be sent: datagrams back to back in `storage`, one view per
+// datagram in `slots` (one slot per fragment; 1 without fragmentation).
+struct out_buffer {
+    mut_bytes storage{};
+    std::span<bytes_view> slots{};
+};
+
+// What to send now. `datagrams` are views into the caller's out_buffer, in order; empty when
+// nothing is to be sent (a fragment was stored, or the exchange is complete). A responder that
+// refuses a request answers with an error notify: `refused` then names why (code != ok) and
+// `datagrams` hold the notify response. The caller keeps the datagrams for retransmission
+// (RFC 7296 §2.1: a responder resends its last response when the request is repeated).
+struct outgoing {
+    std::span<const bytes_view> datagrams{};
+    error refused{};
+    bool empty() const noexcept { return datagrams.empty(); }
+    bool is_refusal() const noexcept { return refused.code != errc::ok; }
+};
+
+// ---- headers -------------------------------------------------------------------------------------
+// What a received message must be. `from_original_initiator`: the sender is the original
+// initiator of the IKE SA (RFC 7296 §3.1 Initiator flag); `response`: the Response flag.
+struct expected_header {
+    wire::exchange_type exchange = wire::exchange_type::ike_sa_init;
+    std::uint32_t message_id = 0;
+    bool response = false;
+    bool from_original_initiator = true;
+    std::uint64_t spi_i = 0;
+    std::optional<std::uint64_t> spi_r{};  // nullopt: any (IKE_SA_INIT response)
+};
+
+constexpr status check_header(const wire::ike_header& h, const expected_header& e) noexcept {
+    if (h.spi_i != e.spi_i || (e.spi_r && h.spi_r != *e.spi_r))
+        return {errc::unexpected_message, "ike.spi", wire::header_offset::spi_i};
+    if (h.response() != e.response || h.initiator() != e.from_original_initiator)
+        return {errc::unexpected_message, "ike.flags", wire::header_offset::flags};
+    if (h.exchange != e.exchange)
+        return {errc::unexpected_message, "ike.exchange", wire::header_offset::exchange};
+    if (h.message_id != e.message_id)
+        return {errc::unexpected_message, "ike.message_id", wire::header_offset::message_id};
+    return {};
+}
+
+constexpr std::uint8_t header_flags(bool original_initiator, bool response) noexcept {
+    return static_cast<std::uint8_t>((original_initiator ? wire::flag::initiator : 0) |
+                                     (response ? wire::flag::response : 0));
+}
+
+// ---- payload lists -------------------------------------------------------------------------------
+inline constexpr std::size_t max_payloads = 24;
+
+// The payloads of a message (or of an opened SK payload), each validated by its typed view.
+// Views point into the bytes that were decoded.
+struct payload_list {
+    std::array<wire::raw_payload, max_payloads> slots{};
+    std::size_t n = 0;
+
+    constexpr const wire::raw_payload* find(wire::payload_type t, std::size_t nth = 0) const noexcept {
+        for (std::size_t i = 0; i < n; ++i)
+            if (slots[i].type == t && nth-- == 0) return &slots[i];
+        return nullptr;
+    }
+    constexpr std::size_t count(wire::payload_type t) const noexcept {
+        std::size_t c = 0;
+        for (std::size_t i = 0; i < n; ++i) c += slots[i].type == t ? 1u : 0u;
+        return c;
+    }
+    // The first Notify of type `k`, or nullopt.
+    constexpr std::optional<wire::notify_view> notify(wire::notify_type k) const noexcept {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (slots[i].type != wire::payload_type::notify) continue;
+            auto v = wire::notify_view::decode(slots[i]);
+            if (v && v->kind == k) return *v;
+        }
+        return std::nullopt;
+    }
+    // The first error Notify (type < 16384, RFC 7296 §3.10.1), or nullopt.
+    constexpr std::optional<wire::notify_view> error_notify() const noexcept {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (slots[i].type != wire::payload_type::notify) continue;
+            auto v = wire::notify_view::decode(slots[i]);
+            if (v && wire::to_number(v->kind) < 16384) return *v;
+        }
+        return std::nullopt;
+    }
+    constexpr std::span<const wire::raw_payload> view() const noexcept { return {slots.data(), n}; }
+};
+
+// Decode a chain into `out` (two passes: `out` is untouched when the chain is rejected).
+constexpr status decode_payloads(wire::payload_type first, bytes_view chain, std::size_t base,
+                                 payload_list& out) noexcept {
+    wire::chain_limits lim{};
+    lim.max_payloads = max_payloads;
+    status s = wire::for_each_payload(first, chain, base, lim, [](const wire::raw_payload& p) {
+        if (status c = wire::check_critical(p); !c) return c;
+        if (wire::ends_chain(p.type)) return status{errc::invalid_syntax, "payload.sk_nested", p.offset};
+        return wire::validate_payload(p);
+    });
+    if (!s) return s;
+    wire::chain_cursor c{first, chain, base, lim};
+    std::size_t n = 0;
+    while (!c.done()) out.slots[n++] = *c.next();  // validated above
+    out.n = n;
+    return {};
+}
+
+// Maps a received error notify to an error value (the notify type is in the error's offset).
+constexpr error notify_error_of(const wire::notify_view& n) noexcept {
+    const std::uint16_t t = wire::to_number(n.kind);
+    switch (t) {
+        case notify_error::no_proposal_chosen: return {errc::no_proposal_chosen, "notify", t};
+        case notify_error::invalid_ke_payload: return {errc::invalid_ke_payload, "notify", t};
+        case notify_error::authentication_failed: return {errc::authentication_failed, "notify", t};
+        case notify_error::state_not_found: return {errc::state_not_found, "notify", t};
+        default: return {errc::invalid_syntax, "notify", t};
+    }
+}
+
+// ---- building inner chains -----------------------------------------------------------------------
+// A chain of payloads written into a caller buffer; remembers the first type for the SK header.
+class inner_builder {
+public:
+    explicit inner_builder(mut_bytes buf) noexcept : w_(buf), chain_(w_, wire::chain_builder::npos) {}
+    std::size_t begin(wire::payload_type t) noexcept {
+        if (first_ == wire::payload_type::none) first_ = t;
+        return chain_.begin(t);
+    }
+    void add(wire::payload_type t, bytes_view body) noexcept {
+        begin(t);
+        w_.bytes(body);
+    }
+    void notify(wire::notify_type t, bytes_view data = {}) noexcept {
+        begin(wire::payload_type::notify);
+        wire::make_notify(t, data).encode(w_);
+    }
+    writer& out() noexcept { return w_; }
+    // The chain and its first type, or the writer's overflow.
+    result<bytes_view> finish() noexcept {
+        if (status s = chain_.finish(); !s) return s.err();
+        return w_.written();
+    }
+    wire::payload_type first() const noexcept { return first_; }
+
+private:
+    writer w_;
+    wire::chain_builder chain_;
+    wire::payload_type first_ = wire::payload_type::none;
+};
+
+// ---- protected send / receive --------------------------------------------------------------------
+// Fragmentation in use for a direction: both peers announced IKEV2_FRAGMENTATION_SUPPORTED.
+struct fragmentation {
+    bool enabled = false;
+    wire::fragment_options options{};
+};
+
+// Seal `m` as one SK message, or as SKF fragments when fragmentation is enabled and the SK
+// message would exceed options.max_size (RFC 7383 §2.5).
+template <crypto::SkCipher C, crypto::Rng R>
+result<outgoing> send_protected(const wire::sk_keys& keys, const wire::protected_message& m,
+                                const fragmentation& frag, R& rng, out_buffer out) noexcept {
+    if (out.slots.empty()) return error{errc::buffer_too_small, "slots", 1};
+    const std::size_t whole = wire::sealed_size<C>(m, wire::sk_min_padding<C>(m.inner.size()));
+    const std::size_t room = frag.options.max_size - frag.options.ip_udp_overhead -
+                             (frag.options.non_esp_marker ? wire::non_esp_marker_size : 0);
+    if (frag.enabled && whole > room) {
+        auto n = wire::split<C>(keys, m, frag.options, rng, out.storage, out.slots);
+        if (!n) return n.err();
+        outgoing o;
+        o.datagrams = std::span<const bytes_view>(out.slots.data(), *n);
+        return o;
+    }
+    auto s = wire::seal<C>(keys, m, rng, out.storage);
+    if (!s) return s.err();
+    out.slots[0] = *s;
+    outgoing o;
+    o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
+    return o;
+}
+
+// Opens SK messages and reassembles SKF fragments. The message returned stays valid until the
+// next receive() or reset(). A message that fails authentication changes nothing (RFC 7383
+// §2.6 for fragments).
+template <crypto::SkCipher C, std::size_t MaxMessage = 16384, std::size_t MaxFragments = 32>
+class protected_receiver {
+public:
+    protected_receiver() noexcept : reasm_(storage_) {}
+    protected_receiver(const protected_receiver&) = delete;
+    protected_receiver& operator=(const protected_receiver&) = delete;
+
+    // nullopt: an authentic fragment was stored (or repeated); wait for the rest.
+    result<std::optional<wire::protected_message>> receive(const wire::sk_keys& keys, bytes_view datagram,
+                                                           bool allow_fragments) noexcept {
+        auto f = wire::parse_protected<C>(datagram);
+        if (!f) return f.err();
+        if (f->fragment) {
+            if (!allow_fragments) return error{errc::invalid_fragment, "skf", f->sk_offset};
+            if (reasm_.complete()) reasm_.reset();
+            auto st = reasm_.template add<C>(keys, datagram);
+            if (!st) return st.err();
+            if (*st != wire::reassembly_status::complete) return std::optional<wire::protected_message>{};
+            return std::optional<wire::protected_message>{reasm_.message()};
+        }
+        auto o = wire::open<C>(keys, *f, plain_);
+        if (!o) return o.err();
+        return std::optional<wire::protected_message>{o->view()};
+    }
+    // Fragments of an abandoned message are dropped (the storage is wiped).
+    void reset() noexcept {
+        reasm_.reset();
+        secure_zeroize(mut_bytes{plain_});
+    }
+    bool in_progress() const noexcept { return reasm_.in_progress(); }
+
+private:
+    wire::reassembly_storage<MaxMessage, MaxFragments> storage_{};
+    wire::reassembler reasm_;
+    std::array<std::byte, MaxMessage> plain_{};
+};
+
+// Offset of the inner chain inside the message, for error offsets (the SK header's position).
+constexpr std::size_t inner_base(const wire::protected_message& m) noexcept {
+    return wire::ike_header_size + m.unprotected.size() + wire::generic_header_size;
+}
+
+// 8-octet SPI as a big-endian integer and back (header fields are integers).
+inline std::array<std::byte, 8> spi_bytes(std::uint64_t spi) noexcept {
+    std::array<std::byte, 8> b{};
+    store_be64(b.data(), spi);
+    return b;
+}
+
+}  // namespace pqike::exchange

@@ -1,0 +1,888 @@
+// The initial exchanges of an IKE SA with multiple key exchanges, sans-I/O, both roles:
+//
+//   IKE_SA_INIT       HDR, SA, KE, Ni, N(FRAG_SUP), N(INT_SUP)  -->   (RFC 7296 §1.2, RFC 9242 §3.1)
+//                     <--  HDR, SA, KE, Nr, N(FRAG_SUP), N(INT_SUP)      [or N(INVALID_KE_PAYLOAD): retry]
+//   IKE_INTERMEDIATE  HDR, SK {KE(ADDKEn)}  -->                   one per non-NONE ADDKE, in order
+//                     <--  HDR, SK {KE}                            (RFC 9370 §2.2.2)
+//                     keys: stage n = SKEYSEED(n) from stage n-1 and SK(n); IntAuth accumulated
+//   IKE_AUTH          HDR, SK {IDi, AUTH, [SA, TSi, TSr]}  -->     (PSK; signed octets | IntAuth)
+//                     <--  HDR, SK {IDr, AUTH, [SA, TSi, TSr]}
+//
+// Protected messages are fragmented (RFC 7383) when both peers announced it and a message is
+// larger than the configured size; fragments are reassembled on receipt. Each helper holds its
+// own buffers (tens of kilobytes, no heap): place it where it can live (static, member, heap).
+//
+// Rejections. A message that is malformed, unauthentic, or not the expected one (exchange type,
+// Message ID, Response/Initiator flags, SPIs) is dropped: the call returns the error and the
+// helper's state is unchanged. An authenticated message that breaks the protocol ends the
+// attempt (state failed): the initiator aborts without a notify (e.g. a ciphertext of the wrong
+// length, draft-ietf-ipsecme-ikev2-mlkem §2); the responder answers with an error notify
+// (outgoing::refused), e.g. INVALID_SYNTAX for an ek failing the FIPS 203 §7.2 check
+// (configurable to NO_PROPOSAL_CHOSEN, what strongSwan sends). Unauthenticated IKE_SA_INIT
+// errors keep the helper waiting (RFC 7296 §2.21.1: they may be forged); INVALID_KE_PAYLOAD is
+// retried at most once per offered method (kex::ke_retry).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "../bytes.hpp"
+#include "../crypto/concepts.hpp"
+#include "../kex/key_exchange.hpp"
+#include "../kex/negotiate.hpp"
+#include "../kex/proposal.hpp"
+#include "../keys/auth.hpp"
+#include "../keys/child_sa_keys.hpp"
+#include "../keys/ike_sa_keys.hpp"
+#include "../keys/int_auth.hpp"
+#include "../result.hpp"
+#include "../wire/auth.hpp"
+#include "../wire/id.hpp"
+#include "../wire/ke.hpp"
+#include "../wire/nonce.hpp"
+#include "../wire/notify.hpp"
+#include "../wire/sa.hpp"
+#include "common.hpp"
+#include "ike_sa.hpp"
+
+namespace pqike::exchange {
+
+struct identity {
+    wire::id_type type = wire::id_type::fqdn;
+    bytes_view data{};
+};
+
+// Local policy of one peer. Views must outlive the helper.
+//   ike         IKE proposals with KE and ADDKE1..7 (initiator: offered in order; responder:
+//               acceptable). ENCR/PRF must be the suite's.
+//   child       ESP/AH proposals for the Child SA created by IKE_AUTH; empty = none. The
+//               initiator's carry its 4-octet SPI (proposal::set_spi); the responder draws its own.
+//   ts_i, ts_r  TSi/TSr payload bodies the initiator sends (the responder echoes what it got;
+//               narrowing is the stack's policy)
+//   fragments   datagram size for RFC 7383 fragmentation (used when both sides announce it)
+//   ke_errors   which notify answers an invalid KE payload (INVALID_SYNTAX by default)
+struct initial_config {
+    std::span<const kex::proposal> ike{};
+    std::span<const kex::proposal> child{};
+    bytes_view ts_i{};
+    bytes_view ts_r{};
+    identity id{};
+    bytes_view psk{};
+    bool announce_fragmentation = true;
+    wire::fragment_options fragments{};
+    kex::responder_options ke_errors{};
+    std::size_t nonce_size = 32;
+    kex::preference order = kex::preference::peer;
+};
+
+enum class initial_state : std::uint8_t {
+    idle,               // initiator: nothing sent; responder: waiting for IKE_SA_INIT
+    sa_init,            // initiator: IKE_SA_INIT sent; responder: IKE_SA_INIT answered
+    intermediate,       // IKE_INTERMEDIATE in progress (initiator: request sent)
+    auth,               // initiator: IKE_AUTH sent
+    established,
+    failed,
+};
+
+// A compact view of a helper's public state, for tests and fuzzers that check that a rejected
+// message changed nothing.
+struct initial_snapshot {
+    initial_state state = initial_state::idle;
+    std::uint32_t message_id = 0;
+    std::size_t step = 0;
+    unsigned stage = 0;
+    std::size_t int_auth_i = 0;
+    std::size_t int_auth_r = 0;
+    bool fragment_pending = false;
+    friend constexpr bool operator==(const initial_snapshot&, const initial_snapshot&) = default;
+};
+
+namespace detail {
+
+inline constexpr std::size_t max_real_message = 4096;
+
+template <class Suite>
+class initial_core {
+public:
+    using registry = typename Suite::registry;
+    using prf = typename Suite::prf;
+    using cipher = typename Suite::cipher;
+
+    initial_core(const initial_core&) = delete;
+    initial_core& operator=(const initial_core&) = delete;
+
+    initial_state state() const noexcept { return state_; }
+    bool established() const noexcept { return state_ == initial_state::established; }
+    bool failed() const noexcept { return state_ == initial_state::failed; }
+    // The IKE SA (keys valid from IKE_SA_INIT on; established after IKE_AUTH).
+    const ike_sa<Suite>& sa() const noexcept { return sa_; }
+    ike_sa<Suite>& sa() noexcept { return sa_; }
+    // The Child SA made by IKE_AUTH (established() false if none was requested or agreed).
+    const child_sa& child() const noexcept { return child_; }
+    // The negotiated key exchanges: KE then the non-NONE ADDKEs.
+    const kex::ke_plan& plan() const noexcept { return plan_; }
+    // The number of IKE_INTERMEDIATE exchanges completed.
+    std::size_t intermediates_done() const noexcept { return step_ > 0 ? step_ - 1 : 0; }
+    const keys::int_auth<prf>& int_auth() const noexcept { return int_auth_; }
+    bytes_view nonce_i() const noexcept { return {ni_.data(), ni_len_}; }
+    bytes_view nonce_r() const noexcept { return {nr_.data(), nr_len_}; }
+    // The peer's ID payload body (ID Type, reserved, data) after IKE_AUTH.
+    bytes_view peer_id() const noexcept { return {peer_id_.data(), peer_id_len_}; }
+    initial_snapshot snapshot() const noexcept {
+        return {state_, mid_, step_, sa_.keys ? sa_.keys->stage() : 0u, int_auth_.initiator_count(),
+                int_auth_.responder_count(), rx_.in_progress()};
+    }
+
+protected:
+    explicit initial_core(const initial_config& cfg) noexcept : cfg_(cfg) {}
+
+    template <crypto::Rng R>
+    static status random(R& rng, mut_bytes out) noexcept { return rng.fill(out); }
+
+    template <crypto::Rng R>
+    static result<std::uint64_t> random_spi(R& rng) noexcept {
+        std::array<std::byte, 8> b{};
+        for (int i = 0; i < 8; ++i) {
+            if (status s = rng.fill(b); !s) return s.err();
+            if (load_be64(b.data()) != 0) return load_be64(b.data());
+        }
+        return error{errc::rng_failure, "spi", 0};
+    }
+
+    static status copy_into(std::span<std::byte> dst, std::size_t& len, bytes_view src) noexcept {
+        if (src.size() > dst.size()) return {errc::buffer_too_small, "copy", src.size()};
+        for (std::size_t i = 0; i < src.size(); ++i) dst[i] = src[i];
+        len = src.size();
+        return {};
+    }
+
+    bytes_view id_body(mut_bytes buf) const noexcept {
+        writer w{buf};
+        wire::id_view{cfg_.id.type, {0, 0, 0}, cfg_.id.data, {}}.encode(w);
+        return w.ok() ? w.written() : bytes_view{};
+    }
+
+    // IntAuth chunks of a message protected with the current stage, folded in for `who`.
+    status fold_int_auth(keys::int_auth_sender who, const wire::protected_message& m) noexcept {
+        std::array<std::byte, 64> a{};
+        auto ap = wire::int_auth_a_p(m, a);
+        if (!ap) return ap.err();
+        int_auth_.add(who, *sa_.keys, ap->a, ap->p);
+        return {};
+    }
+
+    bytes_view real_message_1() const noexcept { return {msg1_.data(), msg1_len_}; }
+    bytes_view real_message_2() const noexcept { return {msg2_.data(), msg2_len_}; }
+
+    result<child_sa> make_child(const kex::negotiated_sa& neg, bytes_view spi_i, bytes_view spi_r) const noexcept {
+        child_sa c;
+        auto len = child_lengths(neg);
+        if (!len) return len.err();
+        auto k = keys::derive_child_sa_keys(*sa_.keys, nonce_i(), nonce_r(), {}, *len);
+        if (!k) return k.err();
+        c.keys.emplace(*k);
+        c.negotiated = neg;
+        if (spi_i.size() != 4 || spi_r.size() != 4) return error{errc::invalid_syntax, "proposal.spi_size", 0};
+        for (std::size_t i = 0; i < 4; ++i) {
+            c.spi_i[i] = spi_i[i];
+            c.spi_r[i] = spi_r[i];
+        }
+        return c;
+    }
+
+    const initial_config& cfg_;
+    initial_state state_ = initial_state::idle;
+    ike_sa<Suite> sa_{};
+    child_sa child_{};
+    kex::ke_plan plan_{};
+    std::size_t step_ = 0;       // next plan step (1 = ADDKE exchange 1)
+    std::uint32_t mid_ = 0;      // Message ID of the current exchange
+    keys::int_auth<prf> int_auth_{};
+    std::array<std::byte, keys::max_nonce_size> ni_{};
+    std::array<std::byte, keys::max_nonce_size> nr_{};
+    std::size_t ni_len_ = 0;
+    std::size_t nr_len_ = 0;
+    std::array<std::byte, max_real_message> msg1_{};
+    std::array<std::byte, max_real_message> msg2_{};
+    std::size_t msg1_len_ = 0;
+    std::size_t msg2_len_ = 0;
+    std::array<std::byte, 256> peer_id_{};
+    std::size_t peer_id_len_ = 0;
+    std::array<std::byte, 8192> inner_{};
+    protected_receiver<cipher> rx_{};
+};
+
+}  // namespace detail
+
+// ---- initiator -----------------------------------------------------------------------------------
+//   initial_initiator<S> ini{cfg};
+//   auto out = ini.start(rng, buf);                  // IKE_SA_INIT request
+//   ... for each datagram received: out = ini.on_message(d, rng, buf);   // next request(s)
+//   until ini.established() (or an error / ini.failed()).
+template <class Suite>
+class initial_initiator : public detail::initial_core<Suite> {
+    using base = detail::initial_core<Suite>;
+    using typename base::registry;
+    using typename base::prf;
+    using typename base::cipher;
+    using base::cfg_;
+    using base::state_;
+    using base::sa_;
+    using base::child_;
+    using base::plan_;
+    using base::step_;
+    using base::mid_;
+    using base::int_auth_;
+    using base::ni_;
+    using base::nr_;
+    using base::ni_len_;
+    using base::nr_len_;
+    using base::msg1_;
+    using base::msg2_;
+    using base::msg1_len_;
+    using base::msg2_len_;
+    using base::inner_;
+    using base::rx_;
+
+public:
+    explicit initial_initiator(const initial_config& cfg) noexcept
+        : base(cfg), retry_(kex::ke_retry::first_guess(cfg.ike)) {}
+
+    // The IKE_SA_INIT request (fresh SPIi and Ni).
+    template <crypto::Rng R>
+    result<outgoing> start(R& rng, out_buffer out) noexcept {
+        if (state_ != initial_state::idle) return error{errc::unexpected_message, "start", 0};
+        if (retry_.current() == 0) return error{errc::no_proposal_chosen, "KE", 0};
+        if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
+            return error{errc::invalid_nonce_length, "Ni", cfg_.nonce_size};
+        auto spi = base::random_spi(rng);
+        if (!spi) return spi.err();
+        if (status s = rng.fill(mut_bytes{ni_.data(), cfg_.nonce_size}); !s) return s.err();
+        auto o = sa_init_request(retry_.current(), *spi, rng, out);
+        if (!o) return o.err();
+        ni_len_ = cfg_.nonce_size;
+        sa_.spi_i = *spi;
+        sa_.original_initiator = true;
+        state_ = initial_state::sa_init;
+        return o;
+    }
+
+    // Handle a response; returns the next request (empty when established).
+    template <crypto::Rng R>
+    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
+        switch (state_) {
+            case initial_state::sa_init: return on_sa_init(datagram, rng, out);
+            case initial_state::intermediate: return on_intermediate(datagram, rng, out);
+            case initial_state::auth: return on_auth(datagram);
+            default: return error{errc::unexpected_message, "state", 0};
+        }
+    }
+
+private:
+    template <crypto::Rng R>
+    result<outgoing> sa_init_request(std::uint16_t method, std::uint64_t spi_i, R& rng, out_buffer out) noexcept {
+        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", 1};
+        ke_.reset();
+        auto data = ke_.start(method, rng);
+        if (!data) return data.err();
+        wire::ike_header h;
+        h.spi_i = spi_i;
+        h.exchange = wire::exchange_type::ike_sa_init;
+        h.flags = header_flags(true, false);
+        writer w{out.storage};
+        wire::message_builder b{w, h};
+        b.begin(wire::payload_type::sa);
+        if (status s = kex::encode_sa(w, cfg_.ike); !s) return s.err();
+        b.begin(wire::payload_type::ke);
+        wire::encode_ke(w, static_cast<wire::ke_method>(method), *data);
+        b.add(wire::payload_type::nonce, bytes_view{ni_.data(), cfg_.nonce_size});
+        if (cfg_.announce_fragmentation) {
+            b.begin(wire::payload_type::notify);
+            wire::make_notify(wire::notify_type::ikev2_fragmentation_supported).encode(w);
+        }
+        b.begin(wire::payload_type::notify);
+        wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
+        auto n = b.finish();
+        if (!n) return n.err();
+        if (status s = w.finish(); !s) return s.err();
+        if (status s = base::copy_into(msg1_, msg1_len_, w.written()); !s) return s.err();
+        out.slots[0] = w.written();
+        outgoing o;
+        o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
+        return o;
+    }
+
+    error fail(error e) noexcept {
+        state_ = initial_state::failed;
+        ke_.reset();
+        return e;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out) noexcept {
+        auto h = wire::decode_header(datagram);
+        if (!h) return h.err();
+        if (status s = check_header(*h, {wire::exchange_type::ike_sa_init, 0, true, false, sa_.spi_i, {}}); !s)
+            return s.err();
+        payload_list pl;
+        if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
+            return s.err();
+        if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
+            auto ik = wire::invalid_ke_notify::decode(*n);
+            if (!ik) return ik.err();
+            kex::ke_retry next = retry_;
+            auto m = next.on_invalid_ke(cfg_.ike, ik->accepted);
+            if (!m) return m.err();
+            auto o = sa_init_request(*m, sa_.spi_i, rng, out);
+            if (!o) return o.err();
+            retry_ = next;
+            return o;
+        }
+        if (auto n = pl.error_notify()) return notify_error_of(*n);  // unauthenticated: keep waiting
+        const auto* sa_p = pl.find(wire::payload_type::sa);
+        const auto* ke_p = pl.find(wire::payload_type::ke);
+        const auto* nonce_p = pl.find(wire::payload_type::nonce);
+        if (sa_p == nullptr) return error{errc::missing_payload, "SA", 0};
+        if (ke_p == nullptr) return error{errc::missing_payload, "KE", 0};
+        if (nonce_p == nullptr) return error{errc::missing_payload, "Nr", 0};
+        if (h->spi_r == 0) return error{errc::invalid_syntax, "ike.spi_r", wire::header_offset::spi_r};
+        auto sv = wire::sa_view::decode(*sa_p);
+        if (!sv) return sv.err();
+        auto neg = kex::accept_reply(cfg_.ike, *sv);
+        if (!neg) return neg.err();
+        if (status s = check_suite<Suite>(*neg); !s) return s.err();
+        auto kv = wire::ke_view::decode(*ke_p);
+        if (!kv) return kv.err();
+        if (wire::to_number(kv->method) != neg->ke() || neg->ke() != ke_.method())
+            return error{errc::invalid_ke_method, "ke.method", ke_p->body_offset()};
+        const kex::ke_plan plan = neg->plan();
+        const bool peer_int = pl.notify(wire::notify_type::intermediate_exchange_supported).has_value();
+        if (plan.additional() > 0 && !peer_int)
+            return fail({errc::invalid_syntax, "INTERMEDIATE_EXCHANGE_SUPPORTED", 0});
+        if (kv->data.size() != registry::responder_data_size(neg->ke()))  // ML-KEM draft §2: abort, no notify
+            return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
+        auto nv = wire::nonce_view::decode(*nonce_p);
+        if (!nv) return nv.err();
+        if (datagram.size() > msg2_.size()) return error{errc::buffer_too_small, "RealMessage2", datagram.size()};
+        auto ss = ke_.finish(kv->data);
+        if (!ss) return fail(ss.err());
+        const auto spi_i = spi_bytes(sa_.spi_i);
+        const auto spi_r = spi_bytes(h->spi_r);
+        auto k = keys::ike_sa_keys<prf>::after_ike_sa_init(base::nonce_i(), nv->data, spi_i, spi_r, ss->view(),
+                                                           Suite::ike_lengths);
+        if (!k) return fail(k.err());
+        // Accepted: commit.
+        (void)base::copy_into(nr_, nr_len_, nv->data);
+        (void)base::copy_into(msg2_, msg2_len_, datagram);
+        sa_.keys.emplace(*k);
+        sa_.spi_r = h->spi_r;
+        sa_.negotiated = *neg;
+        sa_.frag.enabled = cfg_.announce_fragmentation &&
+                           pl.notify(wire::notify_type::ikev2_fragmentation_supported).has_value();
+        sa_.frag.options = cfg_.fragments;
+        plan_ = plan;
+        step_ = 1;
+        mid_ = 1;
+        return next_request(rng, out);
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> next_request(R& rng, out_buffer out) noexcept {
+        auto o = step_ < plan_.size() ? intermediate_request(rng, out) : auth_request(rng, out);
+        if (!o) return fail(o.err());
+        return o;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> intermediate_request(R& rng, out_buffer out) noexcept {
+        const std::uint16_t method = plan_[step_].method;
+        ke_.reset();
+        auto data = ke_.start(method, rng);
+        if (!data) return data.err();
+        inner_builder ib{inner_};
+        ib.begin(wire::payload_type::ke);
+        wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *data);
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message m;
+        m.header = sa_.header(wire::exchange_type::ike_intermediate, mid_, false);
+        m.first_inner = ib.first();
+        m.inner = *chain;
+        auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
+        if (!o) return o.err();
+        if (status s = base::fold_int_auth(keys::int_auth_sender::initiator, m); !s) return s.err();
+        state_ = initial_state::intermediate;
+        return o;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_intermediate(bytes_view datagram, R& rng, out_buffer out) noexcept {
+        auto h = wire::decode_header(datagram);
+        if (!h) return h.err();
+        if (status s = check_header(*h, sa_.expect(wire::exchange_type::ike_intermediate, mid_, true)); !s)
+            return s.err();
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        if (!r) return r.err();
+        if (!*r) return outgoing{};  // fragment stored
+        const wire::protected_message m = **r;
+        // Authenticated from here on: a protocol error ends the attempt.
+        payload_list pl;
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.err());
+        if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
+        const auto* ke_p = pl.find(wire::payload_type::ke);
+        if (ke_p == nullptr) return fail({errc::missing_payload, "KE", 0});
+        auto kv = wire::ke_view::decode(*ke_p);
+        if (!kv) return fail(kv.err());
+        const std::uint16_t method = plan_[step_].method;
+        if (wire::to_number(kv->method) != method)
+            return fail({errc::invalid_ke_method, "ke.method", ke_p->body_offset()});
+        if (kv->data.size() != registry::responder_data_size(method))
+            return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
+        auto ss = ke_.finish(kv->data);
+        if (!ss) return fail(ss.err());
+        auto next = sa_.keys->after_additional_ke(ss->view());
+        if (!next) return fail(next.err());
+        if (status s = base::fold_int_auth(keys::int_auth_sender::responder, m); !s) return fail(s.err());
+        sa_.keys.emplace(*next);
+        ++step_;
+        ++mid_;
+        return next_request(rng, out);
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> auth_request(R& rng, out_buffer out) noexcept {
+        auto ia = int_auth_.finish(mid_);
+        if (!ia) return ia.err();
+        std::array<std::byte, 260> idb{};
+        const bytes_view idi = base::id_body(idb);
+        if (idi.empty()) return error{errc::buffer_too_small, "IDi", 0};
+        const auto octets = keys::initiator_signed_octets(*sa_.keys, base::real_message_1(), base::nonce_r(), idi, *ia);
+        std::array<std::byte, prf::output_size> auth{};
+        keys::psk_auth(cfg_.psk, octets, std::span<std::byte, prf::output_size>{auth});
+        inner_builder ib{inner_};
+        ib.add(wire::payload_type::idi, idi);
+        ib.begin(wire::payload_type::auth);
+        wire::auth_view{wire::auth_method::shared_key_mic, {0, 0, 0}, bytes_view{auth}}.encode(ib.out());
+        if (!cfg_.child.empty()) {
+            ib.begin(wire::payload_type::sa);
+            if (status s = kex::encode_sa(ib.out(), cfg_.child); !s) return s.err();
+            ib.add(wire::payload_type::tsi, cfg_.ts_i);
+            ib.add(wire::payload_type::tsr, cfg_.ts_r);
+        }
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message m;
+        m.header = sa_.header(wire::exchange_type::ike_auth, mid_, false);
+        m.first_inner = ib.first();
+        m.inner = *chain;
+        auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
+        if (!o) return o.err();
+        state_ = initial_state::auth;
+        return o;
+    }
+
+    result<outgoing> on_auth(bytes_view datagram) noexcept {
+        auto h = wire::decode_header(datagram);
+        if (!h) return h.err();
+        if (status s = check_header(*h, sa_.expect(wire::exchange_type::ike_auth, mid_, true)); !s) return s.err();
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        if (!r) return r.err();
+        if (!*r) return outgoing{};
+        const wire::protected_message m = **r;
+        payload_list pl;
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.err());
+        const auto* id_p = pl.find(wire::payload_type::idr);
+        const auto* auth_p = pl.find(wire::payload_type::auth);
+        if (id_p == nullptr || auth_p == nullptr) {
+            if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
+            return fail({errc::missing_payload, id_p == nullptr ? "IDr" : "AUTH", 0});
+        }
+        auto av = wire::auth_view::decode(*auth_p);
+        if (!av) return fail(av.err());
+        if (av->method != wire::auth_method::shared_key_mic)
+            return fail({errc::authentication_failed, "auth.method", auth_p->body_offset()});
+        auto ia = int_auth_.finish(mid_);
+        if (!ia) return fail(ia.err());
+        const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(),
+                                                          id_p->body, *ia);
+        if (status s = keys::verify_psk_auth(cfg_.psk, octets, av->data); !s) return fail(s.err());
+        if (status s = base::copy_into(base::peer_id_, base::peer_id_len_, id_p->body); !s) return fail(s.err());
+        if (!cfg_.child.empty()) {
+            if (const auto* sa_p = pl.find(wire::payload_type::sa)) {
+                auto sv = wire::sa_view::decode(*sa_p);
+                if (!sv) return fail(sv.err());
+                auto neg = kex::accept_reply(cfg_.child, *sv);
+                if (!neg) return fail(neg.err());
+                auto c = base::make_child(*neg, cfg_.child[neg->local_index].spi_view(),
+                                                       neg->peer_spi_view());
+                if (!c) return fail(c.err());
+                child_ = *c;
+            }
+            // No SA: the IKE SA stands without a Child SA (RFC 7296 §1.2: e.g. NO_PROPOSAL_CHOSEN).
+        }
+        sa_.next_request_id = mid_ + 1;
+        sa_.next_peer_id = 0;
+        state_ = initial_state::established;
+        ke_.reset();
+        return outgoing{};
+    }
+
+    kex::ke_retry retry_;
+    kex::any_initiator_ke<registry> ke_{};
+};
+
+// ---- responder -----------------------------------------------------------------------------------
+//   initial_responder<S> rsp{cfg};
+//   for each datagram received: auto out = rsp.on_message(d, rng, buf);   // response(s) to send
+//   until rsp.established().
+template <class Suite>
+class initial_responder : public detail::initial_core<Suite> {
+    using base = detail::initial_core<Suite>;
+    using typename base::registry;
+    using typename base::prf;
+    using typename base::cipher;
+    using base::cfg_;
+    using base::state_;
+    using base::sa_;
+    using base::child_;
+    using base::plan_;
+    using base::step_;
+    using base::mid_;
+    using base::int_auth_;
+    using base::ni_;
+    using base::nr_;
+    using base::ni_len_;
+    using base::nr_len_;
+    using base::msg1_;
+    using base::msg2_;
+    using base::msg1_len_;
+    using base::msg2_len_;
+    using base::inner_;
+    using base::rx_;
+
+public:
+    explicit initial_responder(const initial_config& cfg) noexcept : base(cfg) {}
+
+    // Handle a request; returns the response datagram(s), or nothing while fragments are missing.
+    template <crypto::Rng R>
+    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
+        if (state_ == initial_state::idle) return on_sa_init(datagram, rng, out);
+        if (state_ != initial_state::sa_init) return error{errc::unexpected_message, "state", 0};
+        auto h = wire::decode_header(datagram);
+        if (!h) return h.err();
+        if (h->exchange == wire::exchange_type::ike_auth) return on_auth(*h, datagram, rng, out);
+        return on_intermediate(*h, datagram, rng, out);
+    }
+
+private:
+    // Unprotected IKE_SA_INIT error response (RFC 7296 §1.2): HDR(SPIi, 0), N(type[, data]).
+    result<outgoing> refuse_clear(const wire::ike_header& req, std::uint16_t type, bytes_view data, error why,
+                                  out_buffer out) noexcept {
+        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", 1};
+        wire::ike_header h;
+        h.spi_i = req.spi_i;
+        h.exchange = wire::exchange_type::ike_sa_init;
+        h.flags = header_flags(false, true);
+        writer w{out.storage};
+        wire::message_builder b{w, h};
+        b.begin(wire::payload_type::notify);
+        wire::make_notify(static_cast<wire::notify_type>(type), data).encode(w);
+        auto n = b.finish();
+        if (!n) return n.err();
+        if (status s = w.finish(); !s) return s.err();
+        out.slots[0] = w.written();
+        outgoing o;
+        o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
+        o.refused = why;
+        return o;
+    }
+
+    // Protected error response in the current exchange; the attempt ends.
+    template <crypto::Rng R>
+    result<outgoing> refuse_protected(wire::exchange_type ex, std::uint16_t type, error why, R& rng,
+                                      out_buffer out) noexcept {
+        inner_builder ib{inner_};
+        ib.notify(static_cast<wire::notify_type>(type));
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message m;
+        m.header = sa_.header(ex, mid_, true);
+        m.first_inner = ib.first();
+        m.inner = *chain;
+        auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
+        if (!o) return o.err();
+        o->refused = why;
+        state_ = initial_state::failed;
+        return o;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out) noexcept {
+        auto h = wire::decode_header(datagram);
+        if (!h) return h.err();
+        if (h->spi_i == 0) return error{errc::invalid_syntax, "ike.spi_i", wire::header_offset::spi_i};
+        if (status s = check_header(*h, {wire::exchange_type::ike_sa_init, 0, false, true, h->spi_i, 0}); !s)
+            return s.err();
+        if (datagram.size() > msg1_.size()) return error{errc::buffer_too_small, "RealMessage1", datagram.size()};
+        payload_list pl;
+        if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
+            return s.err();
+        const auto* sa_p = pl.find(wire::payload_type::sa);
+        const auto* ke_p = pl.find(wire::payload_type::ke);
+        const auto* nonce_p = pl.find(wire::payload_type::nonce);
+        if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
+            return refuse_clear(*h, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "Ni" : "SA", 0}, out);
+        auto sv = wire::sa_view::decode(*sa_p);
+        if (!sv) return sv.err();
+        std::optional<wire::ke_view> kv;
+        if (ke_p != nullptr) {
+            auto v = wire::ke_view::decode(*ke_p);
+            if (!v) return v.err();
+            kv = *v;
+        }
+        kex::select_options so;
+        so.order = cfg_.order;
+        so.ke_hint = kv ? wire::to_number(kv->method) : std::uint16_t{0};
+        auto neg = kex::select(*sv, cfg_.ike, so);
+        if (!neg) return refuse_clear(*h, neg.err().notify() ? neg.err().notify() : notify_error::invalid_syntax, {},
+                                      neg.err(), out);
+        if (status s = check_suite<Suite>(*neg); !s)
+            return refuse_clear(*h, notify_error::no_proposal_chosen, {}, s.err(), out);
+        if (status s = kex::check_ke_payload(*neg, kv ? std::optional<std::uint16_t>{wire::to_number(kv->method)}
+                                                      : std::nullopt);
+            !s) {
+            std::array<std::byte, 2> want{};
+            store_be16(want.data(), neg->ke());
+            return refuse_clear(*h, notify_error::invalid_ke_payload, want, s.err(), out);
+        }
+        const kex::ke_plan plan = neg->plan();
+        const bool peer_int = pl.notify(wire::notify_type::intermediate_exchange_supported).has_value();
+        if (plan.additional() > 0 && !peer_int)
+            return refuse_clear(*h, notify_error::no_proposal_chosen, {},
+                                {errc::no_proposal_chosen, "INTERMEDIATE_EXCHANGE_SUPPORTED", 0}, out);
+        if (neg->ke() == 0) return refuse_clear(*h, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "KE", 0}, out);
+        auto resp = kex::respond_any<registry>(neg->ke(), rng, kv->data);
+        if (!resp) return refuse_clear(*h, kex::notify_for(resp.err(), cfg_.ke_errors), {}, resp.err(), out);
+        auto nv = wire::nonce_view::decode(*nonce_p);
+        if (!nv) return nv.err();
+        if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
+            return error{errc::invalid_nonce_length, "Nr", cfg_.nonce_size};
+        auto spi = base::random_spi(rng);
+        if (!spi) return spi.err();
+        std::array<std::byte, keys::max_nonce_size> nr{};
+        if (status s = rng.fill(mut_bytes{nr.data(), cfg_.nonce_size}); !s) return s.err();
+        const bytes_view nr_v{nr.data(), cfg_.nonce_size};
+        const auto spi_i = spi_bytes(h->spi_i);
+        const auto spi_r = spi_bytes(*spi);
+        auto k = keys::ike_sa_keys<prf>::after_ike_sa_init(nv->data, nr_v, spi_i, spi_r, resp->shared.view(),
+                                                           Suite::ike_lengths);
+        if (!k) return k.err();
+        const bool frag = cfg_.announce_fragmentation &&
+                          pl.notify(wire::notify_type::ikev2_fragmentation_supported).has_value();
+        // The response.
+        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", 1};
+        wire::ike_header rh;
+        rh.spi_i = h->spi_i;
+        rh.spi_r = *spi;
+        rh.exchange = wire::exchange_type::ike_sa_init;
+        rh.flags = header_flags(false, true);
+        writer w{out.storage};
+        wire::message_builder b{w, rh};
+        b.begin(wire::payload_type::sa);
+        if (status s = kex::encode_reply(w, *neg); !s) return s.err();
+        b.begin(wire::payload_type::ke);
+        wire::encode_ke(w, static_cast<wire::ke_method>(neg->ke()), resp->data());
+        b.add(wire::payload_type::nonce, nr_v);
+        if (frag) {
+            b.begin(wire::payload_type::notify);
+            wire::make_notify(wire::notify_type::ikev2_fragmentation_supported).encode(w);
+        }
+        if (peer_int) {
+            b.begin(wire::payload_type::notify);
+            wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
+        }
+        auto n = b.finish();
+        if (!n) return n.err();
+        if (status s = w.finish(); !s) return s.err();
+        if (w.written().size() > msg2_.size()) return error{errc::buffer_too_small, "RealMessage2", w.written().size()};
+        // Accepted: commit.
+        (void)base::copy_into(msg1_, msg1_len_, datagram);
+        (void)base::copy_into(msg2_, msg2_len_, w.written());
+        (void)base::copy_into(ni_, ni_len_, nv->data);
+        (void)base::copy_into(nr_, nr_len_, nr_v);
+        secure_zeroize(mut_bytes{nr});
+        sa_.keys.emplace(*k);
+        sa_.spi_i = h->spi_i;
+        sa_.spi_r = *spi;
+        sa_.original_initiator = false;
+        sa_.negotiated = *neg;
+        sa_.frag.enabled = frag;
+        sa_.frag.options = cfg_.fragments;
+        plan_ = plan;
+        step_ = 1;
+        mid_ = 1;
+        state_ = initial_state::sa_init;
+        out.slots[0] = w.written();
+        outgoing o;
+        o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
+        return o;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_intermediate(const wire::ike_header& h, bytes_view datagram, R& rng, out_buffer out) noexcept {
+        if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_intermediate, mid_, false)); !s)
+            return s.err();
+        // More IKE_INTERMEDIATE exchanges than negotiated ADDKEs.
+        if (step_ >= plan_.size()) return error{errc::unexpected_message, "IKE_INTERMEDIATE.count", 0};
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        if (!r) return r.err();
+        if (!*r) return outgoing{};
+        const wire::protected_message m = **r;
+        constexpr auto ex = wire::exchange_type::ike_intermediate;
+        payload_list pl;
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
+            return refuse_protected(ex, notify_error::invalid_syntax, s.err(), rng, out);
+        const auto* ke_p = pl.find(wire::payload_type::ke);
+        if (ke_p == nullptr || pl.count(wire::payload_type::ke) != 1)
+            return refuse_protected(ex, notify_error::invalid_syntax, {errc::missing_payload, "KE", 0}, rng, out);
+        auto kv = wire::ke_view::decode(*ke_p);
+        if (!kv) return refuse_protected(ex, notify_error::invalid_syntax, kv.err(), rng, out);
+        const std::uint16_t method = plan_[step_].method;
+        if (wire::to_number(kv->method) != method)  // RFC 9370 §2.2.2: the negotiated ADDKE only
+            return refuse_protected(ex, notify_error::invalid_syntax,
+                                    {errc::invalid_ke_method, "ke.method", ke_p->body_offset()}, rng, out);
+        auto resp = kex::respond_any<registry>(method, rng, kv->data);
+        if (!resp) return refuse_protected(ex, kex::notify_for(resp.err(), cfg_.ke_errors), resp.err(), rng, out);
+        // The request's IntAuth chunks, before the receive buffer is reused.
+        std::array<std::byte, 64> a_req{};
+        auto ap = wire::int_auth_a_p(m, a_req);
+        if (!ap) return ap.err();
+        inner_builder ib{inner_};
+        ib.begin(wire::payload_type::ke);
+        wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message rm;
+        rm.header = sa_.header(ex, mid_, true);
+        rm.first_inner = ib.first();
+        rm.inner = *chain;
+        auto next = sa_.keys->after_additional_ke(resp->shared.view());
+        if (!next) return next.err();
+        auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
+        if (!o) return o.err();
+        int_auth_.add(keys::int_auth_sender::initiator, *sa_.keys, ap->a, ap->p);
+        if (status s = base::fold_int_auth(keys::int_auth_sender::responder, rm); !s) return s.err();
+        sa_.keys.emplace(*next);
+        ++step_;
+        ++mid_;
+        return o;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_auth(const wire::ike_header& h, bytes_view datagram, R& rng, out_buffer out) noexcept {
+        if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_auth, mid_, false)); !s) return s.err();
+        if (step_ < plan_.size()) return error{errc::unexpected_message, "IKE_AUTH.early", 0};
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        if (!r) return r.err();
+        if (!*r) return outgoing{};
+        const wire::protected_message m = **r;
+        constexpr auto ex = wire::exchange_type::ike_auth;
+        payload_list pl;
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
+            return refuse_protected(ex, notify_error::invalid_syntax, s.err(), rng, out);
+        const auto* id_p = pl.find(wire::payload_type::idi);
+        const auto* auth_p = pl.find(wire::payload_type::auth);
+        if (id_p == nullptr || auth_p == nullptr)
+            return refuse_protected(ex, notify_error::invalid_syntax,
+                                    {errc::missing_payload, id_p == nullptr ? "IDi" : "AUTH", 0}, rng, out);
+        auto av = wire::auth_view::decode(*auth_p);
+        if (!av) return refuse_protected(ex, notify_error::invalid_syntax, av.err(), rng, out);
+        auto ia = int_auth_.finish(mid_);
+        if (!ia) return ia.err();
+        {
+            const auto octets = keys::initiator_signed_octets(*sa_.keys, base::real_message_1(), base::nonce_r(),
+                                                              id_p->body, *ia);
+            status s = av->method == wire::auth_method::shared_key_mic
+                           ? keys::verify_psk_auth(cfg_.psk, octets, av->data)
+                           : status{errc::authentication_failed, "auth.method", auth_p->body_offset()};
+            if (!s) return refuse_protected(ex, notify_error::authentication_failed, s.err(), rng, out);
+        }
+        // Child SA (optional).
+        child_sa child;
+        std::optional<kex::negotiated_sa> cneg;
+        std::array<std::byte, 4> cspi{};
+        std::uint16_t child_refusal = 0;
+        const auto* csa = pl.find(wire::payload_type::sa);
+        const auto* tsi = pl.find(wire::payload_type::tsi);
+        const auto* tsr = pl.find(wire::payload_type::tsr);
+        if (csa != nullptr && !cfg_.child.empty()) {
+            auto sv = wire::sa_view::decode(*csa);
+            if (!sv) return refuse_protected(ex, notify_error::invalid_syntax, sv.err(), rng, out);
+            kex::select_options so;
+            so.order = cfg_.order;
+            auto neg = kex::select(*sv, cfg_.child, so);
+            if (!neg || tsi == nullptr || tsr == nullptr) {
+                child_refusal = !neg ? notify_error::no_proposal_chosen : notify_error::invalid_syntax;
+            } else {
+                if (status s = rng.fill(cspi); !s) return s.err();
+                auto c = base::make_child(*neg, neg->peer_spi_view(), bytes_view{cspi});
+                if (!c) {
+                    child_refusal = notify_error::no_proposal_chosen;
+                } else {
+                    child = *c;
+                    cneg = *neg;
+                }
+            }
+        } else if (csa != nullptr) {
+            child_refusal = notify_error::no_proposal_chosen;
+        }
+        std::array<std::byte, 260> idb{};
+        const bytes_view idr = base::id_body(idb);
+        if (idr.empty()) return error{errc::buffer_too_small, "IDr", 0};
+        const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(), idr, *ia);
+        std::array<std::byte, prf::output_size> auth{};
+        keys::psk_auth(cfg_.psk, octets, std::span<std::byte, prf::output_size>{auth});
+        std::array<std::byte, 256> peer_id{};
+        std::size_t peer_id_len = 0;
+        if (status s = base::copy_into(peer_id, peer_id_len, id_p->body); !s) return s.err();
+        // Copies of the TS bodies: the receive buffer must not be read while the response is built.
+        std::array<std::byte, 512> ts{};
+        std::size_t tsi_len = 0, tsr_len = 0;
+        if (cneg) {
+            if (tsi->body.size() + tsr->body.size() > ts.size()) return error{errc::buffer_too_small, "TS", 0};
+            (void)base::copy_into(std::span<std::byte>{ts.data(), tsi->body.size()}, tsi_len, tsi->body);
+            (void)base::copy_into(std::span<std::byte>{ts.data() + tsi_len, tsr->body.size()}, tsr_len, tsr->body);
+        }
+        inner_builder ib{inner_};
+        ib.add(wire::payload_type::idr, idr);
+        ib.begin(wire::payload_type::auth);
+        wire::auth_view{wire::auth_method::shared_key_mic, {0, 0, 0}, bytes_view{auth}}.encode(ib.out());
+        if (cneg) {
+            ib.begin(wire::payload_type::sa);
+            if (status s = kex::encode_reply(ib.out(), *cneg, bytes_view{cspi}); !s) return s.err();
+            ib.add(wire::payload_type::tsi, bytes_view{ts.data(), tsi_len});
+            ib.add(wire::payload_type::tsr, bytes_view{ts.data() + tsi_len, tsr_len});
+        } else if (child_refusal != 0) {
+            ib.notify(static_cast<wire::notify_type>(child_refusal));
+        }
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message rm;
+        rm.header = sa_.header(ex, mid_, true);
+        rm.first_inner = ib.first();
+        rm.inner = *chain;
+        auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
+        if (!o) return o.err();
+        (void)base::copy_into(base::peer_id_, base::peer_id_len_, bytes_view{peer_id.data(), peer_id_len});
+        child_ = child;
+        sa_.next_request_id = 0;
+        sa_.next_peer_id = mid_ + 1;
+        state_ = initial_state::established;
+        return o;
+    }
+};
+
+}  // namespace pqike::exchange

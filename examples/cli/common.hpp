@@ -1,0 +1,218 @@
+// Shared pieces of the pqike command-line tool: the JSON type, the error object every subcommand
+// prints, and typed field readers that turn a request's JSON (or a hex argument) into bytes and
+// numbers. Nothing here throws on bad input: a failure is a value with a code, a detail and an
+// offset, printed as {"error": "<code>", "detail": "...", "offset": N} with exit status 1.
+#pragma once
+
+#include <pqike/hex.hpp>
+#include <pqike/result.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pqike_cli {
+
+using json = nlohmann::ordered_json;  // keeps the documented field order in the output
+using byte_vec = std::vector<std::byte>;
+
+// Codes are pqike's errc names (truncated, invalid_hex, escape_bad_tag, ...) plus the tool's own:
+//   usage          bad command line (unknown option, missing argument)
+//   bad_json       the input is not JSON
+//   missing_field  a required request field is absent
+//   wrong_type     a field has the wrong JSON type (string where a number is needed, ...)
+//   unknown_name   an unknown PRF, parameter set, key mode, message type, algorithm, ...
+//   io             a file cannot be read
+struct failure {
+    std::string code;
+    std::string detail;
+    std::size_t offset = 0;
+};
+
+inline failure from_error(const pqike::error& e, std::string_view what = {}) {
+    std::string d{what};
+    if (e.field != nullptr && *e.field != '\0') d += d.empty() ? e.field : std::string(": ") + e.field;
+    return failure{e.name(), d, e.offset};
+}
+
+inline json error_json(const failure& f) {
+    json j;
+    j["error"] = f.code;
+    j["detail"] = f.detail;
+    j["offset"] = f.offset;
+    return j;
+}
+
+// One JSON value per line on stdout. Strings that are not UTF-8 (an escape REASON text) are
+// printed with U+FFFD instead of failing.
+inline void print(const json& j) {
+    const std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::fwrite(s.data(), 1, s.size(), stdout);
+    std::fputc('\n', stdout);
+}
+inline int fail(const failure& f) {
+    print(error_json(f));
+    return 1;
+}
+
+inline std::string to_hex(pqike::bytes_view b) { return pqike::hex::encode(b); }
+
+// Hex text (whitespace and ':' allowed between octets) to bytes; `what` names the field.
+inline std::optional<byte_vec> parse_hex(std::string_view text, std::string_view what, failure& f) {
+    auto r = pqike::hex::decode(text);
+    if (!r) {
+        f = failure{r.err().name(), std::string(what) + ": not hex", r.err().offset};
+        return std::nullopt;
+    }
+    return std::move(r).value();
+}
+
+// A hex argument of exactly `n` octets.
+inline std::optional<byte_vec> parse_hex_exact(std::string_view text, std::size_t n, std::string_view what,
+                                               failure& f) {
+    auto v = parse_hex(text, what, f);
+    if (!v) return v;
+    if (v->size() != n) {
+        f = failure{"invalid_length",
+                    std::string(what) + " must be " + std::to_string(n) + " octets, got " + std::to_string(v->size()),
+                    v->size()};
+        return std::nullopt;
+    }
+    return v;
+}
+
+// Parse a whole request document.
+inline std::optional<json> parse_json(std::string_view text, failure& f) {
+    json j = json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded()) {
+        // Non-throwing parse gives no position; re-run the SAX parser to find where it stopped.
+        struct locate : nlohmann::json_sax<json> {
+            std::size_t at = 0;
+            bool null() override { return true; }
+            bool boolean(bool) override { return true; }
+            bool number_integer(number_integer_t) override { return true; }
+            bool number_unsigned(number_unsigned_t) override { return true; }
+            bool number_float(number_float_t, const string_t&) override { return true; }
+            bool string(string_t&) override { return true; }
+            bool binary(binary_t&) override { return true; }
+            bool start_object(std::size_t) override { return true; }
+            bool key(string_t&) override { return true; }
+            bool end_object() override { return true; }
+            bool start_array(std::size_t) override { return true; }
+            bool end_array() override { return true; }
+            bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) override {
+                at = position;
+                return false;
+            }
+        } sax;
+        (void)json::sax_parse(text.begin(), text.end(), &sax, nlohmann::detail::input_format_t::json, true);
+        f = failure{"bad_json", "input is not valid JSON", sax.at == 0 ? 0 : sax.at - 1};
+        return std::nullopt;
+    }
+    if (!j.is_object()) {
+        f = failure{"wrong_type", "the request must be a JSON object", 0};
+        return std::nullopt;
+    }
+    return j;
+}
+
+// ---- typed request fields ----------------------------------------------------------------------
+
+inline const json* field(const json& obj, const char* name, bool required, failure& f) {
+    auto it = obj.find(name);
+    if (it == obj.end()) {
+        if (required) f = failure{"missing_field", std::string("missing field \"") + name + "\"", 0};
+        return nullptr;
+    }
+    return &*it;
+}
+
+inline std::optional<std::string> string_field(const json& obj, const char* name, failure& f) {
+    const json* v = field(obj, name, true, f);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_string()) {
+        f = failure{"wrong_type", std::string("\"") + name + "\" must be a string", 0};
+        return std::nullopt;
+    }
+    return v->get<std::string>();
+}
+
+// Hex string field; `min`..`max` octets.
+inline std::optional<byte_vec> hex_field(const json& obj, const char* name, failure& f,
+                                         std::size_t min = 0, std::size_t max = SIZE_MAX) {
+    auto s = string_field(obj, name, f);
+    if (!s) return std::nullopt;
+    auto v = parse_hex(*s, name, f);
+    if (!v) return std::nullopt;
+    if (v->size() < min || v->size() > max) {
+        f = failure{"invalid_length", std::string("\"") + name + "\" has " + std::to_string(v->size()) +
+                                          " octets, allowed " + std::to_string(min) + ".." +
+                                          (max == SIZE_MAX ? std::string("any") : std::to_string(max)),
+                    v->size()};
+        return std::nullopt;
+    }
+    return v;
+}
+
+// Unsigned integer field in [min, max].
+inline std::optional<std::uint64_t> uint_field(const json& obj, const char* name, failure& f,
+                                               std::uint64_t min = 0, std::uint64_t max = UINT64_MAX) {
+    const json* v = field(obj, name, true, f);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_number_unsigned() && !(v->is_number_integer() && v->get<std::int64_t>() >= 0)) {
+        f = failure{"wrong_type", std::string("\"") + name + "\" must be a non-negative integer", 0};
+        return std::nullopt;
+    }
+    const std::uint64_t x = v->get<std::uint64_t>();
+    if (x < min || x > max) {
+        f = failure{"invalid_length", std::string("\"") + name + "\" out of range " + std::to_string(min) + ".." +
+                                          std::to_string(max),
+                    0};
+        return std::nullopt;
+    }
+    return x;
+}
+
+// Array of hex strings, each at most `max_each` octets, at most `max_count` of them.
+inline std::optional<std::vector<byte_vec>> hex_array_field(const json& obj, const char* name, failure& f,
+                                                            std::size_t min_count, std::size_t max_count,
+                                                            std::size_t max_each) {
+    const json* v = field(obj, name, true, f);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_array()) {
+        f = failure{"wrong_type", std::string("\"") + name + "\" must be an array of hex strings", 0};
+        return std::nullopt;
+    }
+    if (v->size() < min_count || v->size() > max_count) {
+        f = failure{"invalid_length", std::string("\"") + name + "\" needs " + std::to_string(min_count) + ".." +
+                                          std::to_string(max_count) + " entries",
+                    v->size()};
+        return std::nullopt;
+    }
+    std::vector<byte_vec> out;
+    for (std::size_t i = 0; i < v->size(); ++i) {
+        const json& e = (*v)[i];
+        const std::string what = std::string(name) + "[" + std::to_string(i) + "]";
+        if (!e.is_string()) {
+            f = failure{"wrong_type", what + " must be a hex string", i};
+            return std::nullopt;
+        }
+        auto b = parse_hex(e.get<std::string>(), what, f);
+        if (!b) return std::nullopt;
+        if (b->size() > max_each) {
+            f = failure{"invalid_length", what + " is longer than " + std::to_string(max_each) + " octets", b->size()};
+            return std::nullopt;
+        }
+        out.push_back(std::move(*b));
+    }
+    return out;
+}
+
+inline pqike::bytes_view view(const byte_vec& v) { return {v.data(), v.size()}; }
+
+}  // namespace pqike_cli

@@ -68,7 +68,7 @@ constexpr std::int16_t decompress(std::uint16_t y) noexcept {
 template <std::size_t D>
 constexpr bool compress_is_exact() noexcept {
     for (int x = 0; x < q; ++x) {
-        const int exact = static_cast<int>(((static_cast<std::int64_t>(x) << D) * 2 + q) / (2 * q)) & ((1 << D) - 1);
+        const int exact = static_cast<int>(((static_cast<std::int64_t>(x) << D) * 2 + q) / (2 * std::int64_t{q})) & ((1 << D) - 1);
         if (compress<D>(static_cast<std::int16_t>(x)) != exact) return false;
     }
     return true;

@@ -64,7 +64,7 @@ inline constexpr std::array<std::uint32_t, 64> sha256_k = {
 
 // FIPS 180-4 §6.2.2 over `nblocks` consecutive 64-byte blocks.
 inline void sha256_compress(std::uint32_t* st, const std::byte* p, std::size_t nblocks) noexcept {
-    std::uint32_t w[16];
+    std::array<std::uint32_t, 16> w;  // message schedule (uninitialised: filled first)
     while (nblocks-- > 0) {
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
         std::uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
@@ -97,7 +97,7 @@ inline void sha256_compress(std::uint32_t* st, const std::byte* p, std::size_t n
         st[4] += e; st[5] += f; st[6] += g; st[7] += h;
         p += 64;
     }
-    secure_zeroize(w, sizeof w);  // the schedule holds message (in HMAC: key) material
+    secure_zeroize(w.data(), sizeof w);  // the schedule holds message (in HMAC: key) material
 }
 
 // ---- SHA-512 ----------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ inline constexpr std::array<std::uint64_t, 80> sha512_k = {
 
 // FIPS 180-4 §6.4.2 over `nblocks` consecutive 128-byte blocks.
 inline void sha512_compress(std::uint64_t* st, const std::byte* p, std::size_t nblocks) noexcept {
-    std::uint64_t w[16];
+    std::array<std::uint64_t, 16> w;  // message schedule (uninitialised: filled first)
     while (nblocks-- > 0) {
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be64(p + 8 * i);
         std::uint64_t a = st[0], b = st[1], c = st[2], d = st[3];
@@ -172,14 +172,14 @@ inline void sha512_compress(std::uint64_t* st, const std::byte* p, std::size_t n
         st[4] += e; st[5] += f; st[6] += g; st[7] += h;
         p += 128;
     }
-    secure_zeroize(w, sizeof w);
+    secure_zeroize(w.data(), sizeof w);
 }
 
 // ---- SHA-1 ------------------------------------------------------------------------------------
 
 // FIPS 180-4 §6.1.2 over `nblocks` consecutive 64-byte blocks.
 inline void sha1_compress(std::uint32_t* st, const std::byte* p, std::size_t nblocks) noexcept {
-    std::uint32_t w[16];
+    std::array<std::uint32_t, 16> w;  // message schedule (uninitialised: filled first)
     while (nblocks-- > 0) {
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
         std::uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4];
@@ -205,7 +205,7 @@ inline void sha1_compress(std::uint32_t* st, const std::byte* p, std::size_t nbl
         st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e;
         p += 64;
     }
-    secure_zeroize(w, sizeof w);  // the schedule holds message (in HMAC: key) material
+    secure_zeroize(w.data(), sizeof w);  // the schedule holds message (in HMAC: key) material
 }
 
 // ---- the families -----------------------------------------------------------------------------

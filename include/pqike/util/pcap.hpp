@@ -83,9 +83,9 @@ constexpr status write_udp_record(writer& w, linktype lt, std::uint32_t ts_sec,
     detail::le32(w, static_cast<std::uint32_t>(frame));
     detail::le32(w, static_cast<std::uint32_t>(frame));
     if (lt == linktype::ethernet) {
-        const std::uint8_t dst_mac[6] = {0x02, 0, 0, 0, 0, 2}, src_mac[6] = {0x02, 0, 0, 0, 0, 1};
-        w.bytes(as_bytes_view(dst_mac, 6));
-        w.bytes(as_bytes_view(src_mac, 6));
+        const std::array<std::uint8_t, 6> dst_mac{0x02, 0, 0, 0, 0, 2}, src_mac{0x02, 0, 0, 0, 0, 1};
+        w.bytes(as_bytes_view(dst_mac.data(), dst_mac.size()));
+        w.bytes(as_bytes_view(src_mac.data(), src_mac.size()));
         w.u16(ethertype_ipv4);
     }
     const std::size_t ip_at = w.needed();

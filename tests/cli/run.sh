@@ -1,0 +1,7 @@
+#!/bin/bash
+# Drives every subcommand of the built `pqike` CLI against known answers and bad input.
+# Usage: tests/cli/run.sh PATH/TO/pqike SOURCE_DIR   (registered as ctest `cli_pqike`)
+set -eu
+bin=${1:?usage: run.sh PQIKE_BINARY SOURCE_DIR}
+src=${2:?usage: run.sh PQIKE_BINARY SOURCE_DIR}
+exec python3 "$src/tests/cli/check_cli.py" "$bin" "$src"

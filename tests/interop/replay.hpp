@@ -1,0 +1,757 @@
+// Replays a captured IKEv2 session through pqike: every datagram of a pcap is read with pqike's
+// reader, decoded, SK/SKF payloads are opened with keys that pqike derives itself (from the
+// key-exchange shared secrets, looked up by the KE data seen in the packets, plus the nonces,
+// SPIs and transforms decoded from the packets), fragments are reassembled, IntAuth is chained,
+// PSK AUTH computed, Child SA and rekeyed IKE SA keys derived. Everything observed is recorded
+// (as hex) for the tests and the exchanges.json check dispatcher (checks.hpp) to compare.
+//
+// Test helper: heap and exceptions-free style are not required here, but the library calls are
+// the ones a stack would make.
+#pragma once
+
+#include "common.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqike/crypto/sha2.hpp>
+#include <pqike/keys/auth.hpp>
+#include <pqike/keys/child_sa_keys.hpp>
+#include <pqike/keys/ike_sa_keys.hpp>
+#include <pqike/keys/int_auth.hpp>
+#include <pqike/keys/key_lengths.hpp>
+#include <pqike/keys/rekey.hpp>
+#include <pqike/util/pcap.hpp>
+#include <pqike/wire/fragment.hpp>
+#include <pqike/wire/message.hpp>
+#include <pqike/wire/sk.hpp>
+
+namespace pqike::interop {
+
+using test::byte_vec;
+
+inline std::string hx(bytes_view b) { return hex::encode(b); }
+inline byte_vec copy(bytes_view b) { return byte_vec(b.begin(), b.end()); }
+
+// ---- what the replay records ---------------------------------------------------------------------
+
+struct frame_record {
+    std::size_t frame = 0;  // 1-based pcap record number
+    std::uint32_t src = 0, dst = 0;
+    std::uint16_t sport = 0, dport = 0;
+    bool ike = false;        // an IKE message (UDP 500, or 4500 after the non-ESP marker)
+    bool non_esp_marker = false;
+    bool esp = false;        // ESP (raw IP protocol 50 or UDP-encapsulated)
+    std::size_t udp_ike_size = 0;   // IKE message octets in the datagram
+    std::uint32_t header_length = 0;
+    bool decoded = false;           // header + top-level chain decode, lengths cover the message
+    bool reencoded = false;         // pqike's encoder gives the same octets
+    std::uint8_t exchange = 0;
+    std::uint32_t mid = 0;
+    bool response = false, initiator_flag = false;
+    bool encrypted = false;
+    bool opened = false;            // ICV verified with pqike's keys
+    int ike_sa = -1;                // index into replay::sas
+    unsigned stage_used = 0;
+    byte_vec plain;                 // decrypted inner octets of this SK/SKF payload (no padding)
+    byte_vec esp_payload;           // ESP: SPI onward
+};
+
+struct stage_record {
+    std::string skeyseed, sk_d, sk_ai, sk_ar, sk_ei, sk_er, sk_pi, sk_pr;
+    std::size_t secrets_used = 0;  // shared secrets that went into this stage's SKEYSEED
+};
+
+struct int_auth_record {
+    std::uint32_t mid = 0;
+    bool initiator = true;
+    unsigned stage = 0;
+    std::string a_p;     // A | P as hashed
+    std::string prev;    // IntAuth_(k-1) of the sender (empty for k = 1)
+    std::string value;   // IntAuth_k
+};
+
+struct auth_record {
+    bool initiator = true;
+    std::string octets;       // the whole signed octets
+    std::string computed;     // PSK AUTH computed by pqike
+    std::string in_packet;    // AUTH payload data
+    bool verified = false;    // keys::verify_psk_auth accepted the packet's value
+};
+
+struct message_record {       // one (reassembled) protected IKE message
+    std::vector<std::size_t> frames;
+    std::uint8_t exchange = 0;
+    std::uint32_t mid = 0;
+    bool response = false;
+    int ike_sa = -1;
+    unsigned stage = 0;
+    std::uint16_t total_fragments = 0;
+    byte_vec inner;                 // reassembled inner chain
+    bool inner_reencoded = false;
+};
+
+struct ke_record {
+    std::uint16_t method = 0;
+    byte_vec i_data, r_data;
+    std::string secret;
+};
+
+struct sa_record {
+    std::string spi_i, spi_r;
+    std::string ni, nr;
+    std::uint16_t encr = 0, encr_bits = 0, integ = 0, prf = 0;
+    std::vector<std::uint16_t> proposal_kes;  // KE, ADDKE1.. in the chosen proposal
+    std::vector<ke_record> kes;              // in order of use
+    std::vector<stage_record> stages;
+    std::vector<int_auth_record> int_auth;
+    std::string int_auth_value;              // IntAuth_iN | IntAuth_rN | MID
+    std::vector<auth_record> auth;
+    int rekey_of = -1;
+    std::uint32_t created_mid = 0;           // CREATE_CHILD_SA mid (rekey)
+    std::size_t followups = 0;               // IKE_FOLLOWUP_KE exchanges seen for the rekey
+};
+
+struct child_record {
+    int ike_sa = -1;
+    std::string where;                       // IKE_AUTH or CREATE_CHILD_SA
+    std::uint32_t mid = 0;
+    bool exchange_initiator_is_original = true;
+    std::string spi_i, spi_r;                // inbound SPIs of the exchange initiator / responder
+    std::uint16_t encr = 0, encr_bits = 0, integ = 0;
+    std::vector<std::uint16_t> proposal_kes;
+    std::vector<ke_record> kes;
+    std::string seed;                        // SK(0) | Ni | Nr | SK(1) ...
+    std::string encr_i, integ_i, encr_r, integ_r;
+    std::size_t followups = 0;
+};
+
+struct natd_record {
+    std::size_t frame = 0;
+    bool source_matches = false, destination_matches = false;
+};
+
+// Looks up the shared secret of one key exchange by the initiator's KE data (the public value or
+// ML-KEM encapsulation key seen in the packets); empty when unknown.
+using secret_lookup = std::function<byte_vec(bytes_view initiator_ke_data)>;
+
+struct replay_result {
+    std::vector<frame_record> frames;
+    std::vector<message_record> messages;
+    std::vector<sa_record> sas;
+    std::vector<child_record> children;
+    std::vector<natd_record> natd;
+    std::vector<std::string> errors;  // anything the replay could not do, with the frame
+};
+
+// ---- helpers --------------------------------------------------------------------------------------
+
+struct chosen_proposal {
+    wire::protocol_id protocol = wire::protocol_id::ike;
+    byte_vec spi;
+    std::uint16_t encr = 0, encr_bits = 0, integ = 0, prf = 0;
+    std::vector<std::uint16_t> kes;  // KE then ADDKE1..7 (NONE skipped)
+};
+
+// The first proposal of an SA payload (a response carries exactly the chosen one).
+inline std::optional<chosen_proposal> first_proposal(const wire::raw_payload& p) {
+    auto sa = wire::sa_view::decode(p);
+    if (!sa) return std::nullopt;
+    auto pc = sa->proposal_list();
+    if (pc.done()) return std::nullopt;
+    auto pr = pc.next();
+    if (!pr) return std::nullopt;
+    chosen_proposal c;
+    c.protocol = pr->protocol;
+    c.spi = copy(pr->spi);
+    std::array<std::uint16_t, 8> ke{};
+    std::array<bool, 8> has{};
+    auto tc = pr->transform_list();
+    while (!tc.done()) {
+        auto t = tc.next();
+        if (!t) return std::nullopt;
+        const auto ty = static_cast<unsigned>(t->type);
+        if (t->type == wire::transform_type::encr) {
+            c.encr = t->id;
+            c.encr_bits = t->key_length();
+        } else if (t->type == wire::transform_type::integ) {
+            c.integ = t->id;
+        } else if (t->type == wire::transform_type::prf) {
+            c.prf = t->id;
+        } else if (ty == 4 || (ty >= 6 && ty <= 12)) {
+            const std::size_t slot = ty == 4 ? 0 : ty - 5;
+            ke[slot] = t->id;
+            has[slot] = true;
+        }
+    }
+    for (std::size_t i = 0; i < 8; ++i)
+        if (has[i] && ke[i] != 0) c.kes.push_back(ke[i]);
+    return c;
+}
+
+inline const wire::raw_payload* find_notify(const std::vector<wire::raw_payload>& ps, wire::notify_type t) {
+    for (const auto& p : ps)
+        if (p.type == wire::payload_type::notify)
+            if (auto n = wire::notify_view::decode(p); n && n->kind == t) return &p;
+    return nullptr;
+}
+inline const wire::raw_payload* find(const std::vector<wire::raw_payload>& ps, wire::payload_type t) {
+    for (const auto& p : ps)
+        if (p.type == t) return &p;
+    return nullptr;
+}
+
+// RFC 7296 §2.23: NAT-D hash = SHA-1(SPIi | SPIr | IP | port).
+inline byte_vec natd_hash(bytes_view spis, std::uint32_t ip, std::uint16_t port) {
+    std::array<std::byte, 6> ap{};
+    store_be32(ap.data(), ip);
+    store_be16(ap.data() + 4, port);
+    crypto::sha1 h;
+    h.update(spis);
+    h.update(ap);
+    byte_vec out(crypto::sha1::digest_size);
+    h.finish(std::span<std::byte, crypto::sha1::digest_size>{out.data(), crypto::sha1::digest_size});
+    return out;
+}
+
+inline std::uint32_t ip32(const pcap::ipv4_addr& a) {
+    return (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) | a[3];
+}
+
+// Raw IPv4 ESP (protocol 50) from an Ethernet/raw/SLL frame: the IP payload, else empty.
+inline bytes_view raw_esp(pcap::linktype lt, bytes_view frame, std::uint32_t& src, std::uint32_t& dst) {
+    std::size_t at = lt == pcap::linktype::ethernet ? 14 : lt == pcap::linktype::linux_sll ? 16 : 0;
+    if (frame.size() < at + 20) return {};
+    const bytes_view ip = frame.subspan(at);
+    if ((std::to_integer<unsigned>(ip[0]) >> 4) != 4 || std::to_integer<unsigned>(ip[9]) != 50) return {};
+    const std::size_t ihl = (std::to_integer<std::size_t>(ip[0]) & 0x0f) * 4;
+    const std::size_t total = load_be16(ip.data() + 2);
+    if (ihl < 20 || total < ihl || total > ip.size()) return {};
+    src = load_be32(ip.data() + 12);
+    dst = load_be32(ip.data() + 16);
+    return ip.subspan(ihl, total - ihl);
+}
+
+// ---- the replay -----------------------------------------------------------------------------------
+
+// P: the PRF, C: the SK cipher negotiated in the capture (checked against the SA payloads).
+template <crypto::Prf P, crypto::SkCipher C>
+class session_replay {
+public:
+    using keys_t = keys::ike_sa_keys<P>;
+
+    session_replay(secret_lookup secrets, std::string psk) : secrets_(std::move(secrets)), psk_(std::move(psk)) {}
+
+    // Replays a whole pcap file; a pcap error (truncated, bad magic) is returned as is.
+    status run(bytes_view file) {
+        auto f = pcap::file_reader::open(file);
+        if (!f) return f.err();
+        std::size_t n = 0;
+        while (!f->done()) {
+            auto rec = f->next();
+            if (!rec) return rec.err();
+            datagram(++n, f->link(), rec->frame);
+        }
+        return {};
+    }
+
+    replay_result& result() { return out_; }
+
+    // The live state of one IKE SA (exposed so the bad-input tests can check it is unchanged).
+    struct sa_state {
+        std::uint64_t spi_i = 0, spi_r = 0;
+        std::vector<keys_t> stages;
+        keys::int_auth<P> ia;
+        byte_vec ni, nr, init_req, init_resp;
+        std::optional<keys::int_auth_value<P>> ia_value;
+        byte_vec pending_ke_i;  // IKE_INTERMEDIATE request's KE data
+        std::unique_ptr<wire::reassembly_storage<>> store = std::make_unique<wire::reassembly_storage<>>();
+        std::unique_ptr<wire::reassembler> reasm = std::make_unique<wire::reassembler>(*store);
+        std::vector<std::size_t> frag_frames;
+        // a CREATE_CHILD_SA (+ IKE_FOLLOWUP_KE) in flight
+        struct pending {
+            bool active = false, ike = false, sender_original = true;
+            std::uint32_t mid = 0;
+            byte_vec ni, nr, spi_i, spi_r;
+            chosen_proposal chosen;
+            std::vector<ke_record> kes;
+            std::size_t followups = 0;
+            bool await_followup_response = false;
+        } cc;
+    };
+    std::vector<std::unique_ptr<sa_state>>& states() { return sas_; }
+
+    // Feeds one IKE message as if received (used by the bad-input tests). Returns whether it was
+    // opened (or, for unprotected messages, decoded).
+    bool feed(std::size_t frame_no, bytes_view msg) {
+        frame_record fr;
+        fr.frame = frame_no;
+        fr.ike = true;
+        return ike_message(fr, msg);
+    }
+
+private:
+    void fail(std::size_t frame, const std::string& what) {
+        out_.errors.push_back("frame " + std::to_string(frame) + ": " + what);
+    }
+
+    void datagram(std::size_t n, pcap::linktype lt, bytes_view frame) {
+        frame_record fr;
+        fr.frame = n;
+        auto u = pcap::parse_udp(lt, frame);
+        if (!u) {
+            std::uint32_t s = 0, d = 0;
+            const bytes_view esp = raw_esp(lt, frame, s, d);
+            if (!esp.empty()) {
+                fr.esp = true;
+                fr.src = s;
+                fr.dst = d;
+                fr.esp_payload = copy(esp);
+            }
+            out_.frames.push_back(std::move(fr));
+            return;
+        }
+        fr.src = ip32(u->endpoints.src);
+        fr.dst = ip32(u->endpoints.dst);
+        fr.sport = u->endpoints.sport;
+        fr.dport = u->endpoints.dport;
+        bytes_view msg = u->payload;
+        if (fr.sport == 4500 || fr.dport == 4500) {
+            auto e = wire::classify_udp4500(msg);
+            if (!e) {
+                fail(n, "udp 4500 classify");
+                out_.frames.push_back(std::move(fr));
+                return;
+            }
+            if (e->kind != wire::udp_encap_kind::ike) {
+                fr.esp = e->kind == wire::udp_encap_kind::esp;
+                if (fr.esp) fr.esp_payload = copy(e->data);
+                out_.frames.push_back(std::move(fr));
+                return;
+            }
+            fr.non_esp_marker = true;
+            msg = e->data;
+        }
+        fr.ike = true;
+        ike_message(fr, msg);
+    }
+
+    bool ike_message(frame_record fr, bytes_view msg) {
+        fr.udp_ike_size = msg.size();
+        wire::message<64> m;
+        const status st = m.decode(msg);
+        bool result = false;
+        if (st.ok()) {
+            fr.decoded = true;
+            const auto& h = m.view.header;
+            fr.header_length = h.length;
+            fr.exchange = to_number(h.exchange);
+            fr.mid = h.message_id;
+            fr.response = (h.flags & wire::flag::response) != 0;
+            fr.initiator_flag = (h.flags & wire::flag::initiator) != 0;
+            byte_vec re(msg.size());
+            writer w{re};
+            fr.reencoded = wire::encode_message(m.view, w).has_value() && hx(w.written()) == hx(msg);
+            const bool protected_msg = m.view.find(wire::payload_type::sk) || m.view.find(wire::payload_type::skf);
+            if (!protected_msg) {
+                if (h.exchange == wire::exchange_type::ike_sa_init) result = ike_sa_init(fr, msg, m.view);
+            } else {
+                fr.encrypted = true;
+                result = protected_message(fr, msg);
+            }
+        } else {
+            if (msg.size() >= wire::ike_header_size) fr.header_length = load_be32(msg.data() + 24);
+            fail(fr.frame, std::string("decode: ") + st.err().name() + " " + st.err().field);
+        }
+        out_.frames.push_back(std::move(fr));
+        return result;
+    }
+
+    sa_state* find_sa(std::uint64_t spi_i, std::uint64_t spi_r, int& index) {
+        for (std::size_t i = 0; i < sas_.size(); ++i)
+            if (sas_[i]->spi_i == spi_i && sas_[i]->spi_r == spi_r) {
+                index = static_cast<int>(i);
+                return sas_[i].get();
+            }
+        return nullptr;
+    }
+
+    // ---- IKE_SA_INIT ----
+    bool ike_sa_init(frame_record& fr, bytes_view msg, const wire::message_view& m) {
+        std::vector<wire::raw_payload> ps(m.payloads.begin(), m.payloads.end());
+        const auto* nonce = find(ps, wire::payload_type::nonce);
+        const auto* ke = find(ps, wire::payload_type::ke);
+        const auto* sa = find(ps, wire::payload_type::sa);
+        natd(fr, m, ps);
+        if (!nonce || !ke || !sa) return true;  // e.g. a cookie or INVALID_KE_PAYLOAD response
+        const auto kv = *wire::ke_view::decode(*ke);
+        if (!fr.response) {
+            init_req_ = copy(msg);
+            init_ni_ = copy(wire::nonce_view::decode(*nonce)->data);
+            init_ke_ = copy(kv.data);
+            init_ke_method_ = to_number(kv.method);
+            return true;
+        }
+        auto c = first_proposal(*sa);
+        if (!c) return fail(fr.frame, "IKE_SA_INIT SA"), false;
+        if (c->encr != C::encr_id || c->encr_bits != C::key_bits || c->integ != C::integ_id ||
+            c->prf != P::transform_id)
+            return fail(fr.frame, "negotiated transforms differ from the replay's policies"), false;
+        auto st = std::make_unique<sa_state>();
+        st->spi_i = m.header.spi_i;
+        st->spi_r = m.header.spi_r;
+        st->ni = init_ni_;
+        st->nr = copy(wire::nonce_view::decode(*nonce)->data);
+        st->init_req = init_req_;
+        st->init_resp = copy(msg);
+        sa_record rec;
+        std::array<std::byte, 8> s8{};
+        store_be64(s8.data(), st->spi_i);
+        rec.spi_i = hx(s8);
+        store_be64(s8.data(), st->spi_r);
+        rec.spi_r = hx(s8);
+        rec.ni = hx(st->ni);
+        rec.nr = hx(st->nr);
+        rec.encr = c->encr;
+        rec.encr_bits = c->encr_bits;
+        rec.integ = c->integ;
+        rec.prf = c->prf;
+        rec.proposal_kes = c->kes;
+        ke_record k{to_number(kv.method), init_ke_, copy(kv.data), {}};
+        if (init_ke_method_ != k.method) return fail(fr.frame, "KE methods differ"), false;
+        const byte_vec secret = secrets_(k.i_data);
+        if (secret.empty()) return fail(fr.frame, "no shared secret for this KE data"), false;
+        k.secret = hx(secret);
+        rec.kes.push_back(k);
+        auto s0 = keys_t::after_ike_sa_init(st->ni, st->nr, bytes_view{rec_spi(st->spi_i)}, bytes_view{rec_spi(st->spi_r)},
+                                            secret, keys::ike_key_lengths<P, C>());
+        if (!s0) return fail(fr.frame, "stage 0"), false;
+        std::array<std::byte, P::output_size> seed{};
+        (void)keys::skeyseed_initial<P>(st->ni, st->nr, secret, seed);
+        rec.stages.push_back(stage(*s0, seed, 1));
+        st->stages.push_back(std::move(*s0));
+        out_.sas.push_back(std::move(rec));
+        sas_.push_back(std::move(st));
+        fr.ike_sa = static_cast<int>(sas_.size() - 1);
+        return true;
+    }
+
+    static std::array<std::byte, 8> rec_spi(std::uint64_t v) {
+        std::array<std::byte, 8> s{};
+        store_be64(s.data(), v);
+        return s;
+    }
+
+    static stage_record stage(const keys_t& k, bytes_view seed, std::size_t secrets) {
+        return {hx(seed), hx(k.sk_d()), hx(k.sk_ai()), hx(k.sk_ar()), hx(k.sk_ei()), hx(k.sk_er()),
+                hx(k.sk_pi()), hx(k.sk_pr()), secrets};
+    }
+
+    void natd(const frame_record& fr, const wire::message_view& m, const std::vector<wire::raw_payload>& ps) {
+        const auto* src = find_notify(ps, wire::notify_type::nat_detection_source_ip);
+        const auto* dst = find_notify(ps, wire::notify_type::nat_detection_destination_ip);
+        if (!src || !dst) return;
+        std::array<std::byte, 16> spis{};
+        store_be64(spis.data(), m.header.spi_i);
+        store_be64(spis.data() + 8, m.header.spi_r);
+        natd_record r;
+        r.frame = fr.frame;
+        r.source_matches = hx(wire::notify_view::decode(*src)->data) == hx(natd_hash(spis, fr.src, fr.sport));
+        r.destination_matches = hx(wire::notify_view::decode(*dst)->data) == hx(natd_hash(spis, fr.dst, fr.dport));
+        out_.natd.push_back(r);
+    }
+
+    // ---- SK / SKF ----
+    bool protected_message(frame_record& fr, bytes_view msg) {
+        auto h = wire::decode_header(msg);
+        int idx = -1;
+        sa_state* sa = find_sa(h->spi_i, h->spi_r, idx);
+        if (!sa) return fail(fr.frame, "no IKE SA for these SPIs"), false;
+        fr.ike_sa = idx;
+        const keys_t& k = sa->stages.back();
+        fr.stage_used = k.stage();
+        const bool from_i = (h->flags & wire::flag::initiator) != 0;
+        const wire::sk_keys sk{from_i ? k.sk_ei() : k.sk_er(), from_i ? k.sk_ai() : k.sk_ar()};
+        // Open this payload on its own (records its plaintext; SKF fragments are independent).
+        byte_vec buf(msg.size());
+        auto o = wire::open<C>(sk, msg, buf);
+        if (!o) {
+            fail(fr.frame, std::string("open: ") + o.err().name());
+            return false;
+        }
+        fr.opened = true;
+        fr.plain = copy(o->inner);
+        message_record mr;
+        mr.exchange = fr.exchange;
+        mr.mid = fr.mid;
+        mr.response = fr.response;
+        mr.ike_sa = idx;
+        mr.stage = k.stage();
+        if (o->frame.fragment) {
+            auto r = sa->reasm->template add<C>(sk, msg);
+            if (!r) return fail(fr.frame, std::string("reassembly: ") + r.err().name()), false;
+            sa->frag_frames.push_back(fr.frame);
+            if (*r != wire::reassembly_status::complete) return true;
+            const wire::protected_message pm = sa->reasm->message();
+            mr.frames = sa->frag_frames;
+            mr.total_fragments = sa->reasm->total_fragments();
+            sa->frag_frames.clear();
+            const bool ok = inner(*sa, idx, fr, pm, mr);
+            sa->reasm->reset();
+            return ok;
+        }
+        mr.frames = {fr.frame};
+        return inner(*sa, idx, fr, o->view(), mr);
+    }
+
+    bool inner(sa_state& sa, int idx, const frame_record& fr, const wire::protected_message& pm, message_record& mr) {
+        mr.inner = copy(pm.inner);
+        std::vector<wire::raw_payload> ps;
+        wire::chain_cursor c{pm.first_inner, pm.inner, 0, {}};
+        while (!c.done()) {
+            auto p = c.next();
+            if (!p) return fail(fr.frame, "inner chain"), false;
+            if (const status v = wire::validate_payload(*p); !v) return fail(fr.frame, "inner payload"), false;
+            ps.push_back(*p);
+        }
+        {
+            byte_vec re(pm.inner.size());
+            writer w{re};
+            wire::chain_builder b{w, wire::chain_builder::npos};
+            for (const auto& p : ps) b.add(p);
+            mr.inner_reencoded = b.finish().ok() && hx(w.written()) == hx(pm.inner) &&
+                                 (ps.empty() || ps.front().type == pm.first_inner);
+        }
+        out_.messages.push_back(mr);
+        const auto ex = static_cast<wire::exchange_type>(fr.exchange);
+        const bool from_i = fr.initiator_flag;
+        switch (ex) {
+            case wire::exchange_type::ike_intermediate: return intermediate(sa, idx, fr, pm, ps);
+            case wire::exchange_type::ike_auth: return ike_auth(sa, idx, fr, ps, from_i);
+            case wire::exchange_type::create_child_sa: return create_child(sa, idx, fr, ps, from_i);
+            case wire::exchange_type::ike_followup_ke: return followup(sa, idx, fr, ps);
+            default: return true;
+        }
+    }
+
+    bool intermediate(sa_state& sa, int idx, const frame_record& fr, const wire::protected_message& pm,
+                      const std::vector<wire::raw_payload>& ps) {
+        const keys_t& k = sa.stages.back();
+        byte_vec a(wire::int_auth_a_size(pm));
+        auto ch = wire::int_auth_a_p(pm, a);
+        if (!ch) return fail(fr.frame, "IntAuth A"), false;
+        const bool init = fr.initiator_flag;
+        const auto who = init ? keys::int_auth_sender::initiator : keys::int_auth_sender::responder;
+        int_auth_record r;
+        r.mid = fr.mid;
+        r.initiator = init;
+        r.stage = k.stage();
+        r.prev = hx(init ? sa.ia.initiator_value() : sa.ia.responder_value());
+        r.a_p = hx(ch->a) + hx(ch->p);
+        sa.ia.add(who, k, ch->a, ch->p);
+        r.value = hx(init ? sa.ia.initiator_value() : sa.ia.responder_value());
+        auto& rec = out_.sas[static_cast<std::size_t>(idx)];
+        rec.int_auth.push_back(r);
+        const auto* ke = find(ps, wire::payload_type::ke);
+        if (!ke) return true;
+        const auto kv = *wire::ke_view::decode(*ke);
+        if (!fr.response) {
+            sa.pending_ke_i = copy(kv.data);
+            return true;
+        }
+        const byte_vec secret = secrets_(sa.pending_ke_i);
+        if (secret.empty()) return fail(fr.frame, "no shared secret for ADDKE"), false;
+        rec.kes.push_back({to_number(kv.method), sa.pending_ke_i, copy(kv.data), hx(secret)});
+        auto next = k.after_additional_ke(secret);
+        if (!next) return fail(fr.frame, "next stage"), false;
+        std::array<std::byte, P::output_size> seed{};
+        keys::skeyseed_next<P>(k.sk_d(), secret, k.nonce_i(), k.nonce_r(), seed);
+        rec.stages.push_back(stage(*next, seed, 1));
+        sa.stages.push_back(std::move(*next));
+        return true;
+    }
+
+    bool ike_auth(sa_state& sa, int idx, const frame_record& fr, const std::vector<wire::raw_payload>& ps, bool from_i) {
+        const keys_t& k = sa.stages.back();
+        const auto* id = find(ps, from_i ? wire::payload_type::idi : wire::payload_type::idr);
+        const auto* au = find(ps, wire::payload_type::auth);
+        auto& rec = out_.sas[static_cast<std::size_t>(idx)];
+        if (id && au) {
+            if (!sa.ia_value) {
+                auto v = sa.ia.finish(fr.mid);
+                if (!v) return fail(fr.frame, "IntAuth finish"), false;
+                sa.ia_value = *v;
+                rec.int_auth_value = hx(v->view());
+            }
+            const auto av = *wire::auth_view::decode(*au);
+            const auto oct = from_i ? keys::initiator_signed_octets(k, sa.init_req, sa.nr, id->body, *sa.ia_value)
+                                    : keys::responder_signed_octets(k, sa.init_resp, sa.ni, id->body, *sa.ia_value);
+            auth_record a;
+            a.initiator = from_i;
+            for (const bytes_view part : oct.parts()) a.octets += hx(part);
+            std::array<std::byte, P::output_size> out{};
+            keys::psk_auth(test::view(psk_), oct, out);
+            a.computed = hx(out);
+            a.in_packet = hx(av.data);
+            a.verified = keys::verify_psk_auth(test::view(psk_), oct, av.data).ok();
+            rec.auth.push_back(a);
+        }
+        // The Child SA created with IKE_AUTH: SA payload in request (initiator SPI) and response.
+        const auto* sap = find(ps, wire::payload_type::sa);
+        if (!sap) return true;
+        auto c = first_proposal(*sap);
+        if (!c) return fail(fr.frame, "IKE_AUTH SA"), false;
+        if (!fr.response) {
+            auth_child_spi_i_ = c->spi;
+            return true;
+        }
+        child_record ch;
+        ch.ike_sa = idx;
+        ch.where = "IKE_AUTH";
+        ch.mid = fr.mid;
+        ch.spi_i = hx(auth_child_spi_i_);
+        ch.spi_r = hx(c->spi);
+        return child_keys(ch, k, *c, sa.ni, sa.nr, fr.frame);
+    }
+
+    bool child_keys(child_record& ch, const keys_t& k, const chosen_proposal& c, bytes_view ni, bytes_view nr,
+                    std::size_t frame) {
+        ch.encr = c.encr;
+        ch.encr_bits = c.encr_bits;
+        ch.integ = c.integ;
+        ch.proposal_kes = c.kes;
+        auto len = keys::child_lengths(static_cast<wire::encr_id>(c.encr), c.encr_bits, static_cast<wire::integ_id>(c.integ));
+        if (!len) return fail(frame, "child lengths"), false;
+        std::vector<byte_vec> secrets;
+        for (const auto& ke : ch.kes) secrets.push_back(unhex_(ke.secret));
+        std::vector<bytes_view> sv(secrets.begin(), secrets.end());
+        keys::detail::ke_seed seed;
+        if (!seed.build(sv, ni, nr).ok()) return fail(frame, "child seed"), false;
+        for (const bytes_view part : seed.view()) ch.seed += hx(part);
+        auto ck = keys::derive_child_sa_keys(k, ni, nr, sv, *len);
+        if (!ck) return fail(frame, "child keys"), false;
+        ch.encr_i = hx(ck->encr_i());
+        ch.integ_i = hx(ck->integ_i());
+        ch.encr_r = hx(ck->encr_r());
+        ch.integ_r = hx(ck->integ_r());
+        out_.children.push_back(std::move(ch));
+        return true;
+    }
+
+    static byte_vec unhex_(const std::string& s) { return hex::decode(s).value(); }
+
+    bool create_child(sa_state& sa, int idx, const frame_record& fr, const std::vector<wire::raw_payload>& ps, bool from_i) {
+        const auto* sap = find(ps, wire::payload_type::sa);
+        const auto* nonce = find(ps, wire::payload_type::nonce);
+        const auto* ke = find(ps, wire::payload_type::ke);
+        if (!sap || !nonce) return true;  // e.g. an error notify
+        auto c = first_proposal(*sap);
+        if (!c) return fail(fr.frame, "CREATE_CHILD_SA SA"), false;
+        auto& cc = sa.cc;
+        if (!fr.response) {
+            cc = {};
+            cc.active = true;
+            cc.ike = c->protocol == wire::protocol_id::ike;
+            cc.sender_original = from_i;
+            cc.mid = fr.mid;
+            cc.ni = copy(wire::nonce_view::decode(*nonce)->data);
+            cc.spi_i = c->spi;
+            if (ke) cc.kes.push_back({to_number(wire::ke_view::decode(*ke)->method), copy(wire::ke_view::decode(*ke)->data), {}, {}});
+            return true;
+        }
+        if (!cc.active || cc.mid != fr.mid) return fail(fr.frame, "CREATE_CHILD_SA response without request"), false;
+        cc.nr = copy(wire::nonce_view::decode(*nonce)->data);
+        cc.spi_r = c->spi;
+        cc.chosen = *c;
+        if (ke && !cc.kes.empty()) cc.kes.back().r_data = copy(wire::ke_view::decode(*ke)->data);
+        if (cc.kes.size() >= c->kes.size()) return finish_create(sa, idx, fr);
+        return true;
+    }
+
+    bool followup(sa_state& sa, int idx, const frame_record& fr, const std::vector<wire::raw_payload>& ps) {
+        auto& cc = sa.cc;
+        const auto* ke = find(ps, wire::payload_type::ke);
+        if (!cc.active || !ke) return fail(fr.frame, "IKE_FOLLOWUP_KE without CREATE_CHILD_SA"), false;
+        const auto kv = *wire::ke_view::decode(*ke);
+        if (!fr.response) {
+            cc.kes.push_back({to_number(kv.method), copy(kv.data), {}, {}});
+            return true;
+        }
+        cc.kes.back().r_data = copy(kv.data);
+        ++cc.followups;
+        if (cc.kes.size() >= cc.chosen.kes.size()) return finish_create(sa, idx, fr);
+        return true;
+    }
+
+    bool finish_create(sa_state& sa, int idx, const frame_record& fr) {
+        auto& cc = sa.cc;
+        cc.active = false;
+        for (auto& k : cc.kes) {
+            const byte_vec s = secrets_(k.i_data);
+            if (s.empty()) return fail(fr.frame, "no shared secret for CREATE_CHILD_SA KE"), false;
+            k.secret = hx(s);
+        }
+        const keys_t& k = sa.stages.back();
+        if (!cc.ike) {
+            child_record ch;
+            ch.ike_sa = idx;
+            ch.where = "CREATE_CHILD_SA";
+            ch.mid = cc.mid;
+            ch.exchange_initiator_is_original = cc.sender_original;
+            ch.spi_i = hx(cc.spi_i);
+            ch.spi_r = hx(cc.spi_r);
+            ch.kes = cc.kes;
+            ch.followups = cc.followups;
+            return child_keys(ch, k, cc.chosen, cc.ni, cc.nr, fr.frame);
+        }
+        // IKE SA rekey (RFC 7296 §2.18, RFC 9370 §2.2.2): the side that started it is the new
+        // SA's original initiator, so its SPI and nonce come first.
+        std::vector<byte_vec> secrets;
+        for (const auto& ke : cc.kes) secrets.push_back(unhex_(ke.secret));
+        std::vector<bytes_view> sv(secrets.begin(), secrets.end());
+        if (cc.chosen.encr != C::encr_id || cc.chosen.prf != P::transform_id)
+            return fail(fr.frame, "rekey transforms differ from the replay's policies"), false;
+        auto nk = keys::rekey_ike_sa<P>(k, cc.ni, cc.nr, cc.spi_i, cc.spi_r, sv, keys::ike_key_lengths<P, C>());
+        if (!nk) return fail(fr.frame, "rekey"), false;
+        std::array<std::byte, P::output_size> seed{};
+        (void)keys::skeyseed_rekey<P>(k.sk_d(), cc.ni, cc.nr, sv, seed);
+        auto st = std::make_unique<sa_state>();
+        st->spi_i = load_be64(cc.spi_i.data());
+        st->spi_r = load_be64(cc.spi_r.data());
+        st->ni = cc.ni;
+        st->nr = cc.nr;
+        sa_record rec;
+        rec.spi_i = hx(cc.spi_i);
+        rec.spi_r = hx(cc.spi_r);
+        rec.ni = hx(cc.ni);
+        rec.nr = hx(cc.nr);
+        rec.encr = cc.chosen.encr;
+        rec.encr_bits = cc.chosen.encr_bits;
+        rec.integ = cc.chosen.integ;
+        rec.prf = cc.chosen.prf;
+        rec.proposal_kes = cc.chosen.kes;
+        rec.kes = cc.kes;
+        rec.rekey_of = idx;
+        rec.created_mid = cc.mid;
+        rec.followups = cc.followups;
+        rec.stages.push_back(stage(*nk, seed, sv.size()));
+        st->stages.push_back(std::move(*nk));
+        out_.sas.push_back(std::move(rec));
+        sas_.push_back(std::move(st));
+        return true;
+    }
+
+    secret_lookup secrets_;
+    std::string psk_;
+    replay_result out_;
+    std::vector<std::unique_ptr<sa_state>> sas_;
+    byte_vec init_req_, init_ni_, init_ke_, auth_child_spi_i_;
+    std::uint16_t init_ke_method_ = 0;
+};
+
+}  // namespace pqike::interop

@@ -64,3 +64,5 @@
 #include "exchange/common.hpp"
 #include "exchange/ike_sa.hpp"
 #include "exchange/initial.hpp"
+#include "exchange/rekey.hpp"
+#include "exchange/informational.hpp"

@@ -8,8 +8,8 @@
 #include <pqike/crypto/hmac.hpp>
 #include <pqike/crypto/mlkem.hpp>
 #include <pqike/exchange/initial.hpp>
-//REKEY
-//INFO
+#include <pqike/exchange/rekey.hpp>
+#include <pqike/exchange/informational.hpp>
 
 #include <array>
 #include <cstdint>
@@ -86,6 +86,99 @@ inline datagrams copy(const exchange::outgoing& o) {
     datagrams d;
     for (auto v : o.datagrams) d.emplace_back(v.begin(), v.end());
     return d;
+}
+
+
+struct peers_cfg {
+    std::array<kex::proposal, 1> ike_i;
+    std::array<kex::proposal, 1> ike_r;
+    std::array<kex::proposal, 1> child_i{esp_proposal(1)};
+    std::array<kex::proposal, 1> child_r{esp_proposal(2)};
+    exchange::initial_config ci{};
+    exchange::initial_config cr{};
+    peers_cfg(std::initializer_list<ke_method> addke_i, std::initializer_list<ke_method> addke_r)
+        : ike_i{ike_proposal(addke_i)}, ike_r{ike_proposal(addke_r)} {
+        ci.ike = ike_i;
+        ci.child = child_i;
+        ci.ts_i = ts_body();
+        ci.ts_r = ts_body();
+        ci.id = exchange::identity{wire::id_type::fqdn, view("alice.example")};
+        ci.psk = psk();
+        cr.ike = ike_r;
+        cr.child = child_r;
+        cr.id = exchange::identity{wire::id_type::fqdn, view("bob.example")};
+        cr.psk = psk();
+    }
+};
+
+template <class S>
+struct pair {
+    std::unique_ptr<exchange::initial_initiator<S>> ini;
+    std::unique_ptr<exchange::initial_responder<S>> rsp;
+    std::size_t max_fragments_seen = 0;
+    std::size_t exchanges = 0;
+    pair(const peers_cfg& c)
+        : ini(std::make_unique<exchange::initial_initiator<S>>(c.ci)),
+          rsp(std::make_unique<exchange::initial_responder<S>>(c.cr)) {}
+
+    // Runs until both are established or a call fails.
+    void run(fixed_rng& ri, fixed_rng& rr) {
+        buffer bi, br;
+        auto o = ini->start(ri, bi.out());
+        REQUIRE(o);
+        datagrams req = copy(*o);
+        for (int guard = 0; guard < 20 && !req.empty(); ++guard) {
+            ++exchanges;
+            max_fragments_seen = std::max(max_fragments_seen, req.size());
+            datagrams resp;
+            for (auto& d : req) {
+                auto r = rsp->on_message(view(d), rr, br.out());
+                REQUIRE(r);
+                REQUIRE_FALSE(r->is_refusal());
+                if (!r->empty()) resp = copy(*r);
+            }
+            max_fragments_seen = std::max(max_fragments_seen, resp.size());
+            req.clear();
+            for (auto& d : resp) {
+                auto r = ini->on_message(view(d), ri, bi.out());
+                REQUIRE(r);
+                if (!r->empty()) req = copy(*r);
+            }
+        }
+    }
+};
+
+template <class P>
+bool same_ike_keys(const keys::ike_sa_keys<P>& a, const keys::ike_sa_keys<P>& b) {
+    return ct_equal(a.sk_d(), b.sk_d()) && ct_equal(a.sk_ai(), b.sk_ai()) && ct_equal(a.sk_ar(), b.sk_ar()) &&
+           ct_equal(a.sk_ei(), b.sk_ei()) && ct_equal(a.sk_er(), b.sk_er()) && ct_equal(a.sk_pi(), b.sk_pi()) &&
+           ct_equal(a.sk_pr(), b.sk_pr());
+}
+
+
+// Carries one exchange's datagrams between an initiator-side and a responder-side helper until
+// the initiator has nothing more to send; returns the number of exchanges.
+template <class I, class Rsp>
+std::size_t drive(exchange::outgoing first, I&& on_initiator, Rsp&& on_responder) {
+    std::size_t n = 0;
+    datagrams req = copy(first);
+    for (int guard = 0; guard < 20 && !req.empty(); ++guard) {
+        ++n;
+        datagrams resp;
+        for (auto& d : req) {
+            auto r = on_responder(view(d));
+            REQUIRE(r);
+            REQUIRE_FALSE(r->is_refusal());
+            if (!r->empty()) resp = copy(*r);
+        }
+        req.clear();
+        for (auto& d : resp) {
+            auto r = on_initiator(view(d));
+            REQUIRE(r);
+            if (!r->empty()) req = copy(*r);
+        }
+    }
+    return n;
 }
 
 }  // namespace exh

@@ -1,0 +1,686 @@
+// Rekeying with multiple key exchanges on an established IKE SA, sans-I/O, both roles
+// (RFC 7296 §1.3, RFC 9370 §2.2.3-2.2.4):
+//
+//   CREATE_CHILD_SA  HDR, SK {[N(REKEY_SA)], SA, Ni, KE, [TSi, TSr]}  -->
+//                    <--  HDR, SK {SA, Nr, KE, [TSi, TSr], [N(ADDITIONAL_KEY_EXCHANGE)(link)]}
+//   IKE_FOLLOWUP_KE  HDR, SK {KE, N(ADDITIONAL_KEY_EXCHANGE)(link)}  -->   one per non-NONE ADDKE
+//                    <--  HDR, SK {KE, [N(ADDITIONAL_KEY_EXCHANGE)(link')]}  (the last one: no link)
+//
+// The link is opaque, chosen by the responder, of any length (rekey_config::link_size); an
+// IKE_FOLLOWUP_KE whose link the responder does not hold is answered with N(STATE_NOT_FOUND).
+// Result: the Child SA's KEYMAT = prf+(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)), or the new
+// IKE SA's keys from SKEYSEED = prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)) with the new
+// SPIs; the side that started the rekey is the new IKE SA's original initiator (RFC 7296 §2.18).
+// Which kind runs follows from the proposals' protocol (IKE or ESP/AH).
+//
+// Rejections follow initial.hpp: messages that are unauthentic or not the expected ones are
+// dropped with no state change. The responder answers a refused CREATE_CHILD_SA with an error
+// notify (NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD with the method it wants, INVALID_SYNTAX) and
+// stays ready for another request; the initiator retries INVALID_KE_PAYLOAD (kex::ke_retry).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "../bytes.hpp"
+#include "../crypto/concepts.hpp"
+#include "../kex/key_exchange.hpp"
+#include "../kex/negotiate.hpp"
+#include "../kex/proposal.hpp"
+#include "../keys/child_sa_keys.hpp"
+#include "../keys/rekey.hpp"
+#include "../result.hpp"
+#include "../secret.hpp"
+#include "../wire/ke.hpp"
+#include "../wire/nonce.hpp"
+#include "../wire/notify.hpp"
+#include "../wire/sa.hpp"
+#include "common.hpp"
+#include "ike_sa.hpp"
+
+namespace pqike::exchange {
+
+// Policy of one rekey. Views must outlive the helper.
+//   proposals   initiator: offered (ESP/AH proposals carry the new inbound SPI; for IKE the
+//               helper draws the new SPI); responder: acceptable (IKE and ESP/AH mixed)
+//   ts_i, ts_r  TS bodies the initiator sends for a Child SA (the responder echoes them)
+//   rekeyed_spi the Child SA's SPI being rekeyed: sent in N(REKEY_SA) (empty: a new Child SA)
+//   link_size   responder: octets of each ADDITIONAL_KEY_EXCHANGE link (>= 1, at most 64)
+struct rekey_config {
+    std::span<const kex::proposal> proposals{};
+    bytes_view ts_i{};
+    bytes_view ts_r{};
+    bytes_view rekeyed_spi{};
+    std::size_t link_size = 8;
+    std::size_t nonce_size = 32;
+    kex::preference order = kex::preference::peer;
+    kex::responder_options ke_errors{};
+};
+
+enum class rekey_state : std::uint8_t { idle, create_child_sa, followup, done, failed };
+
+struct rekey_snapshot {
+    rekey_state state = rekey_state::idle;
+    std::size_t step = 0;
+    std::uint32_t next_request_id = 0;
+    std::uint32_t next_peer_id = 0;
+    bool fragment_pending = false;
+    friend constexpr bool operator==(const rekey_snapshot&, const rekey_snapshot&) = default;
+};
+
+namespace detail {
+
+inline constexpr std::size_t max_link_size = 64;
+inline constexpr std::size_t max_rekey_proposals = 4;
+
+template <class Suite>
+class rekey_core {
+public:
+    using registry = typename Suite::registry;
+    using prf = typename Suite::prf;
+    using cipher = typename Suite::cipher;
+    using secret = secret_bytes<registry::max_shared_size>;
+
+    rekey_core(const rekey_core&) = delete;
+    rekey_core& operator=(const rekey_core&) = delete;
+
+    rekey_state state() const noexcept { return state_; }
+    bool done() const noexcept { return state_ == rekey_state::done; }
+    bool failed() const noexcept { return state_ == rekey_state::failed; }
+    bool is_ike_rekey() const noexcept { return negotiated_.protocol == wire::protocol_id::ike; }
+    const kex::ke_plan& plan() const noexcept { return plan_; }
+    // Number of IKE_FOLLOWUP_KE exchanges completed.
+    std::size_t followups_done() const noexcept { return step_ > 0 ? step_ - 1 : 0; }
+    // After done(): the new Child SA (Child rekey) or the new IKE SA (IKE rekey; the old one is
+    // to be deleted by the stack, RFC 7296 §2.18).
+    const child_sa& child() const noexcept { return child_; }
+    const ike_sa<Suite>& new_ike_sa() const noexcept { return new_sa_; }
+    ike_sa<Suite>& new_ike_sa() noexcept { return new_sa_; }
+    rekey_snapshot snapshot() const noexcept {
+        return {state_, step_, sa_.next_request_id, sa_.next_peer_id, rx_.in_progress()};
+    }
+
+protected:
+    rekey_core(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : sa_(sa), cfg_(cfg) {}
+
+    bytes_view nonce_i() const noexcept { return {ni_.data(), ni_len_}; }
+    bytes_view nonce_r() const noexcept { return {nr_.data(), nr_len_}; }
+
+    // KEYMAT or the new IKE SA from the collected secrets; spi_i/spi_r: of the exchange's
+    // initiator/responder.
+    status finish_keys(bool we_initiated, bytes_view spi_i, bytes_view spi_r) noexcept {
+        std::array<bytes_view, 1 + kex::max_addke> views{};
+        for (std::size_t i = 0; i < n_secrets_; ++i) views[i] = secrets_[i].view();
+        const std::span<const bytes_view> ks{views.data(), n_secrets_};
+        if (negotiated_.protocol == wire::protocol_id::ike) {
+            if (spi_i.size() != 8 || spi_r.size() != 8) return {errc::invalid_syntax, "proposal.spi_size", 0};
+            auto k = keys::rekey_ike_sa<prf>(*sa_.keys, nonce_i(), nonce_r(), spi_i, spi_r, ks, Suite::ike_lengths);
+            if (!k) return k.err();
+            new_sa_.keys.emplace(*k);
+            new_sa_.negotiated = negotiated_;
+            new_sa_.original_initiator = we_initiated;
+            new_sa_.spi_i = load_be64(spi_i.data());
+            new_sa_.spi_r = load_be64(spi_r.data());
+            new_sa_.next_request_id = 0;
+            new_sa_.next_peer_id = 0;
+            new_sa_.frag = sa_.frag;
+        } else {
+            auto len = child_lengths(negotiated_);
+            if (!len) return len.err();
+            auto k = keys::derive_child_sa_keys(*sa_.keys, nonce_i(), nonce_r(), ks, *len);
+            if (!k) return k.err();
+            if (spi_i.size() != 4 || spi_r.size() != 4) return {errc::invalid_syntax, "proposal.spi_size", 0};
+            child_.keys.emplace(*k);
+            child_.negotiated = negotiated_;
+            for (std::size_t i = 0; i < 4; ++i) {
+                child_.spi_i[i] = spi_i[i];
+                child_.spi_r[i] = spi_r[i];
+            }
+        }
+        for (auto& s : secrets_) s.wipe();
+        n_secrets_ = 0;
+        state_ = rekey_state::done;
+        return {};
+    }
+
+    static bool copy_to(std::span<std::byte> dst, std::size_t& len, bytes_view src) noexcept {
+        if (src.size() > dst.size()) return false;
+        for (std::size_t i = 0; i < src.size(); ++i) dst[i] = src[i];
+        len = src.size();
+        return true;
+    }
+
+    ike_sa<Suite>& sa_;
+    const rekey_config& cfg_;
+    rekey_state state_ = rekey_state::idle;
+    kex::negotiated_sa negotiated_{};
+    kex::ke_plan plan_{};
+    std::size_t step_ = 0;
+    std::uint32_t mid_ = 0;
+    std::array<secret, 1 + kex::max_addke> secrets_{};
+    std::size_t n_secrets_ = 0;
+    std::array<std::byte, keys::max_nonce_size> ni_{};
+    std::array<std::byte, keys::max_nonce_size> nr_{};
+    std::size_t ni_len_ = 0;
+    std::size_t nr_len_ = 0;
+    std::array<std::byte, max_link_size> link_{};
+    std::size_t link_len_ = 0;
+    std::array<std::byte, 8> our_spi_{};
+    std::array<std::byte, 8> peer_spi_{};
+    std::size_t spi_len_ = 0;
+    child_sa child_{};
+    ike_sa<Suite> new_sa_{};
+    std::array<std::byte, 8192> inner_{};
+    protected_receiver<cipher> rx_{};
+};
+
+}  // namespace detail
+
+// ---- initiator -----------------------------------------------------------------------------------
+//   rekey_initiator<S> rk{sa, cfg};
+//   auto out = rk.start(rng, buf);                 // CREATE_CHILD_SA request
+//   for each response datagram: out = rk.on_message(d, rng, buf);   // IKE_FOLLOWUP_KE requests
+//   until rk.done(): rk.child() or rk.new_ike_sa().
+template <class Suite>
+class rekey_initiator : public detail::rekey_core<Suite> {
+    using base = detail::rekey_core<Suite>;
+    using typename base::registry;
+    using typename base::prf;
+    using typename base::cipher;
+    using base::sa_;
+    using base::cfg_;
+    using base::state_;
+    using base::negotiated_;
+    using base::plan_;
+    using base::step_;
+    using base::mid_;
+    using base::secrets_;
+    using base::n_secrets_;
+    using base::ni_;
+    using base::nr_;
+    using base::ni_len_;
+    using base::nr_len_;
+    using base::link_;
+    using base::link_len_;
+    using base::our_spi_;
+    using base::spi_len_;
+    using base::inner_;
+    using base::rx_;
+
+public:
+    rekey_initiator(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : base(sa, cfg), retry_(0) {}
+
+    template <crypto::Rng R>
+    result<outgoing> start(R& rng, out_buffer out) noexcept {
+        if (state_ != rekey_state::idle) return error{errc::unexpected_message, "start", 0};
+        if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
+        if (cfg_.proposals.empty() || cfg_.proposals.size() > detail::max_rekey_proposals)
+            return error{errc::invalid_length, "proposals", cfg_.proposals.size()};
+        if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
+            return error{errc::invalid_nonce_length, "Ni", cfg_.nonce_size};
+        n_offered_ = cfg_.proposals.size();
+        for (std::size_t i = 0; i < n_offered_; ++i) offered_[i] = cfg_.proposals[i];
+        const bool ike = offered_[0].protocol == wire::protocol_id::ike;
+        if (ike) {  // RFC 7296 §2.18: the new IKE SA's SPI in every proposal
+            for (int i = 0; i < 8; ++i) {
+                if (status s = rng.fill(our_spi_); !s) return s.err();
+                if (load_be64(our_spi_.data()) != 0) break;
+            }
+            for (std::size_t i = 0; i < n_offered_; ++i) (void)offered_[i].set_spi(our_spi_);
+            spi_len_ = 8;
+        } else {
+            const bytes_view s = offered_[0].spi_view();
+            if (s.size() != 4) return error{errc::invalid_syntax, "proposal.spi_size", 0};
+            (void)base::copy_to(our_spi_, spi_len_, s);
+        }
+        retry_ = kex::ke_retry{kex::ke_retry::first_guess(offered())};
+        if (ike && retry_.current() == 0) return error{errc::no_proposal_chosen, "KE", 0};
+        if (status s = rng.fill(mut_bytes{ni_.data(), cfg_.nonce_size}); !s) return s.err();
+        ni_len_ = cfg_.nonce_size;
+        auto o = create_request(retry_.current(), rng, out);
+        if (!o) return o.err();
+        state_ = rekey_state::create_child_sa;
+        return o;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
+        if (state_ != rekey_state::create_child_sa && state_ != rekey_state::followup)
+            return error{errc::unexpected_message, "state", 0};
+        auto h = wire::decode_header(datagram);
+        if (!h) return h.err();
+        const auto ex = state_ == rekey_state::create_child_sa ? wire::exchange_type::create_child_sa
+                                                               : wire::exchange_type::ike_followup_ke;
+        if (status s = check_header(*h, sa_.expect(ex, mid_, true)); !s) return s.err();
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        if (!r) return r.err();
+        if (!*r) return outgoing{};
+        const wire::protected_message m = **r;
+        payload_list pl;
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.err());
+        if (state_ == rekey_state::create_child_sa) return on_create(pl, rng, out);
+        return on_followup(pl, rng, out);
+    }
+
+private:
+    std::span<const kex::proposal> offered() const noexcept { return {offered_.data(), n_offered_}; }
+
+    error fail(error e) noexcept {
+        state_ = rekey_state::failed;
+        ke_.reset();
+        return e;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> create_request(std::uint16_t method, R& rng, out_buffer out) noexcept {
+        ke_.reset();
+        bytes_view data{};
+        if (method != 0) {
+            auto d = ke_.start(method, rng);
+            if (!d) return d.err();
+            data = *d;
+        }
+        inner_builder ib{inner_};
+        if (!cfg_.rekeyed_spi.empty()) {  // RFC 7296 §1.3.3
+            ib.begin(wire::payload_type::notify);
+            wire::notify_view{offered_[0].protocol, wire::notify_type::rekey_sa, cfg_.rekeyed_spi, {}}.encode(ib.out());
+        }
+        ib.begin(wire::payload_type::sa);
+        if (status s = kex::encode_sa(ib.out(), offered()); !s) return s.err();
+        ib.add(wire::payload_type::nonce, base::nonce_i());
+        if (method != 0) {
+            ib.begin(wire::payload_type::ke);
+            wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), data);
+        }
+        if (offered_[0].protocol != wire::protocol_id::ike) {
+            ib.add(wire::payload_type::tsi, cfg_.ts_i);
+            ib.add(wire::payload_type::tsr, cfg_.ts_r);
+        }
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message m;
+        m.header = sa_.header(wire::exchange_type::create_child_sa, sa_.next_request_id, false);
+        m.first_inner = ib.first();
+        m.inner = *chain;
+        auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
+        if (!o) return o.err();
+        mid_ = sa_.next_request_id;
+        return o;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> followup_request(R& rng, out_buffer out) noexcept {
+        const std::uint16_t method = plan_[step_].method;
+        ke_.reset();
+        auto d = ke_.start(method, rng);
+        if (!d) return d.err();
+        inner_builder ib{inner_};
+        ib.begin(wire::payload_type::ke);
+        wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *d);
+        ib.notify(wire::notify_type::additional_key_exchange, bytes_view{link_.data(), link_len_});
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message m;
+        m.header = sa_.header(wire::exchange_type::ike_followup_ke, sa_.next_request_id, false);
+        m.first_inner = ib.first();
+        m.inner = *chain;
+        auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
+        if (!o) return o.err();
+        mid_ = sa_.next_request_id;
+        state_ = rekey_state::followup;
+        return o;
+    }
+
+    // The KE of a response for `method`, finished into the next secret slot.
+    status take_ke(const payload_list& pl, std::uint16_t method) noexcept {
+        const auto* ke_p = pl.find(wire::payload_type::ke);
+        if (ke_p == nullptr) return {errc::missing_payload, "KE", 0};
+        auto kv = wire::ke_view::decode(*ke_p);
+        if (!kv) return kv.err();
+        if (wire::to_number(kv->method) != method) return {errc::invalid_ke_method, "ke.method", ke_p->body_offset()};
+        if (kv->data.size() != registry::responder_data_size(method))
+            return {errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size};
+        auto ss = ke_.finish(kv->data);
+        if (!ss) return ss.err();
+        (void)secrets_[n_secrets_++].assign(ss->view());
+        return {};
+    }
+
+    // The link of a response: required while exchanges remain, forbidden after the last one.
+    status take_link(const payload_list& pl) noexcept {
+        const auto n = pl.notify(wire::notify_type::additional_key_exchange);
+        const bool more = step_ < plan_.size();
+        if (!more) return n ? status{errc::invalid_syntax, "ADDITIONAL_KEY_EXCHANGE", 0} : status{};
+        if (!n || n->data.empty()) return {errc::missing_payload, "ADDITIONAL_KEY_EXCHANGE", 0};
+        if (!base::copy_to(link_, link_len_, n->data)) return {errc::length_too_large, "ADDITIONAL_KEY_EXCHANGE", 0};
+        return {};
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_create(const payload_list& pl, R& rng, out_buffer out) noexcept {
+        if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
+            auto ik = wire::invalid_ke_notify::decode(*n);
+            if (!ik) return fail(ik.err());
+            auto m = retry_.on_invalid_ke(offered(), ik->accepted);
+            if (!m) return fail(m.err());
+            ++sa_.next_request_id;  // that exchange is over; the retry is a new one
+            auto o = create_request(*m, rng, out);
+            if (!o) return fail(o.err());
+            return o;
+        }
+        if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
+        const auto* sa_p = pl.find(wire::payload_type::sa);
+        const auto* nonce_p = pl.find(wire::payload_type::nonce);
+        if (sa_p == nullptr || nonce_p == nullptr) return fail({errc::missing_payload, sa_p ? "Nr" : "SA", 0});
+        auto sv = wire::sa_view::decode(*sa_p);
+        if (!sv) return fail(sv.err());
+        auto neg = kex::accept_reply(offered(), *sv);
+        if (!neg) return fail(neg.err());
+        if (neg->protocol == wire::protocol_id::ike)
+            if (status s = check_suite<Suite>(*neg); !s) return fail(s.err());
+        if (neg->ke() != ke_.method()) return fail({errc::invalid_ke_method, "KE", 0});
+        auto nv = wire::nonce_view::decode(*nonce_p);
+        if (!nv) return fail(nv.err());
+        if (neg->peer_spi_size != spi_len_) return fail({errc::invalid_syntax, "proposal.spi_size", 0});
+        negotiated_ = *neg;
+        plan_ = neg->plan();
+        (void)base::copy_to(nr_, nr_len_, nv->data);
+        for (std::size_t i = 0; i < spi_len_; ++i) base::peer_spi_[i] = neg->peer_spi[i];
+        if (neg->ke() != 0) {
+            if (status s = take_ke(pl, neg->ke()); !s) return fail(s.err());
+            step_ = 1;
+        } else {
+            step_ = 0;  // no KE: a Child SA without PFS; ADDKEs need a KE first (RFC 9370 §2.2.3)
+            if (!plan_.empty()) return fail({errc::invalid_syntax, "ADDKE", 0});
+        }
+        ++sa_.next_request_id;
+        if (status s = take_link(pl); !s) return fail(s.err());
+        if (step_ < plan_.size()) {
+            auto o = followup_request(rng, out);
+            if (!o) return fail(o.err());
+            return o;
+        }
+        return finish();
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_followup(const payload_list& pl, R& rng, out_buffer out) noexcept {
+        if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
+        if (status s = take_ke(pl, plan_[step_].method); !s) return fail(s.err());
+        ++step_;
+        ++sa_.next_request_id;
+        if (status s = take_link(pl); !s) return fail(s.err());
+        if (step_ < plan_.size()) {
+            auto o = followup_request(rng, out);
+            if (!o) return fail(o.err());
+            return o;
+        }
+        return finish();
+    }
+
+    result<outgoing> finish() noexcept {
+        ke_.reset();
+        const bytes_view ours{our_spi_.data(), spi_len_};
+        const bytes_view theirs{base::peer_spi_.data(), spi_len_};
+        if (status s = base::finish_keys(true, ours, theirs); !s) return fail(s.err());
+        return outgoing{};
+    }
+
+    kex::ke_retry retry_;
+    kex::any_initiator_ke<registry> ke_{};
+    std::array<kex::proposal, detail::max_rekey_proposals> offered_{};
+    std::size_t n_offered_ = 0;
+};
+
+// ---- responder -----------------------------------------------------------------------------------
+//   rekey_responder<S> rk{sa, cfg};
+//   for each CREATE_CHILD_SA / IKE_FOLLOWUP_KE request: out = rk.on_message(d, rng, buf);
+//   until rk.done(). One helper serves one rekey; the stack routes by exchange type.
+template <class Suite>
+class rekey_responder : public detail::rekey_core<Suite> {
+    using base = detail::rekey_core<Suite>;
+    using typename base::registry;
+    using typename base::prf;
+    using typename base::cipher;
+    using base::sa_;
+    using base::cfg_;
+    using base::state_;
+    using base::negotiated_;
+    using base::plan_;
+    using base::step_;
+    using base::secrets_;
+    using base::n_secrets_;
+    using base::ni_;
+    using base::nr_;
+    using base::ni_len_;
+    using base::nr_len_;
+    using base::link_;
+    using base::link_len_;
+    using base::our_spi_;
+    using base::spi_len_;
+    using base::inner_;
+    using base::rx_;
+
+public:
+    rekey_responder(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : base(sa, cfg) {}
+
+    template <crypto::Rng R>
+    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
+        if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
+        auto h = wire::decode_header(datagram);
+        if (!h) return h.err();
+        if (h->exchange != wire::exchange_type::create_child_sa && h->exchange != wire::exchange_type::ike_followup_ke)
+            return error{errc::unexpected_message, "ike.exchange", wire::header_offset::exchange};
+        if (status s = check_header(*h, sa_.expect(h->exchange, sa_.next_peer_id, false)); !s) return s.err();
+        if (h->exchange == wire::exchange_type::create_child_sa && state_ != rekey_state::idle)
+            return error{errc::unexpected_message, "state", 0};
+        if (state_ == rekey_state::done || state_ == rekey_state::failed)
+            return error{errc::unexpected_message, "state", 0};
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        if (!r) return r.err();
+        if (!*r) return outgoing{};
+        const wire::protected_message m = **r;
+        payload_list pl;
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
+            return refuse(h->exchange, notify_error::invalid_syntax, {}, s.err(), false, rng, out);
+        if (h->exchange == wire::exchange_type::create_child_sa) return on_create(pl, rng, out);
+        return on_followup(pl, rng, out);
+    }
+
+private:
+    // An error response (protected); the request's Message ID is used up. `fatal` abandons the
+    // rekey; otherwise the helper keeps its state.
+    template <crypto::Rng R>
+    result<outgoing> refuse(wire::exchange_type ex, std::uint16_t type, bytes_view data, error why, bool fatal,
+                            R& rng, out_buffer out) noexcept {
+        inner_builder ib{inner_};
+        ib.notify(static_cast<wire::notify_type>(type), data);
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message m;
+        m.header = sa_.header(ex, sa_.next_peer_id, true);
+        m.first_inner = ib.first();
+        m.inner = *chain;
+        auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
+        if (!o) return o.err();
+        o->refused = why;
+        ++sa_.next_peer_id;
+        if (fatal) state_ = rekey_state::failed;
+        return o;
+    }
+
+    template <crypto::Rng R>
+    status new_link(R& rng) noexcept {
+        if (cfg_.link_size == 0 || cfg_.link_size > detail::max_link_size)
+            return {errc::invalid_length, "link_size", cfg_.link_size};
+        if (status s = rng.fill(mut_bytes{link_.data(), cfg_.link_size}); !s) return s;
+        link_len_ = cfg_.link_size;
+        return {};
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_create(const payload_list& pl, R& rng, out_buffer out) noexcept {
+        constexpr auto ex = wire::exchange_type::create_child_sa;
+        const auto* sa_p = pl.find(wire::payload_type::sa);
+        const auto* nonce_p = pl.find(wire::payload_type::nonce);
+        const auto* ke_p = pl.find(wire::payload_type::ke);
+        if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
+            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "Ni" : "SA", 0}, false,
+                          rng, out);
+        auto sv = wire::sa_view::decode(*sa_p);
+        auto nv = wire::nonce_view::decode(*nonce_p);
+        if (!sv || !nv) return refuse(ex, notify_error::invalid_syntax, {}, sv ? nv.err() : sv.err(), false, rng, out);
+        std::optional<wire::ke_view> kv;
+        if (ke_p != nullptr) {
+            auto v = wire::ke_view::decode(*ke_p);
+            if (!v) return refuse(ex, notify_error::invalid_syntax, {}, v.err(), false, rng, out);
+            kv = *v;
+        }
+        kex::select_options so;
+        so.order = cfg_.order;
+        so.ke_hint = kv ? wire::to_number(kv->method) : std::uint16_t{0};
+        auto neg = kex::select(*sv, cfg_.proposals, so);
+        if (!neg)
+            return refuse(ex, neg.err().notify() ? neg.err().notify() : notify_error::invalid_syntax, {}, neg.err(),
+                          false, rng, out);
+        const bool ike = neg->protocol == wire::protocol_id::ike;
+        status ok = ike ? check_suite<Suite>(*neg) : status{};
+        if (ok && ike && neg->ke() == 0) ok = status{errc::no_proposal_chosen, "KE", 0};  // RFC 7296 §1.3.2
+        if (ok && neg->peer_spi_size != (ike ? 8u : 4u)) ok = status{errc::invalid_syntax, "proposal.spi_size", 0};
+        if (!ok) return refuse(ex, ok.err().notify(), {}, ok.err(), false, rng, out);
+        if (status s = kex::check_ke_payload(
+                *neg, kv ? std::optional<std::uint16_t>{wire::to_number(kv->method)} : std::nullopt);
+            !s) {
+            std::array<std::byte, 2> want{};
+            store_be16(want.data(), neg->ke());
+            return refuse(ex, notify_error::invalid_ke_payload, want, s.err(), false, rng, out);
+        }
+        const auto* tsi = pl.find(wire::payload_type::tsi);
+        const auto* tsr = pl.find(wire::payload_type::tsr);
+        if (!ike && (tsi == nullptr || tsr == nullptr))
+            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, "TS", 0}, false, rng, out);
+        const kex::ke_plan plan = neg->plan();
+        if (neg->ke() == 0 && !plan.empty())
+            return refuse(ex, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "ADDKE", 0}, false, rng, out);
+        std::optional<kex::any_responder_output<registry>> resp;
+        if (neg->ke() != 0) {
+            auto rr = kex::respond_any<registry>(neg->ke(), rng, kv->data);
+            if (!rr) return refuse(ex, kex::notify_for(rr.err(), cfg_.ke_errors), {}, rr.err(), false, rng, out);
+            resp.emplace(*rr);
+        }
+        if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
+            return error{errc::invalid_nonce_length, "Nr", cfg_.nonce_size};
+        std::array<std::byte, keys::max_nonce_size> nr{};
+        if (status s = rng.fill(mut_bytes{nr.data(), cfg_.nonce_size}); !s) return s.err();
+        std::array<std::byte, 8> spi{};
+        const std::size_t spi_len = ike ? 8u : 4u;
+        for (int i = 0; i < 8; ++i) {
+            if (status s = rng.fill(mut_bytes{spi.data(), spi_len}); !s) return s.err();
+            if (spi != std::array<std::byte, 8>{}) break;
+        }
+        const bool more = plan.size() > 1;
+        if (more)
+            if (status s = new_link(rng); !s) return s.err();
+        // Response.
+        inner_builder ib{inner_};
+        ib.begin(wire::payload_type::sa);
+        if (status s = kex::encode_reply(ib.out(), *neg, bytes_view{spi.data(), spi_len}); !s) return s.err();
+        ib.add(wire::payload_type::nonce, bytes_view{nr.data(), cfg_.nonce_size});
+        if (resp) {
+            ib.begin(wire::payload_type::ke);
+            wire::encode_ke(ib.out(), static_cast<wire::ke_method>(neg->ke()), resp->data());
+        }
+        if (!ike) {
+            ib.add(wire::payload_type::tsi, tsi->body);
+            ib.add(wire::payload_type::tsr, tsr->body);
+        }
+        if (more) ib.notify(wire::notify_type::additional_key_exchange, bytes_view{link_.data(), link_len_});
+        auto chain = ib.finish();
+        if (!chain) return chain.err();
+        wire::protected_message rm;
+        rm.header = sa_.header(ex, sa_.next_peer_id, true);
+        rm.first_inner = ib.first();
+        rm.inner = *chain;
+        // Commit what the response depends on before the receive buffer could be reused.
+        (void)base::copy_to(ni_, ni_len_, nv->data);
+        (void)base::copy_to(nr_, nr_len_, bytes_view{nr.data(), cfg_.nonce_size});
+        secure_zeroize(mut_bytes{nr});
+        (void)base::copy_to(base::peer_spi_, spi_len_, neg->peer_spi_view());
+        (void)base::copy_to(our_spi_, spi_len_, bytes_view{spi.data(), spi_len});
+        auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
+        if (!o) return o.err();
+        negotiated_ = *neg;
+        plan_ = plan;
+        n_secrets_ = 0;
+        if (resp) (void)secrets_[n_secrets_++].assign(resp->shared.view());
+        step_ = resp ? 1 : 0;
+        ++sa_.next_peer_id;
+        if (more) {
+            state_ = rekey_state::followup;
+            return o;
+        }
+        if (status s = finish(); !s) return s.err();
+        return o;
+    }
+
+    template <crypto::Rng R>
+    result<outgoing> on_followup(const payload_list& pl, R& rng, out_buffer out) noexcept {
+        constexpr auto ex = wire::exchange_type::ike_followup_ke;
+        const auto n = pl.notify(wire::notify_type::additional_key_exchange);
+        // RFC 9370 §2.2.4: no state for this link (or no rekey in progress): STATE_NOT_FOUND.
+        if (state_ != rekey_state::followup || !n ||
+            !ct_equal(n->data, bytes_view{link_.data(), link_len_}))
+            return refuse(ex, notify_error::state_not_found, {}, {errc::state_not_found, "ADDITIONAL_KEY_EXCHANGE", 0},
+                          false, rng, out);
+        const auto* ke_p = pl.find(wire::payload_type::ke);
+        if (ke_p == nullptr || pl.count(wire::payload_type::ke) != 1)
+            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, "KE", 0}, true, rng, out);
+        auto kv = wire::ke_view::decode(*ke_p);
+        if (!kv) return refuse(ex, notify_error::invalid_syntax, {}, kv.err(), true, rng, out);
+        const std::uint16_t method = plan_[step_].method;
+        if (wire::to_number(kv->method) != method)
+            return refuse(ex, notify_error::invalid_syntax, {}, {errc::invalid_ke_method, "ke.method", ke_p->body_offset()},
+                          true, rng, out);
+        auto resp = kex::respond_any<registry>(method, rng, kv->data);
+        if (!resp) return refuse(ex, kex::notify_for(resp.err(), cfg_.ke_errors), {}, resp.err(), true, rng, out);
+        const bool more = step_ + 1 < plan_.size();
+        std::array<std::byte, detail::max_link_size> old_link = link_;
+        const std::size_t old_len = link_len_;
+        if (more)
+            if (status s = new_link(rng); !s) return s.err();
+        inner_builder ib{inner_};
+        ib.begin(wire::payload_type::ke);
+        wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
+        if (more) ib.notify(wire::notify_type::additional_key_exchange, bytes_view{link_.data(), link_len_});
+        auto chain = ib.finish();
+        wire::protected_message rm;
+        rm.header = sa_.header(ex, sa_.next_peer_id, true);
+        rm.first_inner = ib.first();
+        rm.inner = chain ? *chain : bytes_view{};
+        auto o = chain ? send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out)
+                       : result<outgoing>{chain.err()};
+        if (!o) {
+            link_ = old_link;  // nothing changes
+            link_len_ = old_len;
+            return o.err();
+        }
+        (void)secrets_[n_secrets_++].assign(resp->shared.view());
+        ++step_;
+        ++sa_.next_peer_id;
+        if (!more)
+            if (status s = finish(); !s) return s.err();
+        return o;
+    }
+
+    status finish() noexcept {
+        link_len_ = 0;
+        const bytes_view ours{our_spi_.data(), spi_len_};
+        const bytes_view theirs{base::peer_spi_.data(), spi_len_};
+        return base::finish_keys(false, theirs, ours);
+    }
+};
+
+}  // namespace pqike::exchange

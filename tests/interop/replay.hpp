@@ -237,6 +237,40 @@ inline bytes_view raw_esp(pcap::linktype lt, bytes_view frame, std::uint32_t& sr
     return ip.subspan(ihl, total - ihl);
 }
 
+// What a UDP datagram carries: an IKE message (port 500, or 4500 after the non-ESP marker), ESP
+// (4500 without the marker), a NAT-T keepalive, or nothing usable.
+struct udp_content {
+    enum kind_t { ike, esp, other } kind = other;
+    bool marker = false;
+    bytes_view data{};
+};
+inline udp_content classify(const pcap::udp_datagram& u) {
+    if (u.endpoints.sport != 4500 && u.endpoints.dport != 4500) return {udp_content::ike, false, u.payload};
+    auto e = wire::classify_udp4500(u.payload);
+    if (!e) return {};
+    if (e->kind == wire::udp_encap_kind::ike) return {udp_content::ike, true, e->data};
+    if (e->kind == wire::udp_encap_kind::esp) return {udp_content::esp, false, e->data};
+    return {};
+}
+
+// The IKE messages of a capture with their 1-based record numbers (for the bad-input tests).
+inline result<std::vector<std::pair<std::size_t, byte_vec>>> captured_ike_messages(bytes_view file) {
+    auto f = pcap::file_reader::open(file);
+    if (!f) return f.err();
+    std::vector<std::pair<std::size_t, byte_vec>> out;
+    std::size_t n = 0;
+    while (!f->done()) {
+        auto rec = f->next();
+        if (!rec) return rec.err();
+        ++n;
+        auto u = pcap::parse_udp(f->link(), rec->frame);
+        if (!u) continue;
+        const auto c = classify(*u);
+        if (c.kind == udp_content::ike) out.emplace_back(n, copy(c.data));
+    }
+    return out;
+}
+
 // ---- the replay -----------------------------------------------------------------------------------
 
 // P: the PRF, C: the SK cipher negotiated in the capture (checked against the SA payloads).
@@ -248,11 +282,11 @@ public:
     session_replay(secret_lookup secrets, std::string psk) : secrets_(std::move(secrets)), psk_(std::move(psk)) {}
 
     // Replays a whole pcap file; a pcap error (truncated, bad magic) is returned as is.
-    status run(bytes_view file) {
+    status run(bytes_view file, std::size_t max_frames = static_cast<std::size_t>(-1)) {
         auto f = pcap::file_reader::open(file);
         if (!f) return f.err();
         std::size_t n = 0;
-        while (!f->done()) {
+        while (!f->done() && n < max_frames) {
             auto rec = f->next();
             if (!rec) return rec.err();
             datagram(++n, f->link(), rec->frame);
@@ -261,6 +295,8 @@ public:
     }
 
     replay_result& result() { return out_; }
+    // Why the last feed() did not open its message (errc::ok when it did or nothing failed).
+    errc last_error() const { return last_error_; }
 
     // The live state of one IKE SA (exposed so the bad-input tests can check it is unchanged).
     struct sa_state {
@@ -286,9 +322,30 @@ public:
     };
     std::vector<std::unique_ptr<sa_state>>& states() { return sas_; }
 
+    // Everything a rejected message must leave alone: every stage's keys, both IntAuth chains,
+    // the reassembly in progress, the CREATE_CHILD_SA in flight, what was derived so far.
+    std::string state_digest() const {
+        std::string d = std::to_string(out_.sas.size()) + "/" + std::to_string(out_.children.size()) + "/" +
+                        std::to_string(out_.messages.size());
+        for (const auto& sa : sas_) {
+            d += "|sa " + std::to_string(sa->stages.size());
+            for (const auto& k : sa->stages)
+                for (const bytes_view b : {k.sk_d(), k.sk_ai(), k.sk_ar(), k.sk_ei(), k.sk_er(), k.sk_pi(), k.sk_pr()})
+                    d += " " + hx(b);
+            d += " ia " + hx(sa->ia.initiator_value()) + " " + hx(sa->ia.responder_value()) + " " +
+                 std::to_string(sa->ia.initiator_count()) + std::to_string(sa->ia.responder_count());
+            d += " frag " + std::to_string(sa->reasm->in_progress()) + std::to_string(sa->reasm->received()) + "/" +
+                 std::to_string(sa->reasm->total_fragments()) + " " + std::to_string(sa->frag_frames.size());
+            if (sa->reasm->in_progress()) d += " mid " + std::to_string(sa->reasm->message_id());
+            d += " cc " + std::to_string(sa->cc.active) + std::to_string(sa->cc.kes.size()) + hx(sa->pending_ke_i);
+        }
+        return d;
+    }
+
     // Feeds one IKE message as if received (used by the bad-input tests). Returns whether it was
     // opened (or, for unprotected messages, decoded).
     bool feed(std::size_t frame_no, bytes_view msg) {
+        last_error_ = errc::ok;
         frame_record fr;
         fr.frame = frame_no;
         fr.ike = true;
@@ -320,25 +377,16 @@ private:
         fr.dst = ip32(u->endpoints.dst);
         fr.sport = u->endpoints.sport;
         fr.dport = u->endpoints.dport;
-        bytes_view msg = u->payload;
-        if (fr.sport == 4500 || fr.dport == 4500) {
-            auto e = wire::classify_udp4500(msg);
-            if (!e) {
-                fail(n, "udp 4500 classify");
-                out_.frames.push_back(std::move(fr));
-                return;
-            }
-            if (e->kind != wire::udp_encap_kind::ike) {
-                fr.esp = e->kind == wire::udp_encap_kind::esp;
-                if (fr.esp) fr.esp_payload = copy(e->data);
-                out_.frames.push_back(std::move(fr));
-                return;
-            }
-            fr.non_esp_marker = true;
-            msg = e->data;
+        const udp_content c = classify(*u);
+        if (c.kind != udp_content::ike) {
+            fr.esp = c.kind == udp_content::esp;
+            if (fr.esp) fr.esp_payload = copy(c.data);
+            out_.frames.push_back(std::move(fr));
+            return;
         }
+        fr.non_esp_marker = c.marker;
         fr.ike = true;
-        ike_message(fr, msg);
+        ike_message(fr, c.data);
     }
 
     bool ike_message(frame_record fr, bytes_view msg) {
@@ -366,6 +414,7 @@ private:
             }
         } else {
             if (msg.size() >= wire::ike_header_size) fr.header_length = load_be32(msg.data() + 24);
+            last_error_ = st.code();
             fail(fr.frame, std::string("decode: ") + st.err().name() + " " + st.err().field);
         }
         out_.frames.push_back(std::move(fr));
@@ -481,6 +530,7 @@ private:
         byte_vec buf(msg.size());
         auto o = wire::open<C>(sk, msg, buf);
         if (!o) {
+            last_error_ = o.code();
             fail(fr.frame, std::string("open: ") + o.err().name());
             return false;
         }
@@ -494,7 +544,10 @@ private:
         mr.stage = k.stage();
         if (o->frame.fragment) {
             auto r = sa->reasm->template add<C>(sk, msg);
-            if (!r) return fail(fr.frame, std::string("reassembly: ") + r.err().name()), false;
+            if (!r) {
+                last_error_ = r.code();
+                return fail(fr.frame, std::string("reassembly: ") + r.err().name()), false;
+            }
             sa->frag_frames.push_back(fr.frame);
             if (*r != wire::reassembly_status::complete) return true;
             const wire::protected_message pm = sa->reasm->message();
@@ -752,6 +805,7 @@ private:
     std::vector<std::unique_ptr<sa_state>> sas_;
     byte_vec init_req_, init_ni_, init_ke_, auth_child_spi_i_;
     std::uint16_t init_ke_method_ = 0;
+    errc last_error_ = errc::ok;
 };
 
 }  // namespace pqike::interop

@@ -22,18 +22,26 @@ using namespace pqike::interop;
 
 namespace {
 
+// A replay of a scenario's capture whose shared secrets come from the logged values.
 template <class P, class C>
-std::unique_ptr<session_replay<P, C>> replay_scenario(const std::string& name) {
+std::unique_ptr<session_replay<P, C>> make_replay(const std::string& name) {
     const auto& sc = exchanges().at("scenarios").at(name);
     auto secrets = std::make_shared<std::map<std::string, std::string>>(secrets_by_ke(sc));
-    auto r = std::make_unique<session_replay<P, C>>(
+    return std::make_unique<session_replay<P, C>>(
         [secrets](bytes_view ke) -> byte_vec {
             auto it = secrets->find(hx(ke));
             return it == secrets->end() ? byte_vec{} : hex::decode(it->second).value();
         },
         sc.at("scenario").at("psk").get<std::string>());
+}
+
+// The same, run over the first `frames` records of the capture.
+template <class P, class C>
+std::unique_ptr<session_replay<P, C>> replay_scenario(const std::string& name,
+                                                      std::size_t frames = static_cast<std::size_t>(-1)) {
+    auto r = make_replay<P, C>(name);
     const auto file = read_data_file(pcap_name(name));
-    REQUIRE(r->run(file).ok());
+    REQUIRE(r->run(file, frames).ok());
     return r;
 }
 
@@ -108,7 +116,113 @@ void check_scenario(const std::string& name) {
     CHECK(t.reproduced == t.total);
 }
 
+// One byte of the SK/SKF payload flipped, at every position of every protected message of the
+// capture, fed to a replay that has seen the capture up to that message: never opened, the ICV
+// fails for every position the ICV covers, the replay's state (keys, IntAuth, reassembly,
+// exchanges in flight) is unchanged, and the genuine message then still opens.
+template <class P, class C>
+void flipped_bytes(const std::string& name) {
+    const auto file = read_data_file(pcap_name(name));
+    auto msgs = captured_ike_messages(file);
+    REQUIRE(msgs);
+    std::size_t messages = 0, flips = 0, fragments_in_progress = 0;
+    for (const auto& [frame, msg] : *msgs) {
+        auto f = wire::parse_protected<C>(test::view(msg));
+        if (!f) continue;  // IKE_SA_INIT
+        CAPTURE(frame);
+        auto rp = replay_scenario<P, C>(name, frame - 1);
+        const std::string before = rp->state_digest();
+        fragments_in_progress += before.find("frag 1") != std::string::npos;
+        const std::size_t body_at = f->sk_offset + wire::generic_header_size + (f->fragment ? wire::skf_fields_size : 0);
+        for (std::size_t pos = f->sk_offset; pos < msg.size(); ++pos) {
+            auto bad = msg;
+            bad[pos] ^= std::byte{static_cast<unsigned char>(1u << (pos % 8))};
+            const bool opened = rp->feed(frame, test::view(bad));
+            ++flips;
+            if (opened || (pos >= body_at && rp->last_error() != errc::integrity_check_failed) ||
+                rp->state_digest() != before) {
+                CAPTURE(pos);
+                CAPTURE(errc_name(rp->last_error()));
+                CHECK_FALSE(opened);
+                CHECK(rp->state_digest() == before);
+                if (pos >= body_at) CHECK(rp->last_error() == errc::integrity_check_failed);
+            }
+        }
+        CHECK(rp->feed(frame, test::view(msg)));
+        ++messages;
+    }
+    MESSAGE(name << ": " << flips << " flipped bytes in " << messages << " protected messages");
+    CHECK(messages > 20);
+    CHECK(fragments_in_progress >= 3);  // a second fragment was tried with the first one held
+}
+
 }  // namespace
+
+TEST_CASE("interop bad input: one flipped byte in any SK/SKF payload fails the ICV and changes no state") {
+    flipped_bytes<crypto::hmac_sha384, adapters::openssl_aes256_gcm16>("s1_mlkem768_gcm");
+    flipped_bytes<crypto::hmac_sha256, adapters::openssl_aes256_cbc_hmac_sha256_128>("s3_cbc_hmac_natt");
+}
+
+TEST_CASE("interop bad input: a truncated capture gives a clear error") {
+    const auto file = read_data_file(pcap_name("s1_mlkem768_gcm"));
+    // Record boundaries, from the record headers (classic pcap, little-endian here).
+    std::vector<std::size_t> bounds{pcap::global_header_size};
+    while (bounds.back() < file.size()) {
+        const std::size_t at = bounds.back();
+        REQUIRE(at + pcap::record_header_size <= file.size());
+        const std::size_t incl = std::to_integer<std::size_t>(file[at + 8]) | std::to_integer<std::size_t>(file[at + 9]) << 8 |
+                                 std::to_integer<std::size_t>(file[at + 10]) << 16;
+        bounds.push_back(at + pcap::record_header_size + incl);
+    }
+    REQUIRE(bounds.back() == file.size());
+    std::vector<std::size_t> cuts;
+    for (std::size_t n = 0; n <= pcap::record_header_size + 4; ++n) cuts.push_back(n);
+    for (std::size_t i = 1; i < bounds.size() - 1; i += 5)
+        for (std::size_t d : {1u, 8u, 15u, 16u, 17u, 100u}) cuts.push_back(bounds[i] + d);
+    for (std::size_t n = 0; n < file.size(); n += 397) cuts.push_back(n);
+    std::size_t checked = 0;
+    for (const std::size_t n : cuts) {
+        if (n >= file.size()) continue;
+        CAPTURE(n);
+        const bool boundary = std::find(bounds.begin(), bounds.end(), n) != bounds.end();
+        auto rp = make_replay<crypto::hmac_sha384, adapters::openssl_aes256_gcm16>("s1_mlkem768_gcm");
+        const status s = rp->run(bytes_view{file}.first(n));
+        if (boundary) {
+            CHECK(s.ok());  // a shorter but well-formed capture
+            continue;
+        }
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.code() == errc::truncated);
+        const std::string field = s.err().field;
+        CHECK((field == "pcap.header" || field == "pcap.record" || field == "pcap.frame"));
+        CHECK(s.err().offset <= n);
+        ++checked;
+    }
+    CHECK(checked > 50);
+}
+
+TEST_CASE("interop replay: one wrong bit in a logged ML-KEM secret and nothing after IKE_INTERMEDIATE opens") {
+    const auto& sc = exchanges().at("scenarios").at("s1_mlkem768_gcm");
+    auto secrets = secrets_by_ke(sc);
+    const std::string ek = sc.at("ike_sas")[0].at("key_exchanges")[1].at("initiator_ke_data").get<std::string>();
+    auto& s = secrets.at(ek);
+    s[0] = s[0] == '0' ? '1' : '0';
+    session_replay<crypto::hmac_sha384, adapters::openssl_aes256_gcm16> rp(
+        [&](bytes_view ke) -> byte_vec {
+            auto it = secrets.find(hx(ke));
+            return it == secrets.end() ? byte_vec{} : hex::decode(it->second).value();
+        },
+        sc.at("scenario").at("psk").get<std::string>());
+    REQUIRE(rp.run(read_data_file(pcap_name("s1_mlkem768_gcm"))).ok());
+    auto& r = rp.result();
+    CHECK_FALSE(r.errors.empty());
+    CHECK(r.sas.size() == 1);       // the IKE_SA_INIT keys are right, stage 1 is not
+    CHECK(r.sas[0].auth.empty());   // IKE_AUTH never opened
+    const auto t = run_checks<crypto::hmac_sha384, adapters::openssl_aes256_gcm16>(
+        r, sc, logged().at("scenarios").at("s1_mlkem768_gcm"));
+    CHECK(t.reproduced < t.total);
+    CHECK(t.failures.size() > 100);
+}
 
 TEST_CASE("interop replay s1: AES-GCM-16-256, PRF-HMAC-SHA2-384, X25519 + ML-KEM-768, SKF IKE_FOLLOWUP_KE") {
     check_scenario<crypto::hmac_sha384, adapters::openssl_aes256_gcm16>("s1_mlkem768_gcm");

@@ -94,6 +94,7 @@ struct message_record {       // one (reassembled) protected IKE message
     std::uint16_t total_fragments = 0;
     byte_vec inner;                 // reassembled inner chain
     bool inner_reencoded = false;
+    std::optional<byte_vec> addke_link;  // N(ADDITIONAL_KEY_EXCHANGE) data, if present
 };
 
 struct ke_record {
@@ -580,6 +581,8 @@ private:
             mr.inner_reencoded = b.finish().ok() && hx(w.written()) == hx(pm.inner) &&
                                  (ps.empty() || ps.front().type == pm.first_inner);
         }
+        if (const auto* n = find_notify(ps, wire::notify_type::additional_key_exchange))
+            mr.addke_link = copy(wire::notify_view::decode(*n)->data);
         out_.messages.push_back(mr);
         const auto ex = static_cast<wire::exchange_type>(fr.exchange);
         const bool from_i = fr.initiator_flag;

@@ -89,6 +89,32 @@ void check_scenario(const std::string& name) {
     CHECK(r.children[2].ike_sa == 1);
     CHECK_FALSE(r.children[2].exchange_initiator_is_original);  // responder-started rekey
 
+    // strongSwan's ADDITIONAL_KEY_EXCHANGE link data (RFC 9370 §2.2.4: opaque, responder-chosen)
+    // is one octet, 0x42, in every CREATE_CHILD_SA response that asks for a follow-up and is
+    // echoed in the IKE_FOLLOWUP_KE request; the follow-up response carries none.
+    std::size_t links = 0;
+    for (const auto& m : r.messages) {
+        const bool needs = m.exchange == 36 ? m.response : m.exchange == 44 && !m.response;
+        CHECK(m.addke_link.has_value() == needs);
+        if (m.addke_link) {
+            CHECK(test::tohex(*m.addke_link) == "42");
+            ++links;
+        }
+    }
+    CHECK(links == 3 * 2);  // 3 rekeys: CREATE_CHILD_SA response + IKE_FOLLOWUP_KE request
+
+    // Fragments: strongSwan's fragment_size 1280 counts the IPv4 and UDP headers (and the
+    // non-ESP marker): the largest IKE datagram plus 28 (+ 4) octets is at most 1280.
+    std::size_t largest = 0;
+    bool marker = false;
+    for (const auto& f : r.frames)
+        if (f.ike && f.udp_ike_size > largest) {
+            largest = f.udp_ike_size;
+            marker = f.non_esp_marker;
+        }
+    CHECK(largest + 28 + (marker ? 4 : 0) <= 1280);
+    CHECK(largest + 28 + (marker ? 4 : 0) > 1280 - C::block_size - 16);
+
     // Both sides logged each shared secret pqike used.
     for (const char* side : {"initiator", "responder"}) {
         std::set<std::string> logged_secrets;

@@ -152,7 +152,9 @@ void flipped_bytes(const std::string& name) {
     auto msgs = captured_ike_messages(file);
     REQUIRE(msgs);
     std::size_t messages = 0, flips = 0, fragments_in_progress = 0;
-    for (const auto& [frame, msg] : *msgs) {
+    for (const auto& fm : *msgs) {
+        const std::size_t frame = fm.first;  // not a structured binding: clang 14 cannot capture those
+        const auto& msg = fm.second;
         auto f = wire::parse_protected<C>(test::view(msg));
         if (!f) continue;  // IKE_SA_INIT
         CAPTURE(frame);

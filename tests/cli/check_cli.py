@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives every subcommand of the built `pqike` binary and checks its JSON against known answers.
 
-Usage: check_cli.py PQIKE_BINARY SOURCE_DIR
+Usage: check_cli.py PQIKE_BINARY SOURCE_DIR [MIGRATION_BINARY]
 Known answers come from tests/data (see its README): the real strongSwan s1 capture with its key
 table and an independent extraction of its inner payloads, NIST CAVS IKEv2 KDF cases, strongSwan's
 logged key schedule, NIST ACVP ML-KEM cases, and the escape-message vectors of
@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 BIN, SRC = sys.argv[1], sys.argv[2]
+MIGRATION = sys.argv[3] if len(sys.argv) > 3 else None
 DATA = os.path.join(SRC, "tests", "data")
 failures = []
 checks = 0
@@ -371,6 +372,24 @@ expect_error(["escape", "build"], "wrong_type", json.dumps(dict(key, direction="
              what="escape: ke_methods not an array")
 expect_error(["escape", "verify"], "bad_json", "{\"mode\": \"escape-psk\",, }", what="escape: malformed JSON")
 expect_error(["escape"], "usage", what="escape: no command")
+
+# ---- decode the migration demo's own capture with the table it wrote -----------------------------
+if MIGRATION:
+    with tempfile.TemporaryDirectory() as tmp:
+        p = subprocess.run([MIGRATION], cwd=tmp, capture_output=True, text=True, timeout=300)
+        check(p.returncode == 0, f"migration demo exits 0 ({p.stdout[-300:]})")
+        rc, msgs, err = run_json(["decode", "--pcap", os.path.join(tmp, "migration.pcap"),
+                                  "--keys", os.path.join(tmp, "ikev2_decryption_table")])
+        check(rc == 0 and len(msgs) >= 20, f"decode the demo's pcap ({len(msgs)} messages, {err[:200]})")
+        enc = [m for m in msgs if m["payloads"] and m["payloads"][-1]["name"] in ("SK", "SKF")]
+        check(all("inner_error" not in m for m in enc), "every protected message of the demo opens with its table")
+        done = [m for m in enc if "inner" in m]
+        check(len(done) + sum(1 for m in enc if m.get("reassembly") == "stored") == len(enc),
+              "SK opened, SKF fragments stored then reassembled")
+        check(any(m.get("reassembly") == "complete" and m["exchange_name"] == "IKE_INTERMEDIATE" for m in msgs),
+              "the fragmented ML-KEM-1024 IKE_INTERMEDIATE is reassembled and opened")
+        names = [p["name"] for m in done for p in m["inner"]]
+        check("KE" in names and "AUTH" in names and "D" in names, "inner KE, AUTH and Delete payloads seen")
 
 print(f"cli: {checks - len(failures)}/{checks} checks passed")
 sys.exit(1 if failures else 0)

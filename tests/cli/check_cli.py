@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 BIN, SRC = sys.argv[1], sys.argv[2]
-MIGRATION = sys.argv[3] if len(sys.argv) > 3 else None
+MIGRATION = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
 DATA = os.path.join(SRC, "tests", "data")
 failures = []
 checks = 0

@@ -160,8 +160,8 @@ bool is_hex_text(const std::string& s) {
 }
 
 std::string addr(const pcap::ipv4_addr& a, std::uint16_t port) {
-    return std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." +
-           std::to_string(a[3]) + ":" + std::to_string(port);
+    return std::to_string(a[0]) + std::string(".") + std::to_string(a[1]) + std::string(".") + std::to_string(a[2]) + "." +
+           std::to_string(a[3]) + std::string(":") + std::to_string(port);
 }
 
 // Decode (and open) one message; prints it and returns false if it failed to decode.

@@ -79,7 +79,7 @@ inline std::optional<byte_vec> parse_hex_exact(std::string_view text, std::size_
     if (!v) return v;
     if (v->size() != n) {
         f = failure{"invalid_length",
-                    std::string(what) + " must be " + std::to_string(n) + " octets, got " + std::to_string(v->size()),
+                    std::string(what) + std::string(" must be ") + std::to_string(n) + std::string(" octets, got ") + std::to_string(v->size()),
                     v->size()};
         return std::nullopt;
     }
@@ -150,8 +150,8 @@ inline std::optional<byte_vec> hex_field(const json& obj, const char* name, fail
     auto v = parse_hex(*s, name, f);
     if (!v) return std::nullopt;
     if (v->size() < min || v->size() > max) {
-        f = failure{"invalid_length", std::string("\"") + name + "\" has " + std::to_string(v->size()) +
-                                          " octets, allowed " + std::to_string(min) + ".." +
+        f = failure{"invalid_length", std::string("\"") + name + std::string("\" has ") + std::to_string(v->size()) +
+                                          std::string(" octets, allowed ") + std::to_string(min) + ".." +
                                           (max == SIZE_MAX ? std::string("any") : std::to_string(max)),
                     v->size()};
         return std::nullopt;
@@ -170,7 +170,7 @@ inline std::optional<std::uint64_t> uint_field(const json& obj, const char* name
     }
     const std::uint64_t x = v->get<std::uint64_t>();
     if (x < min || x > max) {
-        f = failure{"invalid_length", std::string("\"") + name + "\" out of range " + std::to_string(min) + ".." +
+        f = failure{"invalid_length", std::string("\"") + name + std::string("\" out of range ") + std::to_string(min) + ".." +
                                           std::to_string(max),
                     0};
         return std::nullopt;
@@ -189,7 +189,7 @@ inline std::optional<std::vector<byte_vec>> hex_array_field(const json& obj, con
         return std::nullopt;
     }
     if (v->size() < min_count || v->size() > max_count) {
-        f = failure{"invalid_length", std::string("\"") + name + "\" needs " + std::to_string(min_count) + ".." +
+        f = failure{"invalid_length", std::string("\"") + name + std::string("\" needs ") + std::to_string(min_count) + ".." +
                                           std::to_string(max_count) + " entries",
                     v->size()};
         return std::nullopt;
@@ -197,7 +197,7 @@ inline std::optional<std::vector<byte_vec>> hex_array_field(const json& obj, con
     std::vector<byte_vec> out;
     for (std::size_t i = 0; i < v->size(); ++i) {
         const json& e = (*v)[i];
-        const std::string what = std::string(name) + "[" + std::to_string(i) + "]";
+        const std::string what = std::string(name) + std::string("[") + std::to_string(i) + "]";
         if (!e.is_string()) {
             f = failure{"wrong_type", what + " must be a hex string", i};
             return std::nullopt;
@@ -205,7 +205,7 @@ inline std::optional<std::vector<byte_vec>> hex_array_field(const json& obj, con
         auto b = parse_hex(e.get<std::string>(), what, f);
         if (!b) return std::nullopt;
         if (b->size() > max_each) {
-            f = failure{"invalid_length", what + " is longer than " + std::to_string(max_each) + " octets", b->size()};
+            f = failure{"invalid_length", what + std::string(" is longer than ") + std::to_string(max_each) + " octets", b->size()};
             return std::nullopt;
         }
         out.push_back(std::move(*b));

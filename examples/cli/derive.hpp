@@ -58,7 +58,7 @@ inline std::optional<json> run_derive(const derive_request& r, failure& f) {
             k::skeyseed_next<P>(cur->sk_d(), sk_n, view(r.ni), view(r.nr), seed);
             auto next = cur->after_additional_ke(sk_n);
             if (!next) {
-                f = from_error(next.err(), "stage " + std::to_string(i));
+                f = from_error(next.err(), std::string("stage ") + std::to_string(i));
                 return std::nullopt;
             }
             out["stages"].push_back(detail::stage_json(seed, *next));

@@ -97,7 +97,7 @@ inline std::optional<std::vector<key_row>> parse_keys_table(std::string_view tex
         auto fields = detail::split_csv(line, base, f);
         if (!fields) return std::nullopt;
         if (fields->size() != 8) {
-            f = failure{"invalid_syntax", "line " + std::to_string(line_no) + ": expected 8 fields, got " +
+            f = failure{"invalid_syntax", std::string("line ") + std::to_string(line_no) + ": expected 8 fields, got " +
                                               std::to_string(fields->size()),
                         base};
             return std::nullopt;
@@ -118,19 +118,19 @@ inline std::optional<std::vector<key_row>> parse_keys_table(std::string_view tex
             !hexf(3, "SK_er", r.sk_er) || !hexf(5, "SK_ai", r.sk_ai) || !hexf(6, "SK_ar", r.sk_ar))
             return std::nullopt;
         if (r.spi_i.size() != 8 || r.spi_r.size() != 8) {
-            f = failure{"invalid_length", "line " + std::to_string(line_no) + ": SPIs are 8 octets", fl[0].offset};
+            f = failure{"invalid_length", std::string("line ") + std::to_string(line_no) + ": SPIs are 8 octets", fl[0].offset};
             return std::nullopt;
         }
         auto e = detail::encr_by_wireshark_name(fl[4].text);
         if (!e) {
-            f = failure{"unknown_name", "line " + std::to_string(line_no) + ": unknown encryption algorithm \"" +
+            f = failure{"unknown_name", std::string("line ") + std::to_string(line_no) + ": unknown encryption algorithm \"" +
                                             fl[4].text + "\"",
                         fl[4].offset};
             return std::nullopt;
         }
         auto i = detail::integ_by_wireshark_name(fl[7].text);
         if (!i) {
-            f = failure{"unknown_name", "line " + std::to_string(line_no) + ": unknown integrity algorithm \"" +
+            f = failure{"unknown_name", std::string("line ") + std::to_string(line_no) + ": unknown integrity algorithm \"" +
                                             fl[7].text + "\"",
                         fl[7].offset};
             return std::nullopt;
@@ -141,14 +141,14 @@ inline std::optional<std::vector<key_row>> parse_keys_table(std::string_view tex
         // Key sizes follow from the algorithms (SK_e includes an AEAD salt, RFC 5282 §7.1).
         auto ek = pqike::keys::encr_key_size(r.encr, r.key_bits);
         if (ek && (r.sk_ei.size() != *ek || r.sk_er.size() != *ek)) {
-            f = failure{"invalid_length", "line " + std::to_string(line_no) + ": SK_ei/SK_er must be " +
+            f = failure{"invalid_length", std::string("line ") + std::to_string(line_no) + ": SK_ei/SK_er must be " +
                                               std::to_string(*ek) + " octets",
                         fl[2].offset};
             return std::nullopt;
         }
         auto ak = pqike::keys::integ_key_size(r.integ);
         if (ak && (r.sk_ai.size() != *ak || r.sk_ar.size() != *ak)) {
-            f = failure{"invalid_length", "line " + std::to_string(line_no) + ": SK_ai/SK_ar must be " +
+            f = failure{"invalid_length", std::string("line ") + std::to_string(line_no) + ": SK_ai/SK_ar must be " +
                                               std::to_string(*ak) + " octets",
                         fl[5].offset};
             return std::nullopt;

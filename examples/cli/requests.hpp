@@ -29,7 +29,7 @@ inline std::optional<prf_kind> prf_by_name(std::string_view n, failure& f) {
     if (n == "hmac-sha256") return prf_kind::hmac_sha256;
     if (n == "hmac-sha384") return prf_kind::hmac_sha384;
     if (n == "hmac-sha512") return prf_kind::hmac_sha512;
-    f = failure{"unknown_name", "unknown prf \"" + std::string(n) + "\" (hmac-sha1|hmac-sha256|hmac-sha384|hmac-sha512)", 0};
+    f = failure{"unknown_name", std::string("unknown prf \"") + std::string(n) + "\" (hmac-sha1|hmac-sha256|hmac-sha384|hmac-sha512)", 0};
     return std::nullopt;
 }
 

@@ -229,7 +229,7 @@ int q_day(transcript& t) {
     t.expect(same_keys(*ini->sa().keys, *rsp->sa().keys), "both sides hold the same legacy keys");
     t.expect(ini->child().established() && rsp->child().established(), "Child SA established with IKE_AUTH");
     t.expect(ini->intermediates_done() == 0, "no IKE_INTERMEDIATE in the legacy SA");
-    t.note("IKE_SA_INIT + IKE_AUTH: " + std::to_string(ms_since(t0)) + " ms");
+    t.note(std::string("IKE_SA_INIT + IKE_AUTH: ") + std::to_string(ms_since(t0)) + " ms");
     sa_t old_b = ini->sa(), old_g = rsp->sa();
 
     t.section("INFORMATIONAL on the legacy SA (liveness check)");
@@ -241,7 +241,7 @@ int q_day(transcript& t) {
             return std::vector<exchange::payload_item>{};
         },
         [&](const exchange::payload_list& pl) { t.expect(pl.n == 0, "empty liveness response"); }, rng_b);
-    t.note("INFORMATIONAL: " + std::to_string(ms_since(t0)) + " ms");
+    t.note(std::string("INFORMATIONAL: ") + std::to_string(ms_since(t0)) + " ms");
 
     // ---- the escape: provider = gateway, consumer = branch ----------------------------------------
     t.section("Q-day: the gateway sends an ESCAPE, the branch ACKs");
@@ -277,8 +277,8 @@ int q_day(transcript& t) {
     if (!t.expect(acts && acts->size() == 1 && (*acts)[0].kind == escape::action_kind::send, "provider sends ESCAPE"))
         return 1;
     const auto escape_body = escape_notify(carriage, (*acts)[0].bytes);
-    t.note("ESCAPE: " + std::to_string((*acts)[0].bytes.size()) + " octets, methods ML-KEM-1024, ML-KEM-768, PPK_ID " +
-           std::string("ppk-2026") + ", in Notify " + std::to_string(carriage.notify_type));
+    t.note(std::string("ESCAPE: ") + std::to_string((*acts)[0].bytes.size()) + " octets, methods ML-KEM-1024, ML-KEM-768, PPK_ID " +
+           std::string("ppk-2026") + std::string(", in Notify ") + std::to_string(carriage.notify_type));
     std::optional<escape::plan> branch_plan, gateway_plan;
     std::vector<std::byte> ack_body;
     const exchange::payload_item esc_item{wire::payload_type::notify, view(escape_body)};
@@ -337,7 +337,7 @@ int q_day(transcript& t) {
     new_b.keys.emplace(*mixed_b);
     new_g.keys.emplace(*mixed_g);
     t.keys_in_force(*new_b.keys, "PQ IKE SA (X25519 + ML-KEM-768, PPK)");
-    t.note("rekey + PPK: " + std::to_string(ms_since(t0)) + " ms");
+    t.note(std::string("rekey + PPK: ") + std::to_string(ms_since(t0)) + " ms");
 
     // ---- ESCAPE_CONFIRM both ways on the new SA ----------------------------------------------------
     t.section("ESCAPE_CONFIRM both ways on the new SA (tags under the PPK-mixed keys)");
@@ -422,8 +422,8 @@ int fresh_pq(transcript& t) {
     for (const auto& f : flights)
         if (f.exchange == wire::exchange_type::ike_intermediate && !f.response) frag = std::max(frag, f.datagrams);
     t.expect(frag >= 2, "the ML-KEM-1024 IKE_INTERMEDIATE request went out in SKF fragments");
-    t.note("IKE_INTERMEDIATE ML-KEM-1024 request: " + std::to_string(frag) + " fragments (1280-octet limit)");
-    t.note("whole PQ IKE SA: " + std::to_string(ms_since(t0)) + " ms");
+    t.note(std::string("IKE_INTERMEDIATE ML-KEM-1024 request: ") + std::to_string(frag) + " fragments (1280-octet limit)");
+    t.note(std::string("whole PQ IKE SA: ") + std::to_string(ms_since(t0)) + " ms");
     return 0;
 }
 

@@ -103,13 +103,13 @@ private:
         if (auto st = m.decode(d); !st) return std::string("undecodable: ") + st.err().name();
         const auto& h = m.view.header;
         std::string s = std::string(wire::name(h.exchange)) + (h.response() ? " response" : " request") +
-                        " MID " + std::to_string(h.message_id) + ", " + std::to_string(d.size()) + " B:";
+                        std::string(" MID ") + std::to_string(h.message_id) + std::string(", ") + std::to_string(d.size()) + " B:";
         for (const auto& p : m.view.payloads) {
             s += std::string(" ") + wire::name(p.type);
             if (p.type == wire::payload_type::ke)
                 if (auto ke = wire::ke_view::decode(p)) s += std::string("(") + wire::name(ke->method) + ")";
             if (p.type == wire::payload_type::skf && p.body.size() >= 4)
-                s += "(" + std::to_string(load_be16(p.body.data())) + "/" + std::to_string(load_be16(p.body.data() + 2)) + ")";
+                s += std::string("(") + std::to_string(load_be16(p.body.data())) + std::string("/") + std::to_string(load_be16(p.body.data() + 2)) + ")";
         }
         if (m.view.payloads.empty() || m.view.payloads.back().type != wire::payload_type::sk) return s;
         // Open SK with the newest key stage of this SA that authenticates it.
@@ -125,14 +125,16 @@ private:
             while (!c.done()) {
                 auto p = c.next();
                 if (!p) break;
-                s += (first ? "" : " ") + std::string(wire::name(p->type));
+                s += first ? "" : " ";
+                s += wire::name(p->type);
                 if (p->type == wire::payload_type::ke)
                     if (auto ke = wire::ke_view::decode(*p)) s += std::string("(") + wire::name(ke->method) + ")";
                 if (p->type == wire::payload_type::notify)
                     if (auto nv = wire::notify_view::decode(*p)) {
                         const char* nn = wire::name(nv->kind);
-                        s += "(" + (wire::is_unknown_name(nn) ? std::to_string(static_cast<unsigned>(nv->kind))
-                                                              : std::string(nn)) + ")";
+                        s += "(";
+                        s += wire::is_unknown_name(nn) ? std::to_string(static_cast<unsigned>(nv->kind)) : std::string(nn);
+                        s += ")";
                     }
                 first = false;
             }

@@ -89,13 +89,13 @@ inline mac_ctx hmac_keyed(const char* digest, bytes_view key) {
     if (!m) return {};
     mac_ctx c{EVP_MAC_CTX_new(m.get())};
     if (!c) return {};
-    OSSL_PARAM params[2] = {
+    const std::array<OSSL_PARAM, 2> params{
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
         OSSL_PARAM_construct_end()};
-    static const unsigned char zero_key[1] = {0};
-    const unsigned char* k = key.empty() ? zero_key : uc(key.data());
+    static constexpr std::array<unsigned char, 1> zero_key{0};
+    const unsigned char* k = key.empty() ? zero_key.data() : uc(key.data());
     const std::size_t klen = key.empty() ? 1 : key.size();
-    if (EVP_MAC_init(c.get(), k, klen, params) != 1) return {};
+    if (EVP_MAC_init(c.get(), k, klen, params.data()) != 1) return {};
     return c;
 }
 inline bool hmac_update(EVP_MAC_CTX* c, bytes_view in) {
@@ -246,8 +246,8 @@ struct openssl_aes_gcm16 {
         if (!c || !add_aad(c.get(), aad) || !ossl::cipher_in_place(c.get(), data, true))
             return fail(data, icv_out);
         int n = 0;
-        unsigned char dummy[16];
-        if (EVP_EncryptFinal_ex(c.get(), dummy, &n) != 1 || n != 0 ||
+        std::array<unsigned char, 16> dummy{};
+        if (EVP_EncryptFinal_ex(c.get(), dummy.data(), &n) != 1 || n != 0 ||
             EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_AEAD_GET_TAG, static_cast<int>(icv_size),
                                 icv_out.data()) != 1)
             return fail(data, icv_out);
@@ -270,8 +270,8 @@ struct openssl_aes_gcm16 {
             return status{errc::integrity_check_failed, "icv", 0};
         }
         int n = 0;
-        unsigned char dummy[16];
-        if (EVP_DecryptFinal_ex(c.get(), dummy, &n) != 1) {
+        std::array<unsigned char, 16> dummy{};
+        if (EVP_DecryptFinal_ex(c.get(), dummy.data(), &n) != 1) {
             restore(sk_e, iv, data);
             return status{errc::integrity_check_failed, "icv", 0};
         }
@@ -560,12 +560,12 @@ private:
         if (!d) return {};
         std::array<unsigned char, private_size> native{};
         if (BN_bn2nativepad(d.get(), native.data(), static_cast<int>(native.size())) < 0) return {};
-        OSSL_PARAM params[3] = {
+        std::array<OSSL_PARAM, 3> params{
             OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
                                              const_cast<char*>(Curve::group), 0),
             OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, native.data(), native.size()),
             OSSL_PARAM_construct_end()};
-        auto k = from_params(params, EVP_PKEY_KEYPAIR);
+        auto k = from_params(params.data(), EVP_PKEY_KEYPAIR);
         secure_zeroize(native.data(), native.size());
         return k;
     }
@@ -574,12 +574,12 @@ private:
         oct[0] = 0x04;  // uncompressed point (SEC 1 §2.3.3)
         for (std::size_t i = 0; i < public_size; ++i)
             oct[1 + i] = std::to_integer<unsigned char>(peer[i]);
-        OSSL_PARAM params[3] = {
+        std::array<OSSL_PARAM, 3> params{
             OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
                                              const_cast<char*>(Curve::group), 0),
             OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, oct.data(), oct.size()),
             OSSL_PARAM_construct_end()};
-        return from_params(params, EVP_PKEY_PUBLIC_KEY);
+        return from_params(params.data(), EVP_PKEY_PUBLIC_KEY);
     }
 };
 using openssl_ecp256 = openssl_ecp<p256>;

@@ -131,7 +131,7 @@ public:
     secret_array() noexcept = default;
     secret_array(const secret_array& o) noexcept : data_(o.data_) {}
     secret_array& operator=(const secret_array& o) noexcept {
-        data_ = o.data_;
+        if (this != &o) data_ = o.data_;
         return *this;
     }
     ~secret_array() { secure_zeroize(data_.data(), N); }

@@ -1,0 +1,217 @@
+// Live interop: a pqike IKEv2 initiator over UDP, built only from the sans-I/O exchange helpers
+// (include/pqike/exchange/), against a real peer (scripts/checks.d/strongswan-live.sh runs it
+// against Debian's strongSwan 5.9.8 charon). Classical path (5.9.8 predates ML-KEM / RFC 9370):
+//
+//   IKE_SA_INIT  offering ECP-256 first (KE sent) and X25519; the peer accepts only X25519 and
+//                answers INVALID_KE_PAYLOAD; the helper retries with X25519
+//   IKE_AUTH     PSK, childless (no SA/TS: RFC 6023)
+//   CREATE_CHILD_SA  IKE SA rekey (X25519)               RFC 7296 §2.18
+//   INFORMATIONAL    Delete of the old IKE SA, then of the new one
+//
+// Usage: initiator <peer-port> <local-port> <psk> <local-id> [pause-seconds-after-auth] [marker]
+//   marker: send and expect the non-ESP marker (strongSwan wants it when neither port is 500)
+// Prints one line per step ("pqike: ..."); exits 0 only if every step succeeded.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pqike/adapters/openssl.hpp>
+#include <pqike/exchange/informational.hpp>
+#include <pqike/exchange/initial.hpp>
+#include <pqike/exchange/rekey.hpp>
+
+using namespace pqike;
+using wire::ke_method;
+
+namespace {
+
+using methods = kex::ke_registry<adapters::openssl_ecp256, adapters::openssl_x25519>;
+using suite = exchange::suite<methods, adapters::openssl_prf_hmac_sha2_256, adapters::openssl_aes256_gcm16>;
+
+kex::proposal ike_proposal(std::initializer_list<ke_method> kes) {
+    kex::proposal p{wire::protocol_id::ike};
+    (void)p.add_encr(wire::encr_id::aes_gcm_16, 256);
+    (void)p.add_prf(wire::prf_id::hmac_sha2_256);
+    for (auto m : kes) (void)p.add_ke(m);
+    return p;
+}
+
+struct udp {
+    int fd = -1;
+    ~udp() {
+        if (fd >= 0) ::close(fd);
+    }
+    bool open(std::uint16_t local, std::uint16_t peer) {
+        fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+        if (fd < 0) return false;
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(local);
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
+        a.sin_port = htons(peer);
+        return ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    }
+    // With `marker`, IKE messages carry the 4-octet non-ESP marker (RFC 3948 §2.2) both ways:
+    // strongSwan expects it whenever neither port is 500, not only on 4500.
+    bool marker = false;
+    bool send(std::span<const bytes_view> ds) const {
+        for (auto d : ds) {
+            std::vector<std::byte> m(marker ? wire::non_esp_marker_size : 0, std::byte{0});
+            m.insert(m.end(), d.begin(), d.end());
+            if (::send(fd, m.data(), m.size(), 0) != static_cast<ssize_t>(m.size())) return false;
+        }
+        return true;
+    }
+    // One IKE message, or empty after the timeout (ESP and keepalives are skipped).
+    std::vector<std::byte> recv(int timeout_ms) const {
+        for (;;) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, timeout_ms) <= 0) return {};
+            std::vector<std::byte> b(65535);
+            const ssize_t n = ::recv(fd, b.data(), b.size(), 0);
+            b.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+            if (!marker) return b;
+            auto c = wire::classify_udp4500(bytes_view{b});
+            if (c && c->kind == wire::udp_encap_kind::ike) return std::vector<std::byte>(c->data.begin(), c->data.end());
+        }
+    }
+};
+
+struct buffer {
+    std::vector<std::byte> bytes = std::vector<std::byte>(32768);
+    std::array<bytes_view, 32> slots{};
+    exchange::out_buffer out() { return {bytes, slots}; }
+};
+
+int fail(const char* step, const error& e) {
+    std::printf("pqike: FAILED %s: %s %s @%zu\n", step, errc_name(e.code), e.field ? e.field : "", e.offset);
+    return 1;
+}
+
+// Sends `first`, then feeds every received datagram to `on` until `done()`; retransmits the
+// request (RFC 7296 §2.1) when nothing arrives for a second.
+template <class On, class Done>
+bool exchange_loop(const udp& s, std::vector<std::vector<std::byte>> req, On&& on, Done&& done, const char* step) {
+    for (int tries = 0; tries < 10 && !done(); ++tries) {
+        std::vector<bytes_view> v(req.begin(), req.end());
+        if (!s.send(v)) return std::printf("pqike: FAILED %s: send\n", step), false;
+        for (;;) {
+            auto d = s.recv(1000);
+            if (d.empty()) break;  // retransmit
+            auto r = on(bytes_view{d});
+            if (!r) {
+                std::printf("pqike: %s: dropped a datagram (%s)\n", step, errc_name(r.err().code));
+                continue;
+            }
+            if (!r->empty()) {  // the next request of this exchange sequence
+                req.clear();
+                for (auto x : r->datagrams) req.emplace_back(x.begin(), x.end());
+                break;
+            }
+            if (done()) return true;
+        }
+    }
+    return done();
+}
+
+std::vector<std::vector<std::byte>> copy(const exchange::outgoing& o) {
+    std::vector<std::vector<std::byte>> d;
+    for (auto v : o.datagrams) d.emplace_back(v.begin(), v.end());
+    return d;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 5) {
+        std::fprintf(stderr, "usage: %s <peer-port> <local-port> <psk> <local-id> [pause-after-auth] [marker]\n",
+                     argv[0]);
+        return 2;
+    }
+    const auto peer = static_cast<std::uint16_t>(std::atoi(argv[1]));
+    const auto local = static_cast<std::uint16_t>(std::atoi(argv[2]));
+    const std::string psk = argv[3], id = argv[4];
+    const int pause = argc > 5 ? std::atoi(argv[5]) : 0;
+
+    udp s;
+    s.marker = argc > 6 && std::string(argv[6]) == "marker";
+    if (!s.open(local, peer)) return std::printf("pqike: FAILED socket\n"), 1;
+    adapters::openssl_rng rng;
+
+    // ECP-256 first: the peer (X25519 only) answers INVALID_KE_PAYLOAD, then X25519 is used.
+    const std::array<kex::proposal, 1> ike{ike_proposal({ke_method::ecp_256, ke_method::curve25519})};
+    exchange::initial_config cfg;
+    cfg.ike = ike;
+    cfg.id = exchange::identity{wire::id_type::fqdn, as_bytes_view(id.data(), id.size())};
+    cfg.psk = as_bytes_view(psk.data(), psk.size());
+    auto ini = std::make_unique<exchange::initial_initiator<suite>>(cfg);
+    buffer b;
+    auto o = ini->start(rng, b.out());
+    if (!o) return fail("IKE_SA_INIT", o.err());
+    std::size_t sa_inits = 0;
+    const bool ok = exchange_loop(
+        s, copy(*o),
+        [&](bytes_view d) {
+            auto h = wire::decode_header(d);
+            if (h && h->exchange == wire::exchange_type::ike_sa_init) ++sa_inits;
+            return ini->on_message(d, rng, b.out());
+        },
+        [&] { return ini->established() || ini->failed(); }, "initial");
+    if (!ok || !ini->established()) return std::printf("pqike: FAILED initial exchanges\n"), 1;
+    std::printf("pqike: IKE_SA_INIT responses %zu (INVALID_KE_PAYLOAD retry %s)\n", sa_inits,
+                sa_inits >= 2 ? "done" : "not seen");
+    std::printf("pqike: IKE SA established (PSK, childless)\n");
+    std::fflush(stdout);
+    if (sa_inits < 2) return std::printf("pqike: FAILED expected an INVALID_KE_PAYLOAD round\n"), 1;
+    if (pause > 0) ::sleep(static_cast<unsigned>(pause));
+
+    // IKE SA rekey.
+    auto& sa = ini->sa();
+    const std::array<kex::proposal, 1> rk{ike_proposal({ke_method::curve25519})};
+    exchange::rekey_config rc;
+    rc.proposals = rk;
+    auto rekey = std::make_unique<exchange::rekey_initiator<suite>>(sa, rc);
+    auto ro = rekey->start(rng, b.out());
+    if (!ro) return fail("CREATE_CHILD_SA", ro.err());
+    if (!exchange_loop(s, copy(*ro), [&](bytes_view d) { return rekey->on_message(d, rng, b.out()); },
+                       [&] { return rekey->done(); }, "rekey") ||
+        !rekey->is_ike_rekey() || !rekey->new_ike_sa().established())
+        return std::printf("pqike: FAILED IKE SA rekey\n"), 1;
+    std::printf("pqike: IKE SA rekeyed\n");
+    std::fflush(stdout);
+
+    // Delete the old IKE SA on the old SA, then the new one on the new SA (RFC 7296 §1.4.1).
+    const std::array<std::byte, 4> del_ike{std::byte{1}, std::byte{0}, std::byte{0}, std::byte{0}};
+    const std::array<exchange::payload_item, 1> items{
+        exchange::payload_item{wire::payload_type::del, bytes_view{del_ike}}};
+    for (auto* which : {&sa, &rekey->new_ike_sa()}) {
+        auto info = std::make_unique<exchange::informational_initiator<suite>>(*which);
+        auto io = info->start(items, rng, b.out());
+        if (!io) return fail("INFORMATIONAL", io.err());
+        bool done = false;
+        if (!exchange_loop(
+                s, copy(*io),
+                [&](bytes_view d) -> result<exchange::outgoing> {
+                    auto r = info->on_message(d);
+                    if (!r) return r.err();
+                    done = *r;
+                    return exchange::outgoing{};
+                },
+                [&] { return done; }, "delete"))
+            return std::printf("pqike: FAILED INFORMATIONAL delete\n"), 1;
+        std::printf("pqike: %s IKE SA deleted\n", which == &sa ? "old" : "new");
+    }
+    std::printf("pqike: OK\n");
+    return 0;
+}

@@ -218,7 +218,10 @@ std::optional<T> by_name(const json& obj, const char* name, const std::array<std
     for (const auto& [n, v] : table)
         if (*s == n) return v;
     std::string allowed;
-    for (const auto& [n, v] : table) allowed += (allowed.empty() ? "" : "|") + std::string(n);
+    for (const auto& [n, v] : table) {
+        if (!allowed.empty()) allowed += '|';
+        allowed += n;
+    }
     f = failure{"unknown_name", std::string("unknown ") + name + " \"" + *s + "\" (" + allowed + ")", 0};
     return std::nullopt;
 }

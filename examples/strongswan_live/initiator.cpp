@@ -11,12 +11,6 @@
 // Usage: initiator <peer-port> <local-port> <psk> <local-id> [pause-seconds-after-auth] [marker]
 //   marker: send and expect the non-ESP marker (strongSwan wants it when neither port is 500)
 // Prints one line per step ("pqike: ..."); exits 0 only if every step succeeded.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -30,7 +24,10 @@
 #include <pqike/exchange/initial.hpp>
 #include <pqike/exchange/rekey.hpp>
 
+#include "udp.hpp"
+
 using namespace pqike;
+using namespace live;
 using wire::ke_method;
 
 namespace {
@@ -46,54 +43,6 @@ kex::proposal ike_proposal(std::initializer_list<ke_method> kes) {
     return p;
 }
 
-struct udp {
-    int fd = -1;
-    ~udp() {
-        if (fd >= 0) ::close(fd);
-    }
-    bool open(std::uint16_t local, std::uint16_t peer) {
-        fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-        if (fd < 0) return false;
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        a.sin_port = htons(local);
-        if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
-        a.sin_port = htons(peer);
-        return ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    }
-    // With `marker`, IKE messages carry the 4-octet non-ESP marker (RFC 3948 §2.2) both ways:
-    // strongSwan expects it whenever neither port is 500, not only on 4500.
-    bool marker = false;
-    bool send(std::span<const bytes_view> ds) const {
-        for (auto d : ds) {
-            std::vector<std::byte> m(marker ? wire::non_esp_marker_size : 0, std::byte{0});
-            m.insert(m.end(), d.begin(), d.end());
-            if (::send(fd, m.data(), m.size(), 0) != static_cast<ssize_t>(m.size())) return false;
-        }
-        return true;
-    }
-    // One IKE message, or empty after the timeout (ESP and keepalives are skipped).
-    std::vector<std::byte> recv(int timeout_ms) const {
-        for (;;) {
-            pollfd p{fd, POLLIN, 0};
-            if (::poll(&p, 1, timeout_ms) <= 0) return {};
-            std::vector<std::byte> b(65535);
-            const ssize_t n = ::recv(fd, b.data(), b.size(), 0);
-            b.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-            if (!marker) return b;
-            auto c = wire::classify_udp4500(bytes_view{b});
-            if (c && c->kind == wire::udp_encap_kind::ike) return std::vector<std::byte>(c->data.begin(), c->data.end());
-        }
-    }
-};
-
-struct buffer {
-    std::vector<std::byte> bytes = std::vector<std::byte>(32768);
-    std::array<bytes_view, 32> slots{};
-    exchange::out_buffer out() { return {bytes, slots}; }
-};
-
 int fail(const char* step, const error& e) {
     std::printf("pqike: FAILED %s: %s %s @%zu\n", step, errc_name(e.code), e.field ? e.field : "", e.offset);
     return 1;
@@ -102,7 +51,7 @@ int fail(const char* step, const error& e) {
 // Sends `first`, then feeds every received datagram to `on` until `done()`; retransmits the
 // request (RFC 7296 §2.1) when nothing arrives for a second.
 template <class On, class Done>
-bool exchange_loop(const udp& s, std::vector<std::vector<std::byte>> req, On&& on, Done&& done, const char* step) {
+bool exchange_loop(udp& s, std::vector<std::vector<std::byte>> req, On&& on, Done&& done, const char* step) {
     for (int tries = 0; tries < 10 && !done(); ++tries) {
         std::vector<bytes_view> v(req.begin(), req.end());
         if (!s.send(v)) return std::printf("pqike: FAILED %s: send\n", step), false;
@@ -123,12 +72,6 @@ bool exchange_loop(const udp& s, std::vector<std::vector<std::byte>> req, On&& o
         }
     }
     return done();
-}
-
-std::vector<std::vector<std::byte>> copy(const exchange::outgoing& o) {
-    std::vector<std::vector<std::byte>> d;
-    for (auto v : o.datagrams) d.emplace_back(v.begin(), v.end());
-    return d;
 }
 
 }  // namespace

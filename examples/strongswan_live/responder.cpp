@@ -1,0 +1,117 @@
+// Live interop, the other direction: a pqike IKEv2 responder over UDP, built only from the
+// sans-I/O exchange helpers, that a real peer initiates to (scripts/checks.d/strongswan-live.sh:
+// `swanctl --initiate` on Debian's strongSwan 5.9.8, then `swanctl --terminate`):
+//
+//   IKE_SA_INIT, IKE_AUTH (PSK) with a Child SA (ESP AES-GCM-16-256, TS echoed)
+//   INFORMATIONAL requests answered (Delete of a Child SA or of the IKE SA); ends after the
+//   IKE SA Delete.
+//
+// Usage: responder <local-port> <peer-port> <psk> <local-id> [marker]
+// Prints one line per step ("pqike-responder: ..."); exits 0 only if the IKE SA was established
+// and then deleted by the peer.
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include <pqike/adapters/openssl.hpp>
+#include <pqike/exchange/informational.hpp>
+#include <pqike/exchange/initial.hpp>
+#include <pqike/wire/delete.hpp>
+
+#include "udp.hpp"
+
+using namespace pqike;
+using namespace live;
+using wire::ke_method;
+
+namespace {
+
+using methods = kex::ke_registry<adapters::openssl_ecp256, adapters::openssl_x25519>;
+using suite = exchange::suite<methods, adapters::openssl_prf_hmac_sha2_256, adapters::openssl_aes256_gcm16>;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 5) {
+        std::fprintf(stderr, "usage: %s <local-port> <peer-port> <psk> <local-id> [marker]\n", argv[0]);
+        return 2;
+    }
+    const auto local = static_cast<std::uint16_t>(std::atoi(argv[1]));
+    const auto peer = static_cast<std::uint16_t>(std::atoi(argv[2]));
+    const std::string psk = argv[3], id = argv[4];
+    udp s;
+    s.marker = argc > 5 && std::string(argv[5]) == "marker";
+    if (!s.open(local, peer)) return std::printf("pqike-responder: FAILED socket\n"), 1;
+    adapters::openssl_rng rng;
+
+    kex::proposal ike{wire::protocol_id::ike};
+    (void)ike.add_encr(wire::encr_id::aes_gcm_16, 256);
+    (void)ike.add_prf(wire::prf_id::hmac_sha2_256);
+    (void)ike.add_ke(ke_method::curve25519);
+    kex::proposal esp{wire::protocol_id::esp};
+    (void)esp.add_encr(wire::encr_id::aes_gcm_16, 256);
+    (void)esp.add_esn(wire::esn_id::no);
+    const std::array<kex::proposal, 1> ikes{ike}, esps{esp};
+    exchange::initial_config cfg;
+    cfg.ike = ikes;
+    cfg.child = esps;
+    cfg.id = exchange::identity{wire::id_type::fqdn, as_bytes_view(id.data(), id.size())};
+    cfg.psk = as_bytes_view(psk.data(), psk.size());
+    auto rsp = std::make_unique<exchange::initial_responder<suite>>(cfg);
+    buffer b;
+
+    // The initial exchanges (the helper answers retransmissions and refusals itself).
+    for (int idle = 0; idle < 30 && !rsp->established();) {
+        auto d = s.recv(1000);
+        if (d.empty()) {
+            ++idle;
+            continue;
+        }
+        auto o = rsp->on_message(bytes_view{d}, rng, b.out());
+        if (!o) {
+            std::printf("pqike-responder: dropped a datagram (%s)\n", errc_name(o.err().code));
+            continue;
+        }
+        if (o->is_refusal()) std::printf("pqike-responder: refused: %s\n", errc_name(o->refused.code));
+        if (!s.send(o->datagrams)) return std::printf("pqike-responder: FAILED send\n"), 1;
+    }
+    if (!rsp->established()) return std::printf("pqike-responder: FAILED initial exchanges\n"), 1;
+    std::printf("pqike-responder: IKE SA established (PSK), Child SA %s\n",
+                rsp->child().established() ? "established" : "not requested");
+    std::fflush(stdout);
+
+    // INFORMATIONAL requests until the peer deletes the IKE SA.
+    auto& sa = rsp->sa();
+    for (int idle = 0; idle < 60;) {
+        auto d = s.recv(1000);
+        if (d.empty()) {
+            ++idle;
+            continue;
+        }
+        auto h = wire::decode_header(bytes_view{d});
+        if (!h || h->exchange != wire::exchange_type::informational) {
+            std::printf("pqike-responder: ignored a non-INFORMATIONAL request\n");
+            continue;
+        }
+        exchange::informational_responder<suite> info{sa};
+        auto got = info.receive(bytes_view{d});
+        if (!got || !*got) {
+            std::printf("pqike-responder: dropped an INFORMATIONAL datagram\n");
+            continue;
+        }
+        bool ike_deleted = false;
+        for (std::size_t i = 0; const auto* p = info.payloads().find(wire::payload_type::del, i); ++i)
+            if (auto dv = wire::delete_view::decode(*p); dv && dv->protocol == wire::protocol_id::ike) ike_deleted = true;
+        auto o = info.respond({}, rng, b.out());
+        if (!o || !s.send(o->datagrams)) return std::printf("pqike-responder: FAILED INFORMATIONAL response\n"), 1;
+        std::printf("pqike-responder: answered INFORMATIONAL (%s)\n", ike_deleted ? "Delete IKE SA" : "other");
+        std::fflush(stdout);
+        if (ike_deleted) {
+            std::printf("pqike-responder: OK\n");
+            return 0;
+        }
+    }
+    return std::printf("pqike-responder: FAILED no Delete of the IKE SA\n"), 1;
+}

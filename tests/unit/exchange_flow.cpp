@@ -103,11 +103,14 @@ TEST_CASE_TEMPLATE("initial exchange, Child SA rekey with IKE_FOLLOWUP_KE, IKE S
     CHECK(na.keys->stage() == 0);
 
     // INFORMATIONAL on the new SA: a private-use Notify (40960) and a Delete of the old IKE SA.
-    const auto note = unhex("0000a000" "cafe");   // protocol 0, SPI size 0, type 40960, data
+    const auto cafe = unhex("cafe");
+    std::array<std::byte, 16> note_buf{};
+    auto note = exchange::notify_item(wire::make_notify(static_cast<wire::notify_type>(40960), view(cafe)), note_buf);
+    REQUIRE(note);
+    CHECK(tohex(note->body) == "0000a000cafe");  // protocol 0, SPI size 0, type 40960, data
     const auto del = unhex("01000000");           // Delete, protocol IKE
     const std::array<exchange::payload_item, 2> items{
-        exchange::payload_item{wire::payload_type::notify, view(note)},
-        exchange::payload_item{wire::payload_type::del, view(del)}};
+        *note, exchange::payload_item{wire::payload_type::del, view(del)}};
     auto ii = std::make_unique<exchange::informational_initiator<S>>(na);
     auto ir = std::make_unique<exchange::informational_responder<S>>(nb);
     buffer b1, b2;

@@ -29,6 +29,14 @@ struct payload_item {
     bytes_view body{};
 };
 
+// A Notify as a payload item (e.g. escape::carriage::notify(msg)), its body encoded into `buf`.
+constexpr result<payload_item> notify_item(const wire::notify_view& n, mut_bytes buf) noexcept {
+    writer w{buf};
+    n.encode(w);
+    if (status s = w.finish(); !s) return s.err();
+    return payload_item{wire::payload_type::notify, w.written()};
+}
+
 namespace detail {
 
 template <class Suite>

@@ -30,6 +30,7 @@ struct check_tally {
         std::ostringstream s;
         s << reproduced << "/" << total << " checks reproduced";
         for (const auto& [k, t] : kinds) s << "\n  " << k << ": " << t.reproduced << "/" << t.total;
+        for (const auto& k : unsupported) s << "\n  no handler: " << k;
         return s.str();
     }
 };

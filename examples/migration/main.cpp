@@ -186,16 +186,20 @@ bool informational(transcript& t, sa_t& from_sa, const peer& from, sa_t& to_sa, 
     return true;
 }
 
-// An escape message as the body of its Notify payload (docs/escape-message.md §9).
-std::vector<std::byte> escape_notify(const escape::ikev2::carriage& c, bytes_view msg) {
-    std::vector<std::byte> body(2048);
-    auto n = c.notify(msg);
-    if (!n) return {};
-    writer w{body};
-    n->encode(w);
-    body.resize(w.size());
-    return body;
-}
+// An escape message as an INFORMATIONAL payload item: a Notify of the carriage's private-use type
+// (docs/escape-message.md §9), its body encoded into `buf`. Empty on failure.
+struct escape_item {
+    std::array<std::byte, 2048> buf{};
+    std::vector<exchange::payload_item> item;  // zero or one
+    escape_item() = default;
+    escape_item(const escape::ikev2::carriage& c, bytes_view msg) {
+        auto n = c.notify(msg);
+        if (!n) return;
+        if (auto it = exchange::notify_item(*n, buf)) item.push_back(*it);
+    }
+    escape_item(const escape_item&) = delete;
+    escape_item& operator=(const escape_item&) = delete;
+};
 // The escape message in a received payload list, or empty.
 bytes_view escape_in(const escape::ikev2::carriage& c, const exchange::payload_list& pl) {
     auto n = pl.notify(static_cast<wire::notify_type>(c.notify_type));
@@ -276,24 +280,23 @@ int q_day(transcript& t) {
     auto acts = provider.start(session, *keys_g, nonce, now());
     if (!t.expect(acts && acts->size() == 1 && (*acts)[0].kind == escape::action_kind::send, "provider sends ESCAPE"))
         return 1;
-    const auto escape_body = escape_notify(carriage, (*acts)[0].bytes);
+    const escape_item escape_msg{carriage, (*acts)[0].bytes};
+    if (!t.expect(escape_msg.item.size() == 1, "ESCAPE fits its Notify")) return 1;
     t.note(std::string("ESCAPE: ") + std::to_string((*acts)[0].bytes.size()) + " octets, methods ML-KEM-1024, ML-KEM-768, PPK_ID " +
            std::string("ppk-2026") + std::string(", in Notify ") + std::to_string(carriage.notify_type));
     std::optional<escape::plan> branch_plan, gateway_plan;
-    std::vector<std::byte> ack_body;
-    const exchange::payload_item esc_item{wire::payload_type::notify, view(escape_body)};
+    std::optional<escape_item> ack;
     informational(
-        t, old_g, gateway, old_b, branch, std::span(&esc_item, 1),
+        t, old_g, gateway, old_b, branch, escape_msg.item,
         [&](const exchange::payload_list& pl) {
             std::vector<exchange::payload_item> reply;
             auto a = consumer.on_message(escape_in(carriage, pl), now());
             if (!t.expect(a.has_value(), "consumer verifies the ESCAPE")) return reply;
             for (const auto& act : *a) {
-                if (act.kind == escape::action_kind::send) ack_body = escape_notify(carriage, act.bytes);
+                if (act.kind == escape::action_kind::send) ack.emplace(carriage, act.bytes);
                 if (act.kind == escape::action_kind::start_rekey) branch_plan = act.migration;
             }
-            t.expect(!ack_body.empty(), "consumer answers with an ACK");
-            reply.push_back({wire::payload_type::notify, view(ack_body)});
+            if (t.expect(ack && ack->item.size() == 1, "consumer answers with an ACK")) reply = ack->item;
             return reply;
         },
         [&](const exchange::payload_list& pl) {
@@ -347,21 +350,20 @@ int q_day(transcript& t) {
     if (!t.expect(cb && cb->size() == 1 && confirm_g.has_value(), "confirm keys and the branch's CONFIRM")) return 1;
     auto cg = provider.rekey_done(session, *confirm_g, now());
     if (!t.expect(cg && cg->size() == 1, "the gateway's CONFIRM")) return 1;
-    const auto confirm_b_body = escape_notify(carriage, (*cb)[0].bytes);
-    const auto confirm_g_body = escape_notify(carriage, (*cg)[0].bytes);
+    const escape_item confirm_b{carriage, (*cb)[0].bytes};
+    const escape_item confirm_g_msg{carriage, (*cg)[0].bytes};
+    if (!t.expect(confirm_b.item.size() == 1 && confirm_g_msg.item.size() == 1, "CONFIRMs fit their Notify")) return 1;
     bool gateway_confirmed = false, branch_confirmed = false;
-    const exchange::payload_item cbi{wire::payload_type::notify, view(confirm_b_body)};
     informational(
-        t, new_b, branch, new_g, gateway, std::span(&cbi, 1),
+        t, new_b, branch, new_g, gateway, confirm_b.item,
         [&](const exchange::payload_list& pl) {
             auto a = provider.on_confirm(session, *confirm_g, escape_in(carriage, pl), now());
             gateway_confirmed = a && a->size() == 1 && (*a)[0].kind == escape::action_kind::confirmed;
             return std::vector<exchange::payload_item>{};
         },
         [](const exchange::payload_list&) {}, rng_b);
-    const exchange::payload_item cgi{wire::payload_type::notify, view(confirm_g_body)};
     informational(
-        t, new_g, gateway, new_b, branch, std::span(&cgi, 1),
+        t, new_g, gateway, new_b, branch, confirm_g_msg.item,
         [&](const exchange::payload_list& pl) {
             auto a = consumer.on_message(escape_in(carriage, pl), now());
             branch_confirmed = a && a->size() == 1 && (*a)[0].kind == escape::action_kind::confirmed;

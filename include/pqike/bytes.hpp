@@ -208,6 +208,8 @@ public:
     constexpr void patch_u32(std::size_t at, std::uint32_t v) noexcept {
         if (patchable(at, 4)) store_be32(out_.data() + at, v);
     }
+    // Poison: the writer can never be ok() again (an encoding was abandoned half-way).
+    constexpr void fail() noexcept { need_ = SIZE_MAX; }
     // Success, or buffer_too_small with the needed size as the offset.
     constexpr status finish() const noexcept {
         return ok() ? status{} : status{errc::buffer_too_small, "output", need_};
@@ -246,7 +248,7 @@ public:
         closed_ = true;
         const std::size_t len = w_.needed() - start_;
         if (len > 0xffff) {
-            w_.zeros(SIZE_MAX);  // poison: the writer can never be ok() again
+            w_.fail();
             return;
         }
         w_.patch_u16(at_, static_cast<std::uint16_t>(len));

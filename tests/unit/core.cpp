@@ -175,6 +175,18 @@ TEST_CASE("patch at an offset near SIZE_MAX is ignored, never wraps") {
     CHECK(pqike::test::tohex(w.written()) == "0000abcd");
 }
 
+TEST_CASE("writer fail() poisons for good") {
+    std::array<std::byte, 8> buf{};
+    writer w{buf};
+    w.u8(1);
+    w.fail();
+    CHECK_FALSE(w.ok());
+    CHECK(w.finish().code() == errc::buffer_too_small);
+    w.u8(2);  // saturated, never wraps back to ok
+    CHECK_FALSE(w.ok());
+    CHECK(w.written().empty());
+}
+
 TEST_CASE("length_prefix16 over 65535 bytes poisons the writer") {
     std::vector<std::byte> buf(70000);
     writer w{buf};

@@ -310,23 +310,23 @@ constexpr void sa_view::encode(writer& w) const noexcept {
     proposal_cursor pc = proposal_list();
     while (!pc.done()) {
         auto p = pc.next();
-        if (!p) return w.zeros(SIZE_MAX);  // not a validated view: poison the writer
+        if (!p) return w.fail();  // not a validated view: poison the writer
         b.begin_proposal(p->number, p->protocol, p->spi, p->reserved);
         transform_cursor tc = p->transform_list();
         while (!tc.done()) {
             auto t = tc.next();
-            if (!t) return w.zeros(SIZE_MAX);
+            if (!t) return w.fail();
             b.begin_transform(t->type, t->id, t->reserved1, t->reserved2);
             attribute_cursor ac = t->attribute_list();
             while (!ac.done()) {
                 auto a = ac.next();
-                if (!a) return w.zeros(SIZE_MAX);
+                if (!a) return w.fail();
                 b.add_attribute(*a);
             }
             b.end_transform();
         }
     }
-    if (!b.finish()) w.zeros(SIZE_MAX);
+    if (!b.finish()) w.fail();
 }
 
 }  // namespace pqike::wire

@@ -27,11 +27,9 @@ class transcript {
 public:
     using clock = std::chrono::steady_clock;
 
-    transcript() : t0_(clock::now()) {
-        std::array<std::byte, pcap::global_header_size> h{};
-        writer w{h};
+    transcript() : t0_(clock::now()), pcap_(pcap::global_header_size) {
+        writer w{pcap_};
         pcap::write_file_header(w, pcap::linktype::ethernet);
-        pcap_.insert(pcap_.end(), h.begin(), h.end());
     }
 
     void section(const char* title) { std::printf("\n== %s\n", title); }

@@ -98,32 +98,42 @@ rc, out, _ = run(["escape", "--help"])
 check('"ke_methods"' in out and "escape-psk" in out, "escape --help documents the JSON fields")
 
 # ---- decode: the real strongSwan capture, opened with its key table ------------------------------
+def check_capture(name, pcap, table, inner_file, count):
+    """Decode a real capture with its key table; compare with the independent extraction."""
+    rc, msgs, err = run_json(["decode", "--pcap", pcap, "--keys", table])
+    check(rc == 0, f"{name}: decode --pcap --keys exit 0 ({err[:200]})")
+    by_frame = {m["frame"]: m for m in msgs}
+    expected = load(inner_file)["messages"]
+    check(len(expected) == count, f"{name}: {count} encrypted messages in the reference extraction")
+    for e in expected:
+        last = e["frames"][-1]
+        m = by_frame.get(last, {})
+        tag = f"{name} frame {last} ({e['exchange']} mid {e['message_id']})"
+        check(m.get("exchange_name") == e["exchange"], f"{tag}: exchange")
+        check(m.get("message_id") == e["message_id"], f"{tag}: message ID")
+        check(m.get("flags", {}).get("response") == e["response"], f"{tag}: response flag")
+        inner = m.get("inner")
+        check(inner is not None, f"{tag}: opened ({m.get('inner_error')})")
+        if inner is None:
+            continue
+        check([p["type"] for p in inner] == e["inner_types"], f"{tag}: inner payload types")
+        check([p["length"] for p in inner] == e["inner_lengths"], f"{tag}: inner payload lengths")
+        if len(e["frames"]) > 1:
+            check(m.get("reassembly") == "complete" and m.get("reassembled_fragments") == len(e["frames"]),
+                  f"{tag}: SKF reassembled from {len(e['frames'])} fragments")
+            first = by_frame.get(e["frames"][0], {})
+            check(first.get("reassembly") == "stored" and first["payloads"][0]["fragment_number"] == 1 and
+                  first["payloads"][0]["total_fragments"] == len(e["frames"]), f"{tag}: fragment 1 stored")
+    return msgs, by_frame, expected
+
+
 PCAP = os.path.join(DATA, "strongswan_s1_mlkem768_gcm.pcap")
 TABLE = os.path.join(DATA, "strongswan_s1_ikev2_decryption_table")
-rc, msgs, err = run_json(["decode", "--pcap", PCAP, "--keys", TABLE])
-check(rc == 0, f"decode --pcap --keys exit 0 ({err[:200]})")
-by_frame = {m["frame"]: m for m in msgs}
-expected = load("strongswan_s1_inner.json")["messages"]
-check(len(expected) == 24, "24 encrypted messages in the reference extraction")
-for e in expected:
-    last = e["frames"][-1]
-    m = by_frame.get(last, {})
-    tag = f"decode frame {last} ({e['exchange']} mid {e['message_id']})"
-    check(m.get("exchange_name") == e["exchange"], f"{tag}: exchange")
-    check(m.get("message_id") == e["message_id"], f"{tag}: message ID")
-    check(m.get("flags", {}).get("response") == e["response"], f"{tag}: response flag")
-    inner = m.get("inner")
-    check(inner is not None, f"{tag}: opened ({m.get('inner_error')})")
-    if inner is None:
-        continue
-    check([p["type"] for p in inner] == e["inner_types"], f"{tag}: inner payload types")
-    check([p["length"] for p in inner] == e["inner_lengths"], f"{tag}: inner payload lengths")
-    if len(e["frames"]) > 1:
-        check(m.get("reassembly") == "complete" and m.get("reassembled_fragments") == len(e["frames"]),
-              f"{tag}: SKF reassembled from {len(e['frames'])} fragments")
-        first = by_frame.get(e["frames"][0], {})
-        check(first.get("reassembly") == "stored" and first["payloads"][0]["fragment_number"] == 1 and
-              first["payloads"][0]["total_fragments"] == len(e["frames"]), f"{tag}: fragment 1 stored")
+msgs, by_frame, expected = check_capture("s1", PCAP, TABLE, "strongswan_s1_inner.json", 24)
+# s3: AES-CBC + HMAC-SHA2-256-128, NAT-T (port 4500 with the non-ESP marker), fragmented IKE_INTERMEDIATE
+s3, s3_frames, _ = check_capture("s3", os.path.join(DATA, "strongswan_s3_cbc_hmac_natt.pcap"),
+                                 os.path.join(DATA, "strongswan_s3_ikev2_decryption_table"), "strongswan_s3_inner.json", 28)
+check(any(m["dst"].endswith(":4500") for m in s3), "s3: messages on port 4500 decoded")
 # IKE_INTERMEDIATE carries the ML-KEM-768 key exchange: ek (1184) out, ct (1088) back.
 im = [m for m in msgs if m.get("exchange_name") == "IKE_INTERMEDIATE"]
 check(len(im) == 2 and im[0]["inner"][0]["ke_method"] == 36 and im[0]["inner"][0]["data_len"] == 1184 and

@@ -24,6 +24,7 @@ if [ ! -x "$charon" ] || ! command -v swanctl >/dev/null; then
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; added_policy=1
   fi
+  apt-get update -qq >/dev/null 2>&1
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q strongswan-charon strongswan-swanctl >/dev/null 2>&1
   [ "$added_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
 fi

@@ -14,6 +14,7 @@
 #include "wire/ke_method.hpp"
 #include "wire/protocol_id.hpp"
 #include "wire/notify_type.hpp"
+#include "crypto/cpu.hpp"
 #include "crypto/keccak.hpp"
 #include "crypto/sha3.hpp"
 #include "crypto/sha2.hpp"

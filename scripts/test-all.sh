@@ -55,10 +55,16 @@ cmake_suite() {  # $1 = preset
 cmake_suite debug-asan
 cmake_suite clang
 
-# Meson: the same doctest suites (g++, ASan+UBSan off, release-ish) through `meson test`.
+# Meson: the same doctest suites through `meson test`, built as the hardened build a
+# distribution would ship (g++ -O2 -g):
+#   -D_GLIBCXX_ASSERTIONS       bounds checks in std::array/span/vector operator[], front(), ...
+#   -D_FORTIFY_SOURCE=2         checked memcpy/memset/... where sizes are known
+#   -fstack-protector-strong    stack canaries
+#   -fstack-clash-protection    no stack-clash jumps over the guard page
+hardening="['-D_GLIBCXX_ASSERTIONS','-D_FORTIFY_SOURCE=2','-fstack-protector-strong','-fstack-clash-protection']"
 mlog=build/meson-test.log
 mkdir -p build
-if step "meson: setup+compile" bash -c "rm -rf build/meson && meson setup build/meson --buildtype=debugoptimized >/dev/null && meson compile -C build/meson"; then
+if step "meson (hardened g++): setup+compile" bash -c "rm -rf build/meson && meson setup build/meson --buildtype=debugoptimized -Dcpp_args=\"$hardening\" >/dev/null && meson compile -C build/meson"; then
   step "meson: test" bash -c "meson test -C build/meson --num-processes 2 2>&1 | tee $mlog | tail -12"
   ok=$(grep -E '^Ok:' "$mlog" | awk '{print $2}'); fl=$(grep -E '^Fail:' "$mlog" | awk '{print $2}')
   to=$(grep -E '^Timeout:' "$mlog" | awk '{print $2}')

@@ -1,0 +1,170 @@
+// Four Keccak-f[1600] permutations side by side, and four SHAKE sponges run in lockstep.
+//
+// ML-KEM spends most of its time in Keccak, in many short, independent, equally long calls (the
+// XOF that samples the matrix A, the PRF that samples the noise). Four of them at once fit one
+// 256-bit register per lane, so state_x4 is lane-major: lane[x + 5y][j] is lane (x, y) of
+// instance j, and one aligned 32-byte load gives the same lane of all four instances. The AVX2
+// permutation then is the scalar round with every 64-bit operation replaced by its 4x64-bit
+// vector form; no shuffles between instances are ever needed. The byte-level absorb and squeeze
+// work on the same memory with scalar code (they are cheap next to the permutation).
+//
+// Two backends, chosen by the caller at run time: x4_backend::portable (four scalar permutes;
+// also the test oracle) and x4_backend::avx2 (only where PQIKE_HAVE_AVX2_PATH is 1 and only
+// after cpu::has_avx2() returned true; compiled through the PQIKE_TARGET_AVX2 function attribute,
+// never with a global -mavx2). Both are constant time: no data-dependent branches or indices.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "../bytes.hpp"
+#include "../secret.hpp"
+#include "cpu.hpp"
+#include "keccak.hpp"
+
+#if PQIKE_HAVE_AVX2_PATH
+#include <immintrin.h>
+#endif
+
+namespace pqike::crypto::keccak {
+
+// Four Keccak-f[1600] states side by side, lane-major: lane[x + 5*y][j] is lane (x, y) of
+// instance j, so one 256-bit vector holds the same lane of all four instances.
+struct alignas(32) state_x4 {
+    std::array<std::array<std::uint64_t, 4>, 25> lane{};
+};
+static_assert(sizeof(state_x4) == 25 * 32);
+
+// Four scalar permutes (the fallback, and the oracle the AVX2 version is tested against).
+inline void permute_x4_portable(state_x4& s) noexcept {
+    state one;
+    for (std::size_t j = 0; j < 4; ++j) {
+        for (std::size_t i = 0; i < lanes; ++i) one[i] = s.lane[i][j];
+        permute(one);
+        for (std::size_t i = 0; i < lanes; ++i) s.lane[i][j] = one[i];
+    }
+    secure_zeroize(one.data(), sizeof(one));
+}
+
+#if PQIKE_HAVE_AVX2_PATH
+// The same result as permute_x4_portable with __m256i lanes. Only call it when
+// cpu::has_avx2() is true.
+PQIKE_TARGET_AVX2 inline void permute_x4_avx2(state_x4& s) noexcept {
+    permute_x4_portable(s);  // placeholder until the vector rounds land
+}
+#endif
+
+enum class x4_backend { portable, avx2 };
+
+// Four independent sponges run in lockstep (FIPS 202 §4 with the byte-level pad of §6: Suffix,
+// then pad10*1). One-shot absorb of four messages of the SAME length (ML-KEM's XOF and PRF inputs
+// are short and fixed), then squeeze whole blocks.
+//
+// Misuse is a programming error and never reads or writes out of bounds:
+//   - absorb_once with messages of different lengths absorbs nothing: the sponge is left wiped
+//     and not absorbed;
+//   - squeeze_blocks before any absorb_once, or with output sizes that differ or are not a
+//     multiple of Rate, zero-fills every output span and leaves the state as it was.
+// The state is wiped on destruction (it may hold secrets: ML-KEM's PRF seeds).
+template <std::size_t Rate, std::uint8_t Suffix, x4_backend B>
+class sponge_x4 {
+    static_assert(Rate % 8 == 0 && Rate > 0 && Rate < lanes * 8);
+#if !PQIKE_HAVE_AVX2_PATH
+    static_assert(B == x4_backend::portable, "the AVX2 backend is not compiled in this build");
+#endif
+
+public:
+    static constexpr std::size_t rate = Rate;
+    static constexpr x4_backend backend = B;
+
+    sponge_x4() noexcept = default;
+    sponge_x4(const sponge_x4&) noexcept = default;
+    sponge_x4& operator=(const sponge_x4&) noexcept = default;
+    ~sponge_x4() { wipe(); }
+
+    // Start four new computations (any previous state is discarded): absorb in_j into instance j
+    // and pad. Precondition: all four sizes equal (otherwise nothing is absorbed, see above).
+    void absorb_once(bytes_view in0, bytes_view in1, bytes_view in2, bytes_view in3) noexcept {
+        wipe();
+        const std::size_t n = in0.size();
+        if (in1.size() != n || in2.size() != n || in3.size() != n) return;
+        const std::array<bytes_view, 4> in{in0, in1, in2, in3};
+        std::size_t off = 0;
+        for (; n - off >= Rate; off += Rate) {
+            for (std::size_t j = 0; j < 4; ++j)
+                for (std::size_t l = 0; l < Rate / 8; ++l)
+                    s_.lane[l][j] ^= load_le64(in[j].subspan(off + 8 * l, 8));
+            run_permute();
+        }
+        for (std::size_t j = 0; j < 4; ++j) {
+            for (std::size_t k = off; k < n; ++k)
+                xor_byte(j, k - off, std::to_integer<std::uint8_t>(in[j][k]));
+            xor_byte(j, n - off, Suffix);
+            xor_byte(j, Rate - 1, 0x80);
+        }
+        absorbed_ = true;
+    }
+
+    // Write the next out_j.size() / Rate output blocks of instance j into out_j. Precondition:
+    // all four sizes equal and a multiple of Rate, after absorb_once (otherwise see above).
+    void squeeze_blocks(mut_bytes out0, mut_bytes out1, mut_bytes out2, mut_bytes out3) noexcept {
+        const std::array<mut_bytes, 4> out{out0, out1, out2, out3};
+        const std::size_t n = out0.size();
+        if (!absorbed_ || n % Rate != 0 || out1.size() != n || out2.size() != n ||
+            out3.size() != n) {
+            for (const mut_bytes o : out) secure_zeroize(o);
+            return;
+        }
+        for (std::size_t off = 0; off < n; off += Rate) {
+            // The permute is done lazily, just before a block is read, so that absorb_once and
+            // each squeezed block cost exactly one permute each.
+            run_permute();
+            for (std::size_t j = 0; j < 4; ++j)
+                for (std::size_t l = 0; l < Rate / 8; ++l)
+                    store_le64(out[j].subspan(off + 8 * l, 8), s_.lane[l][j]);
+        }
+    }
+
+    // Zeroize the state (also done by the destructor); the sponge must be absorbed again.
+    void wipe() noexcept {
+        secure_zeroize(&s_, sizeof(s_));
+        absorbed_ = false;
+    }
+
+    // Read access to the four states, for tests (e.g. that wipe() zeroizes).
+    const state_x4& raw_state() const noexcept { return s_; }
+
+private:
+    static constexpr std::uint64_t load_le64(bytes_view p) noexcept {
+        std::uint64_t v = 0;
+        for (std::size_t k = 0; k < 8; ++k)
+            v |= std::uint64_t{std::to_integer<std::uint8_t>(p[k])} << (8 * k);
+        return v;
+    }
+    static constexpr void store_le64(mut_bytes p, std::uint64_t v) noexcept {
+        for (std::size_t k = 0; k < 8; ++k) p[k] = static_cast<std::byte>(v >> (8 * k));
+    }
+    void xor_byte(std::size_t j, std::size_t at, std::uint8_t b) noexcept {
+        s_.lane[at / 8][j] ^= std::uint64_t{b} << (8 * (at % 8));
+    }
+    void run_permute() noexcept {
+#if PQIKE_HAVE_AVX2_PATH
+        if constexpr (B == x4_backend::avx2) {
+            permute_x4_avx2(s_);
+            return;
+        }
+#endif
+        permute_x4_portable(s_);
+    }
+
+    state_x4 s_{};
+    bool absorbed_ = false;
+};
+
+template <x4_backend B>
+using shake128_x4 = sponge_x4<168, 0x1f, B>;
+template <x4_backend B>
+using shake256_x4 = sponge_x4<136, 0x1f, B>;
+
+}  // namespace pqike::crypto::keccak

@@ -48,10 +48,99 @@ inline void permute_x4_portable(state_x4& s) noexcept {
 }
 
 #if PQIKE_HAVE_AVX2_PATH
-// The same result as permute_x4_portable with __m256i lanes. Only call it when
-// cpu::has_avx2() is true.
+namespace detail::x4 {
+
+// All helpers carry the target attribute themselves: a __m256i must never cross a function
+// compiled without AVX (that changes the calling convention), and this lets them inline.
+
+// rotl of each 64-bit lane by a constant. By 8 and 56 (whole bytes) one byte shuffle within
+// each 64-bit lane is cheaper than two shifts and an or; 0 is the identity (lane (0, 0)).
+template <int N>
+[[gnu::always_inline]] PQIKE_TARGET_AVX2 inline __m256i rotl(__m256i v) noexcept {
+    static_assert(N >= 0 && N < 64);
+    if constexpr (N == 0) {
+        return v;
+    } else if constexpr (N == 8) {
+        // Result byte i is input byte i - 1 (mod 8) of the same lane (little endian).
+        return _mm256_shuffle_epi8(v, _mm256_setr_epi8(7, 0, 1, 2, 3, 4, 5, 6, 15, 8, 9, 10, 11, 12,
+                                                       13, 14, 7, 0, 1, 2, 3, 4, 5, 6, 15, 8, 9,
+                                                       10, 11, 12, 13, 14));
+    } else if constexpr (N == 56) {
+        // Result byte i is input byte i + 1 (mod 8).
+        return _mm256_shuffle_epi8(v, _mm256_setr_epi8(1, 2, 3, 4, 5, 6, 7, 0, 9, 10, 11, 12, 13,
+                                                       14, 15, 8, 1, 2, 3, 4, 5, 6, 7, 0, 9, 10,
+                                                       11, 12, 13, 14, 15, 8));
+    } else if constexpr (N == 1) {
+        // v + v is v << 1, and the add runs on more ports than the shift.
+        return _mm256_or_si256(_mm256_add_epi64(v, v), _mm256_srli_epi64(v, 63));
+    } else {
+        return _mm256_or_si256(_mm256_slli_epi64(v, N), _mm256_srli_epi64(v, 64 - N));
+    }
+}
+
+// rho and pi: output lane (X, Y) is rotl(A[x, y] ^ D[x], rho[x, y]) with X = y and
+// Y = 2x + 3y, i.e. x = 3Y + X (mod 5), y = X (FIPS 202 Alg. 2 and 3).
+constexpr std::size_t pi_source(std::size_t X, std::size_t Y) noexcept {
+    return (3 * Y + X) % 5 + 5 * X;
+}
+
+// One output row Y of a round: rho and pi into b0..b4, then chi along the row.
+template <std::size_t Y>
+[[gnu::always_inline]] PQIKE_TARGET_AVX2 inline void row(const __m256i* a, const __m256i* d,
+                                                          __m256i* e) noexcept {
+    constexpr std::size_t s0 = pi_source(0, Y), s1 = pi_source(1, Y), s2 = pi_source(2, Y),
+                          s3 = pi_source(3, Y), s4 = pi_source(4, Y);
+    const __m256i b0 = rotl<detail::rho[s0]>(_mm256_xor_si256(a[s0], d[s0 % 5]));
+    const __m256i b1 = rotl<detail::rho[s1]>(_mm256_xor_si256(a[s1], d[s1 % 5]));
+    const __m256i b2 = rotl<detail::rho[s2]>(_mm256_xor_si256(a[s2], d[s2 % 5]));
+    const __m256i b3 = rotl<detail::rho[s3]>(_mm256_xor_si256(a[s3], d[s3 % 5]));
+    const __m256i b4 = rotl<detail::rho[s4]>(_mm256_xor_si256(a[s4], d[s4 % 5]));
+    // chi: b_x ^ (~b_{x+1} & b_{x+2}); andnot(p, q) is ~p & q.
+    e[5 * Y + 0] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2));
+    e[5 * Y + 1] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3));
+    e[5 * Y + 2] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4));
+    e[5 * Y + 3] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0));
+    e[5 * Y + 4] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1));
+}
+
+// One full round a -> e (theta, rho, pi, chi, iota), FIPS 202 §3.3 with Rnd = iota(chi(pi(rho(
+// theta(A))))). Each output row is formed and chi'd at once, as in the scalar permute.
+[[gnu::always_inline]] PQIKE_TARGET_AVX2 inline void round(const __m256i* a, __m256i* e,
+                                                            std::uint64_t rc) noexcept {
+    __m256i c[5], d[5];
+    for (std::size_t x = 0; x < 5; ++x)
+        c[x] = _mm256_xor_si256(_mm256_xor_si256(_mm256_xor_si256(a[x], a[x + 5]),
+                                                 _mm256_xor_si256(a[x + 10], a[x + 15])),
+                                a[x + 20]);
+    d[0] = _mm256_xor_si256(c[4], rotl<1>(c[1]));
+    d[1] = _mm256_xor_si256(c[0], rotl<1>(c[2]));
+    d[2] = _mm256_xor_si256(c[1], rotl<1>(c[3]));
+    d[3] = _mm256_xor_si256(c[2], rotl<1>(c[4]));
+    d[4] = _mm256_xor_si256(c[3], rotl<1>(c[0]));
+    row<0>(a, d, e);
+    row<1>(a, d, e);
+    row<2>(a, d, e);
+    row<3>(a, d, e);
+    row<4>(a, d, e);
+    e[0] = _mm256_xor_si256(e[0], _mm256_set1_epi64x(static_cast<long long>(rc)));
+}
+
+}  // namespace detail::x4
+
+// The same result as permute_x4_portable with __m256i lanes: lane i of all four instances is
+// one vector, and every step is the scalar step on four lanes at once. Two rounds per
+// iteration, ping-ponging between a and e. Only call it when cpu::has_avx2() is true.
 PQIKE_TARGET_AVX2 inline void permute_x4_avx2(state_x4& s) noexcept {
-    permute_x4_portable(s);  // placeholder until the vector rounds land
+    __m256i a[lanes], e[lanes];
+    for (std::size_t i = 0; i < lanes; ++i)
+        a[i] = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.lane[i].data()));
+    static_assert(rounds % 2 == 0);
+    for (std::size_t r = 0; r < rounds; r += 2) {
+        detail::x4::round(a, e, detail::round_constants[r]);
+        detail::x4::round(e, a, detail::round_constants[r + 1]);
+    }
+    for (std::size_t i = 0; i < lanes; ++i)
+        _mm256_store_si256(reinterpret_cast<__m256i*>(s.lane[i].data()), a[i]);
 }
 #endif
 

@@ -15,8 +15,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "../bytes.hpp"
 #include "../secret.hpp"
@@ -181,16 +183,26 @@ public:
         const std::array<bytes_view, 4> in{in0, in1, in2, in3};
         std::size_t off = 0;
         for (; n - off >= Rate; off += Rate) {
-            for (std::size_t j = 0; j < 4; ++j)
-                for (std::size_t l = 0; l < Rate / 8; ++l)
+            for (std::size_t l = 0; l < Rate / 8; ++l)
+                for (std::size_t j = 0; j < 4; ++j)
                     s_.lane[l][j] ^= load_le64(in[j].subspan(off + 8 * l, 8));
             run_permute();
         }
+        // The last, partial block (rem < Rate bytes) and the padding, assembled lane by lane in
+        // a register: whole lanes straight from the input, the lane with the last rem % 8 bytes
+        // and the suffix byte built up locally, the final 0x80 into the top byte of the block.
+        // (Xoring byte by byte into the state chains a store-to-load dependency per byte, and a
+        // zero-padded copy of the block stalls store forwarding: each cost a third of a permute
+        // for ML-KEM's 34-byte inputs.)
+        const std::size_t rem = n - off;
         for (std::size_t j = 0; j < 4; ++j) {
-            for (std::size_t k = off; k < n; ++k)
-                xor_byte(j, k - off, std::to_integer<std::uint8_t>(in[j][k]));
-            xor_byte(j, n - off, Suffix);
-            xor_byte(j, Rate - 1, 0x80);
+            std::size_t l = 0;
+            for (; 8 * l + 8 <= rem; ++l) s_.lane[l][j] ^= load_le64(in[j].subspan(off + 8 * l, 8));
+            std::uint64_t t = std::uint64_t{Suffix} << (8 * (rem % 8));
+            for (std::size_t k = 0; k < rem % 8; ++k)
+                t |= std::uint64_t{std::to_integer<std::uint8_t>(in[j][off + 8 * l + k])} << (8 * k);
+            s_.lane[l][j] ^= t;
+            s_.lane[Rate / 8 - 1][j] ^= std::uint64_t{0x80} << 56;
         }
         absorbed_ = true;
     }
@@ -209,8 +221,11 @@ public:
             // The permute is done lazily, just before a block is read, so that absorb_once and
             // each squeezed block cost exactly one permute each.
             run_permute();
-            for (std::size_t j = 0; j < 4; ++j)
-                for (std::size_t l = 0; l < Rate / 8; ++l)
+            // Lane-major order: the four words of each lane are read right after the permute
+            // stored them as one vector, which keeps store forwarding fast (about 3x faster
+            // than instance-major order here).
+            for (std::size_t l = 0; l < Rate / 8; ++l)
+                for (std::size_t j = 0; j < 4; ++j)
                     store_le64(out[j].subspan(off + 8 * l, 8), s_.lane[l][j]);
         }
     }
@@ -225,17 +240,25 @@ public:
     const state_x4& raw_state() const noexcept { return s_; }
 
 private:
-    static constexpr std::uint64_t load_le64(bytes_view p) noexcept {
+    // Little-endian lane loads and stores of exactly 8 bytes (callers pass 8-byte subspans).
+    // memcpy on little-endian hosts: it is one move, where the byte loop cost about a sixth of
+    // a 3-block squeeze.
+    static std::uint64_t load_le64(bytes_view p) noexcept {
         std::uint64_t v = 0;
-        for (std::size_t k = 0; k < 8; ++k)
-            v |= std::uint64_t{std::to_integer<std::uint8_t>(p[k])} << (8 * k);
+        if constexpr (std::endian::native == std::endian::little) {
+            std::memcpy(&v, p.data(), sizeof(v));
+        } else {
+            for (std::size_t k = 0; k < 8; ++k)
+                v |= std::uint64_t{std::to_integer<std::uint8_t>(p[k])} << (8 * k);
+        }
         return v;
     }
-    static constexpr void store_le64(mut_bytes p, std::uint64_t v) noexcept {
-        for (std::size_t k = 0; k < 8; ++k) p[k] = static_cast<std::byte>(v >> (8 * k));
-    }
-    void xor_byte(std::size_t j, std::size_t at, std::uint8_t b) noexcept {
-        s_.lane[at / 8][j] ^= std::uint64_t{b} << (8 * (at % 8));
+    static void store_le64(mut_bytes p, std::uint64_t v) noexcept {
+        if constexpr (std::endian::native == std::endian::little) {
+            std::memcpy(p.data(), &v, sizeof(v));
+        } else {
+            for (std::size_t k = 0; k < 8; ++k) p[k] = static_cast<std::byte>(v >> (8 * k));
+        }
     }
     void run_permute() noexcept {
 #if PQIKE_HAVE_AVX2_PATH

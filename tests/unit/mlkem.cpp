@@ -1,6 +1,9 @@
 // ML-KEM-512/768/1024 (FIPS 203) against NIST ACVP and C2SP/CCTV known answers (tests/data/
 // mlkem_*.json, see tests/data/README.md), the §7.2/§7.3 key checks, implicit rejection, the
 // accumulated 10 000-test hashes, and the arithmetic layers against schoolbook definitions.
+// Every known-answer and KEM-level test runs on each backend this build and CPU have: portable
+// and AVX2 (kem_with<P, backend::...>); the AVX2 one is skipped with a message when the CPU
+// lacks it. tests/unit/mlkem_avx2.cpp compares the two function by function.
 #include "common.hpp"
 
 #include <array>
@@ -25,18 +28,61 @@ std::span<const std::byte, N> fixed(const byte_vec& v) {
     return std::span<const std::byte, N>(v.data(), N);
 }
 
-// Calls f.template operator()<K>() for the KEM named by an ACVP parameterSet string.
+// True when kem_with<P, backend::avx2> can run here (compiled in and supported by the CPU).
+bool avx2_runs() {
+    static const bool ok = [] {
+        if (!mlkem::avx2_available()) MESSAGE("no AVX2 path in this build or CPU: ML-KEM tests run portable only");
+        return mlkem::avx2_available();
+    }();
+    return ok;
+}
+// Number of backends each known answer is checked on.
+std::size_t backends() { return avx2_runs() ? 2 : 1; }
+
+const char* backend_name(mlkem::backend b) {
+    return b == mlkem::backend::portable ? "portable" : b == mlkem::backend::avx2 ? "avx2" : "runtime";
+}
+
+// Calls f.template operator()<K>() for ML-KEM with parameters P on every backend that runs here.
+template <class P, class F>
+void each_backend(F& f) {
+    f.template operator()<mlkem::kem_with<P, mlkem::backend::portable>>();
+#if PQIKE_HAVE_AVX2_PATH
+    if (avx2_runs()) f.template operator()<mlkem::kem_with<P, mlkem::backend::avx2>>();
+#endif
+}
+
+// Calls f.template operator()<K>() for the KEM named by an ACVP parameterSet string, once per backend.
 template <class F>
 void with_kem(const std::string& set, F&& f) {
     if (set == "ML-KEM-512")
-        f.template operator()<mlkem512>();
+        each_backend<mlkem::params512>(f);
     else if (set == "ML-KEM-768")
-        f.template operator()<mlkem768>();
+        each_backend<mlkem::params768>(f);
     else if (set == "ML-KEM-1024")
-        f.template operator()<mlkem1024>();
+        each_backend<mlkem::params1024>(f);
     else
         FAIL("unknown parameter set " << set);
 }
+
+// For the TEST_CASE_TEMPLATE lists: the dispatching KEMs and both pinned backends.
+#if PQIKE_HAVE_AVX2_PATH
+#define PQIKE_MLKEM_AVX2_TYPES                                                                \
+    , mlkem::kem_with<mlkem::params512, mlkem::backend::avx2>,                                \
+        mlkem::kem_with<mlkem::params768, mlkem::backend::avx2>, mlkem::kem_with<mlkem::params1024, mlkem::backend::avx2>
+#else
+#define PQIKE_MLKEM_AVX2_TYPES
+#endif
+#define PQIKE_MLKEM_TYPES                                                                                  \
+    mlkem512, mlkem768, mlkem1024, mlkem::kem_with<mlkem::params512, mlkem::backend::portable>,            \
+        mlkem::kem_with<mlkem::params768, mlkem::backend::portable>,                                       \
+        mlkem::kem_with<mlkem::params1024, mlkem::backend::portable> PQIKE_MLKEM_AVX2_TYPES
+#define SKIP_IF_NOT_RUNNABLE(K)                                                   \
+    if (K::backend_kind == mlkem::backend::avx2 && !avx2_runs()) {                \
+        MESSAGE("AVX2 backend not supported here: skipped");                      \
+        return;                                                                   \
+    }                                                                             \
+    CAPTURE(backend_name(K::backend_kind))
 
 template <class K>
 struct outputs {
@@ -90,6 +136,7 @@ TEST_CASE("KeyGen matches the ACVP keyGen answers (75 cases)") {
     for (const auto& c : data["cases"]) {
         CAPTURE(c["tcId"].get<int>());
         with_kem(c["parameterSet"], [&]<class K>() {
+            CAPTURE(backend_name(K::backend_kind));
             const auto d = unhex(c["d"].get<std::string>()), z = unhex(c["z"].get<std::string>());
             outputs<K> o;
             REQUIRE(K::keygen_derand(fixed<32>(d), fixed<32>(z), o.ek, o.dk).ok());
@@ -100,7 +147,7 @@ TEST_CASE("KeyGen matches the ACVP keyGen answers (75 cases)") {
             ++count;
         });
     }
-    CHECK(count == 75);
+    CHECK(count == 75 * backends());
 }
 
 TEST_CASE("Encaps matches the ACVP encapsulation answers; Decaps recovers the key (75 cases)") {
@@ -109,6 +156,7 @@ TEST_CASE("Encaps matches the ACVP encapsulation answers; Decaps recovers the ke
     for (const auto& c : data["cases"]) {
         CAPTURE(c["tcId"].get<int>());
         with_kem(c["parameterSet"], [&]<class K>() {
+            CAPTURE(backend_name(K::backend_kind));
             const auto ek = unhex(c["ek"].get<std::string>()), m = unhex(c["m"].get<std::string>());
             const auto dk = unhex(c["dk"].get<std::string>());
             outputs<K> o;
@@ -120,7 +168,7 @@ TEST_CASE("Encaps matches the ACVP encapsulation answers; Decaps recovers the ke
             ++count;
         });
     }
-    CHECK(count == 75);
+    CHECK(count == 75 * backends());
 }
 
 TEST_CASE("Decaps matches the ACVP decapsulation answers, valid and modified ciphertexts (60)") {
@@ -129,6 +177,7 @@ TEST_CASE("Decaps matches the ACVP decapsulation answers, valid and modified cip
     for (const auto& c : data["cases"]) {
         CAPTURE(c["tcId"].get<int>());
         with_kem(c["parameterSet"], [&]<class K>() {
+            CAPTURE(backend_name(K::backend_kind));
             const auto d = unhex(c["d"].get<std::string>()), z = unhex(c["z"].get<std::string>());
             const auto dk = unhex(c["dk"].get<std::string>()), ct = unhex(c["c"].get<std::string>());
             outputs<K> o;
@@ -151,8 +200,8 @@ TEST_CASE("Decaps matches the ACVP decapsulation answers, valid and modified cip
             }
         });
     }
-    CHECK(valid == 30);
-    CHECK(modified == 30);
+    CHECK(valid == 30 * backends());
+    CHECK(modified == 30 * backends());
 }
 
 TEST_CASE("Key checks: §7.2 ek modulus (ACVP + CCTV) and §7.3 dk hash (ACVP)") {
@@ -163,6 +212,7 @@ TEST_CASE("Key checks: §7.2 ek modulus (ACVP + CCTV) and §7.3 dk hash (ACVP)")
         CAPTURE(c.contains("tcId") ? c["tcId"].get<int>() : c["line"].get<int>());
         const bool expect = c["testPassed"];
         with_kem(c["parameterSet"], [&]<class K>() {
+            CAPTURE(backend_name(K::backend_kind));
             outputs<K> o;
             if (c["function"] == "encapsulationKeyCheck") {
                 const auto ek = unhex(c["ek"].get<std::string>());
@@ -208,11 +258,11 @@ TEST_CASE("Key checks: §7.2 ek modulus (ACVP + CCTV) and §7.3 dk hash (ACVP)")
             }
         });
     }
-    CHECK(ek_pass == 15);
-    CHECK(ek_fail == 15 + 63);
-    CHECK(ek_fail_by_length == 15);
-    CHECK(dk_pass == 15);
-    CHECK(dk_fail == 15);
+    CHECK(ek_pass == 15 * backends());
+    CHECK(ek_fail == (15 + 63) * backends());
+    CHECK(ek_fail_by_length == 15 * backends());
+    CHECK(dk_pass == 15 * backends());
+    CHECK(dk_fail == 15 * backends());
 }
 
 TEST_CASE("CCTV edge cases: strcmp ciphertexts and unlucky SampleNTT seeds") {
@@ -222,6 +272,7 @@ TEST_CASE("CCTV edge cases: strcmp ciphertexts and unlucky SampleNTT seeds") {
         CAPTURE(c["kind"].get<std::string>());
         CAPTURE(c["parameterSet"].get<std::string>());
         with_kem(c["parameterSet"], [&]<class K>() {
+            CAPTURE(backend_name(K::backend_kind));
             outputs<K> o;
             const auto dk = unhex(c["dk"].get<std::string>()), ct = unhex(c["c"].get<std::string>());
             if (c["kind"] == "unluckysample") {
@@ -241,8 +292,8 @@ TEST_CASE("CCTV edge cases: strcmp ciphertexts and unlucky SampleNTT seeds") {
             CHECK(tohex(o.ss2) == c["k"].get<std::string>());
         });
     }
-    CHECK(strcmp_cases == 3);
-    CHECK(unlucky == 3);
+    CHECK(strcmp_cases == 3 * backends());
+    CHECK(unlucky == 3 * backends());
 }
 
 namespace {
@@ -310,14 +361,17 @@ TEST_CASE("Accumulated randomized tests match the CCTV hashes") {
         if (tests == 10000 && !full_all && set != "ML-KEM-768") continue;
         CAPTURE(set);
         CAPTURE(tests);
-        with_kem(set, [&]<class K>() { CHECK(accumulate<K>(tests) == c["expectedHash"].get<std::string>()); });
-        ++run;
+        with_kem(set, [&]<class K>() {
+            CAPTURE(backend_name(K::backend_kind));
+            CHECK(accumulate<K>(tests) == c["expectedHash"].get<std::string>());
+            ++run;
+        });
     }
-    CHECK(run == (full_all ? 6u : 4u));
+    CHECK(run == (full_all ? 6u : 4u) * backends());
 }
 
-TEST_CASE_TEMPLATE("randomized keygen/encaps round-trip; Rng failure zeroizes the outputs", K, mlkem512,
-                   mlkem768, mlkem1024) {
+TEST_CASE_TEMPLATE("randomized keygen/encaps round-trip; Rng failure zeroizes the outputs", K, PQIKE_MLKEM_TYPES) {
+    SKIP_IF_NOT_RUNNABLE(K);
     test_rng rng(K::name);
     outputs<K> o;
     REQUIRE(K::keygen(rng, o.ek, o.dk).ok());
@@ -360,7 +414,8 @@ TEST_CASE_TEMPLATE("randomized keygen/encaps round-trip; Rng failure zeroizes th
     CHECK(all_zero(o.ss));
 }
 
-TEST_CASE_TEMPLATE("run-time length checks: exact size only", K, mlkem512, mlkem768, mlkem1024) {
+TEST_CASE_TEMPLATE("run-time length checks: exact size only", K, PQIKE_MLKEM_TYPES) {
+    SKIP_IF_NOT_RUNNABLE(K);
     outputs<K> o;
     REQUIRE(K::keygen_derand(std::array<std::byte, 32>{}, std::array<std::byte, 32>{}, o.ek, o.dk).ok());
     std::vector<std::byte> ek(o.ek.begin(), o.ek.end()), dk(o.dk.begin(), o.dk.end());

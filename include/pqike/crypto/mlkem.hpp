@@ -1,8 +1,17 @@
-// ML-KEM-512/768/1024 (FIPS 203) reference policies: pqike::crypto::mlkem512, mlkem768,
-// mlkem1024, each a Kem (crypto/concepts.hpp). The implementation is split by job under mlkem/.
+// ML-KEM-512/768/1024 (FIPS 203) policies: pqike::crypto::mlkem512, mlkem768, mlkem1024, each a
+// Kem (crypto/concepts.hpp). The implementation is split by job under mlkem/: the portable code,
+// and under mlkem/avx2/ an AVX2 twin chosen at run time (mlkem/backend.hpp). For tests and
+// benchmarks, mlkem::kem_with<P, mlkem::backend::portable / avx2> pin one backend.
 #pragma once
 
 #include "concepts.hpp"
+#include "mlkem/avx2/arith.hpp"
+#include "mlkem/avx2/basemul.hpp"
+#include "mlkem/avx2/encode.hpp"
+#include "mlkem/avx2/kpke.hpp"
+#include "mlkem/avx2/ntt.hpp"
+#include "mlkem/avx2/sampling.hpp"
+#include "mlkem/backend.hpp"
 #include "mlkem/encode.hpp"
 #include "mlkem/kem.hpp"
 #include "mlkem/kpke.hpp"

@@ -7,6 +7,9 @@
 // error the secret outputs (dk, ss) and the other outputs (ek, ct) are zeroized.
 // Constant-time build (PQIKE_CT_TESTING): d, z, m and dk are marked secret on entry; ek, ct and
 // the accept/reject decision of the dk check are declassified as public.
+// Backends (backend.hpp): kem_with<P, B> runs K-PKE on backend B; kem<P> = kem_with<P,
+// backend::runtime> chooses AVX2 or portable at run time. All three give identical results; the
+// KEM logic below (checks, hashes, implicit rejection) is shared by all of them.
 #pragma once
 
 #include <array>
@@ -20,19 +23,20 @@
 #include "../../secret.hpp"
 #include "../concepts.hpp"
 #include "../sha3.hpp"
+#include "backend.hpp"
 #include "encode.hpp"
-#include "kpke.hpp"
 #include "params.hpp"
 
 namespace pqike::crypto::mlkem {
 
-template <class P>
-class kem {
-    using pke = kpke<P>;
+template <class P, backend B>
+class kem_with {
+    using pke = typename pke_select<P, B>::type;
     using sym = std::span<const std::byte, sym_bytes>;
 
 public:
     using params = P;
+    static constexpr mlkem::backend backend_kind = B;
     static constexpr std::uint16_t id = P::id;
     static constexpr const char* name = P::k == 2 ? "ML-KEM-512" : P::k == 3 ? "ML-KEM-768" : "ML-KEM-1024";
     static constexpr std::size_t ek_size = P::ek_size;
@@ -204,5 +208,9 @@ private:
         for (std::size_t i = 0; i < N; ++i) out[i] = in[i];
     }
 };
+
+// The ML-KEM policy of crypto/mlkem.hpp: K-PKE chosen at run time.
+template <class P>
+using kem = kem_with<P, backend::runtime>;
 
 }  // namespace pqike::crypto::mlkem

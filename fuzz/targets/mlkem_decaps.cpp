@@ -6,7 +6,8 @@
 //   2: dk = KeyGen(d, z) with d, z from the input, so the ciphertext is decrypted under a real key
 // The rest fills dk (modes 0, 1) or d || z (mode 2), then the ciphertext; missing bytes are zero.
 // Invariants: never crashes; invalid_key exactly when check_dk fails, with a zeroized secret;
-// otherwise the result is deterministic (same inputs, same secret).
+// otherwise the result is deterministic (same inputs, same secret). Runs on the portable and (when
+// the build and CPU have it) the AVX2 backend, which must agree on the status and the secret.
 #include <pqike/crypto/mlkem.hpp>
 
 #include <array>
@@ -31,7 +32,7 @@ struct input {
 };
 
 template <class K>
-void run(unsigned mode, input in) {
+std::array<std::byte, 33> run(unsigned mode, input in) {
     std::array<std::byte, K::dk_size> dk{};
     std::array<std::byte, K::ct_size> ct{};
     if (mode == 2) {
@@ -57,9 +58,21 @@ void run(unsigned mode, input in) {
         if (st.code() != errc::invalid_key) std::abort();
         for (auto b : ss)
             if (b != std::byte{0}) std::abort();
-        return;
+    } else if (!K::decaps(dk, ct, ss2) || !(ss == ss2)) {
+        std::abort();
     }
-    if (!K::decaps(dk, ct, ss2) || !(ss == ss2)) std::abort();
+    std::array<std::byte, 33> out{};  // status, then the secret
+    out[0] = std::byte{st.ok() ? std::uint8_t{1} : std::uint8_t{0}};
+    for (std::size_t i = 0; i < ss.size(); ++i) out[1 + i] = ss[i];
+    return out;
+}
+
+template <class P>
+void run_all(unsigned mode, input in) {
+    const auto portable = run<mlkem::kem_with<P, mlkem::backend::portable>>(mode, in);
+#if PQIKE_HAVE_AVX2_PATH
+    if (mlkem::avx2_available() && run<mlkem::kem_with<P, mlkem::backend::avx2>>(mode, in) != portable) std::abort();
+#endif
 }
 
 }  // namespace
@@ -69,8 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const unsigned sel = (data[0] & 3u) % 3u;
     const unsigned mode = (data[0] >> 2) % 3u;
     const input in{data + 1, size - 1};
-    if (sel == 0) run<mlkem512>(mode, in);
-    if (sel == 1) run<mlkem768>(mode, in);
-    if (sel == 2) run<mlkem1024>(mode, in);
+    if (sel == 0) run_all<mlkem::params512>(mode, in);
+    if (sel == 1) run_all<mlkem::params768>(mode, in);
+    if (sel == 2) run_all<mlkem::params1024>(mode, in);
     return 0;
 }

@@ -2,7 +2,8 @@
 // Input: byte 0 picks the set (% 3), the next 32 bytes are m, the rest is ek (zero-padded;
 // bytes beyond ek_size are ignored). Invariant: Encaps and check_ek reject exactly the keys an
 // independent, deliberately naive modulus check rejects (FIPS 203 §7.2: every 12-bit
-// coefficient of ek[0:384k], read bit by bit, is < q); on rejection ct and ss are zero.
+// coefficient of ek[0:384k], read bit by bit, is < q); on rejection ct and ss are zero. The
+// portable and (when the build and CPU have it) the AVX2 backend give the same ct and ss.
 #include <pqike/crypto/mlkem.hpp>
 
 #include <array>
@@ -32,7 +33,7 @@ bool naive_modulus_ok(const std::array<std::byte, K::ek_size>& ek) {
 }
 
 template <class K>
-void run(const std::uint8_t* p, std::size_t n) {
+std::array<std::byte, K::ct_size + K::ss_size> run(const std::uint8_t* p, std::size_t n) {
     std::array<std::byte, 32> m{};
     std::array<std::byte, K::ek_size> ek{};
     for (std::size_t i = 0; i < 32; ++i) m[i] = i < n ? std::byte{p[i]} : std::byte{0};
@@ -54,6 +55,18 @@ void run(const std::uint8_t* p, std::size_t n) {
         for (auto b : ss)
             if (b != std::byte{0}) std::abort();
     }
+    std::array<std::byte, K::ct_size + K::ss_size> out{};
+    for (std::size_t i = 0; i < ct.size(); ++i) out[i] = ct[i];
+    for (std::size_t i = 0; i < ss.size(); ++i) out[ct.size() + i] = ss[i];
+    return out;
+}
+
+template <class P>
+void run_all(const std::uint8_t* p, std::size_t n) {
+    const auto portable = run<mlkem::kem_with<P, mlkem::backend::portable>>(p, n);
+#if PQIKE_HAVE_AVX2_PATH
+    if (mlkem::avx2_available() && run<mlkem::kem_with<P, mlkem::backend::avx2>>(p, n) != portable) std::abort();
+#endif
 }
 
 }  // namespace
@@ -61,8 +74,8 @@ void run(const std::uint8_t* p, std::size_t n) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const unsigned sel = data[0] % 3u;
-    if (sel == 0) run<mlkem512>(data + 1, size - 1);
-    if (sel == 1) run<mlkem768>(data + 1, size - 1);
-    if (sel == 2) run<mlkem1024>(data + 1, size - 1);
+    if (sel == 0) run_all<mlkem::params512>(data + 1, size - 1);
+    if (sel == 1) run_all<mlkem::params768>(data + 1, size - 1);
+    if (sel == 2) run_all<mlkem::params1024>(data + 1, size - 1);
     return 0;
 }

@@ -3,13 +3,15 @@
 // ciphertext position (2 bytes) and an XOR mask (1 byte, 0 taken as 1).
 // Invariants: generated keys pass check_ek and check_dk; Decaps(Encaps) gives the same secret;
 // a modified ciphertext gives a different secret, equal to J(z || c) (implicit rejection),
-// and is not an error.
+// and is not an error. The portable and (when the build and CPU have it) the AVX2 backend give
+// the same keys, ciphertext and secrets.
 #include <pqike/crypto/mlkem.hpp>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 namespace {
 
@@ -17,7 +19,7 @@ using namespace pqike;
 using namespace pqike::crypto;
 
 template <class K>
-void run(const std::uint8_t* p, std::size_t n) {
+std::vector<std::byte> run(const std::uint8_t* p, std::size_t n) {
     std::array<std::byte, 32 * 3 + 3> in{};
     for (std::size_t i = 0; i < in.size() && i < n; ++i) in[i] = std::byte{p[i]};
     const std::span<const std::byte, 32> d(in.data(), 32), z(in.data() + 32, 32), m(in.data() + 64, 32);
@@ -42,6 +44,18 @@ void run(const std::uint8_t* p, std::size_t n) {
     j.absorb(ct);
     j.squeeze(kbar);
     if (!ct_equal(kbar, ss2)) std::abort();
+    std::vector<std::byte> out;
+    for (const bytes_view b : {bytes_view(ek), bytes_view(dk), bytes_view(ct), bytes_view(ss), bytes_view(ss2)})
+        out.insert(out.end(), b.begin(), b.end());
+    return out;
+}
+
+template <class P>
+void run_all(const std::uint8_t* p, std::size_t n) {
+    const auto portable = run<mlkem::kem_with<P, mlkem::backend::portable>>(p, n);
+#if PQIKE_HAVE_AVX2_PATH
+    if (mlkem::avx2_available() && run<mlkem::kem_with<P, mlkem::backend::avx2>>(p, n) != portable) std::abort();
+#endif
 }
 
 }  // namespace
@@ -49,8 +63,8 @@ void run(const std::uint8_t* p, std::size_t n) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const unsigned sel = data[0] % 3u;
-    if (sel == 0) run<mlkem512>(data + 1, size - 1);
-    if (sel == 1) run<mlkem768>(data + 1, size - 1);
-    if (sel == 2) run<mlkem1024>(data + 1, size - 1);
+    if (sel == 0) run_all<mlkem::params512>(data + 1, size - 1);
+    if (sel == 1) run_all<mlkem::params768>(data + 1, size - 1);
+    if (sel == 2) run_all<mlkem::params1024>(data + 1, size - 1);
     return 0;
 }

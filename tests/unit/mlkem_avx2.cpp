@@ -303,6 +303,9 @@ TEST_CASE("AVX2 rejection sampling equals sample_ntt_vartime") {
             seed[j][33] = std::byte{static_cast<unsigned char>(3 * j)};
         }
         avx2::sample_ntt_x4_vartime({&r[0], &r[1], &r[2], &r[3]}, seed);
+        poly single;
+        avx2::sample_ntt_x1_vartime(single, seed[1]);
+        CHECK(single == r[1]);
         for (std::size_t j = 0; j < 4; ++j) {
             poly p;
             sample_ntt_vartime(p, rho, std::to_integer<std::uint8_t>(seed[j][32]), std::to_integer<std::uint8_t>(seed[j][33]));

@@ -38,7 +38,8 @@ struct kpke_avx2 {
     using cache = std::array<avx2::mulcache, k>;
 
     // Â (or its transpose) as in kpke<P>::gen_matrix_vartime, four entries per shake128_x4. A
-    // short last batch fills its spare lanes with a scratch polynomial. rho is public.
+    // short last batch fills its spare lanes with a scratch polynomial, except that a single
+    // last entry (k = 3) uses the scalar SHAKE128, which is cheaper than a 4-way call. rho is public.
     PQIKE_TARGET_AVX2 static void gen_matrix_vartime(matrix& a, std::span<const std::byte, sym_bytes> rho,
                                                      bool transposed) noexcept {
         alignas(32) poly scratch;
@@ -46,6 +47,13 @@ struct kpke_avx2 {
         for (auto& s : seed)
             for (std::size_t b = 0; b < sym_bytes; ++b) s[b] = rho[b];
         for (std::size_t first = 0; first < k * k; first += 4) {
+            if (first + 1 == k * k) {
+                const std::size_t i = first / k, j = first % k;
+                seed[0][sym_bytes] = std::byte{static_cast<std::uint8_t>(transposed ? i : j)};
+                seed[0][sym_bytes + 1] = std::byte{static_cast<std::uint8_t>(transposed ? j : i)};
+                avx2::sample_ntt_x1_vartime(a[i][j], seed[0]);
+                break;
+            }
             std::array<poly*, 4> out;
             for (std::size_t l = 0; l < 4; ++l) {
                 const std::size_t e = first + l < k * k ? first + l : k * k - 1;

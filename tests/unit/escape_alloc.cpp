@@ -3,8 +3,6 @@
 // single call to operator new. This suite replaces the global operator new to count calls.
 #include "escape_helpers.hpp"
 
-#include <cstdlib>
-#include <new>
 
 #include <pqike/escape/consumer.hpp>
 #include <pqike/escape/hndl.hpp>
@@ -12,24 +10,7 @@
 #include <pqike/escape/provider.hpp>
 #include <pqike/keys/rekey.hpp>
 
-namespace {
-std::size_t g_news = 0;
-bool g_counting = false;
-void* counted_alloc(std::size_t n) {
-    if (g_counting) ++g_news;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    std::abort();
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "alloc_counter.hpp"
 
 using namespace pqike;
 using namespace pqike::escape;

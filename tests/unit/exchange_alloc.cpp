@@ -6,27 +6,7 @@
 #if defined(PQIKE_HAVE_OPENSSL)
 #include "exchange_helpers.hpp"
 
-#include <cstdlib>
-#include <new>
-
-namespace {
-std::size_t g_news = 0;
-bool g_counting = false;
-void* counted_alloc(std::size_t n) {
-    if (g_counting) ++g_news;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    std::abort();
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "alloc_counter.hpp"
 
 using namespace exh;
 using namespace pqike::test;

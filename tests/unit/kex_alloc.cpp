@@ -4,32 +4,13 @@
 #include "common.hpp"
 #include "kex_toy.hpp"
 
-#include <cstdlib>
-#include <new>
 
 #include <pqike/crypto/mlkem.hpp>
 #include <pqike/kex/key_exchange.hpp>
 #include <pqike/kex/negotiate.hpp>
 #include <pqike/kex/proposal.hpp>
 
-namespace {
-std::size_t g_news = 0;
-bool g_counting = false;
-void* counted_alloc(std::size_t n) {
-    if (g_counting) ++g_news;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    std::abort();
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "alloc_counter.hpp"
 
 using namespace pqike;
 using tt = wire::transform_type;

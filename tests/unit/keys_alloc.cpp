@@ -3,8 +3,6 @@
 // operator new. This suite replaces the global operator new to count calls.
 #include "keys_helpers.hpp"
 
-#include <cstdlib>
-#include <new>
 
 #include <pqike/keys/auth.hpp>
 #include <pqike/keys/child_sa_keys.hpp>
@@ -14,24 +12,7 @@
 #include <pqike/keys/rekey.hpp>
 #include <pqike/keys/wireshark.hpp>
 
-namespace {
-std::size_t g_news = 0;
-bool g_counting = false;
-void* counted_alloc(std::size_t n) {
-    if (g_counting) ++g_news;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    std::abort();
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "alloc_counter.hpp"
 
 using namespace pqike;
 using pqike::test::byte_vec;

@@ -8,6 +8,9 @@
 // message schedule kept in a 16-word ring, so the working variables stay in registers. There are no table lookups
 // indexed by data, so the code is constant-time with respect to the message.
 //
+// SHA-256 has a second block function on the x86 SHA extensions (sha256_sha_ni.hpp, included at
+// the end of this header); sha256_compress picks it at run time through cpu::has_sha_ni().
+//
 // The engine state depends on the message (and, inside HMAC, on the key), so it is wiped on
 // destruction and after finish().
 #pragma once
@@ -20,6 +23,7 @@
 
 #include "../bytes.hpp"
 #include "../secret.hpp"
+#include "cpu.hpp"
 
 namespace pqike::crypto {
 
@@ -63,7 +67,8 @@ inline constexpr std::array<std::uint32_t, 64> sha256_k = {
 }
 
 // FIPS 180-4 §6.2.2 over `nblocks` consecutive 64-byte blocks.
-inline void sha256_compress(std::uint32_t* st, const std::byte* p, std::size_t nblocks) noexcept {
+inline void sha256_compress_portable(std::uint32_t* st, const std::byte* p,
+                                     std::size_t nblocks) noexcept {
     std::array<std::uint32_t, 16> w;  // message schedule (uninitialised: filled first)
     while (nblocks-- > 0) {
         for (std::size_t i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
@@ -98,6 +103,24 @@ inline void sha256_compress(std::uint32_t* st, const std::byte* p, std::size_t n
         p += 64;
     }
     secure_zeroize(w.data(), sizeof w);  // the schedule holds message (in HMAC: key) material
+}
+
+#if PQIKE_HAVE_SHA_NI_PATH
+// Defined in sha256_sha_ni.hpp (it needs sha256_k, so it comes after this header's body).
+PQIKE_TARGET_SHA_NI inline void sha256_compress_sha_ni(std::uint32_t* st, const std::byte* p,
+                                                       std::size_t nblocks) noexcept;
+#endif
+
+// The SHA-256 block function every caller uses: SHA-NI when the CPU has it, else portable.
+// The check is a cached static: per call, one load of its guard and two predictable branches.
+inline void sha256_compress(std::uint32_t* st, const std::byte* p, std::size_t nblocks) noexcept {
+#if PQIKE_HAVE_SHA_NI_PATH
+    if (cpu::has_sha_ni()) {
+        sha256_compress_sha_ni(st, p, nblocks);
+        return;
+    }
+#endif
+    sha256_compress_portable(st, p, nblocks);
 }
 
 // ---- SHA-512 ----------------------------------------------------------------------------------
@@ -371,3 +394,6 @@ using sha384 = detail::md_hash<detail::sha384_traits>;  // FIPS 180-4 §6.5
 using sha512 = detail::md_hash<detail::sha512_traits>;  // FIPS 180-4 §6.4
 
 }  // namespace pqike::crypto
+
+// The SHA-NI block function declared above (nothing when PQIKE_HAVE_SHA_NI_PATH is 0).
+#include "sha256_sha_ni.hpp"

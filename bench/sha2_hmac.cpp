@@ -1,12 +1,15 @@
 // SHA-2 and HMAC throughput (64 B and 1 KiB), HMAC with a precomputed key versus full keying,
-// and the bare cost of two compressions (the floor of one small-message HMAC with a cached key).
+// the bare cost of two compressions (the floor of one small-message HMAC with a cached key), and
+// the two SHA-256 block functions (portable, SHA-NI) side by side, reported per block.
 // Issue 4 floor: HMAC-SHA-256 of 64 bytes, key setup included, <= 1.5 us.
 #include <benchmark/benchmark.h>
 
 #include <array>
 #include <cstddef>
+#include <pqike/crypto/cpu.hpp>
 #include <pqike/crypto/hmac.hpp>
 #include <pqike/crypto/sha2.hpp>
+#include <pqike/crypto/sha256_sha_ni.hpp>
 #include <vector>
 
 namespace {
@@ -92,6 +95,34 @@ void bm_sha512_two_compressions(benchmark::State& st) {
     }
 }
 
+// One block function over range(0) blocks; the per_block counter is the time per 64-byte block.
+template <bool ShaNi>
+void bm_sha256_compress(benchmark::State& st) {
+    const auto n = static_cast<std::size_t>(st.range(0));
+    std::array<std::uint32_t, 8> state{};
+    const auto blocks = pattern(64 * n);
+    if constexpr (ShaNi) {
+        if (!cpu::has_sha_ni()) {
+            st.SkipWithError("no SHA-NI path in this build or CPU");
+            return;
+        }
+    }
+    for (auto _ : st) {
+#if PQIKE_HAVE_SHA_NI_PATH
+        if constexpr (ShaNi)
+            detail::sha256_compress_sha_ni(state.data(), blocks.data(), n);
+        else
+#endif
+            detail::sha256_compress_portable(state.data(), blocks.data(), n);
+        benchmark::DoNotOptimize(state.data());
+        benchmark::ClobberMemory();
+    }
+    st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * st.range(0) * 64);
+    using C = benchmark::Counter;
+    st.counters["per_block"] =
+        C(static_cast<double>(n), C::kIsIterationInvariantRate | C::kInvert);
+}
+
 }  // namespace
 
 BENCHMARK(bm_hash<sha1>)->Arg(64)->Arg(1024)->Name("sha1");
@@ -109,3 +140,5 @@ BENCHMARK(bm_hmac_keying<hmac_sha256>)->Name("hmac_sha256/key_setup_only");
 BENCHMARK(bm_hmac_keying<hmac_sha384>)->Name("hmac_sha384/key_setup_only");
 BENCHMARK(bm_sha256_two_compressions)->Name("sha256/two_compressions");
 BENCHMARK(bm_sha512_two_compressions)->Name("sha512/two_compressions");
+BENCHMARK(bm_sha256_compress<false>)->Arg(1)->Arg(16)->Name("sha256_compress/portable");
+BENCHMARK(bm_sha256_compress<true>)->Arg(1)->Arg(16)->Name("sha256_compress/sha_ni");

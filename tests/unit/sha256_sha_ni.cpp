@@ -48,30 +48,17 @@ bool sha_ni_runs() {
 namespace {
 
 // The md_hash engine over one fixed block function, so whole digests can be taken on each path.
-struct sha256_portable_traits : detail::sha256_traits {
-    static void compress(word* st, const std::byte* p, std::size_t n) noexcept {
-        detail::sha256_compress_portable(st, p, n);
+using block_fn = void (*)(std::uint32_t*, const std::byte*, std::size_t) noexcept;
+template <class Traits, block_fn Compress>
+struct on_block_fn : Traits {
+    static void compress(typename Traits::word* st, const std::byte* p, std::size_t n) noexcept {
+        Compress(st, p, n);
     }
 };
-struct sha256_sha_ni_traits : detail::sha256_traits {
-    static void compress(word* st, const std::byte* p, std::size_t n) noexcept {
-        detail::sha256_compress_sha_ni(st, p, n);
-    }
-};
-struct sha224_portable_traits : detail::sha224_traits {
-    static void compress(word* st, const std::byte* p, std::size_t n) noexcept {
-        detail::sha256_compress_portable(st, p, n);
-    }
-};
-struct sha224_sha_ni_traits : detail::sha224_traits {
-    static void compress(word* st, const std::byte* p, std::size_t n) noexcept {
-        detail::sha256_compress_sha_ni(st, p, n);
-    }
-};
-using sha256_portable = detail::md_hash<sha256_portable_traits>;
-using sha256_sha_ni = detail::md_hash<sha256_sha_ni_traits>;
-using sha224_portable = detail::md_hash<sha224_portable_traits>;
-using sha224_sha_ni = detail::md_hash<sha224_sha_ni_traits>;
+using sha256_portable = detail::md_hash<on_block_fn<detail::sha256_traits, detail::sha256_compress_portable>>;
+using sha256_sha_ni = detail::md_hash<on_block_fn<detail::sha256_traits, detail::sha256_compress_sha_ni>>;
+using sha224_portable = detail::md_hash<on_block_fn<detail::sha224_traits, detail::sha256_compress_portable>>;
+using sha224_sha_ni = detail::md_hash<on_block_fn<detail::sha224_traits, detail::sha256_compress_sha_ni>>;
 
 std::mt19937_64& rng() {
     static std::mt19937_64 r(0x5a256u);

@@ -25,6 +25,43 @@ inline mut_bytes as_mut_bytes(void* p, std::size_t n) noexcept {
     return {static_cast<std::byte*>(p), n};
 }
 
+// ---- bounded_bytes ----------------------------------------------------------------------------
+
+// Public bytes of bounded length in inline storage (a nonce, a saved message). A copy moves only
+// the used bytes and nothing zero-fills the rest, so a 256-octet slot holding a 32-octet nonce
+// costs 32 octets to copy; storage past size() is never read. Secrets use secret_bytes instead.
+template <std::size_t Capacity>
+class bounded_bytes {
+public:
+    static constexpr std::size_t capacity = Capacity;
+
+    bounded_bytes() noexcept = default;
+    bounded_bytes(const bounded_bytes& o) noexcept { copy_from(o.view()); }
+    bounded_bytes& operator=(const bounded_bytes& o) noexcept {
+        if (this != &o) copy_from(o.view());
+        return *this;
+    }
+
+    // Replace the contents; false (contents unchanged) if b is longer than Capacity.
+    [[nodiscard]] bool assign(bytes_view b) noexcept {
+        if (b.size() > Capacity) return false;
+        copy_from(b);
+        return true;
+    }
+
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    bytes_view view() const noexcept { return {data_.data(), size_}; }
+
+private:
+    void copy_from(bytes_view b) noexcept {
+        if (!b.empty()) std::memcpy(data_.data(), b.data(), b.size());
+        size_ = b.size();
+    }
+    std::array<std::byte, Capacity> data_;  // only [0, size_) is ever written before it is read
+    std::size_t size_ = 0;
+};
+
 // ---- big-endian loads and stores on spans the caller has already bounded -------------------
 
 constexpr std::uint16_t load_be16(const std::byte* p) noexcept {

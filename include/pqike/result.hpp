@@ -170,6 +170,13 @@ public:
     constexpr result(T&& v) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(true) {
         std::construct_at(&value_, std::move(v));
     }
+    // Build the value in place (no copy of a large T through the return path).
+    template <class... Args>
+    constexpr explicit result(std::in_place_t, Args&&... args) noexcept(
+        std::is_nothrow_constructible_v<T, Args...>)
+        : ok_(true) {
+        std::construct_at(&value_, std::forward<Args>(args)...);
+    }
     constexpr result(error e) noexcept : err_(e), ok_(false) {}
     constexpr result(errc c, const char* field = "", std::size_t offset = 0) noexcept
         : err_{c, field, offset}, ok_(false) {}

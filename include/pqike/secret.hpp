@@ -70,7 +70,7 @@ inline void declassify(bytes_view b) noexcept { declassify(b.data(), b.size()); 
 }  // namespace ct
 
 // Fixed-capacity secret bytes: inline storage plus a used length, wiped on destruction and on
-// every reassignment. Never heap-allocated by pqike; copying is explicit (`assign`).
+// every reassignment. Never heap-allocated by pqike.
 template <std::size_t Capacity>
 class secret_bytes {
 public:
@@ -78,9 +78,12 @@ public:
 
     secret_bytes() noexcept = default;
     explicit secret_bytes(bytes_view b) noexcept { (void)assign(b); }
-    secret_bytes(const secret_bytes& o) noexcept { (void)assign(o.view()); }
+    // Copies take the whole fixed-size array: a few vector moves, no call, and the old contents
+    // are overwritten entirely, so no separate wipe is needed.
+    secret_bytes(const secret_bytes& o) noexcept : data_(o.data_), size_(o.size_) {}
     secret_bytes& operator=(const secret_bytes& o) noexcept {
-        if (this != &o) (void)assign(o.view());
+        data_ = o.data_;
+        size_ = o.size_;
         return *this;
     }
     ~secret_bytes() { wipe(); }
@@ -89,7 +92,7 @@ public:
     [[nodiscard]] bool assign(bytes_view b) noexcept {
         wipe();
         if (b.size() > Capacity) return false;
-        for (std::size_t i = 0; i < b.size(); ++i) data_[i] = b[i];
+        if (!b.empty()) std::memcpy(data_.data(), b.data(), b.size());  // a byte loop stays unvectorised
         size_ = b.size();
         return true;
     }

@@ -1,8 +1,9 @@
 // IKE SA keys as a chain of stages (RFC 7296 §2.14, RFC 9370 §2.2.2). Stage 0 comes only from
 // IKE_SA_INIT (or from an IKE SA rekey, see rekey.hpp); stage n comes only from stage n-1 and the
-// n-th additional key exchange, so a stack cannot skip or reorder a step: there is no public
-// constructor, and every stage knows its index. Keys live in self-wiping fixed containers;
-// SKEYSEED is a stack temporary wiped before return.
+// n-th additional key exchange, so a stack cannot skip or reorder a step: only this header can
+// name the token its constructors take, and every stage knows its index. Keys live in self-wiping
+// fixed containers; SKEYSEED is a self-wiping stack temporary. A new stage is built in place in
+// the returned result, so deriving one copies no keys.
 //
 //   SKEYSEED    = prf(Ni | Nr, g^ir)                               (stage 0)
 //   SKEYSEED(n) = prf(SK_d(n-1), SK(n) | Ni | Nr)                  (stage n, RFC 9370 §2.2.2)
@@ -86,14 +87,10 @@ public:
                                                                bytes_view spi_i, bytes_view spi_r,
                                                                bytes_view g_ir,
                                                                const sa_key_lengths& len) noexcept {
-        ike_sa_keys k;
-        if (const status s = k.bind(ni, nr, spi_i, spi_r, len); !s) return s.err();
-        std::array<std::byte, P::output_size> seed{};
-        if (const status s = skeyseed_initial<P>(ni, nr, g_ir, seed); !s) return s.err();
-        const status s = k.split(seed);
-        secure_zeroize(seed.data(), seed.size());
-        if (!s) return s.err();
-        return k;
+        if (const status s = check_context(ni, nr, spi_i, spi_r, len); !s) return s.err();
+        secret_array<P::output_size> seed;
+        if (const status s = skeyseed_initial<P>(ni, nr, g_ir, seed.span()); !s) return s.err();
+        return result<ike_sa_keys>{std::in_place, token{}, ni, nr, spi_i, spi_r, len, seed.view()};
     }
 
     // Stage n+1 after the next additional key exchange (IKE_INTERMEDIATE), whose shared secret
@@ -101,16 +98,9 @@ public:
     [[nodiscard]] result<ike_sa_keys> after_additional_ke(bytes_view sk_next) const noexcept {
         if (stage_ >= max_additional_key_exchanges)
             return {errc::unexpected_message, "additional_key_exchange", stage_ + 1u};
-        ike_sa_keys k;
-        k.copy_context(*this);  // every key is re-derived below; only the public context carries over
-        k.stage_ = stage_ + 1;
-        k.ppk_mixed_ = ppk_mixed_;
-        std::array<std::byte, P::output_size> seed{};
-        skeyseed_next<P>(sk_d_.view(), sk_next, nonce_i(), nonce_r(), seed);
-        const status s = k.split(seed);
-        secure_zeroize(seed.data(), seed.size());
-        if (!s) return s.err();
-        return k;
+        secret_array<P::output_size> seed;
+        skeyseed_next<P>(sk_d_.view(), sk_next, nonce_i(), nonce_r(), seed.span());
+        return result<ike_sa_keys>{std::in_place, token{}, *this, seed.view(), stage_ + 1, ppk_mixed_};
     }
 
     // Number of additional key exchanges folded in (0 right after IKE_SA_INIT or a rekey).
@@ -127,68 +117,74 @@ public:
     bytes_view sk_pr() const noexcept { return sk_pr_.view(); }
 
     // Public context the stage was derived for.
-    bytes_view nonce_i() const noexcept { return {ni_.data(), ni_len_}; }
-    bytes_view nonce_r() const noexcept { return {nr_.data(), nr_len_}; }
+    bytes_view nonce_i() const noexcept { return ni_.view(); }
+    bytes_view nonce_r() const noexcept { return nr_.view(); }
     bytes_view spi_i() const noexcept { return spi_i_; }
     bytes_view spi_r() const noexcept { return spi_r_; }
     const sa_key_lengths& lengths() const noexcept { return len_; }
 
 private:
     friend struct detail::ike_stage_factory;
-    ike_sa_keys() noexcept = default;
 
-    [[nodiscard]] status bind(bytes_view ni, bytes_view nr, bytes_view spi_i, bytes_view spi_r,
-                              const sa_key_lengths& len) noexcept {
+    // Pass key: the constructors below are public so result<> can build a stage in place, but
+    // only this class and the factory can name a token, so nobody else can mint a stage.
+    struct token {
+        explicit token() = default;
+    };
+
+public:
+    // A stage 0 from a checked context (check_context) and its SKEYSEED.
+    ike_sa_keys(token, bytes_view ni, bytes_view nr, bytes_view spi_i, bytes_view spi_r,
+                const sa_key_lengths& len, bytes_view skeyseed) noexcept
+        : len_(len) {
+        (void)ni_.assign(ni);  // lengths checked by check_context
+        (void)nr_.assign(nr);
+        for (std::size_t i = 0; i < ike_spi_size; ++i) {
+            spi_i_[i] = spi_i[i];
+            spi_r_[i] = spi_r[i];
+        }
+        split(skeyseed);
+    }
+    // The same SA's public context as `from`, every key re-derived from a new SKEYSEED.
+    ike_sa_keys(token, const ike_sa_keys& from, bytes_view skeyseed, unsigned stage, bool ppk_mixed) noexcept
+        : ni_(from.ni_), nr_(from.nr_), spi_i_(from.spi_i_), spi_r_(from.spi_r_), len_(from.len_),
+          stage_(stage), ppk_mixed_(ppk_mixed) {
+        split(skeyseed);
+    }
+
+private:
+    [[nodiscard]] static status check_context(bytes_view ni, bytes_view nr, bytes_view spi_i,
+                                              bytes_view spi_r, const sa_key_lengths& len) noexcept {
         if (const status s = len.check(); !s) return s;
         if (ni.size() > max_nonce_size) return {errc::invalid_nonce_length, "Ni", ni.size()};
         if (nr.size() > max_nonce_size) return {errc::invalid_nonce_length, "Nr", nr.size()};
         if (spi_i.size() != ike_spi_size) return {errc::invalid_length, "SPIi", spi_i.size()};
         if (spi_r.size() != ike_spi_size) return {errc::invalid_length, "SPIr", spi_r.size()};
-        for (std::size_t i = 0; i < ni.size(); ++i) ni_[i] = ni[i];
-        for (std::size_t i = 0; i < nr.size(); ++i) nr_[i] = nr[i];
-        ni_len_ = ni.size();
-        nr_len_ = nr.size();
-        for (std::size_t i = 0; i < ike_spi_size; ++i) {
-            spi_i_[i] = spi_i[i];
-            spi_r_[i] = spi_r[i];
-        }
-        len_ = len;
         return {};
     }
 
-    void copy_context(const ike_sa_keys& o) noexcept {
-        ni_ = o.ni_;
-        nr_ = o.nr_;
-        ni_len_ = o.ni_len_;
-        nr_len_ = o.nr_len_;
-        spi_i_ = o.spi_i_;
-        spi_r_ = o.spi_r_;
-        len_ = o.len_;
-    }
-
     // {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
-    [[nodiscard]] status split(bytes_view skeyseed) noexcept {
+    void split(bytes_view skeyseed) noexcept {
         constexpr std::size_t cap = 3 * max_prf_key_size + 2 * max_integ_key_size + 2 * max_encr_key_size;
+        // len_.check() bounds the total by cap, so prf+ stays far below its 255-block limit.
+        static_assert(cap <= prf_plus_max_blocks * P::output_size);
         std::array<std::byte, cap> km;  // fully written by prf+ before it is read
         const mut_bytes out{km.data(), len_.total()};
         const P prf{skeyseed};
-        status s = prf_plus(prf, {nonce_i(), nonce_r(), spi_i(), spi_r()}, out);
-        if (s) {
-            std::size_t at = 0;
-            const auto take = [&](auto& dst, std::size_t n) {
-                (void)dst.assign(bytes_view{km.data() + at, n});  // n <= capacity: checked by len_.check()
-                at += n;
-            };
-            take(sk_d_, len_.prf_key);
-            take(sk_ai_, len_.integ_key);
-            take(sk_ar_, len_.integ_key);
-            take(sk_ei_, len_.encr_key);
-            take(sk_er_, len_.encr_key);
-            take(sk_pi_, len_.prf_key);
-            take(sk_pr_, len_.prf_key);
-        }
+        (void)prf_plus(prf, {nonce_i(), nonce_r(), spi_i(), spi_r()}, out);
+        std::size_t at = 0;
+        const auto take = [&](auto& dst, std::size_t n) {
+            (void)dst.assign(bytes_view{km.data() + at, n});  // n <= capacity: checked by len_.check()
+            at += n;
+        };
+        take(sk_d_, len_.prf_key);
+        take(sk_ai_, len_.integ_key);
+        take(sk_ar_, len_.integ_key);
+        take(sk_ei_, len_.encr_key);
+        take(sk_er_, len_.encr_key);
+        take(sk_pi_, len_.prf_key);
+        take(sk_pr_, len_.prf_key);
         secure_zeroize(out);
-        return s;
     }
 
     secret_bytes<max_prf_key_size> sk_d_;
@@ -198,10 +194,8 @@ private:
     secret_bytes<max_encr_key_size> sk_er_;
     secret_bytes<max_prf_key_size> sk_pi_;
     secret_bytes<max_prf_key_size> sk_pr_;
-    std::array<std::byte, max_nonce_size> ni_{};
-    std::array<std::byte, max_nonce_size> nr_{};
-    std::size_t ni_len_ = 0;
-    std::size_t nr_len_ = 0;
+    bounded_bytes<max_nonce_size> ni_;
+    bounded_bytes<max_nonce_size> nr_;
     std::array<std::byte, ike_spi_size> spi_i_{};
     std::array<std::byte, ike_spi_size> spi_r_{};
     sa_key_lengths len_{};
@@ -217,19 +211,16 @@ struct ike_stage_factory {
                                                               bytes_view nr, bytes_view spi_i,
                                                               bytes_view spi_r,
                                                               const sa_key_lengths& len) noexcept {
-        ike_sa_keys<P> k;
-        if (const status s = k.bind(ni, nr, spi_i, spi_r, len); !s) return s.err();
-        if (const status s = k.split(skeyseed); !s) return s.err();
-        return k;
+        using K = ike_sa_keys<P>;
+        if (const status s = K::check_context(ni, nr, spi_i, spi_r, len); !s) return s.err();
+        return result<K>{std::in_place, typename K::token{}, ni, nr, spi_i, spi_r, len, skeyseed};
     }
-    // The same SA, next stage, keys re-derived from a new SKEYSEED (RFC 9867 PPK step).
+    // The same SA and stage, keys re-derived from a new SKEYSEED (RFC 9867 PPK step).
     template <crypto::Prf P>
     [[nodiscard]] static result<ike_sa_keys<P>> restage(const ike_sa_keys<P>& from, bytes_view skeyseed,
                                                         bool ppk) noexcept {
-        ike_sa_keys<P> k = from;
-        k.ppk_mixed_ = k.ppk_mixed_ || ppk;
-        if (const status s = k.split(skeyseed); !s) return s.err();
-        return k;
+        using K = ike_sa_keys<P>;
+        return result<K>{std::in_place, typename K::token{}, from, skeyseed, from.stage_, from.ppk_mixed_ || ppk};
     }
     // Replace SK_d, SK_pi, SK_pr (RFC 8784 §3 mixing); same lengths.
     template <crypto::Prf P>

@@ -1,9 +1,9 @@
 // IKE SA keys as a chain of stages (RFC 7296 §2.14, RFC 9370 §2.2.2). Stage 0 comes only from
 // IKE_SA_INIT (or from an IKE SA rekey, see rekey.hpp); stage n comes only from stage n-1 and the
 // n-th additional key exchange, so a stack cannot skip or reorder a step: only this header can
-// name the token its constructors take, and every stage knows its index. Keys live in self-wiping
-// fixed containers; SKEYSEED is a self-wiping stack temporary. A new stage is built in place in
-// the returned result, so deriving one copies no keys.
+// name the token its constructors take, and every stage knows its index. The keys live in one
+// self-wiping fixed container; SKEYSEED is a self-wiping stack temporary. A new stage is built
+// in place in the returned result, so deriving one copies no keys.
 //
 //   SKEYSEED    = prf(Ni | Nr, g^ir)                               (stage 0)
 //   SKEYSEED(n) = prf(SK_d(n-1), SK(n) | Ni | Nr)                  (stage n, RFC 9370 §2.2.2)
@@ -99,7 +99,7 @@ public:
         if (stage_ >= max_additional_key_exchanges)
             return {errc::unexpected_message, "additional_key_exchange", stage_ + 1u};
         secret_array<P::output_size> seed;
-        skeyseed_next<P>(sk_d_.view(), sk_next, nonce_i(), nonce_r(), seed.span());
+        skeyseed_next<P>(sk_d(), sk_next, nonce_i(), nonce_r(), seed.span());
         return result<ike_sa_keys>{std::in_place, token{}, *this, seed.view(), stage_ + 1, ppk_mixed_};
     }
 
@@ -108,13 +108,13 @@ public:
     // True once PPK material was mixed in (RFC 8784 or RFC 9867; see ppk.hpp).
     bool ppk_mixed() const noexcept { return ppk_mixed_; }
 
-    bytes_view sk_d() const noexcept { return sk_d_.view(); }
-    bytes_view sk_ai() const noexcept { return sk_ai_.view(); }
-    bytes_view sk_ar() const noexcept { return sk_ar_.view(); }
-    bytes_view sk_ei() const noexcept { return sk_ei_.view(); }
-    bytes_view sk_er() const noexcept { return sk_er_.view(); }
-    bytes_view sk_pi() const noexcept { return sk_pi_.view(); }
-    bytes_view sk_pr() const noexcept { return sk_pr_.view(); }
+    bytes_view sk_d() const noexcept { return km_.view().subspan(0, len_.prf_key); }
+    bytes_view sk_ai() const noexcept { return km_.view().subspan(at_ai(), len_.integ_key); }
+    bytes_view sk_ar() const noexcept { return km_.view().subspan(at_ar(), len_.integ_key); }
+    bytes_view sk_ei() const noexcept { return km_.view().subspan(at_ei(), len_.encr_key); }
+    bytes_view sk_er() const noexcept { return km_.view().subspan(at_er(), len_.encr_key); }
+    bytes_view sk_pi() const noexcept { return km_.view().subspan(at_pi(), len_.prf_key); }
+    bytes_view sk_pr() const noexcept { return km_.view().subspan(at_pr(), len_.prf_key); }
 
     // Public context the stage was derived for.
     bytes_view nonce_i() const noexcept { return ni_.view(); }
@@ -163,37 +163,38 @@ private:
         return {};
     }
 
-    // {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+    // The seven keys are the consecutive pieces of one prf+ output, and are kept that way:
+    // prf+ writes straight into km_, and a key is a view at its offset.
+    //   {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+    static constexpr std::size_t max_keymat = 3 * max_prf_key_size + 2 * max_integ_key_size + 2 * max_encr_key_size;
+    // len_.check() bounds the total by max_keymat, so prf+ stays far below its 255-block limit.
+    static_assert(max_keymat <= prf_plus_max_blocks * P::output_size);
+
+    std::size_t at_ai() const noexcept { return len_.prf_key; }
+    std::size_t at_ar() const noexcept { return at_ai() + len_.integ_key; }
+    std::size_t at_ei() const noexcept { return at_ar() + len_.integ_key; }
+    std::size_t at_er() const noexcept { return at_ei() + len_.encr_key; }
+    std::size_t at_pi() const noexcept { return at_er() + len_.encr_key; }
+    std::size_t at_pr() const noexcept { return at_pi() + len_.prf_key; }
+
     void split(bytes_view skeyseed) noexcept {
-        constexpr std::size_t cap = 3 * max_prf_key_size + 2 * max_integ_key_size + 2 * max_encr_key_size;
-        // len_.check() bounds the total by cap, so prf+ stays far below its 255-block limit.
-        static_assert(cap <= prf_plus_max_blocks * P::output_size);
-        std::array<std::byte, cap> km;  // fully written by prf+ before it is read
-        const mut_bytes out{km.data(), len_.total()};
+        (void)km_.resize(len_.total());  // within max_keymat: checked by len_.check()
         const P prf{skeyseed};
-        (void)prf_plus(prf, {nonce_i(), nonce_r(), spi_i(), spi_r()}, out);
-        std::size_t at = 0;
-        const auto take = [&](auto& dst, std::size_t n) {
-            (void)dst.assign(bytes_view{km.data() + at, n});  // n <= capacity: checked by len_.check()
-            at += n;
-        };
-        take(sk_d_, len_.prf_key);
-        take(sk_ai_, len_.integ_key);
-        take(sk_ar_, len_.integ_key);
-        take(sk_ei_, len_.encr_key);
-        take(sk_er_, len_.encr_key);
-        take(sk_pi_, len_.prf_key);
-        take(sk_pr_, len_.prf_key);
-        secure_zeroize(out);
+        (void)prf_plus(prf, {nonce_i(), nonce_r(), spi_i(), spi_r()}, km_.span());
     }
 
-    secret_bytes<max_prf_key_size> sk_d_;
-    secret_bytes<max_integ_key_size> sk_ai_;
-    secret_bytes<max_integ_key_size> sk_ar_;
-    secret_bytes<max_encr_key_size> sk_ei_;
-    secret_bytes<max_encr_key_size> sk_er_;
-    secret_bytes<max_prf_key_size> sk_pi_;
-    secret_bytes<max_prf_key_size> sk_pr_;
+    // RFC 8784 §3: replace SK_d, SK_pi and SK_pr with keys of the same lengths.
+    void replace_dp(bytes_view sk_d, bytes_view sk_pi, bytes_view sk_pr) noexcept {
+        const mut_bytes km = km_.span();
+        const auto put = [&](std::size_t at, bytes_view key) {
+            for (std::size_t i = 0; i < len_.prf_key && i < key.size(); ++i) km[at + i] = key[i];
+        };
+        put(0, sk_d);
+        put(at_pi(), sk_pi);
+        put(at_pr(), sk_pr);
+    }
+
+    secret_bytes<max_keymat> km_;  // all seven keys, see split()
     bounded_bytes<max_nonce_size> ni_;
     bounded_bytes<max_nonce_size> nr_;
     std::array<std::byte, ike_spi_size> spi_i_{};
@@ -222,14 +223,12 @@ struct ike_stage_factory {
         using K = ike_sa_keys<P>;
         return result<K>{std::in_place, typename K::token{}, from, skeyseed, from.stage_, from.ppk_mixed_ || ppk};
     }
-    // Replace SK_d, SK_pi, SK_pr (RFC 8784 §3 mixing); same lengths.
+    // Replace SK_d, SK_pi, SK_pr (RFC 8784 §3 mixing); each must have the PRF key length.
     template <crypto::Prf P>
     static ike_sa_keys<P> with_dp(const ike_sa_keys<P>& from, bytes_view sk_d, bytes_view sk_pi,
                                   bytes_view sk_pr) noexcept {
         ike_sa_keys<P> k = from;
-        (void)k.sk_d_.assign(sk_d);
-        (void)k.sk_pi_.assign(sk_pi);
-        (void)k.sk_pr_.assign(sk_pr);
+        k.replace_dp(sk_d, sk_pi, sk_pr);
         k.ppk_mixed_ = true;
         return k;
     }

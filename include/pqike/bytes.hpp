@@ -49,6 +49,14 @@ public:
         return true;
     }
 
+    // Make the contents n octets for the caller to write (an RNG draw) and return them; an empty
+    // span, contents unchanged, if n is larger than Capacity.
+    [[nodiscard]] mut_bytes resize_for_overwrite(std::size_t n) noexcept {
+        if (n > Capacity) return {};
+        size_ = n;
+        return {data_.data(), n};
+    }
+
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
     bytes_view view() const noexcept { return {data_.data(), size_}; }

@@ -259,6 +259,55 @@ TEST_CASE("secret_bytes holds up to its capacity and wipes") {
     CHECK_FALSE(t == s);
 }
 
+TEST_CASE("secret_bytes copy-assign leaves none of the old, longer contents behind") {
+    secret_bytes<4> longer{view(unhex("a1a2a3a4"))};
+    const secret_bytes<4> shorter{view(unhex("b1"))};
+    longer = shorter;
+    CHECK(longer.size() == 1);
+    CHECK(longer.ct_equals(view(unhex("b1"))));
+    for (std::size_t i = 1; i < 4; ++i) CHECK(std::to_integer<int>(longer.data()[i]) == 0);
+}
+
+TEST_CASE("bounded_bytes keeps up to its capacity and copies what it holds") {
+    bounded_bytes<4> b;
+    CHECK(b.empty());
+    CHECK(b.assign(view(unhex("01020304"))));  // exactly the capacity
+    CHECK(b.size() == 4);
+    CHECK_FALSE(b.assign(view(unhex("0506070809"))));  // capacity + 1: refused, contents unchanged
+    CHECK(pqike::test::tohex(b.view()) == "01020304");
+    CHECK(b.assign(view(unhex("aabb"))));
+    bounded_bytes<4> c{b};
+    CHECK(pqike::test::tohex(c.view()) == "aabb");
+    c = bounded_bytes<4>{};
+    CHECK(c.empty());
+    c = b;
+    const bounded_bytes<4>& same = b;
+    b = same;  // self-assignment keeps the contents
+    CHECK(pqike::test::tohex(b.view()) == "aabb");
+    CHECK(pqike::test::tohex(c.view()) == "aabb");
+    const mut_bytes w = c.resize_for_overwrite(3);
+    CHECK(w.size() == 3);
+    w[2] = std::byte{0xcc};
+    CHECK(c.size() == 3);
+    CHECK(c.view()[2] == std::byte{0xcc});
+    CHECK(c.resize_for_overwrite(5).empty());  // too large: refused, contents unchanged
+    CHECK(c.size() == 3);
+}
+
+TEST_CASE("result<T> builds its value in place: a type that can be neither copied nor moved") {
+    struct pinned {
+        int a, b;
+        pinned(int x, int y) noexcept : a(x), b(y) {}
+        pinned(const pinned&) = delete;
+        pinned& operator=(const pinned&) = delete;
+    };
+    const auto make = [](int x) { return result<pinned>{std::in_place, x, x + 1}; };
+    const auto r = make(7);
+    REQUIRE(r.has_value());
+    CHECK(r->a == 7);
+    CHECK(r->b == 8);
+}
+
 TEST_CASE("secret storage is zero after destruction") {
     // Construct in caller-owned storage, destroy explicitly, then inspect the bytes: the
     // destructor's wipe must have happened (the asm barrier keeps it from being elided).

@@ -42,7 +42,7 @@ public:
         : cfg_(cfg), keys_(keys) {}
 
     consumer_state state() const noexcept { return state_; }
-    plan migration() const noexcept { return {proc_, method_, bytes_view{ppk_id_.data(), ppk_id_len_}}; }
+    plan migration() const noexcept { return {proc_, method_, ppk_id_.view()}; }
 
     // An escape message from the provider.
     result<actions> on_message(bytes_view msg, std::uint64_t now) noexcept {
@@ -93,14 +93,14 @@ public:
         // Commit.
         window_.commit(v->sequence());
         window_self_ = a.sequence;
-        escape_tag_.set(v->tag());
-        ack_.set(*sealed);
+        (void)escape_tag_.assign(v->tag());
+        (void)ack_.assign(*sealed);
         actions acts;
         acts.push({action_kind::send, ack_.view(), {}});
         if (!refuse) {
             state_ = consumer_state::migrating;
-            nonce_.set(v->nonce());
-            copy(v->ppk_id(), ppk_id_, ppk_id_len_);
+            (void)nonce_.assign(v->nonce());
+            (void)ppk_id_.assign(v->ppk_id());
             proc_ = proc;
             method_ = chosen;
             deadline_ = v->deadline() ? std::optional<std::uint64_t>(now + *v->deadline())
@@ -122,13 +122,13 @@ public:
         c.sequence = window_self_ + 1;
         c.echoed_nonce = nonce_.view();
         c.selected_method = method_;
-        c.ppk_id = bytes_view{ppk_id_.data(), ppk_id_len_};
+        c.ppk_id = ppk_id_.view();
         std::array<std::byte, limits::max_message> out{};
         auto sealed = seal(k->c2p, c, out);
         if (!sealed) return sealed.err();
         confirm_keys_.emplace(*k);
         window_self_ = c.sequence;
-        confirm_.set(*sealed);
+        (void)confirm_.assign(*sealed);
         actions acts;
         acts.push({action_kind::send, confirm_.view(), {}});
         return acts;
@@ -159,7 +159,7 @@ private:
         if (v->selected_method() && *v->selected_method() != method_)
             return error{errc::escape_method_not_offered, "escape.selected_method"};
         window_.commit(v->sequence());
-        peer_confirm_tag_.set(v->tag());
+        (void)peer_confirm_tag_.assign(v->tag());
         state_ = consumer_state::confirmed;
         actions acts;
         acts.push({action_kind::confirmed, {}, migration()});
@@ -172,32 +172,17 @@ private:
             if (k.size() == id.size() && std::equal(k.begin(), k.end(), id.begin())) return true;
         return false;
     }
-    // A small fixed buffer with a length (tags, nonces, cached answers).
-    template <std::size_t N>
-    struct buf {
-        std::array<std::byte, N> b{};
-        std::size_t n = 0;
-        void set(bytes_view v) noexcept { copy(v, b, n); }
-        bytes_view view() const noexcept { return {b.data(), n}; }
-    };
     // Same tag as a message we accepted: with a verified tag, the same bytes.
     template <std::size_t N>
-    static bool is_same(bytes_view tag, const buf<N>& seen) noexcept {
-        return seen.n != 0 && ct_equal(tag, seen.view());
+    static bool is_same(bytes_view tag, const bounded_bytes<N>& seen) noexcept {
+        return !seen.empty() && ct_equal(tag, seen.view());
     }
     template <std::size_t N>
-    static actions resend(const buf<N>& answer) noexcept {
+    static actions resend(const bounded_bytes<N>& answer) noexcept {
         actions acts;
-        if (answer.n != 0) acts.push({action_kind::send, answer.view(), {}});
+        if (!answer.empty()) acts.push({action_kind::send, answer.view(), {}});
         return acts;
     }
-    template <std::size_t N, class L>
-    static void copy(bytes_view from, std::array<std::byte, N>& to, L& len) noexcept {
-        const std::size_t n = from.size() < N ? from.size() : N;
-        std::copy_n(from.begin(), n, to.begin());
-        len = static_cast<L>(n);
-    }
-
     consumer_config cfg_;
     key_pair<P> keys_;
     std::optional<key_pair<P>> confirm_keys_;
@@ -207,13 +192,14 @@ private:
     std::optional<std::uint64_t> deadline_;
     procedure proc_ = procedure::ike_sa_rekey;
     std::uint16_t method_ = 0;
-    buf<limits::max_nonce> nonce_;            // of the accepted ESCAPE
-    std::array<std::byte, limits::max_ppk_id> ppk_id_{};
-    std::size_t ppk_id_len_ = 0;
-    buf<limits::max_tag> escape_tag_;         // of the last accepted ESCAPE
-    buf<limits::max_message> ack_;            // our answer to it
-    buf<limits::max_tag> peer_confirm_tag_;   // of the provider's accepted CONFIRM
-    buf<limits::max_message> confirm_;        // our CONFIRM
+    // Copies of decoded fields and of our sealed answers; the decoder's limits bound every one,
+    // so assign() cannot fail on them.
+    bounded_bytes<limits::max_nonce> nonce_;             // of the accepted ESCAPE
+    bounded_bytes<limits::max_ppk_id> ppk_id_;           // of the accepted ESCAPE
+    bounded_bytes<limits::max_tag> escape_tag_;          // of the last accepted ESCAPE
+    bounded_bytes<limits::max_message> ack_;             // our answer to it
+    bounded_bytes<limits::max_tag> peer_confirm_tag_;    // of the provider's accepted CONFIRM
+    bounded_bytes<limits::max_message> confirm_;         // our CONFIRM
 };
 
 }  // namespace pqike::escape

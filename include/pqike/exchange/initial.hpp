@@ -103,6 +103,8 @@ struct initial_snapshot {
 namespace detail {
 
 inline constexpr std::size_t max_real_message = 4096;
+inline constexpr std::size_t max_peer_id = 256;   // ID payload body kept after IKE_AUTH
+inline constexpr std::size_t max_ts_body = 512;   // each TS payload body echoed in IKE_AUTH
 
 template <class Suite>
 class initial_core {
@@ -127,10 +129,10 @@ public:
     // The number of IKE_INTERMEDIATE exchanges completed.
     std::size_t intermediates_done() const noexcept { return step_ > 0 ? step_ - 1 : 0; }
     const keys::int_auth<prf>& int_auth() const noexcept { return int_auth_; }
-    bytes_view nonce_i() const noexcept { return {ni_.data(), ni_len_}; }
-    bytes_view nonce_r() const noexcept { return {nr_.data(), nr_len_}; }
+    bytes_view nonce_i() const noexcept { return ni_.view(); }
+    bytes_view nonce_r() const noexcept { return nr_.view(); }
     // The peer's ID payload body (ID Type, reserved, data) after IKE_AUTH.
-    bytes_view peer_id() const noexcept { return {peer_id_.data(), peer_id_len_}; }
+    bytes_view peer_id() const noexcept { return peer_id_.view(); }
     initial_snapshot snapshot() const noexcept {
         return {state_, mid_, step_, sa_.keys ? sa_.keys->stage() : 0u, int_auth_.initiator_count(),
                 int_auth_.responder_count(), rx_.in_progress()};
@@ -152,12 +154,6 @@ protected:
         return error{errc::rng_failure, "spi", 0};
     }
 
-    static status copy_into(std::span<std::byte> dst, std::size_t& len, bytes_view src) noexcept {
-        if (src.size() > dst.size()) return {errc::buffer_too_small, "copy", src.size()};
-        for (std::size_t i = 0; i < src.size(); ++i) dst[i] = src[i];
-        len = src.size();
-        return {};
-    }
 
     bytes_view id_body(mut_bytes buf) const noexcept {
         writer w{buf};
@@ -174,8 +170,8 @@ protected:
         return {};
     }
 
-    bytes_view real_message_1() const noexcept { return {msg1_.data(), msg1_len_}; }
-    bytes_view real_message_2() const noexcept { return {msg2_.data(), msg2_len_}; }
+    bytes_view real_message_1() const noexcept { return msg1_.view(); }
+    bytes_view real_message_2() const noexcept { return msg2_.view(); }
 
     result<child_sa> make_child(const kex::negotiated_sa& neg, bytes_view spi_i, bytes_view spi_r) const noexcept {
         child_sa c;
@@ -201,16 +197,11 @@ protected:
     std::size_t step_ = 0;       // next plan step (1 = ADDKE exchange 1)
     std::uint32_t mid_ = 0;      // Message ID of the current exchange
     keys::int_auth<prf> int_auth_{};
-    std::array<std::byte, keys::max_nonce_size> ni_{};
-    std::array<std::byte, keys::max_nonce_size> nr_{};
-    std::size_t ni_len_ = 0;
-    std::size_t nr_len_ = 0;
-    std::array<std::byte, max_real_message> msg1_{};
-    std::array<std::byte, max_real_message> msg2_{};
-    std::size_t msg1_len_ = 0;
-    std::size_t msg2_len_ = 0;
-    std::array<std::byte, 256> peer_id_{};
-    std::size_t peer_id_len_ = 0;
+    bounded_bytes<keys::max_nonce_size> ni_;
+    bounded_bytes<keys::max_nonce_size> nr_;
+    bounded_bytes<max_real_message> msg1_;
+    bounded_bytes<max_real_message> msg2_;
+    bounded_bytes<max_peer_id> peer_id_;
     std::array<std::byte, 8192> inner_{};
     protected_receiver<cipher> rx_{};
 };
@@ -238,12 +229,8 @@ class initial_initiator : public detail::initial_core<Suite> {
     using base::int_auth_;
     using base::ni_;
     using base::nr_;
-    using base::ni_len_;
-    using base::nr_len_;
     using base::msg1_;
     using base::msg2_;
-    using base::msg1_len_;
-    using base::msg2_len_;
     using base::inner_;
     using base::rx_;
 
@@ -260,10 +247,9 @@ public:
             return error{errc::invalid_nonce_length, "Ni", cfg_.nonce_size};
         auto spi = base::random_spi(rng);
         if (!spi) return spi.err();
-        if (status s = rng.fill(mut_bytes{ni_.data(), cfg_.nonce_size}); !s) return s.err();
+        if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.err();
         auto o = sa_init_request(retry_.current(), *spi, rng, out);
         if (!o) return o.err();
-        ni_len_ = cfg_.nonce_size;
         sa_.spi_i = *spi;
         sa_.original_initiator = true;
         state_ = initial_state::sa_init;
@@ -298,7 +284,7 @@ private:
         if (status s = kex::encode_sa(w, cfg_.ike); !s) return s.err();
         b.begin(wire::payload_type::ke);
         wire::encode_ke(w, static_cast<wire::ke_method>(method), *data);
-        b.add(wire::payload_type::nonce, bytes_view{ni_.data(), cfg_.nonce_size});
+        b.add(wire::payload_type::nonce, ni_.view());
         if (cfg_.announce_fragmentation) {
             b.begin(wire::payload_type::notify);
             wire::make_notify(wire::notify_type::ikev2_fragmentation_supported).encode(w);
@@ -308,7 +294,7 @@ private:
         auto n = b.finish();
         if (!n) return n.err();
         if (status s = w.finish(); !s) return s.err();
-        if (status s = base::copy_into(msg1_, msg1_len_, w.written()); !s) return s.err();
+        if (!msg1_.assign(w.written())) return error{errc::buffer_too_small, "RealMessage1", w.written().size()};
         out.slots[0] = w.written();
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
@@ -366,7 +352,7 @@ private:
             return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return nv.err();
-        if (datagram.size() > msg2_.size()) return error{errc::buffer_too_small, "RealMessage2", datagram.size()};
+        if (datagram.size() > msg2_.capacity) return error{errc::buffer_too_small, "RealMessage2", datagram.size()};
         auto ss = ke_.finish(kv->data);
         if (!ss) return fail(ss.err());
         const auto spi_i = spi_bytes(sa_.spi_i);
@@ -375,8 +361,8 @@ private:
                                                            Suite::ike_lengths);
         if (!k) return fail(k.err());
         // Accepted: commit.
-        (void)base::copy_into(nr_, nr_len_, nv->data);
-        (void)base::copy_into(msg2_, msg2_len_, datagram);
+        (void)nr_.assign(nv->data);
+        (void)msg2_.assign(datagram);
         sa_.keys.emplace(*k);
         sa_.spi_r = h->spi_r;
         sa_.negotiated = *neg;
@@ -509,7 +495,7 @@ private:
         const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(),
                                                           id_p->body, *ia);
         if (status s = keys::verify_psk_auth(cfg_.psk, octets, av->data); !s) return fail(s.err());
-        if (status s = base::copy_into(base::peer_id_, base::peer_id_len_, id_p->body); !s) return fail(s.err());
+        if (!base::peer_id_.assign(id_p->body)) return fail({errc::buffer_too_small, "IDr", id_p->body.size()});
         if (!cfg_.child.empty()) {
             if (const auto* sa_p = pl.find(wire::payload_type::sa)) {
                 auto sv = wire::sa_view::decode(*sa_p);
@@ -554,12 +540,8 @@ class initial_responder : public detail::initial_core<Suite> {
     using base::int_auth_;
     using base::ni_;
     using base::nr_;
-    using base::ni_len_;
-    using base::nr_len_;
     using base::msg1_;
     using base::msg2_;
-    using base::msg1_len_;
-    using base::msg2_len_;
     using base::inner_;
     using base::rx_;
 
@@ -626,7 +608,7 @@ private:
         if (h->spi_i == 0) return error{errc::invalid_syntax, "ike.spi_i", wire::header_offset::spi_i};
         if (status s = check_header(*h, {wire::exchange_type::ike_sa_init, 0, false, true, h->spi_i, 0}); !s)
             return s.err();
-        if (datagram.size() > msg1_.size()) return error{errc::buffer_too_small, "RealMessage1", datagram.size()};
+        if (datagram.size() > msg1_.capacity) return error{errc::buffer_too_small, "RealMessage1", datagram.size()};
         payload_list pl;
         if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
             return s.err();
@@ -707,12 +689,12 @@ private:
         auto n = b.finish();
         if (!n) return n.err();
         if (status s = w.finish(); !s) return s.err();
-        if (w.written().size() > msg2_.size()) return error{errc::buffer_too_small, "RealMessage2", w.written().size()};
+        if (w.written().size() > msg2_.capacity) return error{errc::buffer_too_small, "RealMessage2", w.written().size()};
         // Accepted: commit.
-        (void)base::copy_into(msg1_, msg1_len_, datagram);
-        (void)base::copy_into(msg2_, msg2_len_, w.written());
-        (void)base::copy_into(ni_, ni_len_, nv->data);
-        (void)base::copy_into(nr_, nr_len_, nr_v);
+        (void)msg1_.assign(datagram);
+        (void)msg2_.assign(w.written());
+        (void)ni_.assign(nv->data);
+        (void)nr_.assign(nr_v);
         secure_zeroize(mut_bytes{nr});
         sa_.keys.emplace(*k);
         sa_.spi_i = h->spi_i;
@@ -845,17 +827,12 @@ private:
         const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(), idr, *ia);
         std::array<std::byte, prf::output_size> auth{};
         keys::psk_auth(cfg_.psk, octets, std::span<std::byte, prf::output_size>{auth});
-        std::array<std::byte, 256> peer_id{};
-        std::size_t peer_id_len = 0;
-        if (status s = base::copy_into(peer_id, peer_id_len, id_p->body); !s) return s.err();
+        bounded_bytes<detail::max_peer_id> peer_id;
+        if (!peer_id.assign(id_p->body)) return error{errc::buffer_too_small, "IDi", id_p->body.size()};
         // Copies of the TS bodies: the receive buffer must not be read while the response is built.
-        std::array<std::byte, 512> ts{};
-        std::size_t tsi_len = 0, tsr_len = 0;
-        if (cneg) {
-            if (tsi->body.size() + tsr->body.size() > ts.size()) return error{errc::buffer_too_small, "TS", 0};
-            (void)base::copy_into(std::span<std::byte>{ts.data(), tsi->body.size()}, tsi_len, tsi->body);
-            (void)base::copy_into(std::span<std::byte>{ts.data() + tsi_len, tsr->body.size()}, tsr_len, tsr->body);
-        }
+        bounded_bytes<detail::max_ts_body> ts_i, ts_r;
+        if (cneg && (!ts_i.assign(tsi->body) || !ts_r.assign(tsr->body)))
+            return error{errc::buffer_too_small, "TS", 0};
         inner_builder ib{inner_};
         ib.add(wire::payload_type::idr, idr);
         ib.begin(wire::payload_type::auth);
@@ -863,8 +840,8 @@ private:
         if (cneg) {
             ib.begin(wire::payload_type::sa);
             if (status s = kex::encode_reply(ib.out(), *cneg, bytes_view{cspi}); !s) return s.err();
-            ib.add(wire::payload_type::tsi, bytes_view{ts.data(), tsi_len});
-            ib.add(wire::payload_type::tsr, bytes_view{ts.data() + tsi_len, tsr_len});
+            ib.add(wire::payload_type::tsi, ts_i.view());
+            ib.add(wire::payload_type::tsr, ts_r.view());
         } else if (child_refusal != 0) {
             ib.notify(static_cast<wire::notify_type>(child_refusal));
         }
@@ -876,7 +853,7 @@ private:
         rm.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
         if (!o) return o.err();
-        (void)base::copy_into(base::peer_id_, base::peer_id_len_, bytes_view{peer_id.data(), peer_id_len});
+        base::peer_id_ = peer_id;
         child_ = child;
         sa_.next_request_id = 0;
         sa_.next_peer_id = mid_ + 1;

@@ -106,8 +106,8 @@ public:
 protected:
     rekey_core(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : sa_(sa), cfg_(cfg) {}
 
-    bytes_view nonce_i() const noexcept { return {ni_.data(), ni_len_}; }
-    bytes_view nonce_r() const noexcept { return {nr_.data(), nr_len_}; }
+    bytes_view nonce_i() const noexcept { return ni_.view(); }
+    bytes_view nonce_r() const noexcept { return nr_.view(); }
 
     // KEYMAT or the new IKE SA from the collected secrets; spi_i/spi_r: of the exchange's
     // initiator/responder.
@@ -146,13 +146,6 @@ protected:
         return {};
     }
 
-    static bool copy_to(std::span<std::byte> dst, std::size_t& len, bytes_view src) noexcept {
-        if (src.size() > dst.size()) return false;
-        for (std::size_t i = 0; i < src.size(); ++i) dst[i] = src[i];
-        len = src.size();
-        return true;
-    }
-
     ike_sa<Suite>& sa_;
     const rekey_config& cfg_;
     rekey_state state_ = rekey_state::idle;
@@ -162,15 +155,11 @@ protected:
     std::uint32_t mid_ = 0;
     std::array<secret, 1 + kex::max_addke> secrets_{};
     std::size_t n_secrets_ = 0;
-    std::array<std::byte, keys::max_nonce_size> ni_{};
-    std::array<std::byte, keys::max_nonce_size> nr_{};
-    std::size_t ni_len_ = 0;
-    std::size_t nr_len_ = 0;
-    std::array<std::byte, max_link_size> link_{};
-    std::size_t link_len_ = 0;
-    std::array<std::byte, 8> our_spi_{};
-    std::array<std::byte, 8> peer_spi_{};
-    std::size_t spi_len_ = 0;
+    bounded_bytes<keys::max_nonce_size> ni_;
+    bounded_bytes<keys::max_nonce_size> nr_;
+    bounded_bytes<max_link_size> link_;
+    bounded_bytes<8> our_spi_;   // the new SA's SPI: 8 octets for IKE, 4 for a Child SA
+    bounded_bytes<8> peer_spi_;
     child_sa child_{};
     ike_sa<Suite> new_sa_{};
     std::array<std::byte, 8192> inner_{};
@@ -201,12 +190,8 @@ class rekey_initiator : public detail::rekey_core<Suite> {
     using base::n_secrets_;
     using base::ni_;
     using base::nr_;
-    using base::ni_len_;
-    using base::nr_len_;
     using base::link_;
-    using base::link_len_;
     using base::our_spi_;
-    using base::spi_len_;
     using base::inner_;
     using base::rx_;
 
@@ -225,21 +210,20 @@ public:
         for (std::size_t i = 0; i < n_offered_; ++i) offered_[i] = cfg_.proposals[i];
         const bool ike = offered_[0].protocol == wire::protocol_id::ike;
         if (ike) {  // RFC 7296 §2.18: the new IKE SA's SPI in every proposal
+            const mut_bytes spi = our_spi_.resize_for_overwrite(8);
             for (int i = 0; i < 8; ++i) {
-                if (status s = rng.fill(our_spi_); !s) return s.err();
-                if (load_be64(our_spi_.data()) != 0) break;
+                if (status s = rng.fill(spi); !s) return s.err();
+                if (load_be64(spi.data()) != 0) break;
             }
-            for (std::size_t i = 0; i < n_offered_; ++i) (void)offered_[i].set_spi(our_spi_);
-            spi_len_ = 8;
+            for (std::size_t i = 0; i < n_offered_; ++i) (void)offered_[i].set_spi(our_spi_.view());
         } else {
             const bytes_view s = offered_[0].spi_view();
             if (s.size() != 4) return error{errc::invalid_syntax, "proposal.spi_size", 0};
-            (void)base::copy_to(our_spi_, spi_len_, s);
+            (void)our_spi_.assign(s);
         }
         retry_ = kex::ke_retry{kex::ke_retry::first_guess(offered())};
         if (ike && retry_.current() == 0) return error{errc::no_proposal_chosen, "KE", 0};
-        if (status s = rng.fill(mut_bytes{ni_.data(), cfg_.nonce_size}); !s) return s.err();
-        ni_len_ = cfg_.nonce_size;
+        if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.err();
         auto o = create_request(retry_.current(), rng, out);
         if (!o) return o.err();
         state_ = rekey_state::create_child_sa;
@@ -320,7 +304,7 @@ private:
         inner_builder ib{inner_};
         ib.begin(wire::payload_type::ke);
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *d);
-        ib.notify(wire::notify_type::additional_key_exchange, bytes_view{link_.data(), link_len_});
+        ib.notify(wire::notify_type::additional_key_exchange, link_.view());
         auto chain = ib.finish();
         if (!chain) return chain.err();
         wire::protected_message m;
@@ -355,7 +339,7 @@ private:
         const bool more = step_ < plan_.size();
         if (!more) return n ? status{errc::invalid_syntax, "ADDITIONAL_KEY_EXCHANGE", 0} : status{};
         if (!n || n->data.empty()) return {errc::missing_payload, "ADDITIONAL_KEY_EXCHANGE", 0};
-        if (!base::copy_to(link_, link_len_, n->data)) return {errc::length_too_large, "ADDITIONAL_KEY_EXCHANGE", 0};
+        if (!link_.assign(n->data)) return {errc::length_too_large, "ADDITIONAL_KEY_EXCHANGE", 0};
         return {};
     }
 
@@ -384,11 +368,11 @@ private:
         if (neg->ke() != ke_.method()) return fail({errc::invalid_ke_method, "KE", 0});
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return fail(nv.err());
-        if (neg->peer_spi_size != spi_len_) return fail({errc::invalid_syntax, "proposal.spi_size", 0});
+        if (neg->peer_spi_size != our_spi_.size()) return fail({errc::invalid_syntax, "proposal.spi_size", 0});
         negotiated_ = *neg;
         plan_ = neg->plan();
-        (void)base::copy_to(nr_, nr_len_, nv->data);
-        for (std::size_t i = 0; i < spi_len_; ++i) base::peer_spi_[i] = neg->peer_spi[i];
+        (void)nr_.assign(nv->data);
+        (void)base::peer_spi_.assign(neg->peer_spi_view());
         if (neg->ke() != 0) {
             if (status s = take_ke(pl, neg->ke()); !s) return fail(s.err());
             step_ = 1;
@@ -423,9 +407,7 @@ private:
 
     result<outgoing> finish() noexcept {
         ke_.reset();
-        const bytes_view ours{our_spi_.data(), spi_len_};
-        const bytes_view theirs{base::peer_spi_.data(), spi_len_};
-        if (status s = base::finish_keys(true, ours, theirs); !s) return fail(s.err());
+        if (status s = base::finish_keys(true, our_spi_.view(), base::peer_spi_.view()); !s) return fail(s.err());
         return outgoing{};
     }
 
@@ -455,12 +437,8 @@ class rekey_responder : public detail::rekey_core<Suite> {
     using base::n_secrets_;
     using base::ni_;
     using base::nr_;
-    using base::ni_len_;
-    using base::nr_len_;
     using base::link_;
-    using base::link_len_;
     using base::our_spi_;
-    using base::spi_len_;
     using base::inner_;
     using base::rx_;
 
@@ -516,8 +494,10 @@ private:
     status new_link(R& rng) noexcept {
         if (cfg_.link_size == 0 || cfg_.link_size > detail::max_link_size)
             return {errc::invalid_length, "link_size", cfg_.link_size};
-        if (status s = rng.fill(mut_bytes{link_.data(), cfg_.link_size}); !s) return s;
-        link_len_ = cfg_.link_size;
+        std::array<std::byte, detail::max_link_size> fresh{};  // drawn aside: a failed draw changes nothing
+        const mut_bytes link{fresh.data(), cfg_.link_size};
+        if (status s = rng.fill(link); !s) return s;
+        (void)link_.assign(link);
         return {};
     }
 
@@ -597,7 +577,7 @@ private:
             ib.add(wire::payload_type::tsi, tsi->body);
             ib.add(wire::payload_type::tsr, tsr->body);
         }
-        if (more) ib.notify(wire::notify_type::additional_key_exchange, bytes_view{link_.data(), link_len_});
+        if (more) ib.notify(wire::notify_type::additional_key_exchange, link_.view());
         auto chain = ib.finish();
         if (!chain) return chain.err();
         wire::protected_message rm;
@@ -605,11 +585,11 @@ private:
         rm.first_inner = ib.first();
         rm.inner = *chain;
         // Commit what the response depends on before the receive buffer could be reused.
-        (void)base::copy_to(ni_, ni_len_, nv->data);
-        (void)base::copy_to(nr_, nr_len_, bytes_view{nr.data(), cfg_.nonce_size});
+        (void)ni_.assign(nv->data);
+        (void)nr_.assign(bytes_view{nr.data(), cfg_.nonce_size});
         secure_zeroize(mut_bytes{nr});
-        (void)base::copy_to(base::peer_spi_, spi_len_, neg->peer_spi_view());
-        (void)base::copy_to(our_spi_, spi_len_, bytes_view{spi.data(), spi_len});
+        (void)base::peer_spi_.assign(neg->peer_spi_view());
+        (void)our_spi_.assign(bytes_view{spi.data(), spi_len});
         auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
         if (!o) return o.err();
         negotiated_ = *neg;
@@ -632,7 +612,7 @@ private:
         const auto n = pl.notify(wire::notify_type::additional_key_exchange);
         // RFC 9370 §2.2.4: no state for this link (or no rekey in progress): STATE_NOT_FOUND.
         if (state_ != rekey_state::followup || !n ||
-            !ct_equal(n->data, bytes_view{link_.data(), link_len_}))
+            !ct_equal(n->data, link_.view()))
             return refuse(ex, notify_error::state_not_found, {}, {errc::state_not_found, "ADDITIONAL_KEY_EXCHANGE", 0},
                           false, rng, out);
         const auto* ke_p = pl.find(wire::payload_type::ke);
@@ -647,14 +627,13 @@ private:
         auto resp = kex::respond_any<registry>(method, rng, kv->data);
         if (!resp) return refuse(ex, kex::notify_for(resp.err(), cfg_.ke_errors), {}, resp.err(), true, rng, out);
         const bool more = step_ + 1 < plan_.size();
-        std::array<std::byte, detail::max_link_size> old_link = link_;
-        const std::size_t old_len = link_len_;
+        const auto old_link = link_;
         if (more)
             if (status s = new_link(rng); !s) return s.err();
         inner_builder ib{inner_};
         ib.begin(wire::payload_type::ke);
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
-        if (more) ib.notify(wire::notify_type::additional_key_exchange, bytes_view{link_.data(), link_len_});
+        if (more) ib.notify(wire::notify_type::additional_key_exchange, link_.view());
         auto chain = ib.finish();
         wire::protected_message rm;
         rm.header = sa_.header(ex, sa_.next_peer_id, true);
@@ -664,7 +643,6 @@ private:
                        : result<outgoing>{chain.err()};
         if (!o) {
             link_ = old_link;  // nothing changes
-            link_len_ = old_len;
             return o.err();
         }
         (void)secrets_[n_secrets_++].assign(resp->shared.view());
@@ -676,10 +654,8 @@ private:
     }
 
     status finish() noexcept {
-        link_len_ = 0;
-        const bytes_view ours{our_spi_.data(), spi_len_};
-        const bytes_view theirs{base::peer_spi_.data(), spi_len_};
-        return base::finish_keys(false, theirs, ours);
+        link_ = {};
+        return base::finish_keys(false, base::peer_spi_.view(), our_spi_.view());
     }
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Migration storm: a provider escapes N = 100 000 consumers (docs/escape-message.md).
 //   escape_build_verify      per consumer: derive its K (provider side, no per-consumer key
 //                            cache), build + tag the ESCAPE, the consumer verifies it.

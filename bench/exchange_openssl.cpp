@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // exchange: CPU per side of a complete initial exchange (IKE_SA_INIT X25519 + IKE_INTERMEDIATE
 // ML-KEM-768 + IKE_AUTH PSK with a Child SA) and of an IKE SA rekey (CREATE_CHILD_SA X25519 +
 // IKE_FOLLOWUP_KE ML-KEM-768), next to the bare X25519 and ML-KEM-768 operations the same side

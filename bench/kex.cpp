@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // kex: proposal selection from an SA payload, and the cost the KE adapters add on top of the raw
 // ML-KEM-768 operations (same operations, same deterministic RNG, with and without the adapter).
 // Run with --benchmark_repetitions=N --benchmark_report_aggregates_only=true for medians.

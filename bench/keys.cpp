@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Key schedule overhead over the bare HMAC calls its formulas require, measured in one run:
 //   prf+ for the 7 IKE SA keys (AES-GCM-256: 3 x L + 2 x 36 octets) with HMAC-SHA-256 and -384,
 //     ours (keys::prf_plus on a keyed PRF) vs the same number of compute() calls on the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ML-KEM-512/768/1024: keygen, encaps, decaps and the §7.2 ek check, one operation per iteration,
 // on each backend: mlkemNNN/... is the dispatching policy the library uses (AVX2 when the CPU
 // has it), mlkemNNN/portable/... and mlkemNNN/avx2/... pin one backend (the avx2 ones are only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA-2 and HMAC throughput (64 B and 1 KiB), HMAC with a precomputed key versus full keying,
 // the bare cost of two compressions (the floor of one small-message HMAC with a cached key), and
 // the two SHA-256 block functions (portable, SHA-NI) side by side, reported per block.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA3-256, SHA3-512, SHAKE128, SHAKE256 throughput for 64 B and 1 KiB inputs (SHAKE: 32 bytes
 // out), plus the bare Keccak-f[1600] permutation: scalar, and the 4-way permute_x4 with both
 // backends (the "per_state" counter is the time per Keccak-f state, i.e. per call / 4). Also

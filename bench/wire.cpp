@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Wire codec benchmarks: decode+validate and encode of IKE_SA_INIT (SA with 12 transforms incl.
 // ADDKE, KE X25519, Nonce, 3 notifies) and of IKE_INTERMEDIATE carrying ML-KEM keys (as the
 // inner chain SK open yields). Floors (issue 3): decode+validate <= 150 ns, encode <= 150 ns,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SK seal/open and SKF split/reassembly of an IKE_INTERMEDIATE carrying an ML-KEM-1024 KE
 // (1568-octet ek + 8-octet KE header), over a cipher that does nothing (pqike's framing cost
 // alone) and over the OpenSSL AES-GCM-16-256 and AES-CBC-256 + HMAC-SHA2-256-128 adapters.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Writes the seed corpora of the wire fuzz targets (fuzz/corpus/wire_*/) from the sample messages
 // of tests/wire/samples.hpp and the IKE datagrams of the strongSwan captures in tests/data/.
 // Not part of the build; run from the repository root:

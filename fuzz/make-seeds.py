@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Seed corpora from real traffic: the strongSwan captures in ../shared/interop/strongswan/.
 
 Every IKE datagram of each sN/capture.pcap (UDP 500, and UDP 4500 with the 4-octet non-ESP

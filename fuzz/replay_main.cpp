@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replay main: runs LLVMFuzzerTestOneInput over every file of the directories (or files) given,
 // so each fuzz target builds with any compiler and its corpus is a regression test.
 #include <cstddef>

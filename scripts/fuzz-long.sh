@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Long fuzzing run (by hand, not CI): every target built by fuzz/oss-fuzz/run-local.sh for
 # SECONDS each (default 600), JOBS at a time (default 2), on a growing corpus kept under
 # build/fuzz-long/corpus/<target>/ (seeded from fuzz/corpus/<target>/; the tree is not written).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Static analysis of pqike's headers: clang-tidy 14 (checks in .clang-tidy: bugprone-*, cert-*,
 # cppcoreguidelines-pro-bounds-*) and cppcheck (warning, style, performance, portability), each
 # over one translation unit per header (#include <pqike/...>), so every header is analysed in

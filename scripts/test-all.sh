@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs every test pqike has: g++ with ASan+UBSan, clang++, Meson, the consumer packages, and the
 # extra checks in scripts/checks.d/ (constant-time, fuzz smoke, ...). Installs missing Debian
 # packages first. Ends with "N passed, M failed"; exit status is non-zero on any failure.

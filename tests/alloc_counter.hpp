@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Counts calls to operator new, for the "allocates nothing" suites: it replaces the global
 // operator new and delete, so include it in exactly one translation unit of a test executable
 // (every suite in tests/unit is an executable of its own). Set g_counting around the code under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared helpers for the doctest suites: hex literals, vector files, byte views.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Toy key exchange policies for the kex suites: small, deterministic, NOT secure. They satisfy the
 // Kem / DhGroup concepts so the registry and the adapters can be tested for shape (sizes per
 // direction, error paths, wiping) independently of the real ML-KEM and OpenSSL policies, which

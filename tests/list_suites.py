@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """List tests/unit/*.cpp for meson.build (meson has no glob), or check a list given by CMake."""
 import pathlib
 import sys

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A heap-free, OpenSSL-free SkCipher for framing tests and fuzz targets: the "encryption" XORs a
 // keystream derived from SK_e and the IV (so decrypting really changes the bytes) and the ICV is
 // HMAC-SHA2-256-128 from the reference crypto/hmac.hpp. Test-only: it is not a cipher.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Command-line options of one subcommand: `--name value` pairs and bare words, checked against the
 // options the subcommand knows, so a typo is an error instead of being ignored.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pqike decode (--hex HEX | --file F | --pcap F) [--keys TABLE]
 // One JSON object per IKE message (message_json.hpp). With --keys, SK payloads are opened and SKF
 // fragments reassembled and opened with the OpenSSL ciphers (adapters/openssl.hpp); the inner

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pqike derive [child|rekey]: the key schedule from a JSON request on stdin (derive.hpp).
 #include "args.hpp"
 #include "commands.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pqike escape build|verify: the escape message from JSON on stdin (escape.hpp).
 #include "args.hpp"
 #include "commands.hpp"

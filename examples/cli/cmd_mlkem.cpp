@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pqike mlkem keygen|encaps|decaps|check-ek: FIPS 203 ML-KEM with explicit randomness, so results
 // can be checked against the NIST ACVP vectors (crypto/mlkem.hpp).
 #include "args.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The subcommands of `pqike` (one file each) and their help texts.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared pieces of the pqike command-line tool: the JSON type, the error object every subcommand
 // prints, and typed field readers that turn a request's JSON (or a hex argument) into bytes and
 // numbers. Nothing here throws on bad input: a failure is a value with a code, a detail and an

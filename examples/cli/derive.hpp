@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `pqike derive`: the IKEv2 key schedule over the JSON requests of requests.hpp, as JSON
 // (docs/key-schedule.md has the formulas). Pure: no I/O.
 #pragma once

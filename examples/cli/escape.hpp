@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `pqike escape build|verify`: the escape message (docs/escape-message.md, "JSON for the
 // command-line tool") through escape::seal / escape::verify. Pure: no I/O.
 #pragma once

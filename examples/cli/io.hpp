@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // File and stdin reading for the command-line tool (the only I/O besides printing).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Wireshark's IKEv2 decryption table (Preferences -> Protocols -> ISAKMP -> IKEv2 Decryption
 // Table; the `ikev2_decryption_table` file strongSwan's save-keys and pqike::keys::wireshark_ikev2_line
 // write), one row per line:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pqike: the command-line tool of the pqike library. JSON out; errors as
 // {"error": "<code>", "detail": "...", "offset": N} on stdout with exit status 1.
 #include "commands.hpp"

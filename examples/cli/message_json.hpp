@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKE messages and payloads as JSON for `pqike decode`, built on the wire codec's views
 // (include/pqike/wire/). Pure: no I/O, no crypto (opening SK/SKF is decode.cpp's job).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The JSON front end of `pqike derive` and `pqike escape`: request documents parsed into typed
 // requests, every field checked (type, hex, length, range, known names) before any crypto runs.
 // Pure functions (no I/O), so fuzz/targets/cli_json.cpp drives them without the process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Plug in a custom KEM policy. A KEM is any type that satisfies crypto::Kem (crypto/concepts.hpp):
 // an ID, a name, four sizes and six static functions. Here a lab wraps ML-KEM-768 under a
 // private-use Transform Type 4 ID (RFC 7296 §3.3.2: 1024-65535 are private use) and counts the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Derive the IKE SA keys of a captured session from its secrets, and print the Wireshark
 // decryption-table lines that open the capture. Inputs are what strongSwan 6.0.6 logged for the
 // session in tests/data/strongswan_s1_mlkem768_gcm.pcap (../shared/interop/strongswan,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The migration demo: two peers in one process, built only from pqike's sans-I/O helpers.
 //
 // Scenario 1, "Q-day": a branch office and its gateway run a *legacy* IKE SA (IKE_SA_INIT with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Built instead of the migration demo when OpenSSL 3 is missing: the demo runs its AES-GCM, HMAC
 // and X25519 through pqike's OpenSSL adapters, so say what to install and fail.
 #include <pqike/version.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The demo's record of what went over the wire: a readable line per datagram (exchange, direction,
 // payloads, sizes; the inner payloads when a known key opens them), every datagram in a pcap, and
 // one Wireshark ikev2_decryption_table line per key stage. Also counts mismatches.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Parse an IKE_SA_INIT request from hex and print its payloads: the first message of a real
 // strongSwan 6 session (tests/data/strongswan_s1_mlkem768_gcm.pcap, frame 1), which offers
 // AES-GCM-16-256 / PRF-HMAC-SHA2-384 / X25519 with ML-KEM-768 as an additional key exchange

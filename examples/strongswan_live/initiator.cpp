@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Live interop: a pqike IKEv2 initiator over UDP, built only from the sans-I/O exchange helpers
 // (include/pqike/exchange/), against a real peer (scripts/checks.d/strongswan-live.sh runs it
 // against Debian's strongSwan 5.9.8 charon). Classical path (5.9.8 predates ML-KEM / RFC 9370):

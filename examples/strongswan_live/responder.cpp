@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Live interop, the other direction: a pqike IKEv2 responder over UDP, built only from the
 // sans-I/O exchange helpers, that a real peer initiates to (scripts/checks.d/strongswan-live.sh:
 // `swanctl --initiate` on Debian's strongSwan 5.9.8, then `swanctl --terminate`):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UDP transport for the live-interop examples: a connected IPv4 loopback socket that can add
 // and strip the non-ESP marker, an out_buffer with room for fragments, datagram copies.
 #pragma once

@@ -1,4 +1,5 @@
 #!/bin/bash -eu
+# SPDX-License-Identifier: MIT
 # OSS-Fuzz build script for pqike (https://google.github.io/oss-fuzz/getting-started/new-project-guide/).
 # Builds every fuzz/targets/<name>.cpp as $OUT/fuzz_<name> with $CXX $CXXFLAGS and links
 # $LIB_FUZZING_ENGINE into the fuzz targets only (pqike is header-only: nothing else is built).

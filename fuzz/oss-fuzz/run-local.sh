@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs fuzz/oss-fuzz/build.sh the way OSS-Fuzz's `compile` does (fresh $SRC/$OUT/$WORK, clang,
 # libFuzzer, sanitizer flags in CFLAGS/CXXFLAGS), then runs every built target once over its
 # unpacked seed corpus with its .dict and .options (-runs=0: each seed executes, no mutation).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the JSON and hex front ends of the pqike CLI (examples/cli/): request parsing for derive and
 // escape, the key-table parser, hex arguments and the message-to-JSON decoder. The first input
 // byte picks the front end, the rest is the input. Never crashes or throws; anything accepted

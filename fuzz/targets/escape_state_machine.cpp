@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the provider and consumer state machines with a sequence of events and times. Each
 // record: op (1 octet), time step (1 octet, seconds), then op-specific octets. Messages come
 // from a pool filled with what the machines send (and from raw fuzzer bytes), optionally

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the escape codec and tag check. First octet: 0 = the rest is a message as received;
 // 1 = the harness fixes the tag (if the structure decodes) so the fuzzer reaches the verified
 // accessors and the re-encoding. Invariants: no crash or out-of-bounds read; a message with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the initial-exchange responder (exchange/initial.hpp): fed any datagram it never crashes,
 // and a message it rejects (an error value, no response) leaves its state exactly as it was
 // (compared through snapshot()).

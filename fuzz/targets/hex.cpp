@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the hex decoder: never crashes, never writes past the buffer, and round-trips.
 #include <pqike/hex.hpp>
 

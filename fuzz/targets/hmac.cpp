@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz HMAC and the SHA-2 engines. Input layout: byte 0 picks the hash (mod 4), bytes 1-2 the
 // key/message split point, bytes 3-4 a second cut inside the message; the rest is key | message.
 // Invariants (abort on violation):

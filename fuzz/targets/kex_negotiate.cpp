@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz proposal selection with a peer SA payload: never crashes, and whatever is selected was
 // offered by both sides (checked against the peer's proposal decoded on its own), ADDKE methods
 // do not repeat, and the initiator accepts the reply the responder would send.

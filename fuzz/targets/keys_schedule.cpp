@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the key schedule end to end: random PRF, key lengths, nonces, SPIs, shared secrets and
 // counts drive stage 0, additional exchanges, IntAuth, AUTH, PPK, Child SA keys, IKE SA rekey,
 // prf+ and the Wireshark line. Inputs are sliced from an exact-size copy of the fuzz data, so a

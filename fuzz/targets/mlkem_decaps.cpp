@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz ML-KEM decapsulation with hostile keys and ciphertexts, for all three parameter sets.
 // Input: byte 0 picks the set (bits 0-1, % 3) and the key mode (bits 2-3, % 3):
 //   0: dk = the raw fuzz bytes (nearly always fails the §7.3 hash check)

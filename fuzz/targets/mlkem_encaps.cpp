@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz ML-KEM encapsulation with hostile encapsulation keys, for all three parameter sets.
 // Input: byte 0 picks the set (% 3), the next 32 bytes are m, the rest is ek (zero-padded;
 // bytes beyond ek_size are ignored). Invariant: Encaps and check_ek reject exactly the keys an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ML-KEM round-trip invariants (in the style of strongSwan's fuzz_ml_kem), all three sets.
 // Input: byte 0 picks the set (% 3); then d, z, m (32 bytes each, zero-padded), then a
 // ciphertext position (2 bytes) and an XOR mask (1 byte, 0 taken as 1).

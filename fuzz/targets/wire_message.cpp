@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the whole-message decoder: never crashes; anything accepted re-encodes to the same bytes,
 // decodes again to the same header and payloads, and every payload's typed view round-trips.
 #include <pqike/wire/message.hpp>

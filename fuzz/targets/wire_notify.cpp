@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the Notify decoder and its typed helpers: never crashes; accepted notifies re-encode to
 // the same bytes; typed helpers agree with the generic view.
 #include <pqike/wire/notify.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the payload-chain cursor. Input: first octet = type of the first payload, the rest = the
 // chain region. Accepted chains are rebuilt with chain_builder and must equal the input.
 #include <pqike/wire/payload_chain.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz RFC 7383 reassembly (wire/fragment.hpp) with the OpenSSL-free test cipher and a fixed key.
 //   byte 0 bit 0 = 0: the rest is a list of datagrams, each [u16 length][bytes], fed to one
 //                     reassembler with small caps; nothing may crash, and a completed message

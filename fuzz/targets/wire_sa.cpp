@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz the SA decoder: never crashes; an accepted SA re-encodes (through sa_builder) to the same
 // bytes and its cursors walk without errors.
 #include <pqike/wire/sa.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz SK/SKF open (RFC 7296 §3.14, RFC 7383 §2.5) with a fixed key over the OpenSSL-free test
 // cipher (keystream XOR + reference HMAC-SHA2-256-128, tests/sk_test_cipher.hpp), in both the
 // AEAD and the encrypt-then-MAC shape.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz SK/SKF open over the OpenSSL adapters (AES-GCM-16-256 and AES-CBC-256 + HMAC-SHA2-256-128)
 // with the fixed keys of strongSwan's s1/s3 captures (stage 1, initiator), so real datagrams in
 // the seed corpus authenticate and mutations explore both the framing and the decrypt path.

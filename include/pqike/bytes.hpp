@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Byte core: a bounded reader, length-prefixed child readers with a strict close, a writer into
 // the caller's buffer, and big-endian helpers. All of it is allocation-free and bounds-checked:
 // a reader fails instead of reading past its end and stays failed, so a run of reads is checked

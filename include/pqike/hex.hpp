@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hex helpers for tests, tools and diagnostics (not for secrets in production logs).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Umbrella header: everything pqike offers without optional dependencies.
 #pragma once
 

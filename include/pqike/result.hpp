@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Errors as values: a small error code enum, the IKEv2 notify each maps to, and result<T>.
 // Nothing here allocates or throws; an error names the field that failed and its byte offset.
 #pragma once

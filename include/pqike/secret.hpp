@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Secrets: a wipe the optimizer cannot drop, constant-time comparison and selection, a
 // fixed-capacity self-wiping container, and the annotations of the constant-time test build.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pqike — library version, kept in one place (CMake and Meson read it from here).
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Concept diagnostics: every tests/compile_fail/*.cpp static_asserts that a broken policy type
 # satisfies a concept of include/pqike/crypto/concepts.hpp. With g++ and clang++ each file must
 #   1. fail to compile,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Constant-time check (valgrind memcheck). Secrets are poisoned with ct::secret in a
 # -DPQIKE_CT_TESTING=1 build, so any branch or memory index that depends on them is a memcheck
 # error. For g++ and clang++ at -O1, -O2, -O3 and -Os:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Fuzz smoke test (CI): builds every fuzz/targets/*.cpp through fuzz/oss-fuzz/run-local.sh
 # (OSS-Fuzz's build.sh with clang++, libFuzzer, ASan+UBSan; that step also replays each seed
 # corpus once), then fuzzes each target for FUZZ_SECONDS with its dictionary and max_len, two at

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Live interop with Debian's strongSwan (charon 5.9.8, classical path: it predates ML-KEM and
 # RFC 9370). Starts its own charon on 127.0.0.1 with non-default ports, a private config
 # (STRONGSWAN_CONF), a private vici socket and log, PSK, childless IKE SA (no kernel ESP here);

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Drives every subcommand of the built `pqike` binary and checks its JSON against known answers.
 
 Usage: check_cli.py PQIKE_BINARY SOURCE_DIR [MIGRATION_BINARY]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Drives every subcommand of the built `pqike` CLI against known answers and bad input.
 # Usage: tests/cli/run.sh PATH/TO/pqike SOURCE_DIR [PATH/TO/migration]   (ctest `cli_pqike`)
 # With the migration demo, the CLI also decodes the demo's pcap with the table the demo wrote.

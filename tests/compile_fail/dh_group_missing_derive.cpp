@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A DH group policy without derive() must fail the DhGroup concept, naming it and derive.
 // expect-concept: DhGroup
 // expect-requirement: derive

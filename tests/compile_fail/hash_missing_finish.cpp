@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A hash policy without finish() must fail the Hash concept, naming the concept and finish.
 // expect-concept: Hash
 // expect-requirement: finish

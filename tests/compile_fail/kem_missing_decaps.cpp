@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A KEM policy without decaps must fail the Kem concept, naming the concept and decaps.
 // expect-concept: Kem
 // expect-requirement: decaps

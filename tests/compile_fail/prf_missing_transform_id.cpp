@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A PRF policy without transform_id must fail the Prf concept, and the diagnostic must name the
 // concept and the missing requirement.
 // expect-concept: Prf

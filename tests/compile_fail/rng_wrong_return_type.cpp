@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A random source whose fill() returns bool instead of pqike::status must fail the Rng concept
 // (errors are values with a code, never a bare flag). g++ names the expression r.fill(out);
 // clang names the failed return-type constraint; the expectation is a regex accepting either.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An SK cipher policy without icv_size must fail the SkCipher concept, naming it and icv_size.
 // expect-concept: SkCipher
 // expect-requirement: icv_size

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Consumer smoke test: the umbrella header compiles and the library works from a user's build.
 #include <pqike/pqike.hpp>
 

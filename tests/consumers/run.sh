@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds four tiny consumer projects against pqike and runs each: installed package via
 # find_package, add_subdirectory, a Meson subproject, and plain pkg-config flags.
 set -euo pipefail

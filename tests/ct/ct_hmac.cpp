@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Constant-time check of SHA-2 and HMAC (for scripts/checks.d/ct.sh under valgrind memcheck).
 // Built with -DPQIKE_CT_TESTING=1: keys and messages are marked undefined (ct::secret), so any
 // branch or memory index that depends on them is reported. Key and message LENGTHS are public

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Constant-time check of ML-KEM (run by scripts/checks.d/ct.sh under valgrind memcheck).
 // Built with -DPQIKE_CT_TESTING=1: the KEM marks d, z, m and dk as undefined on entry
 // (ct::secret) and declassifies ek, ct and the dk-check decision, so any branch or memory index

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Self-test of the constant-time harness: each mode poisons a secret with ct::secret and then
 // does one thing. "branch" and "index" leak (a branch on the secret, a table lookup indexed by
 // it) and memcheck MUST report them; "clean" computes the same values with masks and must not

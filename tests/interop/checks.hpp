@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Dispatcher over the `checks[]` of exchanges.json: each check names a fact (by kind and its
 // keys: frame, IKE SA, stage, side, log line, ...) that an independent extraction verified; this
 // re-establishes the same fact from pqike's replay (replay.hpp) and strongSwan's own logged

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Inputs of the interop replay: the two captures, exchanges.json (shared secrets, PSK, the
 // extraction's facts and checks) and the values strongSwan logged (strongswan_logged.json),
 // all under tests/data/ (see tests/data/README.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replays a captured IKEv2 session through pqike: every datagram of a pcap is read with pqike's
 // reader, decoded, SK/SKF payloads are opened with keys that pqike derives itself (from the
 // key-exchange shared secrets, looked up by the KE data seen in the packets, plus the nonces,

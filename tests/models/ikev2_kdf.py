@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Independent model of the IKEv2 key schedule, for cross-checking pqike's C++ implementation.
 
 Deliberately written in another style from include/pqike/keys/: whole byte strings are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Byte core: reader, child readers, writer, length prefixes, hex, secrets, result/error.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Zero heap: deriving the escape keys, sealing, verifying, the provider and consumer machines
 // through a whole migration (CONFIRM included), PPK mixing and the IKEv2 carriage run without a
 // single call to operator new. This suite replaces the global operator new to count calls.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Escape message codec and protection: round trips, every structural bad input, the tag check.
 #include "escape_helpers.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared fixtures of the escape suites: fixed keys, SPIs and a raw message builder for
 // hostile encodings (duplicate TLVs, tag not last, ...) that the encoder refuses to produce.
 #pragma once

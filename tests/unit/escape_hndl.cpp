@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Harvest-now-decrypt-later: a man in the middle who broke the classical exchange (knows the old
 // SA's keys) and runs the PQ rekey with each side separately must fail ESCAPE_CONFIRM, because
 // the confirm keys come from SK_d with the escape's PPK mixed in.

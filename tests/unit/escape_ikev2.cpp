@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 carriage: the escape message in a private-use Notify of an INFORMATIONAL exchange.
 #include "escape_helpers.hpp"
 

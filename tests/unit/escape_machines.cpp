@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Provider and consumer state machines: the whole exchange, retransmission, deadlines, and every
 // rejection leaving the state exactly as it was.
 #include "escape_helpers.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replay window and timestamp freshness of escape messages.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The test vectors of docs/escape-message.md §10 are read FROM the document and must equal what
 // the code produces from the fixed inputs stated there, so document and code cannot drift.
 // Set PQIKE_PRINT_ESCAPE_VECTORS=1 to print the blocks (to regenerate the document).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Zero C++ heap in the exchange helpers: with the helpers and buffers set up beforehand, a whole
 // initial exchange (X25519 + ML-KEM-768 + ML-KEM-1024 fragmented + IKE_AUTH), a Child SA rekey with
 // IKE_FOLLOWUP_KE and an INFORMATIONAL exchange run without a single call to operator new.

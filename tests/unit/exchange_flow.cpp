@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The whole life of an SA in memory, both sides built only from the exchange helpers:
 // IKE_SA_INIT (X25519) + IKE_INTERMEDIATE (ML-KEM-768) + IKE_INTERMEDIATE (ML-KEM-1024,
 // fragmented) + IKE_AUTH (PSK), then a Child SA rekey (X25519 + ML-KEM-768 via IKE_FOLLOWUP_KE),

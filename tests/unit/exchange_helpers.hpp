@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared set-up for the exchange tests: a deterministic Rng, proposals, two configs, and a driver
 // that carries datagrams between two helpers in memory.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The initial exchanges end to end in memory: IKE_SA_INIT (X25519) + IKE_INTERMEDIATE
 // (ML-KEM-768) + IKE_INTERMEDIATE (ML-KEM-1024, fragmented) + IKE_AUTH (PSK, Child SA), and the
 // same with every ADDKE = NONE; over reference HMAC and OpenSSL HMAC PRFs with the same fixed Rng.

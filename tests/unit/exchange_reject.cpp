@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bad input for the exchange helpers: wrong exchange type, Message ID or direction flag; a KE for
 // another method than negotiated; a missing KE; more exchanges than negotiated; an ICV failure;
 // an invalid ML-KEM ek (INVALID_SYNTAX or, configured, NO_PROPOSAL_CHOSEN); a ciphertext of the

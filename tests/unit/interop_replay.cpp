@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Interop replay of two real strongSwan 6.0.6 sessions (X25519 + ML-KEM-768 via
 // IKE_INTERMEDIATE / IKE_FOLLOWUP_KE; AES-GCM-256 and AES-CBC-256 + HMAC-SHA2-256-128; NAT-T):
 // every datagram of the captures goes through pqike's pcap reader, codec, SK/SKF open,

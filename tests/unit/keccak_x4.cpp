@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The 4-way Keccak (crypto/keccak_x4.hpp): permute_x4_avx2 against permute_x4_portable on random
 // states, the x4 SHAKE sponges of both backends against the scalar shake128/shake256 of sha3.hpp
 // (random lengths, four different messages per call), the FIPS 202 ACVP known answers of

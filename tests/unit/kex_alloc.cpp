@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Zero heap: selection from an SA payload, the reply, its check on the initiator, the retry guard,
 // and ML-KEM / DH exchanges through the adapters (static and run-time dispatch) run without a
 // single call to operator new. This suite replaces the global operator new to count calls.

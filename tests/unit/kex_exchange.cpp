@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // KE adapters: a KEM and a DH group driven through initiator_ke / responder_ke, end to end, with
 // the size and validity checks each side must make. Runs over the toy policies always, and over
 // the real ML-KEM, and over the OpenSSL X25519 / ECP groups when OpenSSL is present.

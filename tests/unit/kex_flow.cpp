@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The kex pieces together, without IKE messages around them: the initiator proposes, the
 // responder selects from the bytes (its KE payload guess rejected once with INVALID_KE_PAYLOAD),
 // the initiator retries and accepts the reply, then both run the negotiated plan of key

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Proposal negotiation: selection per RFC 7296 §2.7 / RFC 9370 §2.2.1, the initiator's check of
 // the reply, INVALID_KE_PAYLOAD on both sides, wire round trips, and property tests against an
 // independent brute-force matcher over random proposal sets.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // KE registry over a type list: lookups by wire number, unknown numbers, compile-time sizes.
 #include "common.hpp"
 #include "kex_toy.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Zero heap: the whole key schedule (stage 0, 7 additional exchanges, IntAuth, AUTH, PPK, Child
 // SA keys, IKE SA rekey with 8 key exchanges, Wireshark export) runs without a single call to
 // operator new. This suite replaces the global operator new to count calls.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared helpers for the keys_* suites: PRF selection by name/ID, fixed-extent views.
 #pragma once
 

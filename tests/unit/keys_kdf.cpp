@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 KDF known answers: all 90 NIST CAVS SP 800-135 cases (tests/data/ikev2_kdf.json) through
 // the public key-schedule API: SKEYSEED, DKM (prf+ and the stage-0 split), Child SA DKM with and
 // without a fresh key exchange, and the rekey SKEYSEED.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The multi-KE key schedule the NIST vectors do not cover, cross-checked against an independent
 // Python model (tests/models/ikev2_kdf.py, hmac/hashlib only) on the same random inputs: IKE SA
 // chains with 3 and 7 additional key exchanges, IKE SA rekeys and Child SA KEYMATs with several

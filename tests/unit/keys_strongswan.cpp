@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Real data: every key-schedule stage of two strongSwan 6.0.6 sessions reproduced from the logged
 // shared secrets, nonces and SPIs (tests/data/strongswan_keys.json): SKEYSEED and SK_* of each
 // stage, IntAuth, the PSK AUTH of both peers, the Child SA KEYMATs (IKE_AUTH, Child rekey with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ML-KEM-512/768/1024 (FIPS 203) against NIST ACVP and C2SP/CCTV known answers (tests/data/
 // mlkem_*.json, see tests/data/README.md), the §7.2/§7.3 key checks, implicit rejection, the
 // accumulated 10 000-test hashes, and the arithmetic layers against schoolbook definitions.

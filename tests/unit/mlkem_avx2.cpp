@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The AVX2 ML-KEM path against its portable twin, function by function, on random inputs over
 // each function's whole precondition range: the outputs must be bit-identical (the AVX2 path
 // keeps the portable coefficient order and representatives, so no conversion is needed). Then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OpenSSL 3 adapters (include/pqike/adapters/openssl.hpp): RFC known answers for X25519 and
 // ECP-256/384, invalid peer values, and cross-checks against the reference policies (HMAC PRFs,
 // the HMAC-SHA2-256-128 ICV). The SK ciphers run through the SK suites (wire_sk.cpp,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // README.md's API tour, compiled and run: every ```cpp block of the tour appears verbatim in this
 // file (checked by the last test case), so the README cannot show code that does not build.
 #include "common.hpp"

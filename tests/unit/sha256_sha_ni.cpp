@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The SHA-NI SHA-256 block function (sha256_sha_ni.hpp) against the portable one: bit-exact on
 // random states and blocks for 0, 1, 2, 3 and 17 blocks at any alignment, then whole SHA-224 /
 // SHA-256 digests and HMAC-SHA-256 MACs of every length 0..300 computed on each path, and the

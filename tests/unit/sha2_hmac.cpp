@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA-1/SHA-2 (FIPS 180-4), HMAC (FIPS 198-1), the IKEv2 PRF and integrity policies, and the OS
 // random source. Known answers: tests/data/hmac_sha2.json (RFC 4231, RFC 2202, NIST ACVP) and the
 // FIPS 180-4 example digests (NIST "Example Values" for SHA-1/224/256/384/512).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA3-256/512 and SHAKE128/256 against the FIPS 202 ACVP answers (tests/data/sha3.json), plus
 // incremental use: any split of the input and of the output gives the same bytes.
 #include "common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Payload chains (RFC 7296 §3.2): generic header, bounded cursor, cap, critical bit, builder.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 7383 fragmentation: split and reassemble, checked on strongSwan's real SKF fragments
 // (tests/data/strongswan_sk.json) and on every malformed class with its own test.
 #include "common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKE header (RFC 7296 §3.1) and the port-4500 non-ESP marker.
 #include "common.hpp"
 

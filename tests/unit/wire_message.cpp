@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whole messages: decode/validate/encode, round-trip properties over random valid messages,
 // rejected messages leave state unchanged, and decode/encode allocate nothing.
 #include "common.hpp"

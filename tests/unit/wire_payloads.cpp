@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Payload views: SA, KE (typed per policy), Nonce, Notify helpers, Delete, ID, AUTH, TS, CERTREQ.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pcap writer/reader (include/pqike/util/pcap.hpp) and the wire codec on real strongSwan
 // captures: every IKE datagram decodes and re-encodes byte for byte.
 #include "common.hpp"

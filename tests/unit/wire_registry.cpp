@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IANA registries: numbers against the RFCs/IANA, names, unknown values kept.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SK / SKF seal and open (RFC 7296 §3.14, RFC 7383 §2.5, RFC 5282 §5.1) and the RFC 9242 A/P
 // chunks: known answers from real strongSwan 6 packets (tests/data/strongswan_sk.json, see
 // tests/data/README.md), and every malformed class with its own test.

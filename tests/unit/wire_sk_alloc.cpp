@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Zero heap: SK seal and open (copying and in place), the RFC 9242 A/P chunks, SKF split and
 // reassembly run without a single call to operator new (over the OpenSSL-free test cipher; the
 // OpenSSL adapters allocate inside libcrypto). This suite replaces the global operator new.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An independent dissector agrees with us: sample messages (IKE_SA_INIT with ADDKE proposals and
 // ML-KEM KE sizes, IKE_INTERMEDIATE with an SK payload, CREATE_CHILD_SA, IKE_FOLLOWUP_KE with a
 // link notify, INFORMATIONAL, SKF fragments) go into a pcap; Wireshark's tshark dissects it

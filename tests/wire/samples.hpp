@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sample IKEv2 messages built with the wire builders, shared by the wire suites, the tshark
 // cross-check, the benchmarks and the fuzz seed generator. Plain std::vector storage (tests only).
 #pragma once

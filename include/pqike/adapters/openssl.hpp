@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Optional OpenSSL 3 adapters: policy types for the crypto concepts (crypto/concepts.hpp) built on
 // libcrypto's EVP interfaces. Only code that includes this header needs OpenSSL's headers and
 // must link libcrypto; the rest of pqike never depends on it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The crypto policy concepts. pqike never hard-wires an algorithm: hashes, PRFs, KEMs, DH groups,
 // SK ciphers and the random source are template parameters checked here. Each concept is a
 // conjunction of small named requirements so a failing check names what is missing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Run-time CPU feature checks that choose between the portable code and the vectorized paths.
 //
 // Header-only and without build-time CPU detection: the AVX2 and SHA-NI code is compiled into

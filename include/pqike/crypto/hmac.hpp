@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HMAC (FIPS 198-1, RFC 2104) over any copyable `Hash`, the IKEv2 PRFs built on it, and the
 // truncated-HMAC integrity transforms of the SK payload.
 //

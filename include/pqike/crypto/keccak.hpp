@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Keccak-f[1600] (FIPS 202 §3) and the byte-level sponge that SHA-3 and SHAKE are built on.
 // Portable and fast: the 25 lanes live in local variables and each round is written out in full
 // (theta, rho+pi, chi, iota), so the compiler keeps the state in registers. No table lookups and

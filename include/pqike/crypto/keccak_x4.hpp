@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Four Keccak-f[1600] permutations side by side, and four SHAKE sponges run in lockstep.
 //
 // ML-KEM spends most of its time in Keccak, in many short, independent, equally long calls (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ML-KEM-512/768/1024 (FIPS 203) policies: pqike::crypto::mlkem512, mlkem768, mlkem1024, each a
 // Kem (crypto/concepts.hpp). The implementation is split by job under mlkem/: the portable code,
 // and under mlkem/avx2/ an AVX2 twin chosen at run time (mlkem/backend.hpp). For tests and

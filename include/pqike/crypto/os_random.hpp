@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The operating system's random source as an `Rng` policy: getrandom(2) on the kernel's
 // urandom pool (it blocks only until the pool is first initialized, never afterwards).
 // A failure is reported as errc::rng_failure and the output is zeroized; there is no fallback

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA-1, SHA-224, SHA-256, SHA-384 and SHA-512 (FIPS 180-4) as `Hash` policies. One
 // Merkle-Damgård engine holds the buffering and padding; each family supplies its compression
 // function, word type, initial value and output length. SHA-1 is here only for HMAC-SHA-1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The SHA-256 block function (FIPS 180-4 §6.2.2) on the x86 SHA extensions, bit-identical to
 // detail::sha256_compress_portable. sha2.hpp's sha256_compress calls it when cpu::has_sha_ni();
 // it may also be called directly, but only on such a CPU (elsewhere it faults with SIGILL).

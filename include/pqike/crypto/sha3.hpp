@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA3-256, SHA3-512 (FIPS 202 §6.1) as Hash policies, and the XOFs SHAKE128, SHAKE256
 // (FIPS 202 §6.2) with incremental absorb and squeeze. ML-KEM uses all four (FIPS 203 §4.1).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the sans-I/O escape state machines ask their caller to do, and the key pair of one SA.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The consumer's escape state machine (docs/escape-message.md §8), sans I/O: it takes message
 // bytes and the current time (seconds) and returns actions. idle → migrating after a valid
 // ESCAPE (ACK sent, rekey started) → confirmed after the CONFIRM exchange under the new keys;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The answer to harvest-now-decrypt-later (docs/escape-message.md §7): after the PQ rekey, mix
 // the PPK the ESCAPE named into the new IKE SA's SK_d, SK_pi, SK_pr (RFC 8784 §3 formulas, via
 // keys/ppk.hpp) and derive the ESCAPE_CONFIRM keys from the mixed SK_d and the new SPIs. An

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 carriage of the escape message (docs/escape-message.md §9): a Notify payload (protocol
 // 0, SPI size 0, a private-use status type, RFC 7296 §3.10) in an INFORMATIONAL exchange of the
 // SA the message is bound to; the ACK/NACK rides in the INFORMATIONAL response, ESCAPE_CONFIRM

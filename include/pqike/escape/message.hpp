@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The PQC escape message codec (docs/escape-message.md): an 8-octet header and TLVs, the
 // integrity tag last. It knows nothing of IKE or of crypto: decode() locates every TLV and checks
 // the structure and every length; encode_unsigned() writes everything up to the tag value, which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Protection of the escape message (docs/escape-message.md §5): tag = prf(K, every octet before
 // the tag TLV), K = prf+(base, label | key ID | SA binding) with a label per key mode and
 // direction. verify() checks the tag in constant time before any field is readable: fields are

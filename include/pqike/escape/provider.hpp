@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The provider's escape state machine (docs/escape-message.md §8), sans I/O. One `provider`
 // engine (configuration, sequence counter, output buffer) drives any number of per-consumer
 // `provider_session`s of at most 128 bytes each; the SA binding and the tag keys belong to the

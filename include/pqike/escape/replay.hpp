@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replay and freshness of escape messages (docs/escape-message.md §6). Per key and sender,
 // sequence numbers strictly increase; an optional window (a 64-bit bitmap, as in RFC 4303 §3.4.3)
 // accepts reordering of broadcasts. Every check is separate from its commit, so a message that

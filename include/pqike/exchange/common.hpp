@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the exchange helpers share: the crypto suite a stack fixes at compile time, the caller's
 // output buffer, header checks, the inner payload list of an opened message, and sending /
 // receiving protected messages with IKE fragmentation (RFC 7383) when it was negotiated.

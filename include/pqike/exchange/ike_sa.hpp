@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An established IKE SA as the exchange helpers leave it (after IKE_AUTH or an IKE SA rekey)
 // and the Child SA they create: the keys in force, the SPIs, the message ID counters of both
 // directions and whether IKE fragmentation may be used. The rekey and INFORMATIONAL helpers run

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // INFORMATIONAL exchanges on an established IKE SA (RFC 7296 §1.4), sans-I/O: a request with any
 // payloads (Delete, Notify — e.g. one carrying an escape message, escape/ikev2.hpp — Vendor ID,
 // ...) and its response under the keys in force. An empty request is a liveness check.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The initial exchanges of an IKE SA with multiple key exchanges, sans-I/O, both roles:
 //
 //   IKE_SA_INIT       HDR, SA, KE, Ni, N(FRAG_SUP), N(INT_SUP)  -->   (RFC 7296 §1.2, RFC 9242 §3.1)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Rekeying with multiple key exchanges on an established IKE SA, sans-I/O, both roles
 // (RFC 7296 §1.3, RFC 9370 §2.2.3-2.2.4):
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A registry of key exchange methods over a type list: ke_registry<x25519, mlkem768, ...> maps
 // the method number seen on the wire (Transform Types 4 and 6..12, the KE payload's "Key Exchange
 // Method" field) to the policy type, with no virtual call and no heap. A stack that fixes its

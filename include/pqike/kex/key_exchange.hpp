@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One interface for the two shapes of key exchange an IKE SA can run, without pretending a KEM is
 // Diffie-Hellman:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Proposal selection (RFC 7296 §2.7, §3.3.6; RFC 9370 §2.2.1), the check of the responder's
 // choice on the initiator, the KE payload check that leads to INVALID_KE_PAYLOAD, and the
 // negotiated plan of key exchanges (KE, then ADDKE1..7 without the NONEs).

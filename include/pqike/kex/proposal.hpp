@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Local SA policy as data: proposals with lists of transforms per Transform Type (ENCR with key
 // length, PRF, INTEG, KE, ESN, ADDKE1..7), the rules of which types each protocol needs, and the
 // conversion to and from the SA payload (wire/sa.hpp). Fixed capacities, no heap.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AUTH payload inputs (RFC 7296 §2.15, RFC 9242 §3.3.2):
 //   InitiatorSignedOctets = RealMessage1 | NonceRData | prf(SK_pi, IDi') [| IntAuth]
 //   ResponderSignedOctets = RealMessage2 | NonceIData | prf(SK_pr, IDr') [| IntAuth]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Child SA keying material (RFC 7296 §2.17, RFC 9370 §2.2.3).
 //   KEYMAT = prf+(SK_d, Ni | Nr)                                   no key exchange
 //   KEYMAT = prf+(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n))      with key exchanges

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKE SA keys as a chain of stages (RFC 7296 §2.14, RFC 9370 §2.2.2). Stage 0 comes only from
 // IKE_SA_INIT (or from an IKE SA rekey, see rekey.hpp); stage n comes only from stage n-1 and the
 // n-th additional key exchange, so a stack cannot skip or reorder a step: only this header can

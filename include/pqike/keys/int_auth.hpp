@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IntAuth accumulation over IKE_INTERMEDIATE exchanges (RFC 9242 §3.3.2):
 //   IntAuth_i1 = prf(SK_pi(1), A_i1 | P_i1),  IntAuth_ik = prf(SK_pi(k), IntAuth_i(k-1) | A_ik | P_ik)
 //   IntAuth_r1 = prf(SK_pr(1), A_r1 | P_r1),  IntAuth_rk = prf(SK_pr(k), IntAuth_r(k-1) | A_rk | P_rk)

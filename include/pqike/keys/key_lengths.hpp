@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Key lengths that the negotiated transforms imply for the IKE SA (RFC 7296 §2.13, §2.14) and
 // for Child SAs (RFC 7296 §2.17). One table per transform type; AEAD salts and counter-mode
 // nonces are part of the key material (RFC 5282 §7.1, RFC 5930 §3, RFC 7634 §4).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Post-quantum preshared keys.
 //
 // RFC 8784 §3 (PPK mixed in IKE_AUTH, initial IKE SA only), same output lengths as the inputs:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // prf+ (RFC 7296 §2.13) over a list of seed parts, into the caller's buffer.
 // T1 = prf(K, S | 0x01), Tn = prf(K, T(n-1) | S | n); the one-octet counter caps the output at
 // 255 blocks. The seed is absorbed part by part (Ni | Nr | SPIi | SPIr is never concatenated),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKE SA rekey (RFC 7296 §2.18, RFC 9370 §2.2.4). With the OLD SA's PRF:
 //   SKEYSEED = prf(SK_d(old), SK(0) | Ni | Nr | SK(1) | ... | SK(n))
 // then, with the NEW SA's PRF, the new nonces and the new SPIs, the seven keys of stage 0:

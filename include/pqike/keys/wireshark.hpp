@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Export of an IKE SA stage as one line of Wireshark's `ikev2_decryption_table` (Preferences ->
 // Protocols -> ISAKMP -> IKEv2 Decryption Table), so a capture can be opened decrypted:
 //   SPIi,SPIr,SK_ei,SK_er,"<encryption algorithm>",SK_ai,SK_ar,"<integrity algorithm>"

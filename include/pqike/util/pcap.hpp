@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A tiny classic-pcap writer and reader for UDP/IPv4 datagrams (tests, examples, interop tools).
 // Writer: Ethernet (LINKTYPE_ETHERNET 1) or raw IPv4 (LINKTYPE_RAW 101) frames carrying IPv4 +
 // UDP, into the caller's buffer. Reader: bounded like every pqike decoder — a record length

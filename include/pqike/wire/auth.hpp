@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Authentication payload (RFC 7296 §3.8) and the Auth Method registry (RFC 7296, RFC 7427).
 #pragma once
 

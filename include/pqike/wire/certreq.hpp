@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Certificate Request payload (RFC 7296 §3.7) and the Certificate Encoding registry (§3.6).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Delete payload (RFC 7296 §3.11): a protocol, an SPI size and a list of SPIs.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 Exchange Types (IANA "IKEv2 Exchange Types"). A strong type that keeps unknown values.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKE message fragmentation (RFC 7383): split a protected message into SKF fragments that fit a
 // datagram size, and reassemble received fragments into caller-provided storage with caps on
 // the fragment count and the reassembled size. Each fragment is authenticated and decrypted on

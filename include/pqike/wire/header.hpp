@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The 28-byte IKE header (RFC 7296 §3.1) and the non-ESP marker of UDP port 4500 (RFC 3948 §2.2,
 // RFC 7296 §2.23).
 #pragma once

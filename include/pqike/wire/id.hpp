@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Identification payloads IDi / IDr (RFC 7296 §3.5) and the ID Type registry.
 #pragma once
 

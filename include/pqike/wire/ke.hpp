@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Key Exchange payload (RFC 7296 §3.4, RFC 9370 §2.2): a KE method number, two reserved octets,
 // then the method's data. For a KEM the data is the encapsulation key in a request and the
 // ciphertext in a response (draft-ietf-ipsecme-ikev2-mlkem §2); for a DH group both directions

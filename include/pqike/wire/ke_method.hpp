@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 Key Exchange Method IDs, the IDs of Transform Types 4 and 6..12 (IANA "Transform Type 4 -
 // Key Exchange Method Transform IDs"; RFC 7296 §3.3.2, RFC 9370 §2.1, RFC 8031,
 // draft-ietf-ipsecme-ikev2-mlkem). A strong type that keeps unknown values; a KE policy type

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A whole IKE message: header plus top-level payload chain, decoded into caller-provided slots
 // of raw payloads (each validated by its typed view), and encoded back byte for byte.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Nonce payload (RFC 7296 §3.9): 16..256 octets of random data.
 #pragma once
 

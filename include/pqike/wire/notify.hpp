@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Notify payload (RFC 7296 §3.10) and typed helpers for the notifies of the PQ extensions.
 #pragma once
 

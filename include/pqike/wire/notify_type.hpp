@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 Notify Message Types (IANA "IKEv2 Notify Message Error Types" 0..16383 and "Status Types"
 // 16384..65535). A strong type that keeps unknown values: RFC 7296 §3.10.1 says an unrecognized
 // error type in a response means the request failed, an unrecognized status type is ignored.

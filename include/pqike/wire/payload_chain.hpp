@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The generic payload header and payload chains (RFC 7296 §3.2): a bounded cursor that walks a
 // chain without recursion or heap, and a builder that back-patches Next Payload and lengths.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 Payload Types (IANA "IKEv2 Payload Types"). A strong type that keeps unknown values:
 // a decoder never rejects a number it does not know, the caller decides (RFC 7296 §2.5).
 #pragma once

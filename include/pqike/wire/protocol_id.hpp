@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 Security Protocol Identifiers (RFC 7296 §3.3.1), used in proposals, Notify and Delete.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the IANA registry headers share: the name printed for a number a registry does not list.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Security Association payload (RFC 7296 §3.3): proposals → transforms → attributes, including
 // the ADDKE1..7 transform types of RFC 9370 §2.1 and the Key Length attribute (§3.3.5).
 // Views point into the datagram and live as long as it; iteration uses cursors, no heap, and

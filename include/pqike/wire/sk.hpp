@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Encrypted payload SK (RFC 7296 §3.14) and the Encrypted Fragment payload SKF (RFC 7383
 // §2.5): framing, seal and open over any crypto::SkCipher, and the RFC 9242 §3.3.2 "A" and "P"
 // chunks of a protected message.

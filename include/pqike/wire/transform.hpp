@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IKEv2 Transform Types and the Transform IDs of types 1 (ENCR), 2 (PRF), 3 (INTEG) and 5 (ESN),
 // plus Transform Attribute Types (IANA "IKEv2 Transform Type Values" and its sub-registries).
 // Key exchange method IDs (types 4 and 6..12) are their own registry: ke_method.hpp.

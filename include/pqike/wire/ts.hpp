@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Traffic Selector payloads TSi / TSr (RFC 7296 §3.13) with IPv4 and IPv6 address ranges.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Vendor ID payload (RFC 7296 §3.12): opaque bytes chosen by the sender.
 #pragma once
 

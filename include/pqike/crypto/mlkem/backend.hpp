@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Choice of the K-PKE implementation under ML-KEM: the portable one (kpke.hpp, the fallback and
 // the test oracle), the AVX2 one (avx2/kpke.hpp), or the run-time choice between them.
 //

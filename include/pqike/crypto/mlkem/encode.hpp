@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Encoding and compression (FIPS 203 §4.2.1): ByteEncode_d / ByteDecode_d (Alg. 5, 6) and
 // Compress_d / Decompress_d. All constant time: loops depend only on d, and Compress divides by
 // q with a multiply-and-shift instead of a division instruction (whose latency can depend on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ML-KEM (FIPS 203 §6, §7): key generation, encapsulation, decapsulation with implicit
 // rejection, and the input checks of §7.2/§7.3, as a Kem policy (crypto/concepts.hpp).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // K-PKE, the CPA-secure public-key encryption inside ML-KEM (FIPS 203 §5, Alg. 13-15).
 // Internal: callers are the KEM functions in kem.hpp, which check sizes and key validity.
 // Domains: Â, t̂ and ŝ are stored as plain NTT-domain values; the base multiplication leaves a

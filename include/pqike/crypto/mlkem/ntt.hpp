@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The number-theoretic transform over Z_q[X]/(X^256 + 1) (FIPS 203 §4.3) and multiplication in
 // the NTT domain (FIPS 203 Alg. 11, 12). Values carry Montgomery factors where noted.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ML-KEM parameter sets (FIPS 203 §8, Table 2) and the byte counts derived from them (Table 3).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Polynomials of R_q = Z_q[X]/(X^256 + 1) and vectors of them: plain coefficient arrays (no
 // heap, trivially wipeable) and the coefficient-wise arithmetic the K-PKE needs.
 #pragma once

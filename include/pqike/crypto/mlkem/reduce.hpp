@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Modular reductions mod q = 3329 without division or branches (constant time).
 // Coefficients are int16_t; "centered" means in [-(q-1)/2, (q-1)/2], "canonical" in [0, q).
 #pragma once

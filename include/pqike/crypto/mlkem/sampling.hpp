@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sampling (FIPS 203 §4.2.2): uniform NTT-domain polynomials from SHAKE128 by rejection (public
 // seed only, hence _vartime) and centered binomial noise from SHAKE256 (secret, constant time).
 #pragma once

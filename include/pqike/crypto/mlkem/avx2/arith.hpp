@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AVX2 arithmetic mod q on 16 int16_t lanes: the Montgomery multiplication, Barrett reduction
 // and canonicalization of ../reduce.hpp, lane for lane. Each helper computes exactly what its
 // scalar twin computes (same representative, not just the same residue), so every AVX2 function

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AVX2 multiplication in the NTT domain (the twin of ../ntt.hpp's make_mulcache / basemul_acc).
 //
 // In the standard order the pairs (a_2p, a_2p+1) sit in neighbouring 16-bit lanes, which is what

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AVX2 encoding and compression (the twins of ../encode.hpp), bit-identical to them:
 //   - ByteEncode12 / ByteDecode12 of whole polynomials, 16 coefficients per 24 bytes in vectors;
 //   - Compress_d by a 16-bit estimate corrected with the exact remainder (no division, no table),

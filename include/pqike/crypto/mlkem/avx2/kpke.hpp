@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // K-PKE on the AVX2 path: kpke_avx2<P> has kpke<P>'s static interface and produces the same
 // bytes (ek, dk, ciphertexts, messages) for every input, because every step is a bit-exact twin
 // of the portable one (see arith.hpp) in the same coefficient order and representation. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AVX2 NTT and inverse NTT (the twins of ../ntt.hpp), in the standard coefficient order.
 //
 // The polynomial is 16 vectors of 16 lanes. Layers with len >= 16 pair whole vectors (v[j],

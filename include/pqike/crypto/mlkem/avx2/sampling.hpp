@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AVX2 sampling (the twins of ../sampling.hpp), four polynomials per 4-way Keccak call:
 //   - SampleNTT (FIPS 203 Alg. 7) of four matrix entries at once from shake128_x4: 16 candidates
 //     per 24 bytes are extracted in a vector, compared with q, and the accepted ones left-packed

@@ -57,12 +57,13 @@ cmake_suite debug-asan
 cmake_suite clang
 
 # Meson: the same doctest suites through `meson test`, built as the hardened build a
-# distribution would ship (g++ -O2 -g):
+# distribution would ship (g++ -O2 -g), and portable-only: PQIKE_NO_AVX2 and PQIKE_NO_SHA_NI
+# (include/pqike/config.hpp) leave the x86 vector code out, so that configuration is tested too:
 #   -D_GLIBCXX_ASSERTIONS       bounds checks in std::array/span/vector operator[], front(), ...
 #   -D_FORTIFY_SOURCE=2         checked memcpy/memset/... where sizes are known
 #   -fstack-protector-strong    stack canaries
 #   -fstack-clash-protection    no stack-clash jumps over the guard page
-hardening="['-D_GLIBCXX_ASSERTIONS','-D_FORTIFY_SOURCE=2','-fstack-protector-strong','-fstack-clash-protection']"
+hardening="['-D_GLIBCXX_ASSERTIONS','-D_FORTIFY_SOURCE=2','-fstack-protector-strong','-fstack-clash-protection','-DPQIKE_NO_AVX2','-DPQIKE_NO_SHA_NI']"
 mlog=build/meson-test.log
 mkdir -p build
 if step "meson (hardened g++): setup+compile" bash -c "rm -rf build/meson && meson setup build/meson --buildtype=debugoptimized -Dcpp_args=\"$hardening\" >/dev/null && meson compile -C build/meson"; then

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "version.hpp"
+#include "config.hpp"
 #include "result.hpp"
 #include "bytes.hpp"
 #include "secret.hpp"

@@ -10,6 +10,7 @@
 #include <span>
 
 #include "bytes.hpp"
+#include "config.hpp"
 
 #if defined(PQIKE_CT_TESTING)
 #include <valgrind/memcheck.h>

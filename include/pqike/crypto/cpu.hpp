@@ -6,12 +6,10 @@
 // PQIKE_TARGET_SHA_NI) and only runs when the CPU has the instructions (and, for AVX2, the OS
 // saves the YMM registers on a context switch).
 //
-// Compile-time switches:
-//   PQIKE_NO_AVX2     never compile the AVX2 code (portable everywhere);
-//   PQIKE_FORCE_AVX2  skip the run-time check and always take the AVX2 path (for builds that
-//                     only run on known hardware; wrong hardware then faults with SIGILL);
-//   PQIKE_NO_SHA_NI   never compile the SHA-NI SHA-256 code (portable SHA-256 everywhere).
+// Compile-time switches (PQIKE_NO_AVX2, PQIKE_FORCE_AVX2, PQIKE_NO_SHA_NI): see config.hpp.
 #pragma once
+
+#include "../config.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(PQIKE_NO_AVX2)
 #define PQIKE_HAVE_AVX2_PATH 1

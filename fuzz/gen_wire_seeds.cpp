@@ -3,7 +3,7 @@
 // of tests/wire/samples.hpp and the IKE datagrams of the strongSwan captures in tests/data/.
 // Not part of the build; run from the repository root:
 //   g++ -std=c++20 -Iinclude -Itests fuzz/gen_wire_seeds.cpp -o /tmp/gen && /tmp/gen
-#include <pqike/util/pcap.hpp>
+#include <pqike/tools/pcap.hpp>
 #include <pqike/wire/message.hpp>
 
 #include <filesystem>

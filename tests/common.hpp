@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <pqike/bytes.hpp>
-#include <pqike/hex.hpp>
+#include <pqike/tools/hex.hpp>
 
 namespace pqike::test {
 

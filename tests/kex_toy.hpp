@@ -11,7 +11,7 @@
 #include <span>
 
 #include <pqike/bytes.hpp>
-#include <pqike/crypto/concepts.hpp>
+#include <pqike/policy.hpp>
 #include <pqike/result.hpp>
 
 namespace pqike::test {
@@ -146,10 +146,10 @@ struct toy_kem {
     }
 };
 
-static_assert(crypto::Kem<toy_kem>);
-static_assert(crypto::DhGroup<toy_dh>);
-static_assert(!crypto::Kem<toy_dh>);
-static_assert(!crypto::DhGroup<toy_kem>);
-static_assert(crypto::DhGroup<toy_dh_wide>);
+static_assert(policy::Kem<toy_kem>);
+static_assert(policy::DhGroup<toy_dh>);
+static_assert(!policy::Kem<toy_dh>);
+static_assert(!policy::DhGroup<toy_kem>);
+static_assert(policy::DhGroup<toy_dh_wide>);
 
 }  // namespace pqike::test

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include <pqike/bytes.hpp>
-#include <pqike/crypto/concepts.hpp>
+#include <pqike/policy.hpp>
 #include <pqike/crypto/hmac.hpp>
 #include <pqike/result.hpp>
 
@@ -66,6 +66,6 @@ private:
 
 using toy_aead = toy_sk_cipher<true, 1>;
 using toy_etm = toy_sk_cipher<false, 16>;
-static_assert(crypto::SkCipher<toy_aead> && crypto::SkCipher<toy_etm>);
+static_assert(policy::SkCipher<toy_aead> && policy::SkCipher<toy_etm>);
 
 }  // namespace pqike::test

@@ -11,7 +11,7 @@
 #include "requests.hpp"
 
 #include <pqike/adapters/openssl.hpp>
-#include <pqike/util/pcap.hpp>
+#include <pqike/tools/pcap.hpp>
 #include <pqike/wire/fragment.hpp>
 
 #include <map>

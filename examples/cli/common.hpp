@@ -5,7 +5,7 @@
 // offset, printed as {"error": "<code>", "detail": "...", "offset": N} with exit status 1.
 #pragma once
 
-#include <pqike/hex.hpp>
+#include <pqike/tools/hex.hpp>
 #include <pqike/result.hpp>
 
 #include <cstddef>
@@ -33,12 +33,13 @@ struct failure {
     std::string code;
     std::string detail;
     std::size_t offset = 0;
+    std::uint64_t value = 0;  // pqike::error::value: an ID or size that explains it; 0 = none
 };
 
 inline failure from_error(const pqike::error& e, std::string_view what = {}) {
     std::string d{what};
     if (e.field != nullptr && *e.field != '\0') d += d.empty() ? e.field : std::string(": ") + e.field;
-    return failure{e.name(), d, e.offset};
+    return failure{e.name(), d, e.offset, e.value};
 }
 
 inline json error_json(const failure& f) {
@@ -46,6 +47,7 @@ inline json error_json(const failure& f) {
     j["error"] = f.code;
     j["detail"] = f.detail;
     j["offset"] = f.offset;
+    if (f.value != 0) j["value"] = f.value;
     return j;
 }
 

@@ -10,7 +10,7 @@
 #include "common.hpp"
 
 #include <pqike/keys/key_lengths.hpp>
-#include <pqike/keys/wireshark.hpp>
+#include <pqike/tools/wireshark.hpp>
 
 #include <array>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Plug in a custom KEM policy. A KEM is any type that satisfies crypto::Kem (crypto/concepts.hpp):
+// Plug in a custom KEM policy. A KEM is any type that satisfies policy::Kem (policy/kem.hpp):
 // an ID, a name, four sizes and six static functions. Here a lab wraps ML-KEM-768 under a
 // private-use Transform Type 4 ID (RFC 7296 §3.3.2: 1024-65535 are private use) and counts the
 // decapsulations; the KE registry, the KE payload codec and the key exchange driver then treat it
@@ -36,19 +36,19 @@ struct lab_kem {
         return base::decaps(dk, ct, ss);
     }
     static bool check_ek(std::span<const std::byte, ek_size> ek) noexcept { return base::check_ek(ek); }
-    template <crypto::Rng R>
+    template <policy::Rng R>
     static status keygen(R& rng, std::span<std::byte, ek_size> ek, std::span<std::byte, dk_size> dk) noexcept {
         return base::keygen(rng, ek, dk);
     }
-    template <crypto::Rng R>
+    template <policy::Rng R>
     static status encaps(R& rng, std::span<const std::byte, ek_size> ek, std::span<std::byte, ct_size> ct,
                          std::span<std::byte, ss_size> ss) noexcept {
         return base::encaps(rng, ek, ct, ss);
     }
 };
 
-static_assert(crypto::Kem<lab_kem>, "lab_kem satisfies the Kem concept");
-static_assert(kex::KeMethod<lab_kem>);
+static_assert(policy::Kem<lab_kem>, "lab_kem satisfies the Kem concept");
+static_assert(policy::KeMethod<lab_kem>);
 
 // A stack that speaks ML-KEM-768, ML-KEM-1024 and the lab method; sizes known at compile time.
 using methods = kex::ke_registry<crypto::mlkem768, crypto::mlkem1024, lab_kem>;

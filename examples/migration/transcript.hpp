@@ -6,7 +6,7 @@
 
 #include <pqike/adapters/openssl.hpp>
 #include <pqike/pqike.hpp>
-#include <pqike/util/pcap.hpp>
+#include <pqike/tools/pcap.hpp>
 
 #include <chrono>
 #include <cstdio>

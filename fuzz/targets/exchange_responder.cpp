@@ -44,13 +44,13 @@ struct hmac_stream_cipher {
         std::array<std::byte, 4> ctr{};
         for (std::size_t at = 0, i = 0; at < data.size(); at += 32, ++i) {
             store_be32(ctr.data(), static_cast<std::uint32_t>(i));
-            crypto::prf_compute(prf, {iv, bytes_view{ctr}}, std::span<std::byte, 32>{ks});
+            policy::prf_compute(prf, {iv, bytes_view{ctr}}, std::span<std::byte, 32>{ks});
             for (std::size_t j = 0; j < 32 && at + j < data.size(); ++j) data[at + j] ^= ks[j];
         }
     }
     static void mac(bytes_view sk_a, bytes_view aad, bytes_view iv, bytes_view ct, std::span<std::byte, 32> out) noexcept {
         const crypto::hmac_sha256 prf{sk_a};
-        crypto::prf_compute(prf, {aad, iv, ct}, out);
+        policy::prf_compute(prf, {aad, iv, ct}, out);
     }
     static status seal(bytes_view sk_e, bytes_view sk_a, bytes_view aad, bytes_view iv, mut_bytes data,
                        mut_bytes icv) noexcept {
@@ -73,7 +73,7 @@ struct hmac_stream_cipher {
         return {};
     }
 };
-static_assert(crypto::SkCipher<hmac_stream_cipher>);
+static_assert(policy::SkCipher<hmac_stream_cipher>);
 
 using methods = kex::ke_registry<crypto::mlkem768>;
 using suite = exchange::suite<methods, crypto::hmac_sha256, hmac_stream_cipher>;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Fuzz the hex decoder: never crashes, never writes past the buffer, and round-trips.
-#include <pqike/hex.hpp>
+#include <pqike/tools/hex.hpp>
 
 #include <array>
 #include <cstdint>

@@ -42,7 +42,7 @@ void check(bytes_view key, bytes_view msg, std::size_t cut) {
     s.finish(inc);
     require(one == inc);
 
-    prf_compute(prf, {msg.first(cut), msg.subspan(cut)}, parts);
+    pqike::policy::prf_compute(prf, {msg.first(cut), msg.subspan(cut)}, parts);
     require(one == parts);
     prf.compute(msg, again);
     require(one == again);

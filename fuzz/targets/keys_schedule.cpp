@@ -11,7 +11,7 @@
 #include <pqike/keys/int_auth.hpp>
 #include <pqike/keys/ppk.hpp>
 #include <pqike/keys/rekey.hpp>
-#include <pqike/keys/wireshark.hpp>
+#include <pqike/tools/wireshark.hpp>
 
 #include <array>
 #include <cstdint>

@@ -7,7 +7,7 @@
 //                 must re-seal with the same IV and padding to the same bytes;
 //                 1 = the rest is an inner chain: seal -> open round trip.
 #include <pqike/adapters/openssl.hpp>
-#include <pqike/hex.hpp>
+#include <pqike/tools/hex.hpp>
 #include <pqike/wire/sk.hpp>
 
 #include <array>

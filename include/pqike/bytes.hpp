@@ -43,11 +43,12 @@ public:
         return *this;
     }
 
-    // Replace the contents; false (contents unchanged) if b is longer than Capacity.
-    [[nodiscard]] bool assign(bytes_view b) noexcept {
-        if (b.size() > Capacity) return false;
+    // Replace the contents; errc::buffer_too_small (value: b's size; contents unchanged) if b is
+    // longer than Capacity.
+    status assign(bytes_view b) noexcept {
+        if (b.size() > Capacity) return {errc::buffer_too_small, "bounded_bytes", error_value{b.size()}};
         copy_from(b);
-        return true;
+        return {};
     }
 
     // Make the contents n octets for the caller to write (an RNG draw) and return them; an empty
@@ -125,7 +126,10 @@ public:
     // Everything this reader covers, read or not.
     constexpr bytes_view whole() const noexcept { return data_; }
 
-    [[nodiscard]] constexpr bool skip(std::size_t n) noexcept { return take(n).size() == n && ok(); }
+    // One success convention for the byte core: reads are sticky (a failed read poisons the
+    // reader; ok() or close() tells), writes likewise (writer::ok() or finish()), and only
+    // close()/finish() turn that into a status. skip and copy_to follow it.
+    constexpr void skip(std::size_t n) noexcept { (void)take(n); }
 
     [[nodiscard]] constexpr std::uint8_t u8() noexcept {
         auto s = take(1);
@@ -147,12 +151,11 @@ public:
     [[nodiscard]] constexpr bytes_view bytes(std::size_t n) noexcept { return take(n); }
     // All remaining bytes.
     [[nodiscard]] constexpr bytes_view bytes_rest() noexcept { return take(remaining()); }
-    // Copy exactly out.size() bytes.
-    [[nodiscard]] constexpr bool copy_to(mut_bytes out) noexcept {
+    // Copy exactly out.size() bytes (nothing, and the failed state, if fewer remain).
+    constexpr void copy_to(mut_bytes out) noexcept {
         auto s = take(out.size());
-        if (!ok()) return false;
+        if (!ok()) return;
         for (std::size_t i = 0; i < s.size(); ++i) out[i] = s[i];
-        return true;
     }
 
     // A child reader over the next n bytes; the parent advances past them.
@@ -258,7 +261,7 @@ public:
     constexpr void fail() noexcept { need_ = SIZE_MAX; }
     // Success, or buffer_too_small with the needed size as the offset.
     constexpr status finish() const noexcept {
-        return ok() ? status{} : status{errc::buffer_too_small, "output", need_};
+        return ok() ? status{} : status{errc::buffer_too_small, "output", error_value{need_}};
     }
 
 private:

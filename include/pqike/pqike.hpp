@@ -4,10 +4,11 @@
 
 #include "version.hpp"
 #include "config.hpp"
+#include "policy.hpp"
 #include "result.hpp"
 #include "bytes.hpp"
 #include "secret.hpp"
-#include "hex.hpp"
+#include "tools/hex.hpp"
 // IKEv2 wire codec: IANA registries
 #include "wire/registry.hpp"
 #include "wire/exchange_type.hpp"
@@ -35,7 +36,7 @@
 #include "wire/ts.hpp"
 #include "wire/certreq.hpp"
 #include "wire/message.hpp"
-#include "util/pcap.hpp"
+#include "tools/pcap.hpp"
 #include "wire/sk.hpp"
 #include "wire/fragment.hpp"
 #include "crypto/mlkem.hpp"
@@ -62,7 +63,7 @@
 #include "keys/int_auth.hpp"
 #include "keys/auth.hpp"
 #include "keys/ppk.hpp"
-#include "keys/wireshark.hpp"
+#include "tools/wireshark.hpp"
 // Exchanges: sans-I/O initial (IKE_SA_INIT, IKE_INTERMEDIATE, IKE_AUTH), rekey, INFORMATIONAL
 #include "exchange/common.hpp"
 #include "exchange/ike_sa.hpp"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Concept diagnostics: every tests/compile_fail/*.cpp static_asserts that a broken policy type
-# satisfies a concept of include/pqike/crypto/concepts.hpp. With g++ and clang++ each file must
+# satisfies a concept of include/pqike/policy/. With g++ and clang++ each file must
 #   1. fail to compile,
 #   2. produce a diagnostic that names the concept (`// expect-concept: Name`) and the unsatisfied
 #      requirement (`// expect-requirement: extended regex`) on a note/error line, and
@@ -38,8 +38,10 @@ for f in "${files[@]}"; do
       why="compiled, but must fail"
     else
       # Only diagnostic lines count, not the echoed source lines under them.
-      diag=$(grep -E '(error|note):|required by the constraints' <<<"$out")
-      grep -Eq "(does not satisfy '${concept}'|concept ([A-Za-z_0-9]+::)*${concept}[’'])" <<<"$diag" \
+      diag=$(grep -E '(error|note):|required by the constraints|required for the satisfaction of' <<<"$out")
+      # clang: "does not satisfy 'X'"; g++: "concept X'" or, for a named part of a concept
+      # (policy/ splits each concept into them), "satisfaction of 'X<...>'".
+      grep -Eq "(does not satisfy '${concept}'|concept ([A-Za-z_0-9]+::)*${concept}[’']|satisfaction of [‘']([A-Za-z_0-9]+::)*${concept}<)" <<<"$diag" \
         || why="diagnostic does not name concept $concept"
       grep -Eq "$req" <<<"$(grep -E '(error|note):' <<<"$diag")" \
         || why="${why:+$why; }diagnostic does not name requirement /$req/"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// A DH group policy without derive() must fail the DhGroup concept, naming it and derive.
-// expect-concept: DhGroup
+// A DH group policy without derive() must fail the DhGroup concept, the diagnostic naming the failing part and derive.
+// expect-concept: DhGroupOperations
 // expect-requirement: derive
-#include <pqike/crypto/concepts.hpp>
+#include <pqike/policy.hpp>
 
 struct dh_without_derive {
     static constexpr std::uint16_t id = 31;
@@ -20,4 +20,4 @@ struct dh_without_derive {
 #endif
 };
 
-static_assert(pqike::crypto::DhGroup<dh_without_derive>);
+static_assert(pqike::policy::DhGroup<dh_without_derive>);

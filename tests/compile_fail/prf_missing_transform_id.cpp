@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // A PRF policy without transform_id must fail the Prf concept, and the diagnostic must name the
 // concept and the missing requirement.
-// expect-concept: Prf
+// expect-concept: PrfConstants
 // expect-requirement: transform_id
-#include <pqike/crypto/concepts.hpp>
+#include <pqike/policy.hpp>
 
 struct prf_without_id {
     struct stream_type {
@@ -22,4 +22,4 @@ struct prf_without_id {
     stream_type stream() const noexcept { return {}; }
 };
 
-static_assert(pqike::crypto::Prf<prf_without_id>);
+static_assert(pqike::policy::Prf<prf_without_id>);

@@ -4,7 +4,7 @@
 // clang names the failed return-type constraint; the expectation is a regex accepting either.
 // expect-concept: Rng
 // expect-requirement: r\.fill\(out\)|same_as<_Bool, pqike::status>
-#include <pqike/crypto/concepts.hpp>
+#include <pqike/policy.hpp>
 
 struct rng_returning_bool {
 #if defined(PQIKE_CONTROL)
@@ -14,4 +14,4 @@ struct rng_returning_bool {
 #endif
 };
 
-static_assert(pqike::crypto::Rng<rng_returning_bool>);
+static_assert(pqike::policy::Rng<rng_returning_bool>);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// An SK cipher policy without icv_size must fail the SkCipher concept, naming it and icv_size.
-// expect-concept: SkCipher
+// An SK cipher policy without icv_size must fail the SkCipher concept, the diagnostic naming the failing part and icv_size.
+// expect-concept: SkCipherConstants
 // expect-requirement: icv_size
-#include <pqike/crypto/concepts.hpp>
+#include <pqike/policy.hpp>
 
 struct cipher_without_icv_size {
     static constexpr std::uint16_t encr_id = 20, integ_id = 0;
@@ -22,4 +22,4 @@ struct cipher_without_icv_size {
     }
 };
 
-static_assert(pqike::crypto::SkCipher<cipher_without_icv_size>);
+static_assert(pqike::policy::SkCipher<cipher_without_icv_size>);

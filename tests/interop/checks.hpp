@@ -71,7 +71,7 @@ struct log_dump {
     std::string label, hex;
 };
 
-template <crypto::Prf P, crypto::SkCipher C>
+template <policy::Prf P, policy::SkCipher C>
 class check_runner {
 public:
     check_runner(const replay_result& r, const nlohmann::json& scenario, const nlohmann::json& logged)
@@ -234,7 +234,7 @@ private:
             const auto sk_d = un(old.stages.back().sk_d), k0 = un(s->kes[0].secret), k1 = un(s->kes[1].secret);
             const auto ni = un(s->ni), nr = un(s->nr);
             std::array<std::byte, P::output_size> wrong{};
-            crypto::prf_compute(P{test::view(sk_d)}, {test::view(k0), test::view(k1), test::view(ni), test::view(nr)}, wrong);
+            policy::prf_compute(P{test::view(sk_d)}, {test::view(k0), test::view(k1), test::view(ni), test::view(nr)}, wrong);
             // The logged SKEYSEED of the rekey is pqike's, and the wrong order is not.
             return logged_has("initiator", "SKEYSEED", s->stages[0].skeyseed) &&
                    !logged_has("initiator", "SKEYSEED", hx(wrong)) && !logged_has("responder", "SKEYSEED", hx(wrong));
@@ -501,7 +501,7 @@ private:
     std::vector<std::string> esp_rows_;
 };
 
-template <crypto::Prf P, crypto::SkCipher C>
+template <policy::Prf P, policy::SkCipher C>
 check_tally run_checks(const replay_result& r, const nlohmann::json& scenario, const nlohmann::json& logged) {
     return check_runner<P, C>(r, scenario, logged).run();
 }

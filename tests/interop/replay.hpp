@@ -28,7 +28,7 @@
 #include <pqike/keys/int_auth.hpp>
 #include <pqike/keys/key_lengths.hpp>
 #include <pqike/keys/rekey.hpp>
-#include <pqike/util/pcap.hpp>
+#include <pqike/tools/pcap.hpp>
 #include <pqike/wire/fragment.hpp>
 #include <pqike/wire/message.hpp>
 #include <pqike/wire/sk.hpp>
@@ -277,7 +277,7 @@ inline result<std::vector<std::pair<std::size_t, byte_vec>>> captured_ike_messag
 // ---- the replay -----------------------------------------------------------------------------------
 
 // P: the PRF, C: the SK cipher negotiated in the capture (checked against the SA payloads).
-template <crypto::Prf P, crypto::SkCipher C>
+template <policy::Prf P, policy::SkCipher C>
 class session_replay {
 public:
     using keys_t = keys::ike_sa_keys<P>;

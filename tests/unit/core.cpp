@@ -3,12 +3,23 @@
 #include "common.hpp"
 
 #include <array>
+#include <type_traits>
+#include <vector>
 #include <pqike/result.hpp>
 #include <pqike/secret.hpp>
 
 using namespace pqike;
 using pqike::test::unhex;
 using pqike::test::view;
+
+namespace {
+// True when result<int>(C) is a constant expression; building a result from errc::ok traps, and
+// a trap is not a constant expression, so the requirement fails for it.
+template <errc C>
+constexpr bool constructs_as_constant() {
+    return requires { typename std::bool_constant<result<int>(C).code() != errc::ok || C == errc::ok>; };
+}
+}  // namespace
 
 TEST_CASE("reader reads big-endian integers and fails at the end") {
     const auto d = unhex("01 0203 04050607 08090a0b0c0d0e0f");
@@ -106,11 +117,13 @@ TEST_CASE("reader copy_to and rest") {
     const auto d = unhex("0102030405");
     reader r{view(d)};
     std::array<std::byte, 2> out{};
-    CHECK(r.copy_to(out));
+    r.copy_to(out);
+    CHECK(r.ok());
     CHECK(out[1] == std::byte{2});
     CHECK(r.rest().size() == 3);
     std::array<std::byte, 4> big{};
-    CHECK_FALSE(r.copy_to(big));
+    r.copy_to(big);
+    CHECK_FALSE(r.ok());
     CHECK(r.rest().empty());
 }
 
@@ -131,7 +144,7 @@ TEST_CASE("writer writes into the caller buffer and reports the size needed") {
     CHECK(w.needed() == 9);
     CHECK(w.written().empty());
     CHECK(w.finish().code() == errc::buffer_too_small);
-    CHECK(w.finish().err().offset == 9);
+    CHECK(w.finish().error().value == 9);
     w.u64(0);
     CHECK(w.needed() == 17);  // keeps counting
 }
@@ -351,6 +364,71 @@ TEST_CASE("result and status carry values or errors with a notify") {
     result<std::vector<int>> moved{std::vector<int>{1, 2, 3}};
     auto copy = moved;
     CHECK(copy->size() == 3);
+}
+
+TEST_CASE("error: offset is a byte offset, value explains; errc::ok is never an error") {
+    status by_offset{errc::truncated, "payload.length", 7};
+    CHECK(by_offset.error().offset == 7);
+    CHECK(by_offset.error().value == 0);
+    status by_value{errc::no_proposal_chosen, "transform.encr", error_value{20}};
+    CHECK(by_value.error().offset == 0);
+    CHECK(by_value.error().value == 20);
+    result<int> r{errc::invalid_length, "sk_d", error_value{48}};
+    CHECK(r.error().value == 48);
+    CHECK(r.error().offset == 0);
+    // A result built from errc::ok would be neither a value nor an error: it does not compile
+    // as a constant expression (and traps at run time).
+    CHECK_FALSE(constructs_as_constant<errc::ok>());
+    CHECK(constructs_as_constant<errc::truncated>());
+}
+
+TEST_CASE("result is assignable and has std::expected's monadic helpers") {
+    result<int> r{1};
+    r = result<int>{errc::truncated, "x", 3};
+    CHECK_FALSE(r);
+    CHECK(r.error().offset == 3);
+    r = 5;
+    REQUIRE(r);
+    CHECK(*r == 5);
+    result<std::vector<int>> v{std::vector<int>{1, 2}};
+    result<std::vector<int>> w{errc::trailing_data};
+    w = v;
+    REQUIRE(w);
+    CHECK(w->size() == 2);
+    v = result<std::vector<int>>{errc::length_mismatch};
+    CHECK(v.code() == errc::length_mismatch);
+
+    const auto half = [](int x) -> result<int> {
+        if (x % 2 != 0) return {errc::invalid_syntax, "odd", error_value{static_cast<std::uint64_t>(x)}};
+        return x / 2;
+    };
+    CHECK(*result<int>{8}.and_then(half) == 4);
+    CHECK(result<int>{7}.and_then(half).error().value == 7);
+    CHECK(result<int>{errc::truncated}.and_then(half).code() == errc::truncated);
+    CHECK(*result<int>{3}.transform([](int x) { return x * 1.5; }) == doctest::Approx(4.5));
+    CHECK(result<int>{errc::truncated}.transform([](int x) { return x + 1; }).code() == errc::truncated);
+    const auto recovered = result<int>{errc::truncated}.or_else([](const error&) -> result<int> { return 0; });
+    CHECK(*recovered == 0);
+    CHECK(result<int>{errc::truncated}.value_or(9) == 9);
+    CHECK(result<int>{2}.value_or(9) == 2);
+    CHECK(status{}.and_then([] { return result<int>{1}; }).value() == 1);
+    CHECK(status{errc::rng_failure}.and_then([] { return result<int>{1}; }).code() == errc::rng_failure);
+}
+
+TEST_CASE("notify_for: RFC 7296's answers, and silence where it asks for silence") {
+    CHECK(notify_for(errc::integrity_check_failed) == notify_error::none);   // §2.21, §3.14
+    CHECK(notify_for(errc::unexpected_message) == notify_error::none);       // §2.3
+    CHECK(notify_for(errc::escape_bad_tag) == notify_error::none);
+    CHECK(notify_for(errc::unsupported_version) == notify_error::invalid_major_version);  // §2.5
+    CHECK(notify_for(errc::truncated) == notify_error::invalid_syntax);
+    CHECK(notify_for(errc::truncated, true) == notify_error::invalid_syntax);
+    CHECK(notify_for(errc::truncated, false) == notify_error::none);         // §3.10.1
+    CHECK(notify_for(errc::no_proposal_chosen, false) == notify_error::no_proposal_chosen);
+    // Every code is placed: none maps by accident to a value outside the error notifies.
+    for (int i = 0; i <= static_cast<int>(errc_last); ++i) {
+        const std::uint16_t n = notify_for(static_cast<errc>(i));
+        CHECK((n == notify_error::none || (n >= 1 && n < 16384)));
+    }
 }
 
 TEST_CASE("every error code has a distinct name") {

@@ -175,7 +175,7 @@ TEST_CASE("IKE_INTERMEDIATE request: KE for another method, missing KE, invalid 
         // The initiator reads the notify: INVALID_SYNTAX, or NO_PROPOSAL_CHOSEN when configured.
         auto back = t.ini->on_message(r->datagrams[0], t.ri, t.bi.out());
         REQUIRE_FALSE(back);
-        CHECK(back.err().offset == (which == 3 ? notify_error::no_proposal_chosen : notify_error::invalid_syntax));
+        CHECK(back.err().value == (which == 3 ? notify_error::no_proposal_chosen : notify_error::invalid_syntax));
         CHECK(t.ini->failed());
     }
 }

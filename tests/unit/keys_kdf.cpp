@@ -10,7 +10,7 @@
 #include <pqike/keys/ike_sa_keys.hpp>
 #include <pqike/keys/prf_plus.hpp>
 #include <pqike/keys/rekey.hpp>
-#include <pqike/keys/wireshark.hpp>
+#include <pqike/tools/wireshark.hpp>
 
 using namespace pqike;
 using pqike::test::byte_vec;
@@ -109,9 +109,9 @@ TEST_CASE("prf+ boundaries: 0, 1, block-1, block, block+1, 255 blocks, 256 block
     // T1 = prf(K, S | 0x01), T2 = prf(K, T1 | S | 0x02)
     std::array<std::byte, 32> t{};
     const std::array<std::byte, 1> one{std::byte{1}}, two{std::byte{2}};
-    crypto::prf_compute(prf, {view(seed), bytes_view{one}}, t);
+    policy::prf_compute(prf, {view(seed), bytes_view{one}}, t);
     CHECK(tohex(t) == tohex(bytes_view{full.data(), 32}));
-    crypto::prf_compute(prf, {bytes_view{full.data(), 32}, view(seed), bytes_view{two}}, t);
+    policy::prf_compute(prf, {bytes_view{full.data(), 32}, view(seed), bytes_view{two}}, t);
     CHECK(tohex(t) == tohex(bytes_view{full.data() + 32, 32}));
     // The seed split into pieces gives the same stream as the seed in one piece.
     byte_vec split(100);
@@ -209,7 +209,7 @@ struct truncating_prf : crypto::hmac_sha256 {
     using base::base;
     static constexpr bool truncates_nonce_key = true;
 };
-static_assert(crypto::Prf<truncating_prf>);
+static_assert(policy::Prf<truncating_prf>);
 }  // namespace
 
 TEST_CASE("P::truncates_nonce_key: SKEYSEED keys with 64 bits of each nonce, prf+ uses them whole") {
@@ -220,7 +220,7 @@ TEST_CASE("P::truncates_nonce_key: SKEYSEED keys with 64 bits of each nonce, prf
     REQUIRE(keys::skeyseed_initial<truncating_prf>(view(ni), view(nr), view(gir), got).ok());
     byte_vec key(view(ni).begin(), view(ni).begin() + 8);
     key.insert(key.end(), view(nr).begin(), view(nr).begin() + 8);
-    crypto::prf_compute(crypto::hmac_sha256{view(key)}, {view(gir)}, expect);
+    policy::prf_compute(crypto::hmac_sha256{view(key)}, {view(gir)}, expect);
     CHECK(got == expect);
     std::array<std::byte, 32> untruncated{};
     REQUIRE(keys::skeyseed_initial<crypto::hmac_sha256>(view(ni), view(nr), view(gir), untruncated).ok());

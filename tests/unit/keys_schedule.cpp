@@ -296,7 +296,7 @@ TEST_CASE("ordering pinned: KEYMAT and rekey SKEYSEED use SK(0) | Ni | Nr | SK(1
 
     std::array<std::byte, 48> rk{}, rk_expect{};
     REQUIRE(keys::skeyseed_rekey<P>(view(sk_d), view(ni), view(nr), secrets, rk).ok());
-    crypto::prf_compute(P{view(sk_d)}, {view(right)}, rk_expect);
+    policy::prf_compute(P{view(sk_d)}, {view(right)}, rk_expect);
     CHECK(rk == rk_expect);
     // An IKE SA rekey needs at least one key exchange; more than 8 secrets are refused.
     CHECK(keys::skeyseed_rekey<P>(view(sk_d), view(ni), view(nr), {}, rk).code() == errc::missing_payload);
@@ -369,7 +369,7 @@ TEST_CASE("PPK: RFC 8784 mixing of SK_d/SK_pi/SK_pr, NO_PPK_AUTH keys, RFC 9867 
     REQUIRE(m);
     std::array<std::byte, 32> seed{};
     const std::array<std::byte, 1> one{std::byte{1}};
-    crypto::prf_compute(P{view(ppk)}, {k1->sk_d(), bytes_view{one}}, seed);  // one prf+ block
+    policy::prf_compute(P{view(ppk)}, {k1->sk_d(), bytes_view{one}}, seed);  // one prf+ block
     byte_vec expect(s.len.total());
     REQUIRE(keys::prf_plus<P>(bytes_view{seed}, {view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r)}, expect).ok());
     CHECK(tohex(view(test::concat_keys(*m))) == tohex(view(expect)));
@@ -380,7 +380,7 @@ TEST_CASE("PPK: RFC 8784 mixing of SK_d/SK_pi/SK_pr, NO_PPK_AUTH keys, RFC 9867 
     std::array<std::byte, 8> conf{};
     keys::ppk_confirmation(view(ppk), *k1, conf);
     std::array<std::byte, 32> full{};
-    crypto::prf_compute(P{view(ppk)}, {view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r)}, full);
+    policy::prf_compute(P{view(ppk)}, {view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r)}, full);
     CHECK(tohex(conf) == tohex(bytes_view{full}.first(8)));
     CHECK(keys::ppk_confirmation_matches(view(ppk), *k1, bytes_view{conf}));
     CHECK_FALSE(keys::ppk_confirmation_matches(view(other), *k1, bytes_view{conf}));

@@ -15,7 +15,7 @@
 #include <pqike/keys/ike_sa_keys.hpp>
 #include <pqike/keys/int_auth.hpp>
 #include <pqike/keys/rekey.hpp>
-#include <pqike/keys/wireshark.hpp>
+#include <pqike/tools/wireshark.hpp>
 
 using namespace pqike;
 using pqike::test::byte_vec;

@@ -111,12 +111,12 @@ struct test_rng {
         return {};
     }
 };
-static_assert(Rng<test_rng>);
+static_assert(policy::Rng<test_rng>);
 
 }  // namespace
 
 TEST_CASE("ML-KEM types satisfy Kem with the FIPS 203 sizes and IKEv2 IDs") {
-    static_assert(Kem<mlkem512> && Kem<mlkem768> && Kem<mlkem1024>);
+    static_assert(policy::Kem<mlkem512> && policy::Kem<mlkem768> && policy::Kem<mlkem1024>);
     CHECK(mlkem512::id == 35);
     CHECK(mlkem768::id == 36);
     CHECK(mlkem1024::id == 37);

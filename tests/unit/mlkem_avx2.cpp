@@ -374,7 +374,7 @@ TEST_CASE_TEMPLATE("KEM on both backends and the run-time dispatch agree", P, pa
     using KP = kem_with<P, backend::portable>;
     using KA = kem_with<P, backend::avx2>;
     using KR = kem<P>;
-    static_assert(Kem<KP> && Kem<KA> && Kem<KR>);
+    static_assert(policy::Kem<KP> && policy::Kem<KA> && policy::Kem<KR>);
     for (int t = 0; t < 20; ++t) {
         const auto d = random_bytes<32>(), z = random_bytes<32>(), m = random_bytes<32>();
         std::array<std::byte, KP::ek_size> ek1{}, ek2{}, ek3{};

@@ -192,7 +192,7 @@ TEST_CASE("builder: overflow reports the needed size; oversize payload is length
     b.add(payload_type::vendor_id, view(unhex("00112233")));
     auto n = b.finish();
     CHECK(n.code() == errc::buffer_too_small);
-    CHECK(n.err().offset == 36);
+    CHECK(n.err().value == 36);
 
     std::vector<std::byte> big(70000), out(70100);
     writer w2{out};

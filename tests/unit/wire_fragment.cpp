@@ -459,7 +459,7 @@ void check_capture(const std::string& name, fragment_options fo, const char* prf
                 const auto sk_p = unhex(st[ini ? "SK_pi" : "SK_pr"].get<std::string>());
                 crypto::hmac_sha256 prf{view(sk_p)};
                 std::array<std::byte, 32> out{};
-                crypto::prf_compute(prf, {ap->a, ap->p}, out);
+                policy::prf_compute(prf, {ap->a, ap->p}, out);
                 CHECK(std::string(prf_name) == "sha256");
                 CHECK(tohex(out) == step["IntAuth_hex"].get<std::string>());
                 matched = true;

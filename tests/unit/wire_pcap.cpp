@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The pcap writer/reader (include/pqike/util/pcap.hpp) and the wire codec on real strongSwan
+// The pcap writer/reader (include/pqike/tools/pcap.hpp) and the wire codec on real strongSwan
 // captures: every IKE datagram decodes and re-encodes byte for byte.
 #include "common.hpp"
 
 #include <fstream>
 #include <iterator>
-#include <pqike/util/pcap.hpp>
+#include <pqike/tools/pcap.hpp>
 #include <pqike/wire/message.hpp>
 #include <string>
 #include <vector>

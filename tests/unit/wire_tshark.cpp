@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <pqike/util/pcap.hpp>
+#include <pqike/tools/pcap.hpp>
 #include <pqike/wire/message.hpp>
 #include <sstream>
 #include <map>

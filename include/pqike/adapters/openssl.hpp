@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Optional OpenSSL 3 adapters: policy types for the crypto concepts (crypto/concepts.hpp) built on
+// Optional OpenSSL 3 adapters: policy types for the policy concepts (policy.hpp) built on
 // libcrypto's EVP interfaces. Only code that includes this header needs OpenSSL's headers and
 // must link libcrypto; the rest of pqike never depends on it.
 //
@@ -37,7 +37,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "../wire/ke_method.hpp"
@@ -142,12 +142,12 @@ struct openssl_rng {
         });
         if (!ok) {
             secure_zeroize(out);
-            return status{errc::rng_failure, "RAND_bytes", 0};
+            return status{errc::rng_failure, "rand_bytes", 0};
         }
         return {};
     }
 };
-static_assert(crypto::Rng<openssl_rng>);
+static_assert(policy::Rng<openssl_rng>);
 
 // ---- PRF: HMAC-SHA2 (RFC 4868 §2, RFC 7296 §2.13) ---------------------------------------------
 struct sha2_256 {
@@ -219,9 +219,9 @@ private:
 using openssl_prf_hmac_sha2_256 = openssl_hmac_prf<sha2_256>;
 using openssl_prf_hmac_sha2_384 = openssl_hmac_prf<sha2_384>;
 using openssl_prf_hmac_sha2_512 = openssl_hmac_prf<sha2_512>;
-static_assert(crypto::Prf<openssl_prf_hmac_sha2_256>);
-static_assert(crypto::Prf<openssl_prf_hmac_sha2_384>);
-static_assert(crypto::Prf<openssl_prf_hmac_sha2_512>);
+static_assert(policy::Prf<openssl_prf_hmac_sha2_256>);
+static_assert(policy::Prf<openssl_prf_hmac_sha2_384>);
+static_assert(policy::Prf<openssl_prf_hmac_sha2_512>);
 
 // ---- SK cipher: AES-GCM with a 16-octet ICV (RFC 5282) ----------------------------------------
 // SK_e = key | 4-octet salt (RFC 5282 §7.1); nonce = salt | 8-octet IV (§3.1); AAD = IKE header
@@ -281,10 +281,10 @@ struct openssl_aes_gcm16 {
 
 private:
     static status check(bytes_view sk_e, bytes_view sk_a, bytes_view iv, std::size_t icv) {
-        if (sk_e.size() != encr_key_size) return status{errc::invalid_length, "SK_e", 0};
-        if (!sk_a.empty()) return status{errc::invalid_length, "SK_a", 0};
-        if (iv.size() != iv_size) return status{errc::invalid_length, "IV", 0};
-        if (icv != icv_size) return status{errc::invalid_length, "ICV", 0};
+        if (sk_e.size() != encr_key_size) return status{errc::invalid_length, "sk_e", 0};
+        if (!sk_a.empty()) return status{errc::invalid_length, "sk_a", 0};
+        if (iv.size() != iv_size) return status{errc::invalid_length, "sk.iv", 0};
+        if (icv != icv_size) return status{errc::invalid_length, "sk.icv", 0};
         return {};
     }
     static ossl::cipher_ctx start(bytes_view sk_e, bytes_view iv, bool enc) {
@@ -319,13 +319,13 @@ private:
     static status fail(mut_bytes data, mut_bytes icv_out) {
         secure_zeroize(data);
         secure_zeroize(icv_out);
-        return status{errc::invalid_length, "AES-GCM", 0};
+        return status{errc::invalid_length, "aes_gcm", 0};
     }
 };
 using openssl_aes128_gcm16 = openssl_aes_gcm16<128>;
 using openssl_aes256_gcm16 = openssl_aes_gcm16<256>;
-static_assert(crypto::SkCipher<openssl_aes128_gcm16>);
-static_assert(crypto::SkCipher<openssl_aes256_gcm16>);
+static_assert(policy::SkCipher<openssl_aes128_gcm16>);
+static_assert(policy::SkCipher<openssl_aes256_gcm16>);
 
 // ---- SK cipher: AES-CBC + HMAC-SHA2-256-128, encrypt-then-MAC ------------------------------------
 // RFC 7296 §3.14: ICV = first 16 octets of HMAC-SHA-256(SK_a, IKE header .. end of ciphertext);
@@ -352,7 +352,7 @@ struct openssl_aes_cbc_hmac_sha256_128 {
             !mac(sk_a, aad, iv, data, icv_out)) {
             secure_zeroize(data);
             secure_zeroize(icv_out);
-            return status{errc::invalid_length, "AES-CBC", 0};
+            return status{errc::invalid_length, "aes_cbc", 0};
         }
         return {};
     }
@@ -373,10 +373,10 @@ struct openssl_aes_cbc_hmac_sha256_128 {
 private:
     static status check(bytes_view sk_e, bytes_view sk_a, bytes_view iv, std::size_t data,
                         std::size_t icv) {
-        if (sk_e.size() != encr_key_size) return status{errc::invalid_length, "SK_e", 0};
-        if (sk_a.size() != integ_key_size) return status{errc::invalid_length, "SK_a", 0};
-        if (iv.size() != iv_size) return status{errc::invalid_length, "IV", 0};
-        if (icv != icv_size) return status{errc::invalid_length, "ICV", 0};
+        if (sk_e.size() != encr_key_size) return status{errc::invalid_length, "sk_e", 0};
+        if (sk_a.size() != integ_key_size) return status{errc::invalid_length, "sk_a", 0};
+        if (iv.size() != iv_size) return status{errc::invalid_length, "sk.iv", 0};
+        if (icv != icv_size) return status{errc::invalid_length, "sk.icv", 0};
         if (data % block_size != 0) return status{errc::invalid_length, "ciphertext", 0};
         return {};
     }
@@ -397,8 +397,8 @@ private:
 };
 using openssl_aes128_cbc_hmac_sha256_128 = openssl_aes_cbc_hmac_sha256_128<128>;
 using openssl_aes256_cbc_hmac_sha256_128 = openssl_aes_cbc_hmac_sha256_128<256>;
-static_assert(crypto::SkCipher<openssl_aes128_cbc_hmac_sha256_128>);
-static_assert(crypto::SkCipher<openssl_aes256_cbc_hmac_sha256_128>);
+static_assert(policy::SkCipher<openssl_aes128_cbc_hmac_sha256_128>);
+static_assert(policy::SkCipher<openssl_aes256_cbc_hmac_sha256_128>);
 
 // ---- DH: Curve25519 (RFC 8031, RFC 7748 §5/§6.1) ------------------------------------------------
 struct openssl_x25519 {
@@ -409,7 +409,7 @@ struct openssl_x25519 {
     static constexpr std::size_t shared_size = 32;
 
     // The private value is 32 random octets (clamped inside X25519, RFC 7748 §5).
-    template <crypto::Rng R>
+    template <policy::Rng R>
     static status keygen(R& rng, std::span<std::byte, private_size> priv_out,
                          std::span<std::byte, public_size> pub_out) noexcept {
         if (auto s = rng.fill(priv_out); !s) return s;
@@ -426,7 +426,7 @@ struct openssl_x25519 {
         std::size_t n = pub_out.size();
         if (!k || EVP_PKEY_get_raw_public_key(k.get(), ossl::uc(pub_out.data()), &n) != 1 ||
             n != public_size)
-            return status{errc::invalid_key, "X25519 private", 0};
+            return status{errc::invalid_key, "x25519.private", 0};
         return {};
     }
 
@@ -441,7 +441,7 @@ struct openssl_x25519 {
                                                  ossl::uc(peer.data()), peer.size())};
         if (!k || !p) {
             secure_zeroize(shared_out);
-            return status{errc::invalid_key, "X25519 public", 0};
+            return status{errc::invalid_key, "x25519.public", 0};
         }
         ossl::pkey_ctx c{EVP_PKEY_CTX_new_from_pkey(nullptr, k.get(), nullptr)};
         std::size_t n = shared_out.size();
@@ -453,12 +453,12 @@ struct openssl_x25519 {
         for (std::byte b : shared_out) acc |= std::to_integer<unsigned>(b);
         if (!ok || acc == 0) {
             secure_zeroize(shared_out);
-            return status{errc::invalid_key, "X25519 public", 0};
+            return status{errc::invalid_key, "x25519.public", 0};
         }
         return {};
     }
 };
-static_assert(crypto::DhGroup<openssl_x25519>);
+static_assert(policy::DhGroup<openssl_x25519>);
 
 // ---- DH: ECP-256 / ECP-384 (RFC 5903) -----------------------------------------------------------
 // Public value = x | y, each the field size, no 0x04 prefix (RFC 5903 §7); shared secret = x of
@@ -488,7 +488,7 @@ struct openssl_ecp {
     static constexpr std::size_t shared_size = Curve::size;
 
     // Private scalar drawn from rng by rejection sampling in [1, n-1] (FIPS 186-5 A.4.2).
-    template <crypto::Rng R>
+    template <policy::Rng R>
     static status keygen(R& rng, std::span<std::byte, private_size> priv_out,
                          std::span<std::byte, public_size> pub_out) noexcept {
         for (int attempt = 0; attempt < 64; ++attempt) {
@@ -500,7 +500,7 @@ struct openssl_ecp {
             }
         }
         secure_zeroize(priv_out);
-        return status{errc::rng_failure, "ECP private", 0};
+        return status{errc::rng_failure, "ecp.private", 0};
     }
 
     // Deterministic twin of keygen: x | y of priv * G.
@@ -509,7 +509,7 @@ struct openssl_ecp {
         ossl::ec_group g{EC_GROUP_new_by_curve_name(Curve::nid)};
         ossl::bn_ctx bc{BN_CTX_new()};
         ossl::bignum d{BN_bin2bn(ossl::uc(priv.data()), static_cast<int>(priv.size()), nullptr)};
-        if (!g || !bc || !d) return status{errc::invalid_key, "ECP private", 0};
+        if (!g || !bc || !d) return status{errc::invalid_key, "ecp.private", 0};
         BN_set_flags(d.get(), BN_FLG_CONSTTIME);
         ossl::ec_point q{EC_POINT_new(g.get())};
         std::array<unsigned char, 1 + public_size> oct{};
@@ -517,7 +517,7 @@ struct openssl_ecp {
             EC_POINT_mul(g.get(), q.get(), d.get(), nullptr, nullptr, bc.get()) != 1 ||
             EC_POINT_point2oct(g.get(), q.get(), POINT_CONVERSION_UNCOMPRESSED, oct.data(),
                                oct.size(), bc.get()) != oct.size())
-            return status{errc::invalid_key, "ECP private", 0};
+            return status{errc::invalid_key, "ecp.private", 0};
         for (std::size_t i = 0; i < public_size; ++i) pub_out[i] = std::byte{oct[1 + i]};
         return {};
     }
@@ -527,16 +527,16 @@ struct openssl_ecp {
                          std::span<std::byte, shared_size> shared_out) noexcept {
         secure_zeroize(shared_out);  // what an error leaves behind
         auto self = private_pkey(priv);
-        if (!self) return status{errc::invalid_key, "ECP private", 0};
+        if (!self) return status{errc::invalid_key, "ecp.private", 0};
         auto other = peer_pkey(peer);
-        if (!other) return status{errc::invalid_key, "ECP public", 0};
+        if (!other) return status{errc::invalid_key, "ecp.public", 0};
         ossl::pkey_ctx c{EVP_PKEY_CTX_new_from_pkey(nullptr, self.get(), nullptr)};
         std::size_t n = shared_out.size();
         if (!c || EVP_PKEY_derive_init(c.get()) != 1 ||
             EVP_PKEY_derive_set_peer_ex(c.get(), other.get(), 1) != 1 ||
             EVP_PKEY_derive(c.get(), ossl::uc(shared_out.data()), &n) != 1 || n != shared_size) {
             secure_zeroize(shared_out);
-            return status{errc::invalid_key, "ECP public", 0};
+            return status{errc::invalid_key, "ecp.public", 0};
         }
         return {};
     }
@@ -585,7 +585,7 @@ private:
 };
 using openssl_ecp256 = openssl_ecp<p256>;
 using openssl_ecp384 = openssl_ecp<p384>;
-static_assert(crypto::DhGroup<openssl_ecp256>);
-static_assert(crypto::DhGroup<openssl_ecp384>);
+static_assert(policy::DhGroup<openssl_ecp256>);
+static_assert(policy::DhGroup<openssl_ecp384>);
 
 }  // namespace pqike::adapters

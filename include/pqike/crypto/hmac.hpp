@@ -17,12 +17,12 @@
 #include "../bytes.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
-#include "concepts.hpp"
+#include "../policy.hpp"
 #include "sha2.hpp"
 
 namespace pqike::crypto {
 
-template <Hash H>
+template <policy::Hash H>
 class hmac {
     static_assert(std::copyable<H>, "hmac<H> starts every MAC from a copy of its keyed states");
     static_assert(H::digest_size <= H::block_size, "FIPS 198-1 assumes L <= B");
@@ -122,7 +122,7 @@ private:
 
 // An HMAC PRF policy for the `Prf` concept. The preferred key size is the output size
 // (RFC 7296 §2.13; RFC 4868 §2.2 for SHA-2). HMAC keys the whole nonces (no truncation).
-template <Hash H, std::uint16_t TransformId>
+template <policy::Hash H, std::uint16_t TransformId>
 class hmac_prf : public hmac<H> {
 public:
     static constexpr std::uint16_t transform_id = TransformId;
@@ -136,13 +136,13 @@ using hmac_sha256 = hmac_prf<sha256, 5>;  // PRF_HMAC_SHA2_256 (RFC 4868)
 using hmac_sha384 = hmac_prf<sha384, 6>;  // PRF_HMAC_SHA2_384 (RFC 4868)
 using hmac_sha512 = hmac_prf<sha512, 7>;  // PRF_HMAC_SHA2_512 (RFC 4868)
 
-static_assert(Prf<hmac_sha1> && Prf<hmac_sha256> && Prf<hmac_sha384> && Prf<hmac_sha512>);
+static_assert(policy::Prf<hmac_sha1> && policy::Prf<hmac_sha256> && policy::Prf<hmac_sha384> && policy::Prf<hmac_sha512>);
 
 // ---- integrity transforms (RFC 7296 §3.3.2 Transform Type 3) -----------------------------------
 
 // Truncated HMAC for encrypt-then-MAC SK protection: ICV = leftmost icv_size bytes of
 // HMAC(SK_a, parts...). The key must be exactly key_size bytes (RFC 4868 §2.1.1, RFC 2404 §3).
-template <Hash H, std::uint16_t TransformId, std::size_t KeySize, std::size_t IcvSize>
+template <policy::Hash H, std::uint16_t TransformId, std::size_t KeySize, std::size_t IcvSize>
 struct hmac_integ {
     static_assert(IcvSize <= H::digest_size);
     using hash_type = H;

@@ -13,7 +13,7 @@
 #include "../bytes.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
-#include "concepts.hpp"
+#include "../policy.hpp"
 
 namespace pqike::crypto {
 
@@ -44,7 +44,7 @@ struct basic_os_random {
             if (got <= 0 || static_cast<std::size_t>(got) > ask) {
                 const std::size_t done = out.size() - left;
                 secure_zeroize(out);
-                return status{errc::rng_failure, "getrandom", done};
+                return status{errc::rng_failure, "getrandom", error_value{done}};
             }
             p += got;
             left -= static_cast<std::size_t>(got);
@@ -56,6 +56,6 @@ struct basic_os_random {
 
 using os_random = basic_os_random<detail::getrandom_syscall>;
 
-static_assert(Rng<os_random>);
+static_assert(policy::Rng<os_random>);
 
 }  // namespace pqike::crypto

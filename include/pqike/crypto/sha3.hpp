@@ -8,7 +8,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "concepts.hpp"
+#include "../policy.hpp"
 #include "keccak.hpp"
 
 namespace pqike::crypto {
@@ -72,7 +72,7 @@ using sha3_512 = detail::sha3<64>;
 using shake128 = detail::shake<168>;
 using shake256 = detail::shake<136>;
 
-static_assert(Hash<sha3_256> && Hash<sha3_512>);
+static_assert(policy::Hash<sha3_256> && policy::Hash<sha3_512>);
 static_assert(sha3_256::block_size == 136 && sha3_512::block_size == 72);
 
 }  // namespace pqike::crypto

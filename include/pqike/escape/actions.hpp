@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "message.hpp"
 #include "protect.hpp"
@@ -53,7 +53,7 @@ private:
 };
 
 // The two tag keys of one SA and key mode: provider→consumer and consumer→provider.
-template <crypto::Prf P>
+template <policy::Prf P>
 struct key_pair {
     tag_key<P> p2c;
     tag_key<P> c2p;

@@ -14,7 +14,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "actions.hpp"
@@ -35,7 +35,7 @@ struct consumer_config {
 
 enum class consumer_state : std::uint8_t { idle, migrating, confirmed, failed };
 
-template <crypto::Prf P>
+template <policy::Prf P>
 class consumer {
 public:
     // `keys` protect ESCAPE/ACK/NACK on the current (classical) SA.

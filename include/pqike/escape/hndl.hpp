@@ -10,7 +10,7 @@
 #include <cstddef>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../keys/ike_sa_keys.hpp"
 #include "../keys/ppk.hpp"
 #include "../result.hpp"
@@ -29,7 +29,7 @@ struct ike_binding {
         for (std::size_t i = 0; i < 8 && i < spi_r.size(); ++i) b.spis[8 + i] = spi_r[i];
         return b;
     }
-    template <crypto::Prf P>
+    template <policy::Prf P>
     static ike_binding of(const keys::ike_sa_keys<P>& k) noexcept {
         return of(k.spi_i(), k.spi_r());
     }
@@ -37,7 +37,7 @@ struct ike_binding {
 
 // The new SA's keys with the PPK mixed in: SK_d' = prf+(PPK, SK_d), SK_pi' = prf+(PPK, SK_pi),
 // SK_pr' = prf+(PPK, SK_pr). Use these keys for the new SA from now on.
-template <crypto::Prf P>
+template <policy::Prf P>
 result<keys::ike_sa_keys<P>> mix_escape_ppk(const keys::ike_sa_keys<P>& rekeyed, bytes_view ppk) noexcept {
     auto c = keys::mix_ppk_rfc8784(rekeyed, ppk);
     if (!c) return c.err();
@@ -45,7 +45,7 @@ result<keys::ike_sa_keys<P>> mix_escape_ppk(const keys::ike_sa_keys<P>& rekeyed,
 }
 
 // ESCAPE_CONFIRM keys: key_mode::confirm from the mixed SK_d, bound to the new SPIs.
-template <crypto::Prf P>
+template <policy::Prf P>
 result<key_pair<P>> confirm_keys(const keys::ike_sa_keys<P>& mixed, bytes_view key_id) noexcept {
     if (!mixed.ppk_mixed()) return error{errc::invalid_key, "escape.confirm.ppk"};
     const auto b = ike_binding::of(mixed);

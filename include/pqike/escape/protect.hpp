@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../keys/prf_plus.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
@@ -47,7 +47,7 @@ constexpr std::string_view label(key_mode m, direction d) noexcept {
 
 // The tag key for one mode, direction, key ID and SA binding. Holds the keyed PRF (its key
 // setup done once) and copies of the key ID and binding that verify() requires.
-template <crypto::Prf P>
+template <policy::Prf P>
 class tag_key {
 public:
     static constexpr std::size_t tag_size = P::output_size;
@@ -76,7 +76,7 @@ public:
     bytes_view sa_binding() const noexcept { return {binding_.data(), binding_len_}; }
 
     void compute(bytes_view region, std::span<std::byte, tag_size> out) const noexcept {
-        crypto::prf_compute(prf_, {region}, out);
+        policy::prf_compute(prf_, {region}, out);
     }
 
 private:
@@ -95,7 +95,7 @@ private:
 };
 
 // Encode and tag. key_id and sa_binding come from the key. Returns the message (a prefix of out).
-template <crypto::Prf P>
+template <policy::Prf P>
 result<bytes_view> seal(const tag_key<P>& key, const fields& f, mut_bytes out) noexcept {
     auto m = encode_unsigned(f, key.key_id(), key.sa_binding(), tag_key<P>::tag_size, out);
     if (!m) return m.err();
@@ -155,7 +155,7 @@ public:
     bytes_view echoed_nonce() const noexcept { return d_.value(tlv::echoed_nonce); }
 
 private:
-    template <crypto::Prf P>
+    template <policy::Prf P>
     friend result<verified> verify(const tag_key<P>&, bytes_view) noexcept;
     explicit verified(const decoded& d) noexcept : d_(d) {}
     std::optional<std::uint64_t> u64_of(tlv t) const noexcept {
@@ -167,7 +167,7 @@ private:
 
 // Decode, then: key ID (escape_wrong_key_id) and SA binding (escape_wrong_binding), which select
 // the key; then the tag in constant time (escape_bad_tag). No other field is read before the tag.
-template <crypto::Prf P>
+template <policy::Prf P>
 result<verified> verify(const tag_key<P>& key, bytes_view msg) noexcept {
     auto d = decode(msg);
     if (!d) return d.err();

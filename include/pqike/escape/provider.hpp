@@ -15,7 +15,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "actions.hpp"
 #include "message.hpp"
@@ -55,7 +55,7 @@ struct provider_session {
 };
 static_assert(sizeof(provider_session) <= 128, "provider state per consumer must stay <= 128 bytes");
 
-template <crypto::Prf P>
+template <policy::Prf P>
 class provider {
 public:
     explicit provider(const provider_config& cfg, std::uint64_t first_seq = 1) noexcept

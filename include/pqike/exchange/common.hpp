@@ -12,7 +12,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../kex/ke_registry.hpp"
 #include "../kex/negotiate.hpp"
 #include "../keys/ike_sa_keys.hpp"
@@ -29,7 +29,7 @@ namespace pqike::exchange {
 // The methods (a kex::ke_registry), the PRF and the SK cipher a stack runs with. The IKE
 // proposals must offer exactly this PRF and cipher (checked after negotiation: anything else is
 // errc::no_proposal_chosen); KE and ADDKE methods are negotiated among the registry's.
-template <class Registry, crypto::Prf P, crypto::SkCipher C>
+template <class Registry, policy::Prf P, policy::SkCipher C>
 struct suite {
     using registry = Registry;
     using prf = P;
@@ -40,17 +40,17 @@ struct suite {
 
 // Checks that a negotiated IKE SA uses the suite's PRF and cipher (and Key Length, when the
 // cipher policy names one).
-template <class S>
+template <policy::Suite S>
 constexpr status check_suite(const kex::negotiated_sa& sa) noexcept {
     using C = typename S::cipher;
     const kex::transform e = sa.get(wire::transform_type::encr);
-    if (e.id != C::encr_id) return {errc::no_proposal_chosen, "ENCR", e.id};
+    if (e.id != C::encr_id) return {errc::no_proposal_chosen, "transform.encr", error_value{e.id}};
     if constexpr (requires { C::key_bits; })
-        if (e.key_bits != C::key_bits) return {errc::no_proposal_chosen, "ENCR.key_length", e.key_bits};
+        if (e.key_bits != C::key_bits) return {errc::no_proposal_chosen, "transform.encr.key_length", error_value{e.key_bits}};
     if (sa.get(wire::transform_type::integ).id != C::integ_id)
-        return {errc::no_proposal_chosen, "INTEG", sa.get(wire::transform_type::integ).id};
+        return {errc::no_proposal_chosen, "transform.integ", error_value{sa.get(wire::transform_type::integ).id}};
     if (sa.get(wire::transform_type::prf).id != S::prf::transform_id)
-        return {errc::no_proposal_chosen, "PRF", sa.get(wire::transform_type::prf).id};
+        return {errc::no_proposal_chosen, "transform.prf", error_value{sa.get(wire::transform_type::prf).id}};
     return {};
 }
 
@@ -160,15 +160,15 @@ constexpr status decode_payloads(wire::payload_type first, bytes_view chain, std
     return {};
 }
 
-// Maps a received error notify to an error value (the notify type is in the error's offset).
+// Maps a received error notify to an error (the notify type is the error's value).
 constexpr error notify_error_of(const wire::notify_view& n) noexcept {
     const std::uint16_t t = wire::to_number(n.kind);
     switch (t) {
-        case notify_error::no_proposal_chosen: return {errc::no_proposal_chosen, "notify", t};
-        case notify_error::invalid_ke_payload: return {errc::invalid_ke_payload, "notify", t};
-        case notify_error::authentication_failed: return {errc::authentication_failed, "notify", t};
-        case notify_error::state_not_found: return {errc::state_not_found, "notify", t};
-        default: return {errc::invalid_syntax, "notify", t};
+        case notify_error::no_proposal_chosen: return {errc::no_proposal_chosen, "notify", error_value{t}};
+        case notify_error::invalid_ke_payload: return {errc::invalid_ke_payload, "notify", error_value{t}};
+        case notify_error::authentication_failed: return {errc::authentication_failed, "notify", error_value{t}};
+        case notify_error::state_not_found: return {errc::state_not_found, "notify", error_value{t}};
+        default: return {errc::invalid_syntax, "notify", error_value{t}};
     }
 }
 
@@ -212,10 +212,10 @@ struct fragmentation {
 
 // Seal `m` as one SK message, or as SKF fragments when fragmentation is enabled and the SK
 // message would exceed options.max_size (RFC 7383 §2.5).
-template <crypto::SkCipher C, crypto::Rng R>
+template <policy::SkCipher C, policy::Rng R>
 result<outgoing> send_protected(const wire::sk_keys& keys, const wire::protected_message& m,
                                 const fragmentation& frag, R& rng, out_buffer out) noexcept {
-    if (out.slots.empty()) return error{errc::buffer_too_small, "slots", 1};
+    if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
     const std::size_t whole = wire::sealed_size<C>(m, wire::sk_min_padding<C>(m.inner.size()));
     const std::size_t room = frag.options.max_size - frag.options.ip_udp_overhead -
                              (frag.options.non_esp_marker ? wire::non_esp_marker_size : 0);
@@ -237,7 +237,7 @@ result<outgoing> send_protected(const wire::sk_keys& keys, const wire::protected
 // Opens SK messages and reassembles SKF fragments. The message returned stays valid until the
 // next receive() or reset(). A message that fails authentication changes nothing (RFC 7383
 // §2.6 for fragments).
-template <crypto::SkCipher C, std::size_t MaxMessage = 16384, std::size_t MaxFragments = 32>
+template <policy::SkCipher C, std::size_t MaxMessage = 16384, std::size_t MaxFragments = 32>
 class protected_receiver {
 public:
     protected_receiver() noexcept : reasm_(storage_) {}

@@ -19,7 +19,7 @@
 
 namespace pqike::exchange {
 
-template <class Suite>
+template <policy::Suite Suite>
 struct ike_sa {
     using prf = typename Suite::prf;
     using cipher = typename Suite::cipher;

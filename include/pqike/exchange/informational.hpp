@@ -16,7 +16,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../wire/payload_type.hpp"
 #include "common.hpp"
@@ -40,7 +40,7 @@ constexpr result<payload_item> notify_item(const wire::notify_view& n, mut_bytes
 
 namespace detail {
 
-template <class Suite>
+template <policy::Suite Suite>
 class info_core {
 public:
     using cipher = typename Suite::cipher;
@@ -53,7 +53,7 @@ public:
 protected:
     explicit info_core(ike_sa<Suite>& sa) noexcept : sa_(sa) {}
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> send(std::span<const payload_item> items, std::uint32_t mid, bool response, R& rng,
                           out_buffer out) noexcept {
         inner_builder ib{inner_};
@@ -96,15 +96,16 @@ protected:
 
 }  // namespace detail
 
-template <class Suite>
+template <policy::Suite Suite>
 class informational_initiator : public detail::info_core<Suite> {
     using base = detail::info_core<Suite>;
     using base::sa_;
 
 public:
+    explicit informational_initiator(ike_sa<Suite>&&) = delete;  // the SA is kept by reference
     explicit informational_initiator(ike_sa<Suite>& sa) noexcept : base(sa) {}
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> start(std::span<const payload_item> items, R& rng, out_buffer out) noexcept {
         if (pending_) return error{errc::unexpected_message, "state", 0};
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
@@ -131,12 +132,13 @@ private:
     bool pending_ = false;
 };
 
-template <class Suite>
+template <policy::Suite Suite>
 class informational_responder : public detail::info_core<Suite> {
     using base = detail::info_core<Suite>;
     using base::sa_;
 
 public:
+    explicit informational_responder(ike_sa<Suite>&&) = delete;  // the SA is kept by reference
     explicit informational_responder(ike_sa<Suite>& sa) noexcept : base(sa) {}
 
     // The request: true once whole (payloads() holds it, answer with respond()).
@@ -148,7 +150,7 @@ public:
     }
 
     // The response (empty `items` = an empty INFORMATIONAL response, RFC 7296 §1.4).
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> respond(std::span<const payload_item> items, R& rng, out_buffer out) noexcept {
         if (!received_) return error{errc::unexpected_message, "state", 0};
         auto o = base::send(items, sa_.next_peer_id, true, rng, out);

@@ -31,7 +31,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../kex/key_exchange.hpp"
 #include "../kex/negotiate.hpp"
 #include "../kex/proposal.hpp"
@@ -107,7 +107,7 @@ inline constexpr std::size_t max_real_message = 4096;
 inline constexpr std::size_t max_peer_id = 256;   // ID payload body kept after IKE_AUTH
 inline constexpr std::size_t max_ts_body = 512;   // each TS payload body echoed in IKE_AUTH
 
-template <class Suite>
+template <policy::Suite Suite>
 class initial_core {
 public:
     using registry = typename Suite::registry;
@@ -142,10 +142,10 @@ public:
 protected:
     explicit initial_core(const initial_config& cfg) noexcept : cfg_(cfg) {}
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     static status random(R& rng, mut_bytes out) noexcept { return rng.fill(out); }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     static result<std::uint64_t> random_spi(R& rng) noexcept {
         std::array<std::byte, 8> b{};
         for (int i = 0; i < 8; ++i) {
@@ -214,7 +214,7 @@ protected:
 //   auto out = ini.start(rng, buf);                  // IKE_SA_INIT request
 //   ... for each datagram received: out = ini.on_message(d, rng, buf);   // next request(s)
 //   until ini.established() (or an error / ini.failed()).
-template <class Suite>
+template <policy::Suite Suite>
 class initial_initiator : public detail::initial_core<Suite> {
     using base = detail::initial_core<Suite>;
     using typename base::registry;
@@ -236,16 +236,18 @@ class initial_initiator : public detail::initial_core<Suite> {
     using base::rx_;
 
 public:
+    // The configuration is kept by reference: a temporary would dangle, so it is refused.
+    explicit initial_initiator(const initial_config&&) = delete;
     explicit initial_initiator(const initial_config& cfg) noexcept
         : base(cfg), retry_(kex::ke_retry::first_guess(cfg.ike)) {}
 
     // The IKE_SA_INIT request (fresh SPIi and Ni).
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> start(R& rng, out_buffer out) noexcept {
         if (state_ != initial_state::idle) return error{errc::unexpected_message, "start", 0};
-        if (retry_.current() == 0) return error{errc::no_proposal_chosen, "KE", 0};
+        if (retry_.current() == 0) return error{errc::no_proposal_chosen, "ke", 0};
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
-            return error{errc::invalid_nonce_length, "Ni", cfg_.nonce_size};
+            return error{errc::invalid_nonce_length, "nonce.ni", error_value{cfg_.nonce_size}};
         auto spi = base::random_spi(rng);
         if (!spi) return spi.err();
         if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.err();
@@ -258,7 +260,7 @@ public:
     }
 
     // Handle a response; returns the next request (empty when established).
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
         switch (state_) {
             case initial_state::sa_init: return on_sa_init(datagram, rng, out);
@@ -269,9 +271,9 @@ public:
     }
 
 private:
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> sa_init_request(std::uint16_t method, std::uint64_t spi_i, R& rng, out_buffer out) noexcept {
-        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", 1};
+        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
         ke_.reset();
         auto data = ke_.start(method, rng);
         if (!data) return data.err();
@@ -295,7 +297,7 @@ private:
         auto n = b.finish();
         if (!n) return n.err();
         if (status s = w.finish(); !s) return s.err();
-        if (!msg1_.assign(w.written())) return error{errc::buffer_too_small, "RealMessage1", w.written().size()};
+        if (!msg1_.assign(w.written())) return error{errc::buffer_too_small, "real_message1", error_value{w.written().size()}};
         out.slots[0] = w.written();
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
@@ -308,7 +310,7 @@ private:
         return e;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out) noexcept {
         auto h = wire::decode_header(datagram);
         if (!h) return h.err();
@@ -332,9 +334,9 @@ private:
         const auto* sa_p = pl.find(wire::payload_type::sa);
         const auto* ke_p = pl.find(wire::payload_type::ke);
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
-        if (sa_p == nullptr) return error{errc::missing_payload, "SA", 0};
-        if (ke_p == nullptr) return error{errc::missing_payload, "KE", 0};
-        if (nonce_p == nullptr) return error{errc::missing_payload, "Nr", 0};
+        if (sa_p == nullptr) return error{errc::missing_payload, "sa", 0};
+        if (ke_p == nullptr) return error{errc::missing_payload, "ke", 0};
+        if (nonce_p == nullptr) return error{errc::missing_payload, "nonce.nr", 0};
         if (h->spi_r == 0) return error{errc::invalid_syntax, "ike.spi_r", wire::header_offset::spi_r};
         auto sv = wire::sa_view::decode(*sa_p);
         if (!sv) return sv.err();
@@ -348,12 +350,12 @@ private:
         const kex::ke_plan plan = neg->plan();
         const bool peer_int = pl.notify(wire::notify_type::intermediate_exchange_supported).has_value();
         if (plan.additional() > 0 && !peer_int)
-            return fail({errc::invalid_syntax, "INTERMEDIATE_EXCHANGE_SUPPORTED", 0});
+            return fail({errc::invalid_syntax, "notify.intermediate_exchange_supported", 0});
         if (kv->data.size() != registry::responder_data_size(neg->ke()))  // ML-KEM draft §2: abort, no notify
             return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return nv.err();
-        if (datagram.size() > msg2_.capacity) return error{errc::buffer_too_small, "RealMessage2", datagram.size()};
+        if (datagram.size() > msg2_.capacity) return error{errc::buffer_too_small, "real_message2", error_value{datagram.size()}};
         auto ss = ke_.finish(kv->data);
         if (!ss) return fail(ss.err());
         const auto spi_i = spi_bytes(sa_.spi_i);
@@ -376,14 +378,14 @@ private:
         return next_request(rng, out);
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> next_request(R& rng, out_buffer out) noexcept {
         auto o = step_ < plan_.size() ? intermediate_request(rng, out) : auth_request(rng, out);
         if (!o) return fail(o.err());
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> intermediate_request(R& rng, out_buffer out) noexcept {
         const std::uint16_t method = plan_[step_].method;
         ke_.reset();
@@ -405,7 +407,7 @@ private:
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_intermediate(bytes_view datagram, R& rng, out_buffer out) noexcept {
         auto h = wire::decode_header(datagram);
         if (!h) return h.err();
@@ -420,7 +422,7 @@ private:
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.err());
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
         const auto* ke_p = pl.find(wire::payload_type::ke);
-        if (ke_p == nullptr) return fail({errc::missing_payload, "KE", 0});
+        if (ke_p == nullptr) return fail({errc::missing_payload, "ke", 0});
         auto kv = wire::ke_view::decode(*ke_p);
         if (!kv) return fail(kv.err());
         const std::uint16_t method = plan_[step_].method;
@@ -439,13 +441,13 @@ private:
         return next_request(rng, out);
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> auth_request(R& rng, out_buffer out) noexcept {
         auto ia = int_auth_.finish(mid_);
         if (!ia) return ia.err();
         std::array<std::byte, 260> idb{};
         const bytes_view idi = base::id_body(idb);
-        if (idi.empty()) return error{errc::buffer_too_small, "IDi", 0};
+        if (idi.empty()) return error{errc::buffer_too_small, "id.initiator", 0};
         const auto octets = keys::initiator_signed_octets(*sa_.keys, base::real_message_1(), base::nonce_r(), idi, *ia);
         std::array<std::byte, prf::output_size> auth{};
         keys::psk_auth(cfg_.psk, octets, std::span<std::byte, prf::output_size>{auth});
@@ -485,7 +487,7 @@ private:
         const auto* auth_p = pl.find(wire::payload_type::auth);
         if (id_p == nullptr || auth_p == nullptr) {
             if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
-            return fail({errc::missing_payload, id_p == nullptr ? "IDr" : "AUTH", 0});
+            return fail({errc::missing_payload, id_p == nullptr ? "id.responder" : "auth", 0});
         }
         auto av = wire::auth_view::decode(*auth_p);
         if (!av) return fail(av.err());
@@ -496,7 +498,7 @@ private:
         const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(),
                                                           id_p->body, *ia);
         if (status s = keys::verify_psk_auth(cfg_.psk, octets, av->data); !s) return fail(s.err());
-        if (!base::peer_id_.assign(id_p->body)) return fail({errc::buffer_too_small, "IDr", id_p->body.size()});
+        if (!base::peer_id_.assign(id_p->body)) return fail({errc::buffer_too_small, "id.responder", error_value{id_p->body.size()}});
         if (!cfg_.child.empty()) {
             if (const auto* sa_p = pl.find(wire::payload_type::sa)) {
                 auto sv = wire::sa_view::decode(*sa_p);
@@ -525,7 +527,7 @@ private:
 //   initial_responder<S> rsp{cfg};
 //   for each datagram received: auto out = rsp.on_message(d, rng, buf);   // response(s) to send
 //   until rsp.established().
-template <class Suite>
+template <policy::Suite Suite>
 class initial_responder : public detail::initial_core<Suite> {
     using base = detail::initial_core<Suite>;
     using typename base::registry;
@@ -547,10 +549,11 @@ class initial_responder : public detail::initial_core<Suite> {
     using base::rx_;
 
 public:
+    explicit initial_responder(const initial_config&&) = delete;  // kept by reference
     explicit initial_responder(const initial_config& cfg) noexcept : base(cfg) {}
 
     // Handle a request; returns the response datagram(s), or nothing while fragments are missing.
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (state_ == initial_state::idle) return on_sa_init(datagram, rng, out);
         if (state_ != initial_state::sa_init) return error{errc::unexpected_message, "state", 0};
@@ -564,7 +567,7 @@ private:
     // Unprotected IKE_SA_INIT error response (RFC 7296 §1.2): HDR(SPIi, 0), N(type[, data]).
     result<outgoing> refuse_clear(const wire::ike_header& req, std::uint16_t type, bytes_view data, error why,
                                   out_buffer out) noexcept {
-        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", 1};
+        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
         wire::ike_header h;
         h.spi_i = req.spi_i;
         h.exchange = wire::exchange_type::ike_sa_init;
@@ -584,7 +587,7 @@ private:
     }
 
     // Protected error response in the current exchange; the attempt ends.
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> refuse_protected(wire::exchange_type ex, std::uint16_t type, error why, R& rng,
                                       out_buffer out) noexcept {
         inner_builder ib{inner_};
@@ -602,14 +605,14 @@ private:
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out) noexcept {
         auto h = wire::decode_header(datagram);
         if (!h) return h.err();
         if (h->spi_i == 0) return error{errc::invalid_syntax, "ike.spi_i", wire::header_offset::spi_i};
         if (status s = check_header(*h, {wire::exchange_type::ike_sa_init, 0, false, true, h->spi_i, 0}); !s)
             return s.err();
-        if (datagram.size() > msg1_.capacity) return error{errc::buffer_too_small, "RealMessage1", datagram.size()};
+        if (datagram.size() > msg1_.capacity) return error{errc::buffer_too_small, "real_message1", error_value{datagram.size()}};
         payload_list pl;
         if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
             return s.err();
@@ -617,7 +620,7 @@ private:
         const auto* ke_p = pl.find(wire::payload_type::ke);
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
         if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
-            return refuse_clear(*h, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "Ni" : "SA", 0}, out);
+            return refuse_clear(*h, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "nonce.ni" : "sa", 0}, out);
         auto sv = wire::sa_view::decode(*sa_p);
         if (!sv) return sv.err();
         std::optional<wire::ke_view> kv;
@@ -645,14 +648,14 @@ private:
         const bool peer_int = pl.notify(wire::notify_type::intermediate_exchange_supported).has_value();
         if (plan.additional() > 0 && !peer_int)
             return refuse_clear(*h, notify_error::no_proposal_chosen, {},
-                                {errc::no_proposal_chosen, "INTERMEDIATE_EXCHANGE_SUPPORTED", 0}, out);
-        if (neg->ke() == 0) return refuse_clear(*h, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "KE", 0}, out);
+                                {errc::no_proposal_chosen, "notify.intermediate_exchange_supported", 0}, out);
+        if (neg->ke() == 0) return refuse_clear(*h, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "ke", 0}, out);
         auto resp = kex::respond_any<registry>(neg->ke(), rng, kv->data);
         if (!resp) return refuse_clear(*h, kex::notify_for(resp.err(), cfg_.ke_errors), {}, resp.err(), out);
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return nv.err();
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
-            return error{errc::invalid_nonce_length, "Nr", cfg_.nonce_size};
+            return error{errc::invalid_nonce_length, "nonce.nr", error_value{cfg_.nonce_size}};
         auto spi = base::random_spi(rng);
         if (!spi) return spi.err();
         std::array<std::byte, keys::max_nonce_size> nr{};
@@ -666,7 +669,7 @@ private:
         const bool frag = cfg_.announce_fragmentation &&
                           pl.notify(wire::notify_type::ikev2_fragmentation_supported).has_value();
         // The response.
-        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", 1};
+        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
         wire::ike_header rh;
         rh.spi_i = h->spi_i;
         rh.spi_r = *spi;
@@ -690,7 +693,7 @@ private:
         auto n = b.finish();
         if (!n) return n.err();
         if (status s = w.finish(); !s) return s.err();
-        if (w.written().size() > msg2_.capacity) return error{errc::buffer_too_small, "RealMessage2", w.written().size()};
+        if (w.written().size() > msg2_.capacity) return error{errc::buffer_too_small, "real_message2", error_value{w.written().size()}};
         // Accepted: commit.
         (void)msg1_.assign(datagram);
         (void)msg2_.assign(w.written());
@@ -714,12 +717,12 @@ private:
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_intermediate(const wire::ike_header& h, bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_intermediate, mid_, false)); !s)
             return s.err();
         // More IKE_INTERMEDIATE exchanges than negotiated ADDKEs.
-        if (step_ >= plan_.size()) return error{errc::unexpected_message, "IKE_INTERMEDIATE.count", 0};
+        if (step_ >= plan_.size()) return error{errc::unexpected_message, "ike_intermediate.count", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
         if (!r) return r.err();
         if (!*r) return outgoing{};
@@ -730,7 +733,7 @@ private:
             return refuse_protected(ex, notify_error::invalid_syntax, s.err(), rng, out);
         const auto* ke_p = pl.find(wire::payload_type::ke);
         if (ke_p == nullptr || pl.count(wire::payload_type::ke) != 1)
-            return refuse_protected(ex, notify_error::invalid_syntax, {errc::missing_payload, "KE", 0}, rng, out);
+            return refuse_protected(ex, notify_error::invalid_syntax, {errc::missing_payload, "ke", 0}, rng, out);
         auto kv = wire::ke_view::decode(*ke_p);
         if (!kv) return refuse_protected(ex, notify_error::invalid_syntax, kv.err(), rng, out);
         const std::uint16_t method = plan_[step_].method;
@@ -764,10 +767,10 @@ private:
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_auth(const wire::ike_header& h, bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_auth, mid_, false)); !s) return s.err();
-        if (step_ < plan_.size()) return error{errc::unexpected_message, "IKE_AUTH.early", 0};
+        if (step_ < plan_.size()) return error{errc::unexpected_message, "ike_auth.early", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
         if (!r) return r.err();
         if (!*r) return outgoing{};
@@ -780,7 +783,7 @@ private:
         const auto* auth_p = pl.find(wire::payload_type::auth);
         if (id_p == nullptr || auth_p == nullptr)
             return refuse_protected(ex, notify_error::invalid_syntax,
-                                    {errc::missing_payload, id_p == nullptr ? "IDi" : "AUTH", 0}, rng, out);
+                                    {errc::missing_payload, id_p == nullptr ? "id.initiator" : "auth", 0}, rng, out);
         auto av = wire::auth_view::decode(*auth_p);
         if (!av) return refuse_protected(ex, notify_error::invalid_syntax, av.err(), rng, out);
         auto ia = int_auth_.finish(mid_);
@@ -824,16 +827,16 @@ private:
         }
         std::array<std::byte, 260> idb{};
         const bytes_view idr = base::id_body(idb);
-        if (idr.empty()) return error{errc::buffer_too_small, "IDr", 0};
+        if (idr.empty()) return error{errc::buffer_too_small, "id.responder", 0};
         const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(), idr, *ia);
         std::array<std::byte, prf::output_size> auth{};
         keys::psk_auth(cfg_.psk, octets, std::span<std::byte, prf::output_size>{auth});
         bounded_bytes<detail::max_peer_id> peer_id;
-        if (!peer_id.assign(id_p->body)) return error{errc::buffer_too_small, "IDi", id_p->body.size()};
+        if (!peer_id.assign(id_p->body)) return error{errc::buffer_too_small, "id.initiator", error_value{id_p->body.size()}};
         // Copies of the TS bodies: the receive buffer must not be read while the response is built.
         bounded_bytes<detail::max_ts_body> ts_i, ts_r;
         if (cneg && (!ts_i.assign(tsi->body) || !ts_r.assign(tsr->body)))
-            return error{errc::buffer_too_small, "TS", 0};
+            return error{errc::buffer_too_small, "ts", 0};
         inner_builder ib{inner_};
         ib.add(wire::payload_type::idr, idr);
         ib.begin(wire::payload_type::auth);

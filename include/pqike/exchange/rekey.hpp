@@ -27,7 +27,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../kex/key_exchange.hpp"
 #include "../kex/negotiate.hpp"
 #include "../kex/proposal.hpp"
@@ -77,7 +77,7 @@ namespace detail {
 inline constexpr std::size_t max_link_size = 64;
 inline constexpr std::size_t max_rekey_proposals = 4;
 
-template <class Suite>
+template <policy::Suite Suite>
 class rekey_core {
 public:
     using registry = typename Suite::registry;
@@ -174,7 +174,7 @@ protected:
 //   auto out = rk.start(rng, buf);                 // CREATE_CHILD_SA request
 //   for each response datagram: out = rk.on_message(d, rng, buf);   // IKE_FOLLOWUP_KE requests
 //   until rk.done(): rk.child() or rk.new_ike_sa().
-template <class Suite>
+template <policy::Suite Suite>
 class rekey_initiator : public detail::rekey_core<Suite> {
     using base = detail::rekey_core<Suite>;
     using typename base::registry;
@@ -197,16 +197,19 @@ class rekey_initiator : public detail::rekey_core<Suite> {
     using base::rx_;
 
 public:
+    // The SA and the configuration are kept by reference: temporaries would dangle.
+    rekey_initiator(ike_sa<Suite>&&, const rekey_config&) = delete;
+    rekey_initiator(ike_sa<Suite>&, const rekey_config&&) = delete;
     rekey_initiator(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : base(sa, cfg), retry_(0) {}
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> start(R& rng, out_buffer out) noexcept {
         if (state_ != rekey_state::idle) return error{errc::unexpected_message, "start", 0};
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
         if (cfg_.proposals.empty() || cfg_.proposals.size() > detail::max_rekey_proposals)
-            return error{errc::invalid_length, "proposals", cfg_.proposals.size()};
+            return error{errc::invalid_length, "proposals", error_value{cfg_.proposals.size()}};
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
-            return error{errc::invalid_nonce_length, "Ni", cfg_.nonce_size};
+            return error{errc::invalid_nonce_length, "nonce.ni", error_value{cfg_.nonce_size}};
         n_offered_ = cfg_.proposals.size();
         for (std::size_t i = 0; i < n_offered_; ++i) offered_[i] = cfg_.proposals[i];
         const bool ike = offered_[0].protocol == wire::protocol_id::ike;
@@ -223,7 +226,7 @@ public:
             (void)our_spi_.assign(s);
         }
         retry_ = kex::ke_retry{kex::ke_retry::first_guess(offered())};
-        if (ike && retry_.current() == 0) return error{errc::no_proposal_chosen, "KE", 0};
+        if (ike && retry_.current() == 0) return error{errc::no_proposal_chosen, "ke", 0};
         if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.err();
         auto o = create_request(retry_.current(), rng, out);
         if (!o) return o.err();
@@ -231,7 +234,7 @@ public:
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (state_ != rekey_state::create_child_sa && state_ != rekey_state::followup)
             return error{errc::unexpected_message, "state", 0};
@@ -259,7 +262,7 @@ private:
         return e;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> create_request(std::uint16_t method, R& rng, out_buffer out) noexcept {
         ke_.reset();
         bytes_view data{};
@@ -296,7 +299,7 @@ private:
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> followup_request(R& rng, out_buffer out) noexcept {
         const std::uint16_t method = plan_[step_].method;
         ke_.reset();
@@ -322,7 +325,7 @@ private:
     // The KE of a response for `method`, finished into the next secret slot.
     status take_ke(const payload_list& pl, std::uint16_t method) noexcept {
         const auto* ke_p = pl.find(wire::payload_type::ke);
-        if (ke_p == nullptr) return {errc::missing_payload, "KE", 0};
+        if (ke_p == nullptr) return {errc::missing_payload, "ke", 0};
         auto kv = wire::ke_view::decode(*ke_p);
         if (!kv) return kv.err();
         if (wire::to_number(kv->method) != method) return {errc::invalid_ke_method, "ke.method", ke_p->body_offset()};
@@ -338,13 +341,13 @@ private:
     status take_link(const payload_list& pl) noexcept {
         const auto n = pl.notify(wire::notify_type::additional_key_exchange);
         const bool more = step_ < plan_.size();
-        if (!more) return n ? status{errc::invalid_syntax, "ADDITIONAL_KEY_EXCHANGE", 0} : status{};
-        if (!n || n->data.empty()) return {errc::missing_payload, "ADDITIONAL_KEY_EXCHANGE", 0};
-        if (!link_.assign(n->data)) return {errc::length_too_large, "ADDITIONAL_KEY_EXCHANGE", 0};
+        if (!more) return n ? status{errc::invalid_syntax, "notify.additional_key_exchange", 0} : status{};
+        if (!n || n->data.empty()) return {errc::missing_payload, "notify.additional_key_exchange", 0};
+        if (!link_.assign(n->data)) return {errc::length_too_large, "notify.additional_key_exchange", 0};
         return {};
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_create(const payload_list& pl, R& rng, out_buffer out) noexcept {
         if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
             auto ik = wire::invalid_ke_notify::decode(*n);
@@ -359,14 +362,14 @@ private:
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
         const auto* sa_p = pl.find(wire::payload_type::sa);
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
-        if (sa_p == nullptr || nonce_p == nullptr) return fail({errc::missing_payload, sa_p ? "Nr" : "SA", 0});
+        if (sa_p == nullptr || nonce_p == nullptr) return fail({errc::missing_payload, sa_p ? "nonce.nr" : "sa", 0});
         auto sv = wire::sa_view::decode(*sa_p);
         if (!sv) return fail(sv.err());
         auto neg = kex::accept_reply(offered(), *sv);
         if (!neg) return fail(neg.err());
         if (neg->protocol == wire::protocol_id::ike)
             if (status s = check_suite<Suite>(*neg); !s) return fail(s.err());
-        if (neg->ke() != ke_.method()) return fail({errc::invalid_ke_method, "KE", 0});
+        if (neg->ke() != ke_.method()) return fail({errc::invalid_ke_method, "ke", 0});
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return fail(nv.err());
         if (neg->peer_spi_size != our_spi_.size()) return fail({errc::invalid_syntax, "proposal.spi_size", 0});
@@ -379,7 +382,7 @@ private:
             step_ = 1;
         } else {
             step_ = 0;  // no KE: a Child SA without PFS; ADDKEs need a KE first (RFC 9370 §2.2.3)
-            if (!plan_.empty()) return fail({errc::invalid_syntax, "ADDKE", 0});
+            if (!plan_.empty()) return fail({errc::invalid_syntax, "transform.addke", 0});
         }
         ++sa_.next_request_id;
         if (status s = take_link(pl); !s) return fail(s.err());
@@ -391,7 +394,7 @@ private:
         return finish();
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_followup(const payload_list& pl, R& rng, out_buffer out) noexcept {
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
         if (status s = take_ke(pl, plan_[step_].method); !s) return fail(s.err());
@@ -422,7 +425,7 @@ private:
 //   rekey_responder<S> rk{sa, cfg};
 //   for each CREATE_CHILD_SA / IKE_FOLLOWUP_KE request: out = rk.on_message(d, rng, buf);
 //   until rk.done(). One helper serves one rekey; the stack routes by exchange type.
-template <class Suite>
+template <policy::Suite Suite>
 class rekey_responder : public detail::rekey_core<Suite> {
     using base = detail::rekey_core<Suite>;
     using typename base::registry;
@@ -444,9 +447,11 @@ class rekey_responder : public detail::rekey_core<Suite> {
     using base::rx_;
 
 public:
+    rekey_responder(ike_sa<Suite>&&, const rekey_config&) = delete;  // kept by reference
+    rekey_responder(ike_sa<Suite>&, const rekey_config&&) = delete;
     rekey_responder(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : base(sa, cfg) {}
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
         auto h = wire::decode_header(datagram);
@@ -472,7 +477,7 @@ public:
 private:
     // An error response (protected); the request's Message ID is used up. `fatal` abandons the
     // rekey; otherwise the helper keeps its state.
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> refuse(wire::exchange_type ex, std::uint16_t type, bytes_view data, error why, bool fatal,
                             R& rng, out_buffer out) noexcept {
         inner_builder ib{inner_};
@@ -491,10 +496,10 @@ private:
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     status new_link(R& rng) noexcept {
         if (cfg_.link_size == 0 || cfg_.link_size > detail::max_link_size)
-            return {errc::invalid_length, "link_size", cfg_.link_size};
+            return {errc::invalid_length, "link_size", error_value{cfg_.link_size}};
         std::array<std::byte, detail::max_link_size> fresh{};  // drawn aside: a failed draw changes nothing
         const mut_bytes link{fresh.data(), cfg_.link_size};
         if (status s = rng.fill(link); !s) return s;
@@ -502,14 +507,14 @@ private:
         return {};
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_create(const payload_list& pl, R& rng, out_buffer out) noexcept {
         constexpr auto ex = wire::exchange_type::create_child_sa;
         const auto* sa_p = pl.find(wire::payload_type::sa);
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
         const auto* ke_p = pl.find(wire::payload_type::ke);
         if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
-            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "Ni" : "SA", 0}, false,
+            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "nonce.ni" : "sa", 0}, false,
                           rng, out);
         auto sv = wire::sa_view::decode(*sa_p);
         auto nv = wire::nonce_view::decode(*nonce_p);
@@ -529,7 +534,7 @@ private:
                           false, rng, out);
         const bool ike = neg->protocol == wire::protocol_id::ike;
         status ok = ike ? check_suite<Suite>(*neg) : status{};
-        if (ok && ike && neg->ke() == 0) ok = status{errc::no_proposal_chosen, "KE", 0};  // RFC 7296 §1.3.2
+        if (ok && ike && neg->ke() == 0) ok = status{errc::no_proposal_chosen, "ke", 0};  // RFC 7296 §1.3.2
         if (ok && neg->peer_spi_size != (ike ? 8u : 4u)) ok = status{errc::invalid_syntax, "proposal.spi_size", 0};
         if (!ok) return refuse(ex, ok.err().notify(), {}, ok.err(), false, rng, out);
         if (status s = kex::check_ke_payload(
@@ -542,10 +547,10 @@ private:
         const auto* tsi = pl.find(wire::payload_type::tsi);
         const auto* tsr = pl.find(wire::payload_type::tsr);
         if (!ike && (tsi == nullptr || tsr == nullptr))
-            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, "TS", 0}, false, rng, out);
+            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, "ts", 0}, false, rng, out);
         const kex::ke_plan plan = neg->plan();
         if (neg->ke() == 0 && !plan.empty())
-            return refuse(ex, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "ADDKE", 0}, false, rng, out);
+            return refuse(ex, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "transform.addke", 0}, false, rng, out);
         std::optional<kex::any_responder_output<registry>> resp;
         if (neg->ke() != 0) {
             auto rr = kex::respond_any<registry>(neg->ke(), rng, kv->data);
@@ -553,7 +558,7 @@ private:
             resp.emplace(*rr);
         }
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
-            return error{errc::invalid_nonce_length, "Nr", cfg_.nonce_size};
+            return error{errc::invalid_nonce_length, "nonce.nr", error_value{cfg_.nonce_size}};
         std::array<std::byte, keys::max_nonce_size> nr{};
         if (status s = rng.fill(mut_bytes{nr.data(), cfg_.nonce_size}); !s) return s.err();
         std::array<std::byte, 8> spi{};
@@ -607,18 +612,18 @@ private:
         return o;
     }
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<outgoing> on_followup(const payload_list& pl, R& rng, out_buffer out) noexcept {
         constexpr auto ex = wire::exchange_type::ike_followup_ke;
         const auto n = pl.notify(wire::notify_type::additional_key_exchange);
         // RFC 9370 §2.2.4: no state for this link (or no rekey in progress): STATE_NOT_FOUND.
         if (state_ != rekey_state::followup || !n ||
             !ct_equal(n->data, link_.view()))
-            return refuse(ex, notify_error::state_not_found, {}, {errc::state_not_found, "ADDITIONAL_KEY_EXCHANGE", 0},
+            return refuse(ex, notify_error::state_not_found, {}, {errc::state_not_found, "notify.additional_key_exchange", 0},
                           false, rng, out);
         const auto* ke_p = pl.find(wire::payload_type::ke);
         if (ke_p == nullptr || pl.count(wire::payload_type::ke) != 1)
-            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, "KE", 0}, true, rng, out);
+            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, "ke", 0}, true, rng, out);
         auto kv = wire::ke_view::decode(*ke_p);
         if (!kv) return refuse(ex, notify_error::invalid_syntax, {}, kv.err(), true, rng, out);
         const std::uint16_t method = plan_[step_].method;

@@ -12,24 +12,20 @@
 #include <type_traits>
 #include <utility>
 
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../wire/ke_method.hpp"
 
 namespace pqike::kex {
 
-// A key exchange method is a KEM or a DH group; never both (the two are driven differently).
-template <class M>
-concept KeMethod = (crypto::Kem<M> || crypto::DhGroup<M>) && !(crypto::Kem<M> && crypto::DhGroup<M>);
-
 // What each side puts in its KE payload and what both obtain, per method (RFC 9370 §2.2,
 // draft-ietf-ipsecme-ikev2-mlkem §2): a KEM sends ek one way and ct the other; DH sends a public
 // value both ways.
-template <KeMethod M>
+template <policy::KeMethod M>
 struct method_traits;
 
-template <KeMethod M>
-    requires crypto::Kem<M>
+template <policy::KeMethod M>
+    requires policy::Kem<M>
 struct method_traits<M> {
     static constexpr bool is_kem = true;
     static constexpr std::size_t initiator_data_size = M::ek_size;
@@ -37,8 +33,8 @@ struct method_traits<M> {
     static constexpr std::size_t shared_size = M::ss_size;
 };
 
-template <KeMethod M>
-    requires crypto::DhGroup<M>
+template <policy::KeMethod M>
+    requires policy::DhGroup<M>
 struct method_traits<M> {
     static constexpr bool is_kem = false;
     static constexpr std::size_t initiator_data_size = M::public_size;
@@ -89,23 +85,23 @@ constexpr bool no_id_is_none(const std::array<std::uint16_t, N>& ids) noexcept {
 
 template <class M>
 constexpr std::size_t ek_size_or_zero() noexcept {
-    if constexpr (crypto::Kem<M>) return M::ek_size;
+    if constexpr (policy::Kem<M>) return M::ek_size;
     else return 0;
 }
 template <class M>
 constexpr std::size_t ct_size_or_zero() noexcept {
-    if constexpr (crypto::Kem<M>) return M::ct_size;
+    if constexpr (policy::Kem<M>) return M::ct_size;
     else return 0;
 }
 template <class M>
 constexpr std::size_t public_size_or_zero() noexcept {
-    if constexpr (crypto::DhGroup<M>) return M::public_size;
+    if constexpr (policy::DhGroup<M>) return M::public_size;
     else return 0;
 }
 
 }  // namespace detail
 
-template <KeMethod... Ms>
+template <policy::KeMethod... Ms>
 class ke_registry {
 public:
     static constexpr std::size_t size = sizeof...(Ms);

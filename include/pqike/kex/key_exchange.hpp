@@ -20,7 +20,7 @@
 #include <variant>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "ke_registry.hpp"
@@ -39,7 +39,7 @@ constexpr std::uint16_t notify_for(const error& e, const responder_options& o) n
     return e.code == errc::invalid_key ? o.invalid_key_notify : e.notify();
 }
 
-template <KeMethod M>
+template <policy::KeMethod M>
 using shared_secret = secret_array<method_traits<M>::shared_size>;
 
 namespace detail {
@@ -60,11 +60,11 @@ constexpr result<std::span<const std::byte, N>> fixed(bytes_view peer) noexcept 
 // the shared secret; the private key is wiped as soon as it has been used. A rejected peer input
 // (wrong length, invalid DH public value) changes no state, so the caller decides whether to
 // abort (the ML-KEM draft: abort the SA on a wrong ct length, without a notify) or to keep waiting.
-template <KeMethod M>
+template <policy::KeMethod M>
 class initiator_ke;
 
-template <KeMethod M>
-    requires crypto::Kem<M>
+template <policy::KeMethod M>
+    requires policy::Kem<M>
 class initiator_ke<M> {
 public:
     using method_type = M;
@@ -77,7 +77,7 @@ public:
     ~initiator_ke() { wipe(); }
 
     // KeyGen (FIPS 203 Alg. 19); returns ek, the KE payload data.
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<std::span<const std::byte, M::ek_size>> start(R& rng) noexcept {
         if (state_ != detail::ke_state::idle) return {errc::unexpected_message, "ke.start", 0};
         if (auto s = M::keygen(rng, std::span<std::byte, M::ek_size>(ek_), dk_.span()); !s) {
@@ -113,8 +113,8 @@ private:
     detail::ke_state state_ = detail::ke_state::idle;
 };
 
-template <KeMethod M>
-    requires crypto::DhGroup<M>
+template <policy::KeMethod M>
+    requires policy::DhGroup<M>
 class initiator_ke<M> {
 public:
     using method_type = M;
@@ -127,7 +127,7 @@ public:
     ~initiator_ke() { wipe(); }
 
     // A fresh private value and its public value g^i, the KE payload data.
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<std::span<const std::byte, M::public_size>> start(R& rng) noexcept {
         if (state_ != detail::ke_state::idle) return {errc::unexpected_message, "ke.start", 0};
         if (auto s = M::keygen(rng, priv_.span(), std::span<std::byte, M::public_size>(pub_)); !s) {
@@ -164,7 +164,7 @@ private:
 
 // ---- responder ---------------------------------------------------------------------------------
 // What the responder sends back and what it keeps.
-template <KeMethod M>
+template <policy::KeMethod M>
 struct responder_output {
     std::array<std::byte, method_traits<M>::responder_data_size> data{};
     shared_secret<M> shared{};
@@ -173,17 +173,17 @@ struct responder_output {
 // Stateless: respond() validates the initiator's data and answers it in one step. Errors:
 // errc::invalid_ke_length for a wrong size, errc::invalid_key for an ek failing the FIPS 203 §7.2
 // check or an invalid DH public value (map it to a notify with notify_for(e, responder_options)).
-template <KeMethod M>
+template <policy::KeMethod M>
 struct responder_ke {
     using method_type = M;
     using traits = method_traits<M>;
     using output = responder_output<M>;
     static constexpr std::uint16_t method = M::id;
 
-    template <crypto::Rng R>
+    template <policy::Rng R>
     static result<output> respond(R& rng, bytes_view peer) noexcept {
         output out;
-        if constexpr (crypto::Kem<M>) {
+        if constexpr (policy::Kem<M>) {
             auto ek = detail::fixed<M::ek_size>(peer);
             if (!ek) return ek.err();
             // FIPS 203 §7.2 input check; draft-ietf-ipsecme-ikev2-mlkem §2: the responder MUST run it.
@@ -211,7 +211,7 @@ struct responder_ke {
 template <class Registry>
 class any_initiator_ke;
 
-template <KeMethod... Ms>
+template <policy::KeMethod... Ms>
 class any_initiator_ke<ke_registry<Ms...>> {
 public:
     using registry = ke_registry<Ms...>;
@@ -223,7 +223,7 @@ public:
 
     // Start a key exchange with method `id`; errc::invalid_ke_method if the registry lacks it.
     // The returned view stays valid until the next start(), finish() success, or destruction.
-    template <crypto::Rng R>
+    template <policy::Rng R>
     result<bytes_view> start(std::uint16_t id, R& rng) noexcept {
         if (method_ != 0) return {errc::unexpected_message, "ke.start", 0};
         auto r = registry::visit(id, [&](auto tag) -> result<bytes_view> {
@@ -272,7 +272,7 @@ struct any_responder_output {
     bytes_view data() const noexcept { return {buffer.data(), size}; }
 };
 
-template <class Registry, crypto::Rng R>
+template <class Registry, policy::Rng R>
 result<any_responder_output<Registry>> respond_any(std::uint16_t id, R& rng, bytes_view peer) noexcept {
     using out_t = any_responder_output<Registry>;
     return Registry::visit(id, [&](auto tag) -> result<out_t> {

@@ -415,7 +415,7 @@ constexpr result<negotiated_sa> accept_reply(std::span<const proposal> ours,
                 return {errc::invalid_syntax, wire::name(wire::addke(b)), b};
     if (r.protocol != wire::protocol_id::ah &&
         !encr_integ_fit(r.protocol, r.get(wire::transform_type::encr), r.get(wire::transform_type::integ)))
-        return {errc::invalid_syntax, "INTEG", wire::to_number(wire::transform_type::integ)};
+        return {errc::invalid_syntax, "transform.integ", error_value{wire::to_number(wire::transform_type::integ)}};
     return r;
 }
 

@@ -15,7 +15,6 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../keys/key_lengths.hpp"
 #include "../result.hpp"
 #include "../wire/ke_method.hpp"
 #include "../wire/protocol_id.hpp"
@@ -193,7 +192,7 @@ constexpr effective_list effective(const proposal& p, wire::transform_type t) no
 // Poly1305), RFC 4543 §3 (ENCR_NULL_AUTH_AES_GMAC).
 constexpr bool is_combined_mode(std::uint16_t encr) noexcept {
     const auto e = static_cast<wire::encr_id>(encr);
-    return keys::is_aead(e) || e == wire::encr_id::null_auth_aes_gmac;
+    return wire::is_aead(e) || e == wire::encr_id::null_auth_aes_gmac;
 }
 
 // Whether a cipher and an integrity transform make a valid suite: combined mode with INTEG NONE;
@@ -228,7 +227,7 @@ constexpr status validate(const proposal& p) noexcept {
             if (x == none_transform && r != type_rule::optional && t != wire::transform_type::esn)
                 return {errc::invalid_syntax, wire::name(t), n};
             if (x.key_bits != 0 && t != wire::transform_type::encr)
-                return {errc::invalid_syntax, "transform.key_length", n};
+                return {errc::invalid_syntax, "transform.key_length", error_value{n}};
         }
     }
     const auto& encr = p.of(wire::transform_type::encr);
@@ -236,13 +235,13 @@ constexpr status validate(const proposal& p) noexcept {
         const bool combined = is_combined_mode(encr[0].id);
         for (const auto& e : encr)
             if (is_combined_mode(e.id) != combined)
-                return {errc::invalid_syntax, "ENCR", wire::to_number(wire::transform_type::encr)};
+                return {errc::invalid_syntax, "transform.encr", error_value{wire::to_number(wire::transform_type::encr)}};
         const effective_list integ = effective(p, wire::transform_type::integ);
         for (std::size_t i = 0; i < integ.size(); ++i) {
             bool fits_one = false;
             for (const auto& e : encr) fits_one = fits_one || encr_integ_fit(p.protocol, e, integ[i]);
             if (!fits_one)
-                return {errc::invalid_syntax, "INTEG", wire::to_number(wire::transform_type::integ)};
+                return {errc::invalid_syntax, "transform.integ", error_value{wire::to_number(wire::transform_type::integ)}};
         }
     }
     return {};
@@ -257,7 +256,7 @@ inline status encode_sa(writer& w, std::span<const proposal> ps) noexcept {
     std::size_t index = 0;
     for (const auto& p : ps) {
         ++index;
-        if (index > 0xff) return {errc::length_too_large, "sa.proposals", index};
+        if (index > 0xff) return {errc::length_too_large, "sa.proposals", error_value{index}};
         b.begin_proposal(p.number != 0 ? p.number : static_cast<std::uint8_t>(index), p.protocol,
                          p.spi_view());
         for (std::uint8_t n = 1; n <= transform_type_count; ++n) {

@@ -13,7 +13,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "ike_sa_keys.hpp"
@@ -27,7 +27,7 @@ inline constexpr std::array<char, 17> key_pad_for_ikev2{'K', 'e', 'y', ' ', 'P',
 
 // The signed octets as views. The views point at the caller's RealMessage, nonce and IntAuth
 // value, which must outlive this object; prf(SK_p, ID') is held inline.
-template <crypto::Prf P>
+template <policy::Prf P>
 class signed_octets {
 public:
     std::span<const bytes_view> parts() const noexcept { return {parts_.data(), count_}; }
@@ -43,7 +43,7 @@ public:
                               bytes_view id_body, bytes_view int_auth) noexcept {
         signed_octets o;
         const P prf{sk_p};
-        crypto::prf_compute(prf, {id_body}, std::span<std::byte, P::output_size>{o.maced_id_});
+        policy::prf_compute(prf, {id_body}, std::span<std::byte, P::output_size>{o.maced_id_});
         o.parts_[0] = real_message;
         o.parts_[1] = peer_nonce;
         o.parts_[2] = bytes_view{o.maced_id_};
@@ -66,7 +66,7 @@ private:
 };
 
 // InitiatorSignedOctets: the IKE_SA_INIT request as sent, the responder's Nonce data, IDi'.
-template <crypto::Prf P>
+template <policy::Prf P>
 signed_octets<P> initiator_signed_octets(const ike_sa_keys<P>& keys, bytes_view real_message1,
                                          bytes_view nonce_r, bytes_view id_i_body,
                                          const int_auth_value<P>& int_auth) noexcept {
@@ -74,7 +74,7 @@ signed_octets<P> initiator_signed_octets(const ike_sa_keys<P>& keys, bytes_view 
 }
 
 // ResponderSignedOctets: the IKE_SA_INIT response as sent, the initiator's Nonce data, IDr'.
-template <crypto::Prf P>
+template <policy::Prf P>
 signed_octets<P> responder_signed_octets(const ike_sa_keys<P>& keys, bytes_view real_message2,
                                          bytes_view nonce_i, bytes_view id_r_body,
                                          const int_auth_value<P>& int_auth) noexcept {
@@ -82,13 +82,13 @@ signed_octets<P> responder_signed_octets(const ike_sa_keys<P>& keys, bytes_view 
 }
 
 // AUTH for Shared Key Message Integrity Code (auth method 2), into `out`.
-template <crypto::Prf P>
+template <policy::Prf P>
 void psk_auth(bytes_view psk, const signed_octets<P>& octets,
               std::span<std::byte, P::output_size> out) noexcept {
     secret_array<P::output_size> k;
     {
         const P pad_prf{psk};
-        crypto::prf_compute(pad_prf, {as_bytes_view(key_pad_for_ikev2.data(), key_pad_for_ikev2.size())},
+        policy::prf_compute(pad_prf, {as_bytes_view(key_pad_for_ikev2.data(), key_pad_for_ikev2.size())},
                             k.span());
     }
     const P auth_prf{k.view()};
@@ -96,20 +96,20 @@ void psk_auth(bytes_view psk, const signed_octets<P>& octets,
 }
 
 // Checks a received PSK AUTH in constant time; errc::authentication_failed on mismatch.
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] status verify_psk_auth(bytes_view psk, const signed_octets<P>& octets,
                                      bytes_view received) noexcept {
     std::array<std::byte, P::output_size> expect{};
     psk_auth(psk, octets, std::span<std::byte, P::output_size>{expect});
     const bool ok = ct_equal(bytes_view{expect}, received);
     secure_zeroize(expect.data(), expect.size());
-    return ok ? status{} : status{errc::authentication_failed, "AUTH", 0};
+    return ok ? status{} : status{errc::authentication_failed, "auth", 0};
 }
 
 // Hands the octets to a signature-based stack: signer(std::span<const bytes_view>) is called
 // once with the parts in order and its result is returned. A signer that needs one buffer can
 // copy; one that hashes incrementally (RSA/ECDSA/ML-DSA pre-hash) never needs to.
-template <crypto::Prf P, class Signer>
+template <policy::Prf P, class Signer>
 decltype(auto) sign_octets(const signed_octets<P>& octets, Signer&& signer) {
     return static_cast<Signer&&>(signer)(octets.parts());
 }

@@ -14,7 +14,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "ike_sa_keys.hpp"
@@ -35,7 +35,7 @@ struct ke_seed {
 
     [[nodiscard]] status build(std::span<const bytes_view> ke_secrets, bytes_view ni, bytes_view nr) noexcept {
         if (ke_secrets.size() > max_key_exchanges)
-            return {errc::invalid_length, "key_exchanges.count", ke_secrets.size()};
+            return {errc::invalid_length, "key_exchanges.count", error_value{ke_secrets.size()}};
         count = 0;
         if (!ke_secrets.empty()) parts[count++] = ke_secrets[0];
         parts[count++] = ni;
@@ -49,7 +49,7 @@ struct ke_seed {
 
 // KEYMAT into the caller's buffer, from SK_d given as bytes (for stacks and tests that hold
 // SK_d themselves).
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] status child_keymat(bytes_view sk_d, bytes_view ni, bytes_view nr,
                                   std::span<const bytes_view> ke_secrets, mut_bytes out) noexcept {
     detail::ke_seed seed;
@@ -59,7 +59,7 @@ template <crypto::Prf P>
 }
 
 // KEYMAT from the IKE SA stage in force.
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] status child_keymat(const ike_sa_keys<P>& ike, bytes_view ni, bytes_view nr,
                                   std::span<const bytes_view> ke_secrets, mut_bytes out) noexcept {
     return child_keymat<P>(ike.sk_d(), ni, nr, ke_secrets, out);
@@ -78,7 +78,7 @@ public:
     // Split KEYMAT laid out as encr_i | integ_i | encr_r | integ_r.
     [[nodiscard]] static result<child_sa_keys> split(bytes_view keymat, const child_key_lengths& len) noexcept {
         if (const status s = len.check(); !s) return s.err();
-        if (keymat.size() != len.total()) return {errc::length_mismatch, "KEYMAT", keymat.size()};
+        if (keymat.size() != len.total()) return {errc::length_mismatch, "keymat", error_value{keymat.size()}};
         child_sa_keys k;
         k.len_ = len;
         std::size_t at = 0;
@@ -103,7 +103,7 @@ private:
 };
 
 // Derive and split the keys of a Child SA created under `ike` (RFC 7296 §2.17).
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] result<child_sa_keys> derive_child_sa_keys(const ike_sa_keys<P>& ike, bytes_view ni,
                                                          bytes_view nr,
                                                          std::span<const bytes_view> ke_secrets,

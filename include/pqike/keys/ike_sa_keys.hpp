@@ -19,7 +19,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "key_lengths.hpp"
@@ -39,35 +39,35 @@ inline constexpr unsigned max_additional_key_exchanges = 7;
 // SKEYSEED = prf(Ni | Nr, g^ir). For PRFs with a fixed key size (P::truncates_nonce_key:
 // AES-XCBC-PRF-128, AES-CMAC-PRF-128) only the first 64 bits of each nonce form the key
 // (RFC 7296 §2.14).
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] status skeyseed_initial(bytes_view ni, bytes_view nr, bytes_view g_ir,
                                       std::span<std::byte, P::output_size> out) noexcept {
-    if (ni.size() > max_nonce_size) return {errc::invalid_nonce_length, "Ni", ni.size()};
-    if (nr.size() > max_nonce_size) return {errc::invalid_nonce_length, "Nr", nr.size()};
+    if (ni.size() > max_nonce_size) return {errc::invalid_nonce_length, "nonce.ni", error_value{ni.size()}};
+    if (nr.size() > max_nonce_size) return {errc::invalid_nonce_length, "nonce.nr", error_value{nr.size()}};
     std::array<std::byte, 2 * max_nonce_size> key{};
     std::size_t n = 0;
     if constexpr (P::truncates_nonce_key) {
-        if (ni.size() < 8) return {errc::invalid_nonce_length, "Ni", ni.size()};
-        if (nr.size() < 8) return {errc::invalid_nonce_length, "Nr", nr.size()};
+        if (ni.size() < 8) return {errc::invalid_nonce_length, "nonce.ni", error_value{ni.size()}};
+        if (nr.size() < 8) return {errc::invalid_nonce_length, "nonce.nr", error_value{nr.size()}};
         ni = ni.first(8);
         nr = nr.first(8);
     }
     for (const std::byte b : ni) key[n++] = b;
     for (const std::byte b : nr) key[n++] = b;
     const P prf{bytes_view{key.data(), n}};
-    crypto::prf_compute(prf, {g_ir}, out);
+    policy::prf_compute(prf, {g_ir}, out);
     return {};
 }
 
 // SKEYSEED(n) = prf(SK_d(n-1), SK(n) | Ni | Nr)  (RFC 9370 §2.2.2).
-template <crypto::Prf P>
+template <policy::Prf P>
 void skeyseed_next(bytes_view sk_d_prev, bytes_view sk_n, bytes_view ni, bytes_view nr,
                    std::span<std::byte, P::output_size> out) noexcept {
     const P prf{sk_d_prev};
-    crypto::prf_compute(prf, {sk_n, ni, nr}, out);
+    policy::prf_compute(prf, {sk_n, ni, nr}, out);
 }
 
-template <crypto::Prf P>
+template <policy::Prf P>
 class ike_sa_keys;
 
 namespace detail {
@@ -77,7 +77,7 @@ struct ike_stage_factory;
 
 // One stage of the IKE SA key schedule. Copyable (a stack may keep the stage that protected a
 // message for IntAuth); every copy wipes itself.
-template <crypto::Prf P>
+template <policy::Prf P>
 class ike_sa_keys {
 public:
     using prf_type = P;
@@ -98,7 +98,7 @@ public:
     // is SK(n+1). Refused after 7 additional exchanges.
     [[nodiscard]] result<ike_sa_keys> after_additional_ke(bytes_view sk_next) const noexcept {
         if (stage_ >= max_additional_key_exchanges)
-            return {errc::unexpected_message, "additional_key_exchange", stage_ + 1u};
+            return {errc::unexpected_message, "additional_key_exchange", error_value{stage_ + 1u}};
         secret_array<P::output_size> seed;
         skeyseed_next<P>(sk_d(), sk_next, nonce_i(), nonce_r(), seed.span());
         return result<ike_sa_keys>{std::in_place, token{}, *this, seed.view(), stage_ + 1, ppk_mixed_};
@@ -157,10 +157,10 @@ private:
     [[nodiscard]] static status check_context(bytes_view ni, bytes_view nr, bytes_view spi_i,
                                               bytes_view spi_r, const sa_key_lengths& len) noexcept {
         if (const status s = len.check(); !s) return s;
-        if (ni.size() > max_nonce_size) return {errc::invalid_nonce_length, "Ni", ni.size()};
-        if (nr.size() > max_nonce_size) return {errc::invalid_nonce_length, "Nr", nr.size()};
-        if (spi_i.size() != ike_spi_size) return {errc::invalid_length, "SPIi", spi_i.size()};
-        if (spi_r.size() != ike_spi_size) return {errc::invalid_length, "SPIr", spi_r.size()};
+        if (ni.size() > max_nonce_size) return {errc::invalid_nonce_length, "nonce.ni", error_value{ni.size()}};
+        if (nr.size() > max_nonce_size) return {errc::invalid_nonce_length, "nonce.nr", error_value{nr.size()}};
+        if (spi_i.size() != ike_spi_size) return {errc::invalid_length, "spi_i", error_value{spi_i.size()}};
+        if (spi_r.size() != ike_spi_size) return {errc::invalid_length, "spi_r", error_value{spi_r.size()}};
         return {};
     }
 
@@ -208,7 +208,7 @@ private:
 namespace detail {
 struct ike_stage_factory {
     // Stage 0 of an SA from an already computed SKEYSEED (IKE SA rekey, RFC 7296 §2.18).
-    template <crypto::Prf P>
+    template <policy::Prf P>
     [[nodiscard]] static result<ike_sa_keys<P>> from_skeyseed(bytes_view skeyseed, bytes_view ni,
                                                               bytes_view nr, bytes_view spi_i,
                                                               bytes_view spi_r,
@@ -218,14 +218,14 @@ struct ike_stage_factory {
         return result<K>{std::in_place, typename K::token{}, ni, nr, spi_i, spi_r, len, skeyseed};
     }
     // The same SA and stage, keys re-derived from a new SKEYSEED (RFC 9867 PPK step).
-    template <crypto::Prf P>
+    template <policy::Prf P>
     [[nodiscard]] static result<ike_sa_keys<P>> restage(const ike_sa_keys<P>& from, bytes_view skeyseed,
                                                         bool ppk) noexcept {
         using K = ike_sa_keys<P>;
         return result<K>{std::in_place, typename K::token{}, from, skeyseed, from.stage_, from.ppk_mixed_ || ppk};
     }
     // Replace SK_d, SK_pi, SK_pr (RFC 8784 §3 mixing); each must have the PRF key length.
-    template <crypto::Prf P>
+    template <policy::Prf P>
     static ike_sa_keys<P> with_dp(const ike_sa_keys<P>& from, bytes_view sk_d, bytes_view sk_pi,
                                   bytes_view sk_pr) noexcept {
         ike_sa_keys<P> k = from;

@@ -15,14 +15,14 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "ike_sa_keys.hpp"
 
 namespace pqike::keys {
 
 // The value appended to the signed octets: empty, or IntAuth_iN | IntAuth_rN | MID.
-template <crypto::Prf P>
+template <policy::Prf P>
 class int_auth_value {
 public:
     static constexpr std::size_t max_size = 2 * P::output_size + 4;
@@ -31,7 +31,7 @@ public:
     std::size_t size() const noexcept { return size_; }
 
 private:
-    template <crypto::Prf>
+    template <policy::Prf>
     friend class int_auth;
     std::array<std::byte, max_size> data_{};
     std::size_t size_ = 0;
@@ -40,7 +40,7 @@ private:
 enum class int_auth_sender : std::uint8_t { initiator, responder };
 
 // Accumulates both chains. A fresh object is the "no IKE_INTERMEDIATE ran" state.
-template <crypto::Prf P>
+template <policy::Prf P>
 class int_auth {
 public:
     static constexpr std::size_t prf_size = P::output_size;
@@ -84,7 +84,7 @@ public:
     [[nodiscard]] result<int_auth_value<P>> finish(std::uint32_t ike_auth_mid) const noexcept {
         int_auth_value<P> v;
         if (!ran()) return v;
-        if (i_.count != r_.count) return {errc::unexpected_message, "IKE_INTERMEDIATE.count", r_.count};
+        if (i_.count != r_.count) return {errc::unexpected_message, "ike_intermediate.count", error_value{r_.count}};
         for (std::size_t k = 0; k < prf_size; ++k) {
             v.data_[k] = i_.value[k];
             v.data_[prf_size + k] = r_.value[k];

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../wire/transform.hpp"
 
@@ -30,9 +30,9 @@ struct sa_key_lengths {
 
     constexpr std::size_t total() const noexcept { return 3 * prf_key + 2 * integ_key + 2 * encr_key; }
     [[nodiscard]] constexpr status check() const noexcept {
-        if (prf_key == 0 || prf_key > max_prf_key_size) return {errc::invalid_length, "sa_key_lengths.prf_key", prf_key};
-        if (integ_key > max_integ_key_size) return {errc::invalid_length, "sa_key_lengths.integ_key", integ_key};
-        if (encr_key > max_encr_key_size) return {errc::invalid_length, "sa_key_lengths.encr_key", encr_key};
+        if (prf_key == 0 || prf_key > max_prf_key_size) return {errc::invalid_length, "sa_key_lengths.prf_key", error_value{prf_key}};
+        if (integ_key > max_integ_key_size) return {errc::invalid_length, "sa_key_lengths.integ_key", error_value{integ_key}};
+        if (encr_key > max_encr_key_size) return {errc::invalid_length, "sa_key_lengths.encr_key", error_value{encr_key}};
         return {};
     }
     friend constexpr bool operator==(const sa_key_lengths&, const sa_key_lengths&) = default;
@@ -46,8 +46,8 @@ struct child_key_lengths {
 
     constexpr std::size_t total() const noexcept { return 2 * (encr_key + integ_key); }
     [[nodiscard]] constexpr status check() const noexcept {
-        if (encr_key > max_encr_key_size) return {errc::invalid_length, "child_key_lengths.encr_key", encr_key};
-        if (integ_key > max_integ_key_size) return {errc::invalid_length, "child_key_lengths.integ_key", integ_key};
+        if (encr_key > max_encr_key_size) return {errc::invalid_length, "child_key_lengths.encr_key", error_value{encr_key}};
+        if (integ_key > max_integ_key_size) return {errc::invalid_length, "child_key_lengths.integ_key", error_value{integ_key}};
         return {};
     }
     friend constexpr bool operator==(const child_key_lengths&, const child_key_lengths&) = default;
@@ -67,7 +67,7 @@ constexpr result<std::size_t> prf_key_size(wire::prf_id id) noexcept {
         case wire::prf_id::hmac_sha2_512: return std::size_t{64};
         case wire::prf_id::aes128_cmac: return std::size_t{16};
     }
-    return {errc::no_proposal_chosen, "prf.id", static_cast<std::size_t>(id)};
+    return {errc::no_proposal_chosen, "prf.id", error_value{static_cast<std::size_t>(id)}};
 }
 
 // Integrity key size (RFC 2404, RFC 3566, RFC 4494, RFC 4543 §3.2 (key + 4-octet salt),
@@ -89,23 +89,7 @@ constexpr result<std::size_t> integ_key_size(wire::integ_id id) noexcept {
     // AUTH_HMAC_MD5_128 (6) and AUTH_HMAC_SHA1_160 (7) are outside wire::integ_id's named set.
     if (static_cast<std::uint16_t>(id) == 6) return std::size_t{16};
     if (static_cast<std::uint16_t>(id) == 7) return std::size_t{20};
-    return {errc::no_proposal_chosen, "integ.id", static_cast<std::size_t>(id)};
-}
-
-// True for the combined-mode ciphers, whose SK_a is empty (RFC 5282 §8).
-constexpr bool is_aead(wire::encr_id id) noexcept {
-    switch (id) {
-        case wire::encr_id::aes_ccm_8:
-        case wire::encr_id::aes_ccm_12:
-        case wire::encr_id::aes_ccm_16:
-        case wire::encr_id::aes_gcm_8:
-        case wire::encr_id::aes_gcm_12:
-        case wire::encr_id::aes_gcm_16:
-        case wire::encr_id::chacha20_poly1305:
-            return true;
-        default:
-            return false;
-    }
+    return {errc::no_proposal_chosen, "integ.id", error_value{static_cast<std::size_t>(id)}};
 }
 
 // Encryption key material in octets for a cipher and its Key Length attribute in bits (0 when
@@ -141,17 +125,17 @@ constexpr result<std::size_t> encr_key_size(wire::encr_id id, std::uint16_t key_
             if (key_bits != 0) break;
             return std::size_t{32 + 4};
         default:
-            return {errc::no_proposal_chosen, "encr.id", static_cast<std::size_t>(id)};
+            return {errc::no_proposal_chosen, "encr.id", error_value{static_cast<std::size_t>(id)}};
     }
-    return {errc::invalid_syntax, "encr.key_length", key_bits};
+    return {errc::invalid_syntax, "encr.key_length", error_value{key_bits}};
 }
 
 // IKE SA key lengths from the negotiated ENCR (+ Key Length), INTEG and PRF transform IDs.
 // An AEAD cipher with an integrity transform other than NONE is refused (RFC 5282 §8).
 constexpr result<sa_key_lengths> ike_key_lengths(wire::encr_id encr, std::uint16_t key_bits,
                                                  wire::integ_id integ, wire::prf_id prf) noexcept {
-    if (is_aead(encr) && integ != wire::integ_id::none) return {errc::invalid_syntax, "integ.id", 0};
-    if (!is_aead(encr) && integ == wire::integ_id::none) return {errc::invalid_syntax, "integ.id", 0};
+    if (wire::is_aead(encr) && integ != wire::integ_id::none) return {errc::invalid_syntax, "integ.id", 0};
+    if (!wire::is_aead(encr) && integ == wire::integ_id::none) return {errc::invalid_syntax, "integ.id", 0};
     const auto e = encr_key_size(encr, key_bits);
     if (!e) return e.err();
     const auto i = integ_key_size(integ);
@@ -162,7 +146,7 @@ constexpr result<sa_key_lengths> ike_key_lengths(wire::encr_id encr, std::uint16
 }
 
 // IKE SA key lengths from a PRF policy and an SK cipher policy.
-template <crypto::Prf P, crypto::SkCipher C>
+template <policy::Prf P, policy::SkCipher C>
 constexpr sa_key_lengths ike_key_lengths() noexcept {
     return {P::preferred_key_size, C::integ_key_size, C::encr_key_size};
 }

@@ -26,7 +26,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "ike_sa_keys.hpp"
@@ -39,7 +39,7 @@ namespace pqike::keys {
 
 // Both key sets after IKE_AUTH PPK mixing: `mixed` (SK_d', SK_pi', SK_pr'; the other four keys
 // unchanged) and `unmixed` (the stage as it was, for NO_PPK_AUTH).
-template <crypto::Prf P>
+template <policy::Prf P>
 struct ppk_candidates {
     ike_sa_keys<P> mixed;
     ike_sa_keys<P> unmixed;
@@ -49,13 +49,13 @@ struct ppk_candidates {
     const ike_sa_keys<P>& select(bool ppk_used) const noexcept { return ppk_used ? mixed : unmixed; }
 };
 
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] result<ppk_candidates<P>> mix_ppk_rfc8784(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
-    if (ppk.empty()) return {errc::invalid_length, "PPK", 0};
-    if (keys.ppk_mixed()) return {errc::unexpected_message, "PPK", 0};  // mixed once only
+    if (ppk.empty()) return {errc::invalid_length, "ppk", 0};
+    if (keys.ppk_mixed()) return {errc::unexpected_message, "ppk", 0};  // mixed once only
     secret_bytes<max_prf_key_size> d, pi, pr;
     if (!d.resize(keys.sk_d().size()) || !pi.resize(keys.sk_pi().size()) || !pr.resize(keys.sk_pr().size()))
-        return {errc::invalid_length, "SK_d", keys.sk_d().size()};
+        return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
     const P prf{ppk};
     if (const status s = prf_plus(prf, {keys.sk_d()}, d.span()); !s) return s.err();
     if (const status s = prf_plus(prf, {keys.sk_pi()}, pi.span()); !s) return s.err();
@@ -68,24 +68,24 @@ template <crypto::Prf P>
 inline constexpr std::size_t ppk_confirmation_size = 8;
 
 // PPK Confirmation for PPK_IDENTITY_KEY, from the stage's nonces and SPIs.
-template <crypto::Prf P>
+template <policy::Prf P>
 void ppk_confirmation(bytes_view ppk, bytes_view ni, bytes_view nr, bytes_view spi_i, bytes_view spi_r,
                       std::span<std::byte, ppk_confirmation_size> out) noexcept {
     static_assert(P::output_size >= ppk_confirmation_size);
     std::array<std::byte, P::output_size> full{};
     const P prf{ppk};
-    crypto::prf_compute(prf, {ni, nr, spi_i, spi_r}, std::span<std::byte, P::output_size>{full});
+    policy::prf_compute(prf, {ni, nr, spi_i, spi_r}, std::span<std::byte, P::output_size>{full});
     for (std::size_t i = 0; i < ppk_confirmation_size; ++i) out[i] = full[i];
 }
 
-template <crypto::Prf P>
+template <policy::Prf P>
 void ppk_confirmation(bytes_view ppk, const ike_sa_keys<P>& keys,
                       std::span<std::byte, ppk_confirmation_size> out) noexcept {
     ppk_confirmation<P>(ppk, keys.nonce_i(), keys.nonce_r(), keys.spi_i(), keys.spi_r(), out);
 }
 
 // Responder side: does this PPK match the received confirmation? Constant time.
-template <crypto::Prf P>
+template <policy::Prf P>
 bool ppk_confirmation_matches(bytes_view ppk, const ike_sa_keys<P>& keys, bytes_view received) noexcept {
     std::array<std::byte, ppk_confirmation_size> c{};
     ppk_confirmation<P>(ppk, keys, c);
@@ -93,12 +93,12 @@ bool ppk_confirmation_matches(bytes_view ppk, const ike_sa_keys<P>& keys, bytes_
 }
 
 // The next stage after PPK mixing in IKE_INTERMEDIATE.
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] result<ike_sa_keys<P>> mix_ppk_intermediate(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
-    if (ppk.empty()) return {errc::invalid_length, "PPK", 0};
-    if (keys.ppk_mixed()) return {errc::unexpected_message, "PPK", 0};
+    if (ppk.empty()) return {errc::invalid_length, "ppk", 0};
+    if (keys.ppk_mixed()) return {errc::unexpected_message, "ppk", 0};
     secret_bytes<max_prf_key_size> seed;
-    if (!seed.resize(keys.sk_d().size())) return {errc::invalid_length, "SK_d", keys.sk_d().size()};
+    if (!seed.resize(keys.sk_d().size())) return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
     if (const status s = prf_plus<P>(ppk, {keys.sk_d()}, seed.span()); !s) return s.err();
     return detail::ike_stage_factory::restage(keys, seed.view(), true);
 }

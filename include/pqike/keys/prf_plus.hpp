@@ -13,7 +13,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 
@@ -22,16 +22,16 @@ namespace pqike::keys {
 // RFC 7296 §2.13: the counter is one octet, so at most 255 output blocks.
 inline constexpr std::size_t prf_plus_max_blocks = 255;
 
-template <crypto::Prf P>
+template <policy::Prf P>
 constexpr std::size_t prf_plus_max_output = prf_plus_max_blocks * P::output_size;
 
 // prf+ with a PRF already keyed (key setup done once by the caller). Fills all of `out`.
 // Fails with errc::too_much_output (and leaves `out` untouched) above 255 blocks.
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] status prf_plus(const P& prf, std::span<const bytes_view> seed, mut_bytes out) noexcept {
     constexpr std::size_t L = P::output_size;
     const std::size_t blocks = out.size() / L + (out.size() % L != 0 ? 1 : 0);
-    if (blocks > prf_plus_max_blocks) return {errc::too_much_output, "prf+.length", out.size()};
+    if (blocks > prf_plus_max_blocks) return {errc::too_much_output, "prf_plus.length", error_value{out.size()}};
 
     std::array<std::byte, 1> counter{};
     std::array<std::byte, L> last{};  // only used for a final partial block
@@ -54,20 +54,20 @@ template <crypto::Prf P>
     return {};
 }
 
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] status prf_plus(const P& prf, std::initializer_list<bytes_view> seed,
                               mut_bytes out) noexcept {
     return prf_plus(prf, std::span<const bytes_view>(seed.begin(), seed.size()), out);
 }
 
 // prf+ keyed from raw key bytes (one key setup).
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] status prf_plus(bytes_view key, std::span<const bytes_view> seed, mut_bytes out) noexcept {
     const P prf{key};
     return prf_plus(prf, seed, out);
 }
 
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] status prf_plus(bytes_view key, std::initializer_list<bytes_view> seed,
                               mut_bytes out) noexcept {
     const P prf{key};

@@ -13,7 +13,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "child_sa_keys.hpp"
@@ -24,11 +24,11 @@ namespace pqike::keys {
 
 // The rekey SKEYSEED alone (old PRF), for known-answer tests and stacks with their own split.
 // At least one key exchange is mandatory for an IKE SA rekey (RFC 7296 §1.3.2).
-template <crypto::Prf OldP>
+template <policy::Prf OldP>
 [[nodiscard]] status skeyseed_rekey(bytes_view sk_d_old, bytes_view ni, bytes_view nr,
                                     std::span<const bytes_view> ke_secrets,
                                     std::span<std::byte, OldP::output_size> out) noexcept {
-    if (ke_secrets.empty()) return {errc::missing_payload, "KE", 0};
+    if (ke_secrets.empty()) return {errc::missing_payload, "ke", 0};
     detail::ke_seed seed;
     if (const status s = seed.build(ke_secrets, ni, nr); !s) return s;
     const OldP prf{sk_d_old};
@@ -38,7 +38,7 @@ template <crypto::Prf OldP>
 
 // Stage 0 of the new IKE SA. NewP names the new SA's PRF and may differ from OldP (the rekey
 // negotiates its own transforms): rekey_ike_sa<hmac_sha256>(old, ...).
-template <crypto::Prf NewP, crypto::Prf OldP>
+template <policy::Prf NewP, policy::Prf OldP>
 [[nodiscard]] result<ike_sa_keys<NewP>> rekey_ike_sa(const ike_sa_keys<OldP>& old, bytes_view ni,
                                                      bytes_view nr, bytes_view spi_i, bytes_view spi_r,
                                                      std::span<const bytes_view> ke_secrets,

@@ -14,7 +14,7 @@
 #include <span>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "header.hpp"
@@ -48,7 +48,7 @@ struct plan {
     std::size_t count;
 };
 
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 constexpr result<plan> make_plan(const protected_message& m, const fragment_options& o) noexcept {
     const std::size_t overhead = o.ip_udp_overhead + (o.non_esp_marker ? non_esp_marker_size : 0);
     const std::size_t fixed = ike_header_size + generic_header_size + skf_fields_size;
@@ -67,7 +67,7 @@ constexpr result<plan> make_plan(const protected_message& m, const fragment_opti
 }  // namespace fragment_detail
 
 // Number of fragments split() produces (1 if the message fits one SKF datagram).
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 constexpr result<std::size_t> fragment_count(const protected_message& m,
                                              const fragment_options& o) noexcept {
     auto p = fragment_detail::make_plan<C>(m, o);
@@ -78,13 +78,13 @@ constexpr result<std::size_t> fragment_count(const protected_message& m,
 // Seal `m` as SKF fragments 1..N written back to back into `out`; fragments[i] views the i-th
 // datagram. Each fragment takes its IV (and padding, if random_padding) from rng. Returns N;
 // fails with buffer_too_small if `out` or `fragments` is too small (nothing usable is left).
-template <crypto::SkCipher C, crypto::Rng R>
+template <policy::SkCipher C, policy::Rng R>
 result<std::size_t> split(const sk_keys& keys, const protected_message& m,
                           const fragment_options& o, R& rng, mut_bytes out,
                           std::span<bytes_view> fragments) noexcept {
     auto p = fragment_detail::make_plan<C>(m, o);
     if (!p) return p.err();
-    if (fragments.size() < p->count) return error{errc::buffer_too_small, "fragments", p->count};
+    if (fragments.size() < p->count) return error{errc::buffer_too_small, "fragments", error_value{p->count}};
     std::size_t used = 0, taken = 0;
     for (std::size_t i = 0; i < p->count; ++i) {
         protected_message part = m;
@@ -177,7 +177,7 @@ public:
     ~reassembler() { reset(); }
 
     // Feed one received IKE message (after any non-ESP marker).
-    template <crypto::SkCipher C>
+    template <policy::SkCipher C>
     result<reassembly_status> add(const sk_keys& keys, bytes_view message,
                                   chain_limits chain = {}) noexcept {
         auto f = parse_protected<C>(message, chain);

@@ -12,6 +12,7 @@
 
 #include "../bytes.hpp"
 #include "../result.hpp"
+#include "../policy/ke_sizes.hpp"
 #include "ke_method.hpp"
 #include "payload_chain.hpp"
 
@@ -49,26 +50,10 @@ struct ke_view {
     }
 };
 
-// What a typed KE view needs from a policy: its ID and its data sizes. Any type with these
-// static members fits (pqike::crypto::Kem and DhGroup policies do).
-template <class K>
-concept ke_kem_sizes = requires {
-    { K::id } -> std::convertible_to<std::uint16_t>;
-    { K::ek_size } -> std::convertible_to<std::size_t>;
-    { K::ct_size } -> std::convertible_to<std::size_t>;
-};
-template <class G>
-concept ke_dh_sizes = requires {
-    { G::id } -> std::convertible_to<std::uint16_t>;
-    { G::public_size } -> std::convertible_to<std::size_t>;
-};
-template <class K>
-concept ke_policy_sizes = ke_kem_sizes<K> || ke_dh_sizes<K>;
-
 // The KE data size a method has in a direction, as a compile-time constant per direction.
-template <ke_policy_sizes K>
+template <policy::KeWireSizes K>
 constexpr std::size_t ke_data_size(direction d) noexcept {
-    if constexpr (ke_kem_sizes<K>)
+    if constexpr (policy::KemWireSizes<K>)
         return d == direction::request ? std::size_t{K::ek_size} : std::size_t{K::ct_size};
     else
         return std::size_t{K::public_size};
@@ -77,7 +62,7 @@ constexpr std::size_t ke_data_size(direction d) noexcept {
 // A KE payload checked against policy K for one direction: the method must be K::id
 // (errc::invalid_ke_method, which maps to INVALID_KE_PAYLOAD) and the data must have K's size
 // for that direction (errc::invalid_ke_length). The spans point into the datagram.
-template <ke_policy_sizes K>
+template <policy::KeWireSizes K>
 struct ke_view_for {
     static constexpr std::size_t request_size = ke_data_size<K>(direction::request);
     static constexpr std::size_t response_size = ke_data_size<K>(direction::response);
@@ -100,19 +85,19 @@ struct ke_view_for {
     }
     // KEM request: the encapsulation key. Asking a response for it is a programming bug (trap).
     constexpr std::span<const std::byte, request_size> ek() const noexcept
-        requires ke_kem_sizes<K> {
+        requires policy::KemWireSizes<K> {
         if (dir != direction::request) __builtin_trap();
         return std::span<const std::byte, request_size>{data.data(), request_size};
     }
     // KEM response: the ciphertext.
     constexpr std::span<const std::byte, response_size> ct() const noexcept
-        requires ke_kem_sizes<K> {
+        requires policy::KemWireSizes<K> {
         if (dir != direction::response) __builtin_trap();
         return std::span<const std::byte, response_size>{data.data(), response_size};
     }
     // DH group: the public value (same size both ways).
     constexpr std::span<const std::byte, request_size> public_value() const noexcept
-        requires(!ke_kem_sizes<K>) {
+        requires(!policy::KemWireSizes<K>) {
         return std::span<const std::byte, request_size>{data.data(), request_size};
     }
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The Encrypted payload SK (RFC 7296 §3.14) and the Encrypted Fragment payload SKF (RFC 7383
-// §2.5): framing, seal and open over any crypto::SkCipher, and the RFC 9242 §3.3.2 "A" and "P"
+// §2.5): framing, seal and open over any policy::SkCipher, and the RFC 9242 §3.3.2 "A" and "P"
 // chunks of a protected message.
 //
 //   IKE header | [payloads in clear] | SK header [| Fragment Number | Total Fragments]
@@ -18,7 +18,7 @@
 #include <optional>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "header.hpp"
@@ -64,18 +64,18 @@ struct protected_message {
 // ---- sizes --------------------------------------------------------------------------------------
 
 // Padding that makes inner | padding | Pad Length a multiple of the block size.
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 constexpr std::size_t sk_min_padding(std::size_t inner_size) noexcept {
     const std::size_t b = C::block_size;
     return (b - (inner_size + 1) % b) % b;
 }
 // Bytes after the SK/SKF header: IV | ciphertext | ICV.
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 constexpr std::size_t sk_body_size(std::size_t inner_size, std::size_t padding) noexcept {
     return C::iv_size + inner_size + padding + 1 + C::icv_size;
 }
 // The largest inner chunk whose SK body fits in `body_room` octets (0 if none fits).
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 constexpr std::size_t sk_max_inner(std::size_t body_room) noexcept {
     if (body_room < C::iv_size + C::icv_size + 1) return 0;
     const std::size_t enc = body_room - C::iv_size - C::icv_size;
@@ -120,7 +120,7 @@ struct sk_seal_options {
 };
 
 // Size of the sealed message (header included) for `m` with `padding` octets of padding.
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 constexpr std::size_t sealed_size(const protected_message& m, std::size_t padding,
                                   bool fragment = false) noexcept {
     return ike_header_size + m.unprotected.size() + generic_header_size +
@@ -129,7 +129,7 @@ constexpr std::size_t sealed_size(const protected_message& m, std::size_t paddin
 
 // Build and protect the whole message into `out`; returns the message bytes (a prefix of out).
 // The views in `m` must not overlap `out`. On failure `out` holds no valid message.
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 result<bytes_view> seal(const sk_keys& keys, const protected_message& m,
                         const sk_seal_options& opt, mut_bytes out) noexcept {
     if (opt.iv.size() != C::iv_size) return error{errc::invalid_length, "sk.iv", 0};
@@ -154,7 +154,7 @@ result<bytes_view> seal(const sk_keys& keys, const protected_message& m,
     if (sk_len > 0xffff) return error{errc::length_too_large, "sk.length", 0};
     const std::size_t total = ike_header_size + m.unprotected.size() + sk_len;
     if (total > 0xffffffffu) return error{errc::length_too_large, "ike.length", 0};
-    if (out.size() < total) return error{errc::buffer_too_small, "output", total};
+    if (out.size() < total) return error{errc::buffer_too_small, "output", error_value{total}};
 
     const payload_type sk_type = opt.fragment ? payload_type::skf : payload_type::sk;
     writer w{out};
@@ -194,7 +194,7 @@ result<bytes_view> seal(const sk_keys& keys, const protected_message& m,
 }
 
 // The same with the IV (and nothing else) drawn from an Rng.
-template <crypto::SkCipher C, crypto::Rng R>
+template <policy::SkCipher C, policy::Rng R>
 result<bytes_view> seal(const sk_keys& keys, const protected_message& m, R& rng,
                         mut_bytes out, std::optional<fragment_id> fragment = {}) noexcept {
     std::byte iv[C::iv_size];
@@ -225,7 +225,7 @@ struct sk_frame {
 // Locate and check the SK or SKF payload of a whole IKE message (after any non-ESP marker): the
 // header must be valid, SK/SKF must be the last payload, its body must hold IV, at least the
 // Pad Length octet in whole blocks, and the ICV; SKF numbers must satisfy 1 <= number <= total.
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 result<sk_frame> parse_protected(bytes_view message, chain_limits limits = {}) noexcept {
     auto h = decode_header(message);
     if (!h) return h.err();
@@ -297,10 +297,10 @@ struct sk_opened {
 // Verify, then decrypt the frame's ciphertext into `out` (at least frame.ciphertext.size()
 // octets; must not overlap the message unless it is the ciphertext itself). On any error out's
 // used part is wiped and nothing else changes.
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 result<sk_opened> open(const sk_keys& keys, const sk_frame& f, mut_bytes out) noexcept {
     const std::size_t n = f.ciphertext.size();
-    if (out.size() < n) return error{errc::buffer_too_small, "output", n};
+    if (out.size() < n) return error{errc::buffer_too_small, "output", error_value{n}};
     mut_bytes data = out.first(n);
     if (data.data() != f.ciphertext.data() && n != 0)
         std::memcpy(data.data(), f.ciphertext.data(), n);
@@ -324,7 +324,7 @@ result<sk_opened> open(const sk_keys& keys, const sk_frame& f, mut_bytes out) no
 }
 
 // Parse and open a whole message, decrypting into `out`.
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 result<sk_opened> open(const sk_keys& keys, bytes_view message, mut_bytes out,
                        chain_limits limits = {}) noexcept {
     auto f = parse_protected<C>(message, limits);
@@ -334,7 +334,7 @@ result<sk_opened> open(const sk_keys& keys, bytes_view message, mut_bytes out,
 
 // Parse and open in place: the plaintext replaces the ciphertext inside `message` (which is left
 // as received if authentication fails). Views in the result point into `message`.
-template <crypto::SkCipher C>
+template <policy::SkCipher C>
 result<sk_opened> open_in_place(const sk_keys& keys, mut_bytes message,
                                 chain_limits limits = {}) noexcept {
     auto f = parse_protected<C>(message, limits);
@@ -375,7 +375,7 @@ inline result<int_auth_chunks> int_auth_a_p(const protected_message& m, mut_byte
         if (!at) return at.err();
         last_clear = *at;
     }
-    if (a_out.size() < a_size) return error{errc::buffer_too_small, "output", a_size};
+    if (a_out.size() < a_size) return error{errc::buffer_too_small, "output", error_value{a_size}};
     writer w{a_out};
     ike_header h = m.header;
     h.next = m.unprotected.empty() ? payload_type::sk : m.first_unprotected;

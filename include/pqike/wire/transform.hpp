@@ -153,6 +153,22 @@ constexpr const char* name(integ_id t) noexcept {
     return unknown_name;
 }
 
+// True for the combined-mode ciphers, whose SK_a is empty (RFC 5282 §8).
+constexpr bool is_aead(encr_id id) noexcept {
+    switch (id) {
+        case encr_id::aes_ccm_8:
+        case encr_id::aes_ccm_12:
+        case encr_id::aes_ccm_16:
+        case encr_id::aes_gcm_8:
+        case encr_id::aes_gcm_12:
+        case encr_id::aes_gcm_16:
+        case encr_id::chacha20_poly1305:
+            return true;
+        default:
+            return false;
+    }
+}
+
 // Transform Type 5 IDs (RFC 7296 §3.3.2).
 enum class esn_id : std::uint16_t {
     no = 0,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // ML-KEM (FIPS 203 §6, §7): key generation, encapsulation, decapsulation with implicit
-// rejection, and the input checks of §7.2/§7.3, as a Kem policy (crypto/concepts.hpp).
+// rejection, and the input checks of §7.2/§7.3, as a Kem policy (policy/kem.hpp).
 //
 // Conventions: sizes are in the span types, so the §7 length checks happen at compile time.
 // Errors: errc::invalid_key for an ek that fails the modulus check or a dk that fails the hash
@@ -22,7 +22,7 @@
 #include "../../bytes.hpp"
 #include "../../result.hpp"
 #include "../../secret.hpp"
-#include "../concepts.hpp"
+#include "../../policy.hpp"
 #include "../sha3.hpp"
 #include "backend.hpp"
 #include "encode.hpp"
@@ -171,7 +171,7 @@ public:
     }
 
     // Randomized KeyGen (FIPS 203 Alg. 19): d, z from the Rng.
-    template <Rng R>
+    template <policy::Rng R>
     static status keygen(R& rng, std::span<std::byte, ek_size> ek, std::span<std::byte, dk_size> dk) noexcept {
         std::array<std::byte, 2 * sym_bytes> dz;
         wipe_on_exit w_dz(dz);
@@ -185,7 +185,7 @@ public:
 
     // Randomized Encaps (FIPS 203 Alg. 20): m from the Rng. The ek check runs first, so a bad
     // key consumes no randomness.
-    template <Rng R>
+    template <policy::Rng R>
     static status encaps(R& rng, ek_view ek, std::span<std::byte, ct_size> c,
                          std::span<std::byte, ss_size> ss) noexcept {
         if (!check_ek(ek)) {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bytes.hpp"
+#include "../bytes.hpp"
 
 namespace pqike::hex {
 

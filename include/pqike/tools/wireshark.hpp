@@ -14,10 +14,10 @@
 #include <string_view>
 
 #include "../bytes.hpp"
-#include "../crypto/concepts.hpp"
+#include "../policy.hpp"
 #include "../result.hpp"
 #include "../wire/transform.hpp"
-#include "ike_sa_keys.hpp"
+#include "../keys/ike_sa_keys.hpp"
 
 namespace pqike::keys {
 
@@ -100,14 +100,14 @@ inline constexpr std::size_t wireshark_line_max = 2 * 16 + 4 * 2 * 64 + 2 * 64 +
 // Writes the line (no newline) into `out` and returns its length. errc::buffer_too_small when
 // `out` is short (nothing useful written), errc::no_proposal_chosen for a transform Wireshark
 // cannot decrypt.
-template <crypto::Prf P>
+template <policy::Prf P>
 [[nodiscard]] result<std::size_t> wireshark_ikev2_line(const ike_sa_keys<P>& keys, wire::encr_id encr,
                                                        std::uint16_t key_bits, wire::integ_id integ,
                                                        std::span<char> out) noexcept {
     const char* en = wireshark_encr_name(encr, key_bits);
-    if (en == nullptr) return {errc::no_proposal_chosen, "wireshark.encr", static_cast<std::size_t>(encr)};
+    if (en == nullptr) return {errc::no_proposal_chosen, "wireshark.encr", error_value{static_cast<std::size_t>(encr)}};
     const char* in = wireshark_integ_name(integ);
-    if (in == nullptr) return {errc::no_proposal_chosen, "wireshark.integ", static_cast<std::size_t>(integ)};
+    if (in == nullptr) return {errc::no_proposal_chosen, "wireshark.integ", error_value{static_cast<std::size_t>(integ)}};
     detail::text_out t{out};
     t.hex(keys.spi_i());
     t.ch(',');
@@ -125,7 +125,7 @@ template <crypto::Prf P>
     t.str(",\"");
     t.str(in);
     t.ch('"');
-    if (t.n > out.size()) return {errc::buffer_too_small, "wireshark.line", t.n};
+    if (t.n > out.size()) return {errc::buffer_too_small, "wireshark.line", error_value{t.n}};
     return t.n;
 }
 

@@ -178,10 +178,12 @@ struct udp_datagram {
 constexpr result<udp_datagram> parse_udp(linktype lt, bytes_view frame) noexcept {
     reader r{frame};
     if (lt == linktype::ethernet) {
-        if (!r.skip(12)) return error{errc::truncated, "eth.header", 0};
+        r.skip(12);
+        if (!r.ok()) return error{errc::truncated, "eth.header", 0};
         if (r.u16() != ethertype_ipv4) return error{errc::invalid_syntax, "eth.type", 12};
     } else if (lt == linktype::linux_sll) {
-        if (!r.skip(14)) return error{errc::truncated, "sll.header", 0};
+        r.skip(14);
+        if (!r.ok()) return error{errc::truncated, "sll.header", 0};
         if (r.u16() != ethertype_ipv4) return error{errc::invalid_syntax, "sll.protocol", 14};
     } else if (lt != linktype::raw) {
         return error{errc::invalid_syntax, "pcap.linktype", 0};
@@ -202,7 +204,8 @@ constexpr result<udp_datagram> parse_udp(linktype lt, bytes_view frame) noexcept
     udp_datagram d;
     for (auto& b : d.endpoints.src) b = r.u8();
     for (auto& b : d.endpoints.dst) b = r.u8();
-    if (!r.skip(ihl - ipv4_header_size)) return error{errc::truncated, "ipv4.options", ip_at};
+    r.skip(ihl - ipv4_header_size);
+    if (!r.ok()) return error{errc::truncated, "ipv4.options", ip_at};
     if (total < ihl || total - ihl > r.remaining())
         return error{errc::length_too_large, "ipv4.total_length", ip_at + 2};
     if ((frag & 0x3fff) != 0) return error{errc::invalid_syntax, "ipv4.fragment", ip_at + 6};

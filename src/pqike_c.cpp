@@ -158,11 +158,12 @@ void wipe(H* h) noexcept {
     secure_zeroize(h->opaque, sizeof h->opaque);
 }
 
-// Build a new object in the handle, replacing (and wiping) whatever was there.
+// Build a new object in the handle, replacing whatever was there: its destructor wipes its
+// secrets, and the new object overwrites the storage (no second pass over the whole handle).
 template <class T, class H, class... A>
 T* emplace(H* h, A&&... a) noexcept {
     static_assert(fits<T, H>(), "the C handle is too small for the C++ object: raise its _SIZE");
-    wipe<T>(h);
+    if (T* old = get<T>(h)) old->~T();
     T* p = ::new (static_cast<void*>(h->opaque + object_offset)) T(std::forward<A>(a)...);
     const std::uint32_t m = magic_of<T>::value;
     std::memcpy(h->opaque, &m, sizeof m);

@@ -369,6 +369,32 @@ static void keys_rules(void) {
     CHECK_RC(pqike_ppk_confirmation(&k, ppk, sizeof ppk, c2), PQIKE_OK, "confirmation 2");
     CHECK(memcmp(c1, c2, sizeof c1) != 0, "another PPK, another confirmation");
 
+    // RFC 9370 §2.2.3/§2.2.4 order with two key exchanges: SK(0) | Ni | Nr | SK(1). The same
+    // octet string is reached with no (or one) KE and the secrets folded into the nonce
+    // arguments, so the order is checked without a second implementation of prf+.
+    {
+        uint8_t sk0[32], sk1[32], ni2[64], nr2[64], km1[100], km2[100];
+        memset(sk0, 0x5a, sizeof sk0);
+        memset(sk1, 0xa5, sizeof sk1);
+        memcpy(ni2, sk0, 32);
+        memcpy(ni2 + 32, ni, 32);
+        memcpy(nr2, nr, 32);
+        memcpy(nr2 + 32, sk1, 32);
+        pqike_bytes two[2] = {{sk0, sizeof sk0}, {sk1, sizeof sk1}};
+        CHECK_RC(pqike_child_keymat(&k, ni, sizeof ni, nr, sizeof nr, two, 2, km1, sizeof km1), PQIKE_OK, "2 KEs");
+        CHECK_RC(pqike_child_keymat(&k, ni2, sizeof ni2, nr2, sizeof nr2, NULL, 0, km2, sizeof km2), PQIKE_OK, "folded");
+        CHECK(memcmp(km1, km2, sizeof km1) == 0, "Child KEYMAT = prf+(SK_d, SK(0) | Ni | Nr | SK(1))");
+        size_t l1 = 0, l2 = 0;
+        CHECK_RC(pqike_skeyseed_rekey(&k, ni, sizeof ni, nr, sizeof nr, two, 2, x, sizeof x, &l1), PQIKE_OK, "rekey 2");
+        CHECK_RC(pqike_skeyseed_rekey(&k, ni, sizeof ni, nr2, sizeof nr2, two, 1, y, sizeof y, &l2), PQIKE_OK,
+                 "rekey folded");
+        CHECK(same(x, l1, y, l2), "rekey SKEYSEED = prf(SK_d, SK(0) | Ni | Nr | SK(1))");
+        pqike_bytes nine[9];
+        for (int i = 0; i < 9; ++i) nine[i] = two[0];
+        CHECK_RC(pqike_child_keymat(&k, ni, sizeof ni, nr, sizeof nr, nine, 9, km1, sizeof km1), PQIKE_INVALID_LENGTH,
+                 "more than 1 + 7 key exchanges");
+    }
+
     // RFC 9370 §2.2.2: at most 7 additional key exchanges.
     CHECK_RC(pqike_ike_sa_keys_copy(&k, &st), PQIKE_OK, "copy");
     for (int i = 0; i < 7; ++i) CHECK_RC(pqike_ike_sa_keys_next(&st, gir, sizeof gir, &st), PQIKE_OK, "next");

@@ -131,7 +131,7 @@ typedef struct pqike_mlkem_initiator {
 } pqike_mlkem_initiator;
 
 /* Make a fresh key pair for `method` (randomness from getrandom) and write ek, the KE payload
- * data. Any previous content of *h is overwritten (wipe it first if it held a key). */
+ * data. A key *h still held is wiped first; on error *h holds no key. */
 int pqike_mlkem_initiator_start(pqike_mlkem_initiator* h, uint16_t method, uint8_t* ek,
                                 size_t ek_cap, size_t* ek_len);
 /* Same from a 64-octet seed d || z (known-answer tests; never reuse a seed). */
@@ -386,7 +386,7 @@ typedef struct pqike_payload_info {
  * SK/SKF end the chain (their content is encrypted). An unknown payload with the critical bit
  * is rejected (PQIKE_UNSUPPORTED_CRITICAL_PAYLOAD). On error err (may be NULL) has the code,
  * field and byte offset of the first problem and slots, *count and *header are unchanged;
- * PQIKE_TOO_MANY_PAYLOADS when more than cap payloads. header may be NULL. */
+ * PQIKE_TOO_MANY_PAYLOADS when more than cap (and at most 64) payloads. header may be NULL. */
 int pqike_decode_message(const uint8_t* msg, size_t msg_len, pqike_ike_header* header,
                          pqike_payload_info* slots, size_t cap, size_t* count, pqike_error* err);
 

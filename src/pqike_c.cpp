@@ -766,14 +766,12 @@ int pqike_escape_seal(const pqike_escape_key* key, const pqike_escape_fields* f,
     if (f->present & PQIKE_ESCAPE_HAS_SELECTED_METHOD) x.selected_method = f->selected_method;
     x.echoed_nonce = in(f->echoed_nonce);
     return visit_prf(impl->k, [&](const auto& k) -> int {
-        const mut_bytes o = out_cap ? mut_bytes{reinterpret_cast<std::byte*>(out), out_cap} : mut_bytes{};
-        auto r = escape::seal(k, x, o);
-        if (!r) {
-            if (r.code() == errc::buffer_too_small) *out_len = r.err().offset;
-            return code(r.code());
-        }
-        *out_len = r->size();
-        return PQIKE_OK;
+        // Encoded in a buffer of the format's maximum size first, so that a too small `out` is
+        // left untouched (the encoder may stop half way) and gets the exact size needed.
+        std::array<std::byte, escape::limits::max_message> buf;
+        auto r = escape::seal(k, x, buf);
+        if (!r) return code(r.code());
+        return put(*r, out, out_cap, out_len);
     });
 }
 

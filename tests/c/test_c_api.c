@@ -592,8 +592,12 @@ static void escape_tests(void) {
           pqike_strerror(err.code), err.offset);
     // Too small a buffer gives the size needed.
     size_t need = 0;
+    memset(copy, 0xee, 20);
     CHECK_RC(pqike_escape_seal(&p2c, &e, copy, 20, &need), PQIKE_BUFFER_TOO_SMALL, "small seal buffer");
     CHECK(need == n, "seal reports the %zu octets needed, got %zu", n, need);
+    int untouched = 1;
+    for (int i = 0; i < 20; ++i) untouched &= copy[i] == 0xee;
+    CHECK(untouched, "a too small buffer is left untouched");
     pqike_escape_key_wipe(&p2c);
     CHECK_RC(pqike_escape_verify(&p2c, msg, n, &v, &err), PQIKE_BAD_HANDLE, "wiped key");
     pqike_escape_key_wipe(&c2p);

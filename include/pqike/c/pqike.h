@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 /* ---- status codes ------------------------------------------------------------------------- */
-/* 0..42 are the library's error codes (pqike::errc, include/pqike/result.hpp) with the same
+/* 0..41 are the library's error codes (pqike::errc, include/pqike/result.hpp) with the same
  * numbers; 100 and up exist only at this boundary. */
 typedef enum pqike_status {
     PQIKE_OK = 0,

@@ -23,6 +23,7 @@
 #include <pqike/crypto/os_random.hpp>
 #include <pqike/escape/message.hpp>
 #include <pqike/escape/protect.hpp>
+#include <pqike/escape/replay.hpp>
 #include <pqike/kex/ke_registry.hpp>
 #include <pqike/kex/key_exchange.hpp>
 #include <pqike/keys/child_sa_keys.hpp>
@@ -350,6 +351,14 @@ struct escape_key_impl {
 template <>
 struct magic_of<escape_key_impl> {
     static constexpr std::uint32_t value = 0x45534b31;  // "ESK1"
+};
+struct escape_replay_impl {
+    escape::replay_window w;
+    std::uint8_t window = 0;
+};
+template <>
+struct magic_of<escape_replay_impl> {
+    static constexpr std::uint32_t value = 0x52504c31;  // "RPL1"
 };
 static_assert(escape::limits::max_message == PQIKE_ESCAPE_MAX_MESSAGE);
 static_assert(escape::limits::max_methods == PQIKE_ESCAPE_MAX_METHODS);
@@ -790,6 +799,41 @@ int pqike_escape_verify(const pqike_escape_key* key, const uint8_t* msg, size_t 
         fill(*v, *out);
         return PQIKE_OK;
     });
+}
+
+int pqike_escape_replay_init(pqike_escape_replay* w, uint8_t window) {
+    if (!w) return PQIKE_NULL_POINTER;
+    if (window > 64) return PQIKE_INVALID_LENGTH;
+    emplace<escape_replay_impl>(w)->window = window;
+    return PQIKE_OK;
+}
+
+int pqike_escape_replay_check(const pqike_escape_replay* w, uint64_t sequence) {
+    const auto* impl = get<escape_replay_impl>(w);
+    if (!impl) return PQIKE_BAD_HANDLE;
+    return code(impl->w.check(sequence, impl->window));
+}
+
+int pqike_escape_replay_commit(pqike_escape_replay* w, uint64_t sequence) {
+    auto* impl = get<escape_replay_impl>(w);
+    if (!impl) return PQIKE_BAD_HANDLE;
+    // replay_window::commit requires a passed check; the ABI checks again rather than trust it.
+    if (const status s = impl->w.check(sequence, impl->window); !s) return code(s);
+    impl->w.commit(sequence);
+    return PQIKE_OK;
+}
+
+void pqike_escape_replay_wipe(pqike_escape_replay* w) { wipe<escape_replay_impl>(w); }
+
+int pqike_escape_check_timestamp(const pqike_escape_fields* verified, uint64_t now, int require_timestamp,
+                                 uint64_t max_skew) {
+    if (!verified) return PQIKE_NULL_POINTER;
+    escape::freshness_config c;
+    c.require_timestamp = require_timestamp != 0;
+    c.max_skew = max_skew;
+    const bool has = (verified->present & PQIKE_ESCAPE_HAS_TIMESTAMP) != 0;
+    return code(escape::check_timestamp(has ? std::optional<std::uint64_t>{verified->timestamp} : std::nullopt,
+                                        now, c));
 }
 
 // ---- decoder ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ HANDLE_IS(pqike_mlkem_initiator, PQIKE_MLKEM_INITIATOR_SIZE);
 HANDLE_IS(pqike_ike_sa_keys, PQIKE_IKE_SA_KEYS_SIZE);
 HANDLE_IS(pqike_int_auth, PQIKE_INT_AUTH_SIZE);
 HANDLE_IS(pqike_escape_key, PQIKE_ESCAPE_KEY_SIZE);
+HANDLE_IS(pqike_escape_replay, PQIKE_ESCAPE_REPLAY_SIZE);
 
 // A stack embeds handles in its own structs, without malloc.
 struct my_ike_sa {

@@ -598,6 +598,35 @@ static void escape_tests(void) {
     int untouched = 1;
     for (int i = 0; i < 20; ++i) untouched &= copy[i] == 0xee;
     CHECK(untouched, "a too small buffer is left untouched");
+    // Freshness of the verified ESCAPE (timestamp 1767225600) and replay (§6).
+    CHECK_RC(pqike_escape_verify(&p2c, msg, n, &v, &err), PQIKE_OK, "verify again");
+    CHECK_RC(pqike_escape_check_timestamp(&v, 1767225600u + 300, 1, 300), PQIKE_OK, "within skew");
+    CHECK_RC(pqike_escape_check_timestamp(&v, 1767225600u - 301, 1, 300), PQIKE_ESCAPE_STALE_TIMESTAMP, "too old");
+    v.present &= ~PQIKE_ESCAPE_HAS_TIMESTAMP;
+    CHECK_RC(pqike_escape_check_timestamp(&v, 0, 1, 300), PQIKE_ESCAPE_MISSING_TLV, "required timestamp");
+    CHECK_RC(pqike_escape_check_timestamp(&v, 0, 0, 300), PQIKE_OK, "optional timestamp");
+    pqike_escape_replay strict, win;
+    memset(&strict, 0, sizeof strict);
+    CHECK_RC(pqike_escape_replay_check(&strict, 1), PQIKE_BAD_HANDLE, "replay window not initialized");
+    CHECK_RC(pqike_escape_replay_init(&strict, 0), PQIKE_OK, "strict window");
+    CHECK_RC(pqike_escape_replay_init(&win, 65), PQIKE_INVALID_LENGTH, "window over 64");
+    CHECK_RC(pqike_escape_replay_init(&win, 8), PQIKE_OK, "window 8");
+    CHECK_RC(pqike_escape_replay_check(&strict, 0), PQIKE_INVALID_SYNTAX, "sequence 0");
+    CHECK_RC(pqike_escape_replay_check(&strict, 3), PQIKE_OK, "first");
+    CHECK_RC(pqike_escape_replay_check(&strict, 3), PQIKE_OK, "check does not record");
+    CHECK_RC(pqike_escape_replay_commit(&strict, 3), PQIKE_OK, "commit");
+    CHECK_RC(pqike_escape_replay_check(&strict, 3), PQIKE_ESCAPE_REPLAYED, "replayed");
+    CHECK_RC(pqike_escape_replay_check(&strict, 2), PQIKE_ESCAPE_STALE, "older, no window");
+    CHECK_RC(pqike_escape_replay_commit(&strict, 3), PQIKE_ESCAPE_REPLAYED, "commit re-checks");
+    CHECK_RC(pqike_escape_replay_commit(&win, 10), PQIKE_OK, "10");
+    CHECK_RC(pqike_escape_replay_commit(&win, 5), PQIKE_OK, "5 within the window");
+    CHECK_RC(pqike_escape_replay_check(&win, 5), PQIKE_ESCAPE_REPLAYED, "5 again");
+    CHECK_RC(pqike_escape_replay_check(&win, 3), PQIKE_OK, "3: 7 behind, inside a window of 8");
+    CHECK_RC(pqike_escape_replay_check(&win, 2), PQIKE_ESCAPE_STALE, "2: 8 behind, outside");
+    pqike_escape_replay_wipe(&strict);
+    pqike_escape_replay_wipe(&win);
+    CHECK_RC(pqike_escape_replay_check(&win, 11), PQIKE_BAD_HANDLE, "wiped window");
+
     pqike_escape_key_wipe(&p2c);
     CHECK_RC(pqike_escape_verify(&p2c, msg, n, &v, &err), PQIKE_BAD_HANDLE, "wiped key");
     pqike_escape_key_wipe(&c2p);

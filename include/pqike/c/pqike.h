@@ -362,6 +362,29 @@ int pqike_escape_seal(const pqike_escape_key* key, const pqike_escape_fields* f,
 int pqike_escape_verify(const pqike_escape_key* key, const uint8_t* msg, size_t msg_len,
                         pqike_escape_fields* out, pqike_error* err);
 
+/* Replay and freshness (docs/escape-message.md §6), for a daemon that runs its own escape
+ * logic on top of verify: per key and sender, sequence numbers strictly increase, or within a
+ * window of up to 64 (RFC 4303 §3.4.3 style bitmap) for reordered broadcasts. Check first, act
+ * on the message, then commit: a message that fails any later check leaves the window as it
+ * was. Size 64, alignment 16; no secret, may be copied with memcpy. */
+#define PQIKE_ESCAPE_REPLAY_SIZE 64
+typedef struct pqike_escape_replay {
+    PQIKE_ALIGNAS(16) unsigned char opaque[PQIKE_ESCAPE_REPLAY_SIZE];
+} pqike_escape_replay;
+
+/* window: 0 = strictly increasing, 1..64 = reordering accepted (more is PQIKE_INVALID_LENGTH). */
+int pqike_escape_replay_init(pqike_escape_replay* w, uint8_t window);
+/* PQIKE_ESCAPE_REPLAYED (seen), PQIKE_ESCAPE_STALE (below the window), PQIKE_INVALID_SYNTAX
+ * (sequence 0); the window is not changed. */
+int pqike_escape_replay_check(const pqike_escape_replay* w, uint64_t sequence);
+/* Record a sequence number that passed check and every other check. */
+int pqike_escape_replay_commit(pqike_escape_replay* w, uint64_t sequence);
+void pqike_escape_replay_wipe(pqike_escape_replay* w);
+/* Timestamp of a verified message against now (seconds): PQIKE_ESCAPE_MISSING_TLV when
+ * required and absent, PQIKE_ESCAPE_STALE_TIMESTAMP when more than max_skew away. */
+int pqike_escape_check_timestamp(const pqike_escape_fields* verified, uint64_t now, int require_timestamp,
+                                 uint64_t max_skew);
+
 /* ==== 4. Validating IKE message decoder (RFC 7296 §3) ===================================== */
 typedef struct pqike_ike_header {
     uint8_t spi_i[PQIKE_IKE_SPI_SIZE];

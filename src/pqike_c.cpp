@@ -159,12 +159,15 @@ void wipe(H* h) noexcept {
     secure_zeroize(h->opaque, sizeof h->opaque);
 }
 
-// Build a new object in the handle, replacing whatever was there: its destructor wipes its
-// secrets, and the new object overwrites the storage (no second pass over the whole handle).
+// Build a new object in the handle, replacing whatever was there. The old content is never
+// read: a C caller may pass an uninitialized stack handle, and reading its magic would be a
+// use of uninitialized memory (valgrind reports it). Zeroizing the object's storage instead
+// does all an old object's destructor would (every handle type's destructor only wipes) and
+// also clears what a larger alternative of the variant left behind.
 template <class T, class H, class... A>
 T* emplace(H* h, A&&... a) noexcept {
     static_assert(fits<T, H>(), "the C handle is too small for the C++ object: raise its _SIZE");
-    if (T* old = get<T>(h)) old->~T();
+    secure_zeroize(h->opaque, object_offset + sizeof(T));
     T* p = ::new (static_cast<void*>(h->opaque + object_offset)) T(std::forward<A>(a)...);
     const std::uint32_t m = magic_of<T>::value;
     std::memcpy(h->opaque, &m, sizeof m);

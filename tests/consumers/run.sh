@@ -22,6 +22,7 @@ cfg() { cmake "$@" -G Ninja -DCMAKE_CXX_COMPILER="$CXX" >/dev/null; }
 echo "== 1. install, move the prefix, find_package"
 cfg -S "$src" -B "$work/pqike-build" -DPQIKE_BUILD_TESTS=OFF -DPQIKE_BUILD_BENCH=OFF \
   -DPQIKE_BUILD_FUZZ=OFF -DPQIKE_BUILD_EXAMPLES=OFF -DCMAKE_INSTALL_PREFIX="$work/staged"
+cmake --build "$work/pqike-build" >/dev/null  # the C ABI library (pqike::c) is compiled
 cmake --install "$work/pqike-build" >/dev/null
 mv "$work/staged" "$work/prefix"   # nothing may still point at the staged path
 if grep -rq "$work/staged" "$work/prefix"; then
@@ -31,6 +32,7 @@ test -f "$work/prefix/include/pqike/pqike.hpp"
 cfg -S "$here/find_package" -B "$work/fp" -DCMAKE_PREFIX_PATH="$work/prefix"
 cmake --build "$work/fp" >/dev/null
 "$work/fp/consumer"
+"$work/fp/consumer_c"   # PQIKE_BUILD_C_API is ON by default
 if [ "$have_openssl" = 1 ]; then
   cfg -S "$here/find_package" -B "$work/fp-ssl" -DCMAKE_PREFIX_PATH="$work/prefix" -DWITH_OPENSSL=ON
   cmake --build "$work/fp-ssl" >/dev/null

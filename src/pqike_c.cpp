@@ -91,7 +91,7 @@ int code(errc e) noexcept { return static_cast<int>(e); }
 int code(const status& s) noexcept { return code(s.code()); }
 
 void report(pqike_error* out, const error& e) noexcept {
-    if (out) *out = pqike_error{code(e.code), e.field, e.offset};
+    if (out) *out = pqike_error{code(e.code), e.field, e.offset, e.value};
 }
 
 // ---- byte views -------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ struct seeded_rng {
         return {};
     }
 };
-static_assert(crypto::Rng<seeded_rng>);
+static_assert(policy::Rng<seeded_rng>);
 
 struct mlkem_initiator_impl {
     std::variant<std::monostate, kex::initiator_ke<crypto::mlkem512>, kex::initiator_ke<crypto::mlkem768>,
@@ -789,7 +789,7 @@ int pqike_escape_seal(const pqike_escape_key* key, const pqike_escape_fields* f,
 
 int pqike_escape_verify(const pqike_escape_key* key, const uint8_t* msg, size_t msg_len, pqike_escape_fields* out,
                         pqike_error* err) {
-    if (err) *err = pqike_error{PQIKE_OK, "", 0};
+    if (err) *err = pqike_error{PQIKE_OK, "", 0, 0};
     if (!out || bad(msg, msg_len)) return PQIKE_NULL_POINTER;
     const auto* impl = get<escape_key_impl>(key);
     if (!impl) return PQIKE_BAD_HANDLE;
@@ -842,7 +842,7 @@ int pqike_escape_check_timestamp(const pqike_escape_fields* verified, uint64_t n
 // ---- decoder ----------------------------------------------------------------------------------
 int pqike_decode_message(const uint8_t* msg, size_t msg_len, pqike_ike_header* header, pqike_payload_info* slots,
                          size_t cap, size_t* count, pqike_error* err) {
-    if (err) *err = pqike_error{PQIKE_OK, "", 0};
+    if (err) *err = pqike_error{PQIKE_OK, "", 0, 0};
     if (bad(msg, msg_len) || bad(slots, cap) || !count) return PQIKE_NULL_POINTER;
     std::array<wire::raw_payload, wire::default_max_payloads> raw{};
     wire::message_view m;

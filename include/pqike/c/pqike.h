@@ -88,12 +88,14 @@ const char* pqike_strerror(int status);
  * reason (RFC 7296 §3.10.1), or 0 when the message must be dropped silently. */
 uint16_t pqike_notify_for(int status);
 
-/* Where a decoder stopped: the status, a static string naming the field ("payload.length")
- * and the byte offset of that field in the input. */
+/* Where a decoder stopped: the status, a static string naming the field ("payload.length"),
+ * the byte offset of that field in the input (0 when the error is not about input bytes) and a
+ * number that explains it but is no offset (a transform ID, the size needed; 0 = none). */
 typedef struct pqike_error {
     int code;
     const char* field;
     size_t offset;
+    uint64_t value;
 } pqike_error;
 
 /* A byte string given to the library (only read during the call). */

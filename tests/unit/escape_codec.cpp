@@ -67,10 +67,17 @@ TEST_CASE("escape: every message type round-trips") {
     c.type = msg_type::confirm;
     c.sequence = 9;
     c.echoed_nonce = view(nonce);
+    c.selected_method = 36;
+    // CONFIRM must state what the rekey negotiated (§4): without KE_METHODS it is not sent.
+    byte_vec buf(limits::max_message);
+    CHECK(seal(k.c2p, c, buf).code() == errc::escape_missing_tlv);
+    c.ke_methods = negotiated;
     auto cm = sealed(k.c2p, c);
     auto vc = verify(k.c2p, view(cm));
     REQUIRE(vc.has_value());
     CHECK(vc->type() == msg_type::confirm);
+    CHECK(vc->method_count() == 2);
+    CHECK(vc->method(0) == 31);
 }
 
 TEST_CASE("escape: keys differ per mode and per direction") {

@@ -52,12 +52,11 @@ enum class tlv : std::uint16_t {
 };
 inline constexpr std::size_t tlv_count = 15;  // index 0 unused
 
-// Migration procedures a provider can ask for (open registry; consumers NACK unknown ones).
+// Migration procedures a provider can ask for. Version 1 specifies one (docs §4, §8): the
+// others a draft listed (Child SA rekey, a new IKE SA, a TLS re-handshake) were removed until
+// each is specified to the same standard; a consumer NACKs any other value with status 2.
 enum class procedure : std::uint8_t {
-    ike_sa_rekey = 1,           // CREATE_CHILD_SA rekey of the IKE SA, RFC 9370 additional KEs
-    child_sa_rekey = 2,         // CREATE_CHILD_SA rekey of the Child SA it rides on
-    new_ike_sa_intermediate = 3,  // a new IKE SA with IKE_INTERMEDIATE (RFC 9242, RFC 9370)
-    tls_rehandshake = 4,        // a new TLS 1.3 handshake with a PQ group
+    ike_sa_rekey = 1,  // CREATE_CHILD_SA rekey of the IKE SA, RFC 9370 additional KEs
 };
 
 enum class reason : std::uint8_t {
@@ -165,7 +164,9 @@ constexpr std::uint32_t required(msg_type t) noexcept {
             return common | bit(tlv::nonce) | bit(tlv::ke_methods) | bit(tlv::procedure);
         case msg_type::ack: return common | bit(tlv::echoed_nonce) | bit(tlv::selected_method);
         case msg_type::nack: return common | bit(tlv::echoed_nonce) | bit(tlv::status);
-        case msg_type::confirm: return common | bit(tlv::echoed_nonce);
+        // CONFIRM covers what the rekey negotiated (§4): the methods and the selected one.
+        case msg_type::confirm:
+            return common | bit(tlv::echoed_nonce) | bit(tlv::ke_methods) | bit(tlv::selected_method);
     }
     return 0;
 }
@@ -178,9 +179,7 @@ constexpr std::uint32_t allowed(msg_type t) noexcept {
             return required(t) | bit(tlv::timestamp) | bit(tlv::nonce) | bit(tlv::status) |
                    bit(tlv::ppk_id);
         case msg_type::nack: return required(t) | bit(tlv::timestamp) | bit(tlv::nonce);
-        case msg_type::confirm:
-            return required(t) | bit(tlv::timestamp) | bit(tlv::selected_method) |
-                   bit(tlv::ppk_id);
+        case msg_type::confirm: return required(t) | bit(tlv::timestamp) | bit(tlv::ppk_id);
     }
     return 0;
 }

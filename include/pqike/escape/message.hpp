@@ -88,6 +88,7 @@ inline constexpr std::size_t max_methods = 16;
 inline constexpr std::size_t max_reason_text = 64;
 inline constexpr std::size_t min_ppk_id = 1, max_ppk_id = 64;
 inline constexpr std::size_t min_tag = 16, max_tag = 64;
+inline constexpr std::size_t min_base_key = 1, max_base_key = 1024;  // the Base of §5.1
 }  // namespace limits
 
 // ---- encoder input ----------------------------------------------------------------------------
@@ -231,6 +232,34 @@ constexpr bool known(std::uint16_t type) noexcept {
            type <= static_cast<std::uint16_t>(tlv::tag);
 }
 
+// Well-formed UTF-8 (RFC 3629 §4): no overlong forms, no surrogates, nothing above U+10FFFF.
+// Returns the offset of the first bad octet, or v.size() if all is well.
+constexpr std::size_t utf8_error_at(bytes_view v) noexcept {
+    std::size_t i = 0;
+    while (i < v.size()) {
+        const auto b = std::to_integer<std::uint8_t>(v[i]);
+        std::size_t n = 0;
+        std::uint8_t lo = 0x80, hi = 0xbf;  // bounds of the second octet
+        if (b < 0x80) { ++i; continue; }
+        if (b >= 0xc2 && b <= 0xdf) n = 1;
+        else if (b == 0xe0) { n = 2; lo = 0xa0; }
+        else if (b >= 0xe1 && b <= 0xec) n = 2;
+        else if (b == 0xed) { n = 2; hi = 0x9f; }
+        else if (b >= 0xee && b <= 0xef) n = 2;
+        else if (b == 0xf0) { n = 3; lo = 0x90; }
+        else if (b >= 0xf1 && b <= 0xf3) n = 3;
+        else if (b == 0xf4) { n = 3; hi = 0x8f; }
+        else return i;
+        if (v.size() - i <= n) return i;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto c = std::to_integer<std::uint8_t>(v[i + k]);
+            if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xbf)) return i;
+        }
+        i += n + 1;
+    }
+    return v.size();
+}
+
 // Semantic checks of values that have a valid length.
 constexpr status check_value(tlv t, bytes_view v, std::size_t at) noexcept {
     switch (t) {
@@ -246,6 +275,11 @@ constexpr status check_value(tlv t, bytes_view v, std::size_t at) noexcept {
                     if (load_be16(v.data() + j) == m)
                         return status{errc::invalid_syntax, tlv_name(t), at + i};
             }
+            break;
+        }
+        case tlv::reason: {  // code, then UTF-8 text (§3): anything else is not text
+            const std::size_t bad = utf8_error_at(v.subspan(1));
+            if (bad != v.size() - 1) return status{errc::invalid_syntax, tlv_name(t), at + 1 + bad};
             break;
         }
         case tlv::procedure:
@@ -265,12 +299,14 @@ constexpr status check_value(tlv t, bytes_view v, std::size_t at) noexcept {
 
 // Total length a message announces, from its first 8 octets (for stream carriage): the header
 // must be valid; the caller then waits for that many octets.
+// The header is checked in its own order over the octets present (§2): magic, version, then
+// truncation, so "not an escape message" is reported from the first three octets alone.
 constexpr result<std::size_t> announced_length(bytes_view in) noexcept {
-    if (in.size() < header_size) return error{errc::truncated, "escape.header", in.size()};
-    for (std::size_t i = 0; i < magic.size(); ++i)
+    for (std::size_t i = 0; i < magic.size() && i < in.size(); ++i)
         if (in[i] != magic[i]) return error{errc::invalid_syntax, "escape.magic", i};
-    if (std::to_integer<std::uint8_t>(in[3]) != version)
+    if (in.size() > 3 && std::to_integer<std::uint8_t>(in[3]) != version)
         return error{errc::unsupported_version, "escape.version", 3};
+    if (in.size() < header_size) return error{errc::truncated, "escape.header", in.size()};
     const std::size_t len = load_be16(in.data() + 6);
     if (len < header_size + tlv_header_size)
         return error{errc::length_too_small, "escape.length", 6};
@@ -403,6 +439,8 @@ inline result<unsigned_message> encode_unsigned(const fields& f, bytes_view key_
         return error{errc::length_too_large, "escape.ke_methods"};
     if (f.reason_text.size() > limits::max_reason_text)
         return error{errc::length_too_large, "escape.reason"};
+    if (!f.why && !f.reason_text.empty())  // text travels only with a code (§3): never dropped
+        return error{errc::invalid_syntax, "escape.reason"};
 
     writer w{out};
     w.bytes(magic);

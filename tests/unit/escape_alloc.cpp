@@ -70,8 +70,7 @@ TEST_CASE("escape: a whole migration allocates nothing") {
         failures += !mixed;
         auto ck = confirm_keys(*mixed, view(key_id));
         failures += !ck;
-        const std::uint16_t negotiated[] = {31, 36};
-        const rekey_result<P> rr{*ck, negotiated, view(ppk_id)};
+        const rekey_result<P> rr{*ck, negotiated, view(ppk_id)};  // X25519 + ML-KEM-768
         auto pconf = prov.rekey_done(s, rr, t0 + 20);
         failures += !pconf;
         auto cconf = cons.rekey_done(rr, t0 + 20);

@@ -63,7 +63,7 @@ constexpr scenario scenarios[] = {
     {"clean", 0, 0, 1, false, false, false, true},
     {"loss10-reorder", 0.10, 0.05, 4, false, false, false, true},
     {"loss30-dup-reorder", 0.30, 0.10, 6, false, false, false, true},
-    {"restarts-loss10", 0.10, 0.05, 4, true, false, false, false},
+    {"restarts-loss10", 0.10, 0.05, 4, true, false, false, true},
     {"attacker-loss10", 0.10, 0.05, 4, false, true, false, false},
     {"rekey-mitm", 0.05, 0.0, 2, false, true, true, false},
 };

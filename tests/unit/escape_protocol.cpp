@@ -416,3 +416,17 @@ TEST_CASE("procedures: only the IKE SA rekey is specified; others are NACKed wit
     pc.proc = static_cast<procedure>(3);
     CHECK(provider<P>::make(pc).code() == errc::invalid_syntax);
 }
+
+TEST_CASE("rekey_result: the consumer keeps its own copy of the negotiated methods") {
+    migration m;
+    m.escape_and_ack();
+    std::array<std::uint16_t, 2> scratch{31, 36};
+    auto cc = m.cons.rekey_done(rekey_of(m.rr.confirm, view(ppk_id), scratch), t0 + 1);
+    REQUIRE(cc.has_value());
+    scratch = {0xdead, 0xbeef};  // the caller reuses its buffer
+    auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 1);
+    REQUIRE(pc.has_value());
+    auto c = m.cons.on_message(view(sent(*pc)), t0 + 1);
+    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    CHECK(m.cons.state() == consumer_state::confirmed);
+}

@@ -73,8 +73,9 @@ struct key_pair {
 // What the rekey produced, as this side learned it from its own rekey (never from the ACK
 // alone): the confirm keys (key_mode::confirm from the new SA's PPK-mixed SK_d, bound to the new
 // SPIs; hndl.hpp confirm_keys), every KE method the rekey negotiated in slot order (KE, then
-// ADDKE1..7; kex::negotiated_sa::plan()) and the PPK that was mixed in (empty: none). The views
-// must stay valid while the machine may still send or check a CONFIRM.
+// ADDKE1..7; kex::negotiated_sa::plan()) and the PPK that was mixed in (empty: none). The
+// consumer copies what it keeps; the provider keeps nothing of it (its sessions stay small), so
+// its caller passes the same result to rekey_done, on_timer and on_confirm.
 template <crypto::Prf P>
 struct rekey_result {
     key_pair<P> confirm;

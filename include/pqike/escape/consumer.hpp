@@ -71,7 +71,7 @@ public:
 
     consumer_state state() const noexcept { return state_; }
     plan migration() const noexcept { return {proc_, method_, ppk_id_.view()}; }
-    bool confirm_sent() const noexcept { return rekey_.has_value(); }
+    bool confirm_sent() const noexcept { return confirm_keys_.has_value(); }
 
     // An escape message from the provider: ESCAPE on the classical SA, CONFIRM on the new one.
     result<actions> on_message(bytes_view msg, std::uint64_t now) noexcept {
@@ -138,7 +138,8 @@ public:
             proc_ = proc;
             method_ = chosen;
             deadline_ = now + lifetime;
-            rekey_.reset();
+            confirm_keys_.reset();
+            negotiated_count_ = 0;
             (void)confirm_.assign(bytes_view{});
             (void)early_.assign(bytes_view{});
             peer_confirm_ = replay_window{};
@@ -150,20 +151,23 @@ public:
     // The rekey finished (§8.2): `r` as this side's rekey produced it. Sends our CONFIRM; if the
     // provider's CONFIRM arrived early, it is verified now and the migration may end confirmed.
     result<actions> rekey_done(const rekey_result<P>& r, std::uint64_t now) noexcept {
-        if (state_ != consumer_state::migrating || rekey_)
+        if (state_ != consumer_state::migrating || confirm_keys_)
             return error{errc::escape_wrong_state, "escape.state"};
         if (auto s = check_rekey(migration(), r); !s) return s.err();
         std::array<std::byte, limits::max_message> out{};
         auto sealed = seal_confirm(r.confirm.c2p, nonce_.view(), migration(), r, out);
         if (!sealed) return sealed.err();
-        rekey_.emplace(r);
+        // Our own copies: the caller's views need not outlive this call.
+        confirm_keys_.emplace(r.confirm);
+        std::copy(r.ke_methods.begin(), r.ke_methods.end(), negotiated_.begin());
+        negotiated_count_ = r.ke_methods.size();
         (void)confirm_.assign(*sealed);
         rto_ = cfg_.initial_rto;
         next_retx_ = now + rto_;
         actions acts;
         acts.push({action_kind::send, confirm_.view(), {}});
         if (!early_.empty()) {
-            auto v = verify(rekey_->confirm.p2c, early_.view());
+            auto v = verify(confirm_keys_->p2c, early_.view());
             if (v && accept_confirm(*v)) acts.push({action_kind::confirmed, {}, migration()});
             (void)early_.assign(bytes_view{});  // a forged one is dropped; the provider resends
         }
@@ -180,7 +184,7 @@ public:
             acts.push({action_kind::give_up, {}, migration()});
             return acts;
         }
-        if (rekey_ && now >= next_retx_) {
+        if (confirm_keys_ && now >= next_retx_) {
             rto_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{rto_} * 2, cfg_.max_rto));
             next_retx_ = now + rto_;
             acts.push({action_kind::send, confirm_.view(), {}});
@@ -198,7 +202,7 @@ private:
     }
 
     result<actions> on_confirm(bytes_view msg) noexcept {
-        if (!rekey_) {
+        if (!confirm_keys_) {
             // Before our rekey is done (§8.2): keep the latest candidate (its key ID matching) and
             // verify it in rekey_done. The provider resends its CONFIRM, so one slot is enough.
             if (state_ != consumer_state::migrating)
@@ -211,7 +215,7 @@ private:
             (void)early_.assign(msg);
             return actions{};
         }
-        auto v = verify(rekey_->confirm.p2c, msg);
+        auto v = verify(confirm_keys_->p2c, msg);
         if (!v) return v.err();
         // A CONFIRM we already accepted: the provider missed ours, send it again (§6).
         if (peer_confirm_.check(v->sequence(), 0).code() == errc::escape_replayed &&
@@ -220,7 +224,7 @@ private:
         if (auto s = peer_confirm_.check(v->sequence(), cfg_.fresh.window); !s) return s.err();
         if (state_ != consumer_state::migrating)
             return error{errc::escape_wrong_state, "escape.type", 4};
-        if (auto s = check_confirm(*v, nonce_.view(), migration(), *rekey_); !s) return s.err();
+        if (auto s = check_confirm(*v, nonce_.view(), migration(), own_rekey()); !s) return s.err();
         (void)accept_confirm(*v);
         actions acts;
         acts.push({action_kind::confirmed, {}, migration()});
@@ -230,12 +234,17 @@ private:
     bool accept_confirm(const verified& v) noexcept {
         if (state_ != consumer_state::migrating) return false;
         if (!peer_confirm_.check(v.sequence(), cfg_.fresh.window)) return false;
-        if (!check_confirm(v, nonce_.view(), migration(), *rekey_)) return false;
+        if (!check_confirm(v, nonce_.view(), migration(), own_rekey())) return false;
         peer_confirm_.commit(v.sequence());
         state_ = consumer_state::confirmed;
         return true;
     }
 
+    // The rekey result as kept (check_rekey made its PPK the ESCAPE's, ppk_id_).
+    rekey_result<P> own_rekey() const noexcept {
+        return {*confirm_keys_, std::span<const std::uint16_t>(negotiated_.data(), negotiated_count_),
+                ppk_id_.view()};
+    }
     bool knows_ppk(bytes_view id) const noexcept {
         if (id.empty()) return !cfg_.require_ppk;
         for (bytes_view k : cfg_.ppk_ids)
@@ -255,7 +264,9 @@ private:
     }
     consumer_config cfg_;
     key_pair<P> keys_;
-    std::optional<rekey_result<P>> rekey_;  // set by rekey_done: our CONFIRM is out
+    std::optional<key_pair<P>> confirm_keys_;  // set by rekey_done: our CONFIRM is out
+    std::array<std::uint16_t, limits::max_methods> negotiated_{};  // what our rekey negotiated
+    std::size_t negotiated_count_ = 0;
     consumer_state state_ = consumer_state::idle;
     replay_window window_;           // the provider's sequence numbers under keys_.p2c
     replay_window peer_confirm_;     // ... and under the confirm key (§6: per key and sender)

@@ -224,7 +224,8 @@ private:
         if (auto s = peer_confirm_.check(v->sequence(), cfg_.fresh.window); !s) return s.err();
         if (state_ != consumer_state::migrating)
             return error{errc::escape_wrong_state, "escape.type", 4};
-        if (auto s = check_confirm(*v, nonce_.view(), migration(), own_rekey()); !s) return s.err();
+        if (auto s = check_confirm(*v, nonce_.view(), migration(), negotiated(), ppk_id_.view()); !s)
+            return s.err();
         (void)accept_confirm(*v);
         actions acts;
         acts.push({action_kind::confirmed, {}, migration()});
@@ -234,16 +235,15 @@ private:
     bool accept_confirm(const verified& v) noexcept {
         if (state_ != consumer_state::migrating) return false;
         if (!peer_confirm_.check(v.sequence(), cfg_.fresh.window)) return false;
-        if (!check_confirm(v, nonce_.view(), migration(), own_rekey())) return false;
+        if (!check_confirm(v, nonce_.view(), migration(), negotiated(), ppk_id_.view())) return false;
         peer_confirm_.commit(v.sequence());
         state_ = consumer_state::confirmed;
         return true;
     }
 
-    // The rekey result as kept (check_rekey made its PPK the ESCAPE's, ppk_id_).
-    rekey_result<P> own_rekey() const noexcept {
-        return {*confirm_keys_, std::span<const std::uint16_t>(negotiated_.data(), negotiated_count_),
-                ppk_id_.view()};
+    // What our rekey negotiated (its PPK is the ESCAPE's, ppk_id_: check_rekey made sure).
+    std::span<const std::uint16_t> negotiated() const noexcept {
+        return {negotiated_.data(), negotiated_count_};
     }
     bool knows_ppk(bytes_view id) const noexcept {
         if (id.empty()) return !cfg_.require_ppk;

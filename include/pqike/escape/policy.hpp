@@ -53,22 +53,20 @@ status check_rekey(const plan& p, const rekey_result<P>& r) noexcept {
     return {};
 }
 
-// A peer's verified CONFIRM against our own rekey result: the same nonce, selected method,
-// negotiated methods (in order) and PPK. A man in the middle of the rekey who holds the new
-// keys still cannot make the two sides disagree on these without the tag failing.
-template <crypto::Prf P>
-status check_confirm(const verified& v, bytes_view nonce, const plan& p,
-                     const rekey_result<P>& r) noexcept {
+// A peer's verified CONFIRM against our own rekey result (`methods`, `ppk_id`): the same nonce,
+// selected method, negotiated methods (in order) and PPK. A man in the middle of the rekey who
+// holds the new keys still cannot make the two sides disagree on these without the tag failing.
+inline status check_confirm(const verified& v, bytes_view nonce, const plan& p,
+                            std::span<const std::uint16_t> methods, bytes_view ppk_id) noexcept {
     if (!ct_equal(v.echoed_nonce(), nonce))
         return status{errc::escape_no_matching_escape, "escape.echoed_nonce"};
     if (!v.selected_method() || *v.selected_method() != p.method)
         return status{errc::escape_method_not_offered, "escape.selected_method"};
-    if (v.method_count() != r.ke_methods.size())
+    if (v.method_count() != methods.size())
         return status{errc::escape_method_not_offered, "escape.ke_methods"};
     for (std::size_t i = 0; i < v.method_count(); ++i)
-        if (v.method(i) != r.ke_methods[i])
-            return status{errc::escape_method_not_offered, "escape.ke_methods"};
-    if (v.ppk_id().size() != r.ppk_id.size() || !ct_equal(v.ppk_id(), r.ppk_id))
+        if (v.method(i) != methods[i]) return status{errc::escape_method_not_offered, "escape.ke_methods"};
+    if (v.ppk_id().size() != ppk_id.size() || !ct_equal(v.ppk_id(), ppk_id))
         return status{errc::invalid_key, "escape.ppk_id"};
     return {};
 }

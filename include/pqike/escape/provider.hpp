@@ -199,7 +199,7 @@ public:
             return st.err();
         }
         if (auto st = check_rekey(plan_for(s), r); !st) return st.err();
-        if (auto st = check_confirm(*v, s.nonce, plan_for(s), r); !st) return st.err();
+        if (auto st = check_confirm(*v, s.nonce, plan_for(s), r.ke_methods, r.ppk_id); !st) return st.err();
         s.peer_confirm.commit(v->sequence());
         s.peer_confirmed = true;
         actions a;

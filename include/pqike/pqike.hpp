@@ -43,7 +43,7 @@
 #include "escape/protect.hpp"
 #include "escape/replay.hpp"
 #include "escape/actions.hpp"
-#include "escape/policy.hpp"
+#include "escape/migration_rules.hpp"
 #include "escape/device_key.hpp"
 #include "escape/provider.hpp"
 #include "escape/consumer.hpp"

@@ -4,7 +4,7 @@
 #include "escape_helpers.hpp"
 
 #include <pqike/escape/device_key.hpp>
-#include <pqike/escape/policy.hpp>
+#include <pqike/escape/migration_rules.hpp>
 
 using namespace pqike;
 using namespace pqike::escape;

@@ -12,7 +12,7 @@
 #include <string>
 
 #include <pqike/escape/consumer.hpp>
-#include <pqike/escape/policy.hpp>
+#include <pqike/escape/migration_rules.hpp>
 #include <pqike/escape/provider.hpp>
 #include <pqike/keys/prf_plus.hpp>
 
@@ -84,7 +84,7 @@ std::map<std::string, byte_vec> produced() {
     n.status = status_code::unsupported_method;
     v["escape_nack"] = sealed(k.c2p, n);
 
-    // CONFIRM as the engines build it (policy.hpp seal_confirm): sequence 1 under the confirm
+    // CONFIRM as the engines build it (migration_rules.hpp seal_confirm): sequence 1 under the confirm
     // key, the methods the rekey negotiated (X25519 in KE, ML-KEM-768 in ADDKE1), the selected
     // method and the PPK that was mixed.
     const auto rr = rekey_of(make_keys(key_mode::confirm, new_sk_d, new_binding));

@@ -20,7 +20,7 @@
 #include "../result.hpp"
 #include "actions.hpp"
 #include "message.hpp"
-#include "policy.hpp"
+#include "migration_rules.hpp"
 #include "protect.hpp"
 #include "replay.hpp"
 

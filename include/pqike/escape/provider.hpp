@@ -20,7 +20,7 @@
 #include "../result.hpp"
 #include "actions.hpp"
 #include "message.hpp"
-#include "policy.hpp"
+#include "migration_rules.hpp"
 #include "protect.hpp"
 #include "replay.hpp"
 
@@ -66,7 +66,7 @@ struct provider_config {
 enum class provider_state : std::uint8_t { idle, escape_sent, migrating, confirmed, failed };
 
 // Per-consumer state: everything needed to resend the identical ESCAPE and CONFIRM and judge the
-// answers. The CONFIRM is rebuilt from it and the rekey result (policy.hpp seal_confirm).
+// answers. The CONFIRM is rebuilt from it and the rekey result (migration_rules.hpp seal_confirm).
 struct provider_session {
     std::uint64_t seq = 0;         // of our ESCAPE
     std::uint64_t first_sent = 0;  // also the ESCAPE's timestamp

@@ -76,6 +76,19 @@ consumer_config ccfg() {
     return c;
 }
 
+const std::uint16_t negotiated[] = {31, 36};  // X25519 in KE, ML-KEM-768 in ADDKE1
+
+provider<P> make_provider() {
+    auto p = provider<P>::make(pcfg());
+    if (!p) std::abort();
+    return *p;
+}
+consumer<P> make_consumer(const consumer_config& c, const key_pair<P>& k) {
+    auto x = consumer<P>::make(c, k);
+    if (!x) std::abort();
+    return *x;
+}
+
 // Consumers hold their own keys (derived once at provisioning).
 const std::vector<tag_key<P>>& consumer_keys() {
     static const std::vector<tag_key<P>> v = [] {
@@ -126,7 +139,7 @@ BENCHMARK(escape_build_verify);
 
 void escape_round_trip(benchmark::State& state) {
     std::vector<provider_session> sessions(consumers);
-    provider<P> prov{pcfg()};
+    provider<P> prov = make_provider();
     const auto cc = ccfg();
     std::array<std::byte, 16> nonce{};
     std::size_t i = 0;
@@ -138,7 +151,7 @@ void escape_round_trip(benchmark::State& state) {
         auto& s = sessions[i];
         s = provider_session{};
         auto a = prov.start(s, *k, nonce, 1767225600);
-        consumer<P> cons{cc, *k};
+        consumer<P> cons = make_consumer(cc, *k);
         auto c = cons.on_message((*a)[0].bytes, 1767225600);
         auto p = prov.on_message(s, *k, (*c)[0].bytes, 1767225600);
         if (!p || s.state != provider_state::migrating) state.SkipWithError("escape phase failed");
@@ -189,9 +202,10 @@ void rekey_consumer_mlkem768(benchmark::State& state) {
     std::array<std::byte, limits::max_message> pbuf{}, cbuf{};
     fields f;
     f.type = msg_type::confirm;
-    f.sequence = 2;
+    f.sequence = 1;
     const auto echoed = filled(9);
     f.echoed_nonce = bytes_view(echoed).first(16);
+    f.ke_methods = negotiated;
     f.selected_method = 36;
     auto pconf = seal(ck.p2c, f, pbuf);
     for (auto _ : state) {
@@ -212,15 +226,17 @@ BENCHMARK(rekey_consumer_mlkem768);
 
 void rekey_provider_mlkem768(benchmark::State& state) {
     rekey_inputs in;
-    provider<P> prov{pcfg()};
+    provider<P> prov = make_provider();
     const auto cc = ccfg();
     const auto ck = in.finish(in.ss);
     std::array<std::byte, limits::max_message> cbuf{};
     fields f;
     f.type = msg_type::confirm;
-    f.sequence = 2;
+    f.sequence = 1;
     std::array<std::byte, 16> nonce{};
+    f.ke_methods = negotiated;
     f.selected_method = 36;
+    f.ppk_id = ppk_id;
     std::size_t i = 0;
     std::uint64_t n = 0;
     for (auto _ : state) {
@@ -231,7 +247,7 @@ void rekey_provider_mlkem768(benchmark::State& state) {
         provider_session s;
         auto a = prov.start(s, *k, nonce, 1767225600);
         state.PauseTiming();
-        consumer<P> cons{cc, *k};
+        consumer<P> cons = make_consumer(cc, *k);
         auto c = cons.on_message((*a)[0].bytes, 1767225600);
         f.echoed_nonce = nonce;
         auto consumer_confirm = seal(ck.c2p, f, cbuf);
@@ -241,7 +257,7 @@ void rekey_provider_mlkem768(benchmark::State& state) {
         std::array<std::byte, K::ct_size> ct{};
         std::array<std::byte, K::ss_size> ss{};
         if (!K::encaps_derand(in.ek, in.m, ct, ss)) state.SkipWithError("encaps");
-        const auto mine = in.finish(ss);
+        const rekey_result<P> mine{in.finish(ss), negotiated, ppk_id};
         if (!prov.rekey_done(s, mine, 1767225601)) state.SkipWithError("rekey_done");
         if (!prov.on_confirm(s, mine, *consumer_confirm, 1767225601)) state.SkipWithError("confirm");
         if (++i == consumers) i = 0;

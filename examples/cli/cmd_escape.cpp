@@ -17,15 +17,15 @@ Key fields (both):
   "prf"         hmac-sha1|hmac-sha256|hmac-sha384|hmac-sha512 (default hmac-sha256)
   "mode"        escape-psk|connection-psk|session|confirm (§5.1)
   "direction"   p2c (provider to consumer) | c2p
-  "base_key"    hex: the escape PSK, the connection PSK, or SK_d
+  "base_key"    hex, 1..1024 octets: the escape PSK, the connection PSK, SK_d or SK_d' (confirm)
   "key_id"      hex, 1..32 octets     "sa_binding"  hex, 1..64 octets (IKEv2: SPIi | SPIr)
 build: key fields plus
   "type"        escape|ack|nack|confirm          "sequence"  number >= 1
   optional: "flags", "timestamp", "nonce" (hex), "ke_methods" [numbers], "procedure", "deadline",
-            "reason", "reason_text" (string), "ppk_id" (hex), "status", "selected_method",
-            "echoed_nonce" (hex)
+            "reason", "reason_text" (UTF-8 string, <= 64 octets, only with "reason"), "ppk_id" (hex),
+            "status", "selected_method", "echoed_nonce" (hex)
   out: {"message": hex, "length": N}
-verify: key fields plus "message" (hex)
+verify: key fields plus "message" (hex, 1..1024 octets)
   out: {"valid": true, "type", "flags", "sequence", ... every field present ..., "tag"}
   a message that fails any check is an error object (escape_bad_tag, escape_wrong_key_id, ...).
 

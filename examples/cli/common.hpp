@@ -51,8 +51,8 @@ inline json error_json(const failure& f) {
     return j;
 }
 
-// One JSON value per line on stdout. Strings that are not UTF-8 (an escape REASON text) are
-// printed with U+FFFD instead of failing.
+// One JSON value per line on stdout. Every string is UTF-8 (the escape decoder refuses a REASON
+// text that is not, docs §3); `replace` is only a last guard against a crash.
 inline void print(const json& j) {
     const std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
     std::fwrite(s.data(), 1, s.size(), stdout);

@@ -249,7 +249,8 @@ inline std::optional<escape_key_request> parse_escape_key(const json& j, failure
     if (!mode) return std::nullopt;
     auto dir = detail::by_name(j, "direction", dirs, f);
     if (!dir) return std::nullopt;
-    auto base = hex_field(j, "base_key", f, 1, 1024);
+    // The library's own bound (docs §5.1, §12), so tool and library refuse the same keys.
+    auto base = hex_field(j, "base_key", f, esc::limits::min_base_key, esc::limits::max_base_key);
     if (!base) return std::nullopt;
     auto kid = hex_field(j, "key_id", f, esc::limits::min_key_id, esc::limits::max_key_id);
     if (!kid) return std::nullopt;
@@ -334,12 +335,10 @@ inline std::optional<escape_build_request> parse_escape_build(std::string_view t
     if (!why) return std::nullopt;
     if (*why) r.reason = static_cast<std::uint8_t>(**why);
     if (detail::has(*j, "reason_text")) {
+        // Its length, its UTF-8 and that it needs "reason" are judged by the library's encoder
+        // (length_too_large, invalid_syntax): the tool adds no rule of its own (docs §12).
         auto s = string_field(*j, "reason_text", f);
         if (!s) return std::nullopt;
-        if (s->size() > esc::limits::max_reason_text) {
-            f = failure{"invalid_length", "\"reason_text\" is longer than 64 octets", s->size()};
-            return std::nullopt;
-        }
         r.reason_text = std::move(*s);
     }
     auto st = opt_uint("status", 0xff);

@@ -24,6 +24,7 @@
 
 #include <ctime>
 #include <memory>
+#include <vector>
 
 namespace {
 
@@ -268,13 +269,16 @@ int q_day(transcript& t) {
     pc.methods = offered;
     pc.ppk_id = ppk_id;
     pc.why = escape::reason::quantum_threat;
-    escape::provider<prf> provider{pc};
+    auto made_provider = escape::provider<prf>::make(pc);
     escape::provider_session session;
     escape::consumer_config cc;
     cc.methods = branch_can;
     cc.ppk_ids = branch_ppks;
     cc.require_ppk = true;
-    escape::consumer<prf> consumer{cc, *keys_b};
+    auto made_consumer = escape::consumer<prf>::make(cc, *keys_b);
+    if (!t.expect(made_provider && made_consumer, "escape configurations accepted")) return 1;
+    auto& provider = *made_provider;
+    auto& consumer = *made_consumer;
 
     std::array<std::byte, 16> nonce{};
     if (!rng_g.fill(nonce)) return 1;
@@ -345,11 +349,21 @@ int q_day(transcript& t) {
 
     // ---- ESCAPE_CONFIRM both ways on the new SA ----------------------------------------------------
     t.section("ESCAPE_CONFIRM both ways on the new SA (tags under the PPK-mixed keys)");
-    const auto new_binding = escape::ike_binding::of(*new_b.keys);
-    auto cb = consumer.rekey_done(new_b.keys->sk_d(), new_binding.view());
+    // Each side states what its own rekey negotiated (KE, ADDKE1..) and which PPK it mixed.
+    auto methods_of = [](const sa_t& sa) {
+        std::vector<std::uint16_t> m;
+        for (const auto& step : sa.negotiated.plan()) m.push_back(step.method);
+        return m;
+    };
+    const auto negotiated_b = methods_of(new_b), negotiated_g = methods_of(new_g);
+    auto confirm_b_keys = escape::confirm_keys(*new_b.keys, key_id);
     auto confirm_g = escape::confirm_keys(*new_g.keys, key_id);
-    if (!t.expect(cb && cb->size() == 1 && confirm_g.has_value(), "confirm keys and the branch's CONFIRM")) return 1;
-    auto cg = provider.rekey_done(session, *confirm_g, now());
+    if (!t.expect(confirm_b_keys && confirm_g, "confirm keys")) return 1;
+    const escape::rekey_result<prf> result_b{*confirm_b_keys, negotiated_b, ppk_id};
+    const escape::rekey_result<prf> result_g{*confirm_g, negotiated_g, ppk_id};
+    auto cb = consumer.rekey_done(result_b, now());
+    if (!t.expect(cb && cb->size() == 1, "the branch's CONFIRM")) return 1;
+    auto cg = provider.rekey_done(session, result_g, now());
     if (!t.expect(cg && cg->size() == 1, "the gateway's CONFIRM")) return 1;
     const escape_item confirm_b{carriage, (*cb)[0].bytes};
     const escape_item confirm_g_msg{carriage, (*cg)[0].bytes};
@@ -358,7 +372,7 @@ int q_day(transcript& t) {
     informational(
         t, new_b, branch, new_g, gateway, confirm_b.item,
         [&](const exchange::payload_list& pl) {
-            auto a = provider.on_confirm(session, *confirm_g, escape_in(carriage, pl), now());
+            auto a = provider.on_confirm(session, result_g, escape_in(carriage, pl), now());
             gateway_confirmed = a && a->size() == 1 && (*a)[0].kind == escape::action_kind::confirmed;
             return std::vector<exchange::payload_item>{};
         },

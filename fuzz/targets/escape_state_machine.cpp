@@ -2,8 +2,11 @@
 // Fuzz the provider and consumer state machines with a sequence of events and times. Each
 // record: op (1 octet), time step (1 octet, seconds), then op-specific octets. Messages come
 // from a pool filled with what the machines send (and from raw fuzzer bytes), optionally
-// mutated. Invariants: a call that returns an error leaves the machine's state unchanged; the
-// provider never reaches `confirmed` without having sent its CONFIRM; states only move forward.
+// mutated. Inputs include early CONFIRMs (before rekey_done), CONFIRM retransmission timers,
+// restarts after failure and downgraded rekey results. Invariants: a call that returns an error
+// leaves the machine's state unchanged; the provider never reaches `confirmed` without having
+// sent its CONFIRM and verified the consumer's; a machine ends `confirmed` only with the honest
+// rekey result; states only move forward except a restart from `failed`.
 #include <pqike/crypto/hmac.hpp>
 #include <pqike/escape/consumer.hpp>
 #include <pqike/escape/provider.hpp>
@@ -38,24 +41,20 @@ bool same(const provider_session& a, const provider_session& b) {
     return std::memcmp(&a.seq, &b.seq, sizeof a.seq) == 0 && a.first_sent == b.first_sent &&
            a.next_retx == b.next_retx && a.peer.highest() == b.peer.highest() && a.nonce == b.nonce &&
            a.rto == b.rto && a.selected == b.selected && a.state == b.state && a.attempts == b.attempts &&
-           a.confirm_sent == b.confirm_sent;
+           a.confirm_sent == b.confirm_sent && a.peer_confirmed == b.peer_confirmed &&
+           a.peer_confirm.highest() == b.peer_confirm.highest();
 }
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const auto keys = make(key_mode::escape_psk, 7, 1);
     static const auto confirm = make(key_mode::confirm, 9, 2);
-    static const std::array<std::byte, 32> new_sk_d = [] {
-        std::array<std::byte, 32> b{};
-        b.fill(std::byte{9});
-        return b;
-    }();
-    static const std::array<std::byte, 16> new_spis = [] {
-        std::array<std::byte, 16> b{};
-        b.fill(std::byte{2});
-        return b;
-    }();
+    static constexpr std::uint16_t negotiated[] = {31, 36};
+    static constexpr std::uint16_t downgraded[] = {31};
     const bytes_view ppk_ids[] = {as_bytes_view(ppk_name, sizeof ppk_name - 1)};
+    // The honest rekey result, and ones an attacker in the rekey could cause.
+    const rekey_result<P> honest{confirm, negotiated, ppk_ids[0]};
+    const rekey_result<P> results[] = {honest, {confirm, downgraded, ppk_ids[0]}, {confirm, negotiated, {}}};
 
     provider_config pc;
     pc.methods = offered;
@@ -65,9 +64,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cc.methods = supported;
     cc.ppk_ids = ppk_ids;
     cc.fresh.window = 4;
-    provider<P> prov{pc};
+    cc.initial_rto = 2;
+    auto made_p = provider<P>::make(pc);
+    auto made_c = consumer<P>::make(cc, keys);
+    if (!made_p || !made_c) std::abort();
+    provider<P>& prov = *made_p;
+    consumer<P>& cons = *made_c;
     provider_session s;
-    consumer<P> cons{cc, keys};
+    bool cons_honest = false;  // the consumer's rekey_done got the honest result
     std::vector<std::vector<std::byte>> pool;
     std::uint64_t now = 1767225600;
 
@@ -79,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     std::size_t i = 0;
     while (i + 2 <= size) {
-        const std::uint8_t op = data[i] % 8;
+        const std::uint8_t op = data[i] % 10;
+        const rekey_result<P>& rr = results[(data[i] >> 4) % 3];
         now += data[i + 1];
         i += 2;
         // A message: from the pool (arg < 0x80, optionally mutated) or raw bytes.
@@ -119,10 +124,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 keep(r);
                 break;
             }
-            case 3: {  // CONFIRM to the provider
-                auto r = prov.on_confirm(s, confirm, msg, now);
+            case 3: {  // CONFIRM to the provider (possibly before its rekey_done)
+                auto r = prov.on_confirm(s, rr, msg, now);
                 if (!r && !same(before_s, s)) std::abort();
-                if (r && !s.confirm_sent) std::abort();
+                if (s.state == provider_state::confirmed && !(s.confirm_sent && s.peer_confirmed)) std::abort();
                 keep(r);
                 break;
             }
@@ -140,22 +145,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
             }
             case 6: {
-                auto r = prov.rekey_done(s, confirm, now);
+                auto r = prov.rekey_done(s, rr, now);
                 if (!r && !same(before_s, s)) std::abort();
+                if (r && &rr != &results[0]) std::abort();  // only the honest result passes
                 keep(r);
-                auto c = cons.rekey_done(new_sk_d, new_spis);
-                if (!c && cons.state() != before_c) std::abort();
-                keep(c);
                 break;
             }
             case 7: {
-                auto a = cons.on_timer(now);
-                (void)a;
+                keep(cons.on_timer(now));
+                break;
+            }
+            case 8: {
+                const bool sent_before = cons.confirm_sent();
+                auto c = cons.rekey_done(rr, now);
+                if (!c && cons.state() != before_c) std::abort();
+                if (c && &rr != &results[0]) std::abort();
+                if (c && !sent_before) cons_honest = true;
+                keep(c);
+                break;
+            }
+            case 9: {  // CONFIRM retransmission timer of the provider
+                keep(prov.on_timer(s, keys, rr, now));
                 break;
             }
         }
-        // States only move forward (a provider may restart from failed).
-        if (cons.state() < before_c) std::abort();
+        // States only move forward (either side may restart from failed).
+        if (cons.state() < before_c && !(before_c == consumer_state::failed && op <= 1)) std::abort();
+        if (cons.state() == consumer_state::confirmed && !cons_honest) std::abort();
+        if (cons.state() == consumer_state::migrating && before_c != consumer_state::migrating) cons_honest = false;
         if (s.state == provider_state::confirmed && !s.confirm_sent) std::abort();
         if (s.state < before_s.state && !(before_s.state == provider_state::failed && op == 4)) std::abort();
     }

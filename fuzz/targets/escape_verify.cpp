@@ -3,11 +3,15 @@
 // 1 = the harness fixes the tag (if the structure decodes) so the fuzzer reaches the verified
 // accessors and the re-encoding. Invariants: no crash or out-of-bounds read; a message with a
 // correct tag, key ID and binding verifies; a verified message re-encodes to one that decodes;
-// flipping any tag octet breaks verification.
+// flipping any tag octet breaks verification. 2 = the rest is a master key length octet, the
+// master key and a device ID for derive_device_psk (device_key.hpp): it accepts or refuses by
+// length and is deterministic.
 #include <pqike/crypto/hmac.hpp>
+#include <pqike/escape/device_key.hpp>
 #include <pqike/escape/message.hpp>
 #include <pqike/escape/protect.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -61,6 +65,17 @@ void exercise(const verified& v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
+    if (data[0] == 2) {
+        const std::size_t n = size > 1 ? std::min<std::size_t>(data[1], size - 2) : 0;
+        const bytes_view master = size > 2 ? as_bytes_view(data + 2, n) : bytes_view{};
+        const bytes_view id = size > 2 ? as_bytes_view(data + 2 + n, size - 2 - n) : bytes_view{};
+        auto a = derive_device_psk<P>(master, id);
+        auto b = derive_device_psk<P>(master, id);
+        const bool valid = !master.empty() && !id.empty() && id.size() <= max_device_id;
+        if (a.has_value() != valid || b.has_value() != valid) std::abort();
+        if (a && !(*a == *b)) std::abort();
+        return 0;
+    }
     const bool fix_tag = data[0] == 1;
     std::vector<std::byte> msg(size - 1);
     if (size > 1) std::memcpy(msg.data(), data + 1, size - 1);

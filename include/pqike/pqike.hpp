@@ -45,6 +45,8 @@
 #include "escape/protect.hpp"
 #include "escape/replay.hpp"
 #include "escape/actions.hpp"
+#include "escape/migration_rules.hpp"
+#include "escape/device_key.hpp"
 #include "escape/provider.hpp"
 #include "escape/consumer.hpp"
 #include "escape/hndl.hpp"

@@ -346,8 +346,8 @@ check(out.get("type") == "nack" and out.get("status") == 1, "escape verify: NACK
 ckey = {"mode": "confirm", "base_key": bytes(range(0x40, 0x60)).hex(), "key_id": kid,
         "sa_binding": "21222324252627283132333435363738"}
 out = expect_ok(["escape", "verify"], json.dumps(dict(ckey, direction="p2c", message=vec["escape_confirm_p2c"])), "CONFIRM")
-check(out.get("type") == "confirm" and out.get("sequence") == 2 and out.get("selected_method") == 36,
-      "escape verify: CONFIRM p2c (default prf)")
+check(out.get("type") == "confirm" and out.get("sequence") == 1 and out.get("selected_method") == 36
+      and out.get("ke_methods") == [31, 36], "escape verify: CONFIRM p2c (default prf)")
 rt = dict(key, direction="p2c", type="escape", sequence=7, nonce="11" * 20, ke_methods=[37], procedure=3,
           reason=2, reason_text="rotate now", flags=1)
 out = expect_ok(["escape", "build"], json.dumps(rt), "escape build round trip")
@@ -382,6 +382,25 @@ expect_error(["escape", "build"], "invalid_length", json.dumps(dict(key, directi
 expect_error(["escape", "build"], "wrong_type", json.dumps(dict(key, direction="p2c", **dict(esc_fields, ke_methods="36"))),
              what="escape: ke_methods not an array")
 expect_error(["escape", "verify"], "bad_json", "{\"mode\": \"escape-psk\",, }", what="escape: malformed JSON")
+# docs §12 decisions: the same bounds and checks as the library
+expect_error(["escape", "verify"], "invalid_length", json.dumps(dict(key, base_key="07" * 1025, direction="p2c",
+             message=vec["escape"])), what="escape: base key above 1024 octets")
+expect_error(["escape", "verify"], "escape_bad_tag", json.dumps(dict(key, base_key="07" * 1024, direction="p2c",
+             message=vec["escape"])), what="escape: a 1024-octet base key is taken (and the tag checked)")
+expect_error(["escape", "verify"], "invalid_syntax", json.dumps(dict(key, direction="p2c", message="585951")),
+             what="escape: short message with a wrong magic")
+expect_error(["escape", "verify"], "invalid_length", json.dumps(dict(key, direction="p2c", message="50" * 1025)),
+             what="escape: message above 1024 octets")
+short_tag = vec["escape"][:12] + f"{162 - 36 + 20:04x}" + vec["escape"][16:-72] + "800e0010" + "00" * 16
+expect_error(["escape", "verify"], "escape_bad_tag", json.dumps(dict(key, direction="p2c", message=short_tag)),
+             what="escape: tag of the wrong length")
+expect_error(["escape", "build"], "invalid_syntax",
+             json.dumps(dict(key, direction="p2c", **dict({k: v for k, v in esc_fields.items() if k != "reason"},
+                                                          reason_text="no code"))),
+             what="escape: reason_text without reason")
+expect_error(["escape", "build"], "length_too_large",
+             json.dumps(dict(key, direction="p2c", **dict(esc_fields, reason_text="x" * 65))),
+             what="escape: reason_text above 64 octets")
 expect_error(["escape"], "usage", what="escape: no command")
 
 # ---- decode the migration demo's own capture with the table it wrote -----------------------------

@@ -35,9 +35,13 @@ TEST_CASE("escape: a whole migration allocates nothing") {
         consumer_config cc;
         cc.methods = supported;
         cc.ppk_ids = ppks;
-        provider<P> prov{pc};
+        auto made_p = provider<P>::make(pc);
+        auto made_c = consumer<P>::make(cc, *k);
+        failures += !made_p;
+        failures += !made_c;
+        provider<P>& prov = *made_p;
+        consumer<P>& cons = *made_c;
         provider_session s;
-        consumer<P> cons{cc, *k};
         auto a = prov.start(s, *k, std::span<const std::byte, 16>(nonce.data(), 16), t0);
         failures += !a;
         ikev2::carriage carry;
@@ -66,11 +70,12 @@ TEST_CASE("escape: a whole migration allocates nothing") {
         failures += !mixed;
         auto ck = confirm_keys(*mixed, view(key_id));
         failures += !ck;
-        auto pconf = prov.rekey_done(s, *ck, t0 + 20);
+        const rekey_result<P> rr{*ck, negotiated, view(ppk_id)};  // X25519 + ML-KEM-768
+        auto pconf = prov.rekey_done(s, rr, t0 + 20);
         failures += !pconf;
-        auto cconf = cons.rekey_done(mixed->sk_d(), ike_binding::of(*mixed).view());
+        auto cconf = cons.rekey_done(rr, t0 + 20);
         failures += !cconf;
-        auto done_p = prov.on_confirm(s, *ck, (*cconf)[0].bytes, t0 + 21);
+        auto done_p = prov.on_confirm(s, rr, (*cconf)[0].bytes, t0 + 21);
         failures += !done_p;
         auto done_c = cons.on_message((*pconf)[0].bytes, t0 + 21);
         failures += !done_c;

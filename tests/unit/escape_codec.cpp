@@ -67,10 +67,17 @@ TEST_CASE("escape: every message type round-trips") {
     c.type = msg_type::confirm;
     c.sequence = 9;
     c.echoed_nonce = view(nonce);
+    c.selected_method = 36;
+    // CONFIRM must state what the rekey negotiated (§4): without KE_METHODS it is not sent.
+    byte_vec buf(limits::max_message);
+    CHECK(seal(k.c2p, c, buf).code() == errc::escape_missing_tlv);
+    c.ke_methods = negotiated;
     auto cm = sealed(k.c2p, c);
     auto vc = verify(k.c2p, view(cm));
     REQUIRE(vc.has_value());
     CHECK(vc->type() == msg_type::confirm);
+    CHECK(vc->method_count() == 2);
+    CHECK(vc->method(0) == 31);
 }
 
 TEST_CASE("escape: keys differ per mode and per direction") {
@@ -250,4 +257,59 @@ TEST_CASE("escape: the encoder refuses what the decoder rejects") {
     CHECK(seal(k.p2c, f, out).code() == errc::invalid_syntax);
     std::array<std::byte, 20> small{};
     CHECK(seal(k.p2c, escape_fields(), small).code() == errc::buffer_too_small);
+}
+
+// Small gaps an independent implementation found (docs §2, §3, §5, §12): each decided once, the
+// same in the library and the CLI.
+TEST_CASE("escape: header checks run in header order over the octets present") {
+    CHECK(decode(unhex("585951")).code() == errc::invalid_syntax);      // 3 octets, wrong magic
+    CHECK(decode(unhex("50")).code() == errc::truncated);               // right so far, short
+    CHECK(decode(unhex("5051")).code() == errc::truncated);
+    CHECK(decode(unhex("5051450201")).code() == errc::unsupported_version);
+    CHECK(decode(unhex("5051450101")).code() == errc::truncated);
+    CHECK(decode(unhex("5058")).code() == errc::invalid_syntax);
+    CHECK(decode(unhex("5058")).err().offset == 1);
+}
+
+TEST_CASE("escape: a tag of another length than the PRF output is escape_bad_tag") {
+    const auto k = make_keys();
+    auto tlvs = escape_tlvs();
+    tlvs.push_back(T(tlv::tag, byte_vec(16)));  // 16 octets: the codec allows it, HMAC-SHA-256 not
+    auto m = raw(msg_type::escape, tlvs, nullptr);
+    REQUIRE(decode(view(m)).has_value());
+    CHECK(verify(k.p2c, view(m)).code() == errc::escape_bad_tag);
+}
+
+TEST_CASE("escape: REASON text must be UTF-8 and travels only with a code") {
+    const auto k = make_keys();
+    auto f = escape_fields();
+    const auto good = str("Q-day \xc3\xa9t\xc3\xa9 \xf0\x9f\x94\x92");  // é, U+1F512
+    f.reason_text = view(good);
+    auto ok = sealed(k.p2c, f);
+    auto v = verify(k.p2c, view(ok));
+    REQUIRE(v.has_value());
+    CHECK(ct_equal(v->reason_text(), view(good)));
+    byte_vec buf(limits::max_message);
+    for (const char* bad : {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ab\xe2\x82"}) {
+        CAPTURE(bad);
+        const auto text = str(bad);
+        f.reason_text = view(text);
+        CHECK(seal(k.p2c, f, buf).code() == errc::invalid_syntax);  // never sent ...
+        auto tlvs = escape_tlvs();
+        byte_vec value{std::byte{1}};
+        value.insert(value.end(), text.begin(), text.end());
+        tlvs.push_back({0x0009, value});
+        CHECK(decode(view(raw(msg_type::escape, tlvs, &k.p2c))).code() == errc::invalid_syntax);  // ... nor taken
+    }
+    f.why.reset();
+    f.reason_text = view(good);
+    CHECK(seal(k.p2c, f, buf).code() == errc::invalid_syntax);  // text without a code: refused, not dropped
+}
+
+TEST_CASE("escape: the base key is 1..1024 octets for the library and the CLI alike") {
+    CHECK(key_pair<P>::derive(key_mode::escape_psk, view(byte_vec(1024, std::byte{7})), view(key_id), view(binding))
+              .has_value());
+    CHECK(key_pair<P>::derive(key_mode::escape_psk, view(byte_vec(1025, std::byte{7})), view(key_id), view(binding))
+              .code() == errc::invalid_length);
+    CHECK(key_pair<P>::derive(key_mode::escape_psk, {}, view(key_id), view(binding)).code() == errc::invalid_length);
 }

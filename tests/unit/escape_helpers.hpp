@@ -13,6 +13,8 @@
 #include <pqike/escape/actions.hpp>
 #include <pqike/escape/message.hpp>
 #include <pqike/escape/protect.hpp>
+#include <pqike/escape/consumer.hpp>
+#include <pqike/escape/provider.hpp>
 
 namespace pqike::test::esc {
 
@@ -42,6 +44,25 @@ inline key_pair<P> make_keys(key_mode m = key_mode::escape_psk, const byte_vec& 
     auto k = key_pair<P>::derive(m, view(base), view(key_id), view(b));
     REQUIRE(k.has_value());
     return *k;
+}
+
+// Engines built from a configuration the test expects to be valid.
+inline provider<P> make_provider(const provider_config& c, std::uint64_t first_seq = 1) {
+    auto p = provider<P>::make(c, first_seq);
+    REQUIRE_MESSAGE(p.has_value(), p.err().name());
+    return *p;
+}
+inline consumer<P> make_consumer(const consumer_config& c, const key_pair<P>& k) {
+    auto x = consumer<P>::make(c, k);
+    REQUIRE_MESSAGE(x.has_value(), x.err().name());
+    return *x;
+}
+
+// What a rekey negotiated in the tests: X25519 in KE, ML-KEM-768 in ADDKE1 (IANA IDs 31, 36).
+inline const std::uint16_t negotiated[] = {31, 36};
+inline rekey_result<P> rekey_of(const key_pair<P>& confirm, bytes_view ppk = view(ppk_id),
+                                std::span<const std::uint16_t> m = negotiated) {
+    return rekey_result<P>{confirm, m, ppk};
 }
 
 inline fields escape_fields() {

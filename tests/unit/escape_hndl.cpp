@@ -54,7 +54,7 @@ struct migration {
     provider_session s;
     consumer<P> cons;
     migration()
-        : pc(make_pc()), cc(make_cc()), prov(pc), cons(cc, make_keys()) {
+        : pc(make_pc()), cc(make_cc()), prov(make_provider(pc)), cons(make_consumer(cc, make_keys())) {
         auto a = prov.start(s, k, std::span<const std::byte, 16>(nonce.data(), 16), t0);
         REQUIRE(a.has_value());
         auto c = cons.on_message((*a)[0].bytes, t0);
@@ -103,11 +103,14 @@ TEST_CASE("hndl: honest peers confirm under the PPK-mixed keys") {
     const auto pk = confirm_keys(mixed(rekeyed(old, ss), ppk), view(key_id));
     const auto ck_sa = mixed(rekeyed(old, ss), ppk);
     REQUIRE(pk.has_value());
-    auto pc = mg.prov.rekey_done(mg.s, *pk, t0 + 1);
+    auto ck = confirm_keys(ck_sa, view(key_id));
+    REQUIRE(ck.has_value());
+    const auto pr = rekey_of(*pk), cr = rekey_of(*ck);
+    auto pc = mg.prov.rekey_done(mg.s, pr, t0 + 1);
     REQUIRE(pc.has_value());
-    auto cc = mg.cons.rekey_done(ck_sa.sk_d(), ike_binding::of(ck_sa).view());
+    auto cc = mg.cons.rekey_done(cr, t0 + 1);
     REQUIRE(cc.has_value());
-    CHECK(mg.prov.on_confirm(mg.s, *pk, (*cc)[0].bytes, t0 + 2).has_value());
+    CHECK(mg.prov.on_confirm(mg.s, pr, (*cc)[0].bytes, t0 + 2).has_value());
     CHECK(mg.cons.on_message((*pc)[0].bytes, t0 + 2).has_value());
     CHECK(mg.s.state == provider_state::confirmed);
     CHECK(mg.cons.state() == consumer_state::confirmed);
@@ -123,14 +126,17 @@ TEST_CASE("hndl: a man in the middle with the classical keys but not the PPK fai
     const auto cons_sa = mixed(rekeyed(old, ss_consumer_side), ppk);
     auto pk = confirm_keys(prov_sa, view(key_id));
     REQUIRE(pk.has_value());
-    auto pc = mg.prov.rekey_done(mg.s, *pk, t0 + 1);
+    auto ck = confirm_keys(cons_sa, view(key_id));
+    REQUIRE(ck.has_value());
+    const auto pr = rekey_of(*pk), cr = rekey_of(*ck);
+    auto pc = mg.prov.rekey_done(mg.s, pr, t0 + 1);
     REQUIRE(pc.has_value());
-    auto cc = mg.cons.rekey_done(cons_sa.sk_d(), ike_binding::of(cons_sa).view());
+    auto cc = mg.cons.rekey_done(cr, t0 + 1);
     REQUIRE(cc.has_value());
     const auto prov_before = mg.s;
 
     // 1. Relaying each side's CONFIRM to the other fails: the keys differ.
-    CHECK(mg.prov.on_confirm(mg.s, *pk, (*cc)[0].bytes, t0 + 2).code() == errc::escape_bad_tag);
+    CHECK(mg.prov.on_confirm(mg.s, pr, (*cc)[0].bytes, t0 + 2).code() == errc::escape_bad_tag);
     CHECK(mg.cons.on_message(copy((*pc)[0].bytes), t0 + 2).code() == errc::escape_bad_tag);
 
     // 2. Forging with everything the attacker knows: the unmixed new SK_d of each side, and
@@ -142,12 +148,13 @@ TEST_CASE("hndl: a man in the middle with the classical keys but not the PPK fai
     c.type = msg_type::confirm;
     c.sequence = 100;
     c.echoed_nonce = view(nonce);  // read from the (decrypted) ESCAPE
+    c.ke_methods = negotiated;     // what the rekey it sat in negotiated
     c.selected_method = 36;
     c.ppk_id = view(ppk_id);
     for (bytes_view base : {unmixed_p.sk_d(), old.sk_d(), guessed.sk_d()}) {
         auto fk = key_pair<P>::derive(key_mode::confirm, base, view(key_id), ike_binding::of(prov_sa).view());
         REQUIRE(fk.has_value());
-        CHECK(mg.prov.on_confirm(mg.s, *pk, view(sealed(fk->c2p, c)), t0 + 2).code() ==
+        CHECK(mg.prov.on_confirm(mg.s, pr, view(sealed(fk->c2p, c)), t0 + 2).code() ==
               errc::escape_bad_tag);
     }
     for (bytes_view base : {unmixed_c.sk_d(), old.sk_d()}) {
@@ -162,5 +169,5 @@ TEST_CASE("hndl: a man in the middle with the classical keys but not the PPK fai
     // Control: an attacker who also had the PPK could confirm (so the test above can fail).
     auto with_ppk = confirm_keys(mixed(rekeyed(old, ss_provider_side), ppk), view(key_id));
     REQUIRE(with_ppk.has_value());
-    CHECK(mg.prov.on_confirm(mg.s, *pk, view(sealed(with_ppk->c2p, c)), t0 + 2).has_value());
+    CHECK(mg.prov.on_confirm(mg.s, pr, view(sealed(with_ppk->c2p, c)), t0 + 2).has_value());
 }

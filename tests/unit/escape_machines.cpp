@@ -21,7 +21,8 @@ bool same(const provider_session& a, const provider_session& b) {
     return a.seq == b.seq && a.first_sent == b.first_sent && a.next_retx == b.next_retx &&
            a.peer.highest() == b.peer.highest() && a.nonce == b.nonce && a.rto == b.rto &&
            a.selected == b.selected && a.state == b.state && a.attempts == b.attempts &&
-           a.confirm_sent == b.confirm_sent;
+           a.confirm_sent == b.confirm_sent && a.peer_confirmed == b.peer_confirmed &&
+           a.peer_confirm.highest() == b.peer_confirm.highest();
 }
 
 const std::uint16_t consumer_methods[] = {37, 36};
@@ -53,9 +54,9 @@ const byte_vec new_sk_d = seq_bytes(0x40, 32);
 
 struct pair_fixture {
     key_pair<P> k = make_keys();
-    provider<P> prov{pcfg()};
+    provider<P> prov = make_provider(pcfg());
     provider_session s;
-    consumer<P> cons{ccfg(), make_keys()};
+    consumer<P> cons = make_consumer(ccfg(), make_keys());
     byte_vec escape_msg;
 
     void send_escape(std::uint64_t now = t0) {
@@ -93,15 +94,15 @@ TEST_CASE("escape machines: full migration ends confirmed on both sides") {
     CHECK(f.s.state == provider_state::migrating);
 
     // Both finish the rekey and exchange CONFIRM under the new keys.
-    auto ck = make_keys(key_mode::confirm, new_sk_d, new_binding);
-    auto pc = f.prov.rekey_done(f.s, ck, t0 + 5);
+    const auto rr = rekey_of(make_keys(key_mode::confirm, new_sk_d, new_binding));
+    auto pc = f.prov.rekey_done(f.s, rr, t0 + 5);
     REQUIRE(pc.has_value());
     const auto prov_confirm = copy((*pc)[0].bytes);
-    auto cc = f.cons.rekey_done(view(new_sk_d), view(new_binding));
+    auto cc = f.cons.rekey_done(rr, t0 + 5);
     REQUIRE(cc.has_value());
     const auto cons_confirm = copy((*cc)[0].bytes);
 
-    auto done_p = f.prov.on_confirm(f.s, ck, view(cons_confirm), t0 + 6);
+    auto done_p = f.prov.on_confirm(f.s, rr, view(cons_confirm), t0 + 6);
     REQUIRE_MESSAGE(done_p.has_value(), done_p.err().name());
     CHECK((*done_p)[0].kind == action_kind::confirmed);
     CHECK(f.s.state == provider_state::confirmed);
@@ -157,10 +158,10 @@ TEST_CASE("escape consumer: a retransmitted ESCAPE gets the same answer and chan
 
 TEST_CASE("escape consumer: NACK when no offered method is supported; stays idle") {
     pair_fixture f;
-    const std::uint16_t only[] = {99};
+    const std::uint16_t only[] = {35};  // ML-KEM-512: post-quantum, not supported by the consumer
     auto cfg = pcfg();
     cfg.methods = only;
-    provider<P> prov{cfg};
+    provider<P> prov = make_provider(cfg);
     auto a = prov.start(f.s, f.k, nonce16(), t0);
     REQUIRE(a.has_value());
     auto r = f.cons.on_message((*a)[0].bytes, t0);
@@ -179,7 +180,7 @@ TEST_CASE("escape consumer: unknown PPK and unsupported procedure are refused wi
     auto cfg = pcfg();
     const auto other = str("ppk-other");
     cfg.ppk_id = view(other);
-    provider<P> prov{cfg};
+    provider<P> prov = make_provider(cfg);
     auto a = prov.start(f.s, f.k, nonce16(), t0);
     REQUIRE(a.has_value());
     auto r = f.cons.on_message((*a)[0].bytes, t0);
@@ -194,10 +195,10 @@ TEST_CASE("escape consumer: unknown PPK and unsupported procedure are refused wi
 TEST_CASE("escape bad input: replayed sequence number (consumer) changes nothing") {
     pair_fixture f;
     // Two ESCAPEs NACKed (the consumer stays idle), then the first again: replayed.
-    const std::uint16_t only[] = {99};
+    const std::uint16_t only[] = {35};  // ML-KEM-512: post-quantum, not supported by the consumer
     auto cfg = pcfg();
     cfg.methods = only;
-    provider<P> prov{cfg};
+    provider<P> prov = make_provider(cfg);
     provider_session s1, s2;
     auto a1 = prov.start(s1, f.k, nonce16(), t0);
     REQUIRE(a1.has_value());
@@ -224,13 +225,13 @@ TEST_CASE("escape bad input: replayed sequence number (consumer) changes nothing
 }
 
 TEST_CASE("escape bad input: replayed and stale sequence numbers with a window") {
-    const std::uint16_t only[] = {99};
+    const std::uint16_t only[] = {35};  // ML-KEM-512: post-quantum, not supported by the consumer
     auto pc = pcfg();
     pc.methods = only;
-    provider<P> prov{pc, 1};
+    provider<P> prov = make_provider(pc);
     auto cc = ccfg();
     cc.fresh.window = 2;
-    consumer<P> cons{cc, make_keys()};
+    consumer<P> cons = make_consumer(cc, make_keys());
     const auto k = make_keys();
     std::vector<byte_vec> msgs;
     for (int i = 0; i < 4; ++i) {
@@ -243,8 +244,9 @@ TEST_CASE("escape bad input: replayed and stale sequence numbers with a window")
     REQUIRE(cons.on_message(view(msgs[2]), t0).has_value());  // 3: reordered, inside the window
     CHECK(cons.on_message(view(msgs[2]), t0).has_value());  // last accepted: answered again
     CHECK(cons.on_message(view(msgs[3]), t0).code() == errc::escape_replayed);
-    CHECK(cons.on_message(view(msgs[1]), t0).code() == errc::escape_stale);  // 4 - 2 >= window
-    CHECK(cons.on_message(view(msgs[0]), t0).code() == errc::escape_stale);
+    CHECK(cons.on_message(view(msgs[1]), t0).has_value());  // 4 - 2 = window: inside
+    CHECK(cons.on_message(view(msgs[1]), t0).has_value());  // last accepted: answered again
+    CHECK(cons.on_message(view(msgs[0]), t0).code() == errc::escape_stale);  // 4 - 1 > window
 }
 
 TEST_CASE("escape bad input: stale timestamp changes nothing") {
@@ -252,12 +254,15 @@ TEST_CASE("escape bad input: stale timestamp changes nothing") {
     auto cc = ccfg();
     cc.fresh.require_timestamp = true;
     cc.fresh.max_skew = 30;
-    consumer<P> cons{cc, make_keys()};
+    consumer<P> cons = make_consumer(cc, make_keys());
     f.send_escape(t0);
-    CHECK(cons.on_message(view(f.escape_msg), t0 + 31).code() == errc::escape_stale_timestamp);
+    // Fresh until its own deadline (600 s) plus the skew: later than that it is stale, and one
+    // from further in the future than the skew too.
+    CHECK(cons.on_message(view(f.escape_msg), t0 + 600 + 31).code() == errc::escape_stale_timestamp);
+    CHECK(cons.on_message(view(f.escape_msg), t0 - 31).code() == errc::escape_stale_timestamp);
     CHECK(cons.state() == consumer_state::idle);
     // The same message, in time, is still accepted: nothing was committed.
-    auto ok = cons.on_message(view(f.escape_msg), t0 + 30);
+    auto ok = cons.on_message(view(f.escape_msg), t0 + 600 + 30);
     REQUIRE_MESSAGE(ok.has_value(), ok.err().name());
     CHECK(cons.state() == consumer_state::migrating);
 }
@@ -278,9 +283,10 @@ TEST_CASE("escape bad input: ESCAPE in the wrong state") {
     CHECK(f.prov.start(f.s, f.k, nonce16(), t0).code() == errc::escape_wrong_state);
     CHECK(f.prov.on_message(f.s, f.k, view(f.escape_msg), t0).code() == errc::escape_wrong_state);
     CHECK(same(before, f.s));
-    // A provider CONFIRM before the consumer has the new keys.
-    CHECK(f.cons.rekey_done(view(new_sk_d), view(new_binding)).has_value());
-    CHECK(f.cons.rekey_done(view(new_sk_d), view(new_binding)).code() == errc::escape_wrong_state);
+    // rekey_done twice.
+    const auto rr = rekey_of(make_keys(key_mode::confirm, new_sk_d, new_binding));
+    CHECK(f.cons.rekey_done(rr, t0).has_value());
+    CHECK(f.cons.rekey_done(rr, t0).code() == errc::escape_wrong_state);
 }
 
 TEST_CASE("escape bad input: ACK without a matching ESCAPE changes nothing") {
@@ -416,9 +422,9 @@ TEST_CASE("escape machines: broadcast group key for ESCAPE, per-SA key for the A
     const key_pair<P> mixed_pair{group.p2c, own.c2p};
     auto pc = pcfg();
     pc.flags = flag::broadcast;
-    provider<P> prov{pc};
+    provider<P> prov = make_provider(pc);
     provider_session s;
-    consumer<P> cons{ccfg(), mixed_pair};
+    consumer<P> cons = make_consumer(ccfg(), mixed_pair);
     auto a = prov.start(s, mixed_pair, nonce16(), t0);
     REQUIRE(a.has_value());
     auto d = decode((*a)[0].bytes);
@@ -426,7 +432,7 @@ TEST_CASE("escape machines: broadcast group key for ESCAPE, per-SA key for the A
     CHECK(d->flags() == flag::broadcast);
     CHECK(ct_equal(d->unverified_binding(), view(group_id)));
     // A consumer keyed only for its own SA cannot take the group message.
-    consumer<P> plain{ccfg(), own};
+    consumer<P> plain = make_consumer(ccfg(), own);
     CHECK(plain.on_message((*a)[0].bytes, t0).code() == errc::escape_wrong_binding);
     auto c = cons.on_message((*a)[0].bytes, t0);
     REQUIRE_MESSAGE(c.has_value(), c.err().name());

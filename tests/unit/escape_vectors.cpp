@@ -12,6 +12,7 @@
 #include <string>
 
 #include <pqike/escape/consumer.hpp>
+#include <pqike/escape/migration_rules.hpp>
 #include <pqike/escape/provider.hpp>
 #include <pqike/keys/prf_plus.hpp>
 
@@ -83,15 +84,19 @@ std::map<std::string, byte_vec> produced() {
     n.status = status_code::unsupported_method;
     v["escape_nack"] = sealed(k.c2p, n);
 
-    const auto ck = make_keys(key_mode::confirm, new_sk_d, new_binding);
-    fields c;
-    c.type = msg_type::confirm;
-    c.sequence = 2;
-    c.echoed_nonce = view(nonce);
-    c.selected_method = 36;
-    c.ppk_id = view(ppk_id);
-    v["escape_confirm_p2c"] = sealed(ck.p2c, c);
-    v["escape_confirm_c2p"] = sealed(ck.c2p, c);
+    // CONFIRM as the engines build it (migration_rules.hpp seal_confirm): sequence 1 under the confirm
+    // key, the methods the rekey negotiated (X25519 in KE, ML-KEM-768 in ADDKE1), the selected
+    // method and the PPK that was mixed.
+    const auto rr = rekey_of(make_keys(key_mode::confirm, new_sk_d, new_binding));
+    const plan p{procedure::ike_sa_rekey, 36, view(ppk_id)};
+    for (auto [name, key] : {std::pair{"escape_confirm_p2c", &rr.confirm.p2c},
+                             std::pair{"escape_confirm_c2p", &rr.confirm.c2p}}) {
+        byte_vec out(limits::max_message);
+        auto m = seal_confirm(*key, view(nonce), p, rr, out);
+        REQUIRE_MESSAGE(m.has_value(), m.err().name());
+        out.resize(m->size());
+        v[name] = out;
+    }
     return v;
 }
 
@@ -146,4 +151,20 @@ TEST_CASE("escape vectors: every document message verifies and has the documente
     std::array<std::byte, 32> tag{};
     policy::prf_compute(mac, {bytes_view(msg).first(msg.size() - 36)}, tag);
     CHECK(tohex(tag) == tohex(bytes_view(msg).last(32)));
+}
+
+TEST_CASE("escape vectors: an independent Python model (hmac/hashlib only) derives the same") {
+    // tests/models/escape_message.py rebuilds every §10 vector from the document's inputs and
+    // exits non-zero if one differs from the document's hex.
+    const std::string cmd = std::string("python3 ") + PQIKE_SOURCE_DIR + "/tests/models/escape_message.py " +
+                            PQIKE_SOURCE_DIR + "/docs/escape-message.md";
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    const int rc = pclose(p);
+    CAPTURE(out);
+    CHECK(rc == 0);
+    CHECK(out.find("ok  escape_confirm_c2p") != std::string::npos);
 }

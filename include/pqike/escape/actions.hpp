@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "../bytes.hpp"
 #include "../policy.hpp"
@@ -25,8 +26,9 @@ struct plan {
 enum class action_kind : std::uint8_t {
     send,         // send `bytes` to the peer (over the SA the machine is bound to)
     start_rekey,  // run `migration`; call rekey_done() with the new SA's keys
-    give_up,      // the deadline passed or the peer refused: keep or tear down the classical SA
-    confirmed,    // both sides proved they hold the new PQ, PPK-mixed keys
+    give_up,      // the deadline passed or the peer refused: delete the new SA (if any), keep the
+                  // classical one; local policy decides about retrying (docs §8.4)
+    confirmed,    // the peer proved it holds the new PQ, PPK-mixed keys: retire the classical SA
 };
 
 struct action {
@@ -66,6 +68,19 @@ struct key_pair {
         if (!b) return b.err();
         return key_pair{*a, *b};
     }
+};
+
+// What the rekey produced, as this side learned it from its own rekey (never from the ACK
+// alone): the confirm keys (key_mode::confirm from the new SA's PPK-mixed SK_d, bound to the new
+// SPIs; hndl.hpp confirm_keys), every KE method the rekey negotiated in slot order (KE, then
+// ADDKE1..7; kex::negotiated_sa::plan()) and the PPK that was mixed in (empty: none). The
+// consumer copies what it keeps; the provider keeps nothing of it (its sessions stay small), so
+// its caller passes the same result to rekey_done, on_timer and on_confirm.
+template <policy::Prf P>
+struct rekey_result {
+    key_pair<P> confirm;
+    std::span<const std::uint16_t> ke_methods;
+    bytes_view ppk_id;
 };
 
 }  // namespace pqike::escape

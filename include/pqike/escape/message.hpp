@@ -52,12 +52,11 @@ enum class tlv : std::uint16_t {
 };
 inline constexpr std::size_t tlv_count = 15;  // index 0 unused
 
-// Migration procedures a provider can ask for (open registry; consumers NACK unknown ones).
+// Migration procedures a provider can ask for. Version 1 specifies one (docs §4, §8): the
+// others a draft listed (Child SA rekey, a new IKE SA, a TLS re-handshake) were removed until
+// each is specified to the same standard; a consumer NACKs any other value with status 2.
 enum class procedure : std::uint8_t {
-    ike_sa_rekey = 1,           // CREATE_CHILD_SA rekey of the IKE SA, RFC 9370 additional KEs
-    child_sa_rekey = 2,         // CREATE_CHILD_SA rekey of the Child SA it rides on
-    new_ike_sa_intermediate = 3,  // a new IKE SA with IKE_INTERMEDIATE (RFC 9242, RFC 9370)
-    tls_rehandshake = 4,        // a new TLS 1.3 handshake with a PQ group
+    ike_sa_rekey = 1,  // CREATE_CHILD_SA rekey of the IKE SA, RFC 9370 additional KEs
 };
 
 enum class reason : std::uint8_t {
@@ -89,6 +88,7 @@ inline constexpr std::size_t max_methods = 16;
 inline constexpr std::size_t max_reason_text = 64;
 inline constexpr std::size_t min_ppk_id = 1, max_ppk_id = 64;
 inline constexpr std::size_t min_tag = 16, max_tag = 64;
+inline constexpr std::size_t min_base_key = 1, max_base_key = 1024;  // the Base of §5.1
 }  // namespace limits
 
 // ---- encoder input ----------------------------------------------------------------------------
@@ -165,7 +165,9 @@ constexpr std::uint32_t required(msg_type t) noexcept {
             return common | bit(tlv::nonce) | bit(tlv::ke_methods) | bit(tlv::procedure);
         case msg_type::ack: return common | bit(tlv::echoed_nonce) | bit(tlv::selected_method);
         case msg_type::nack: return common | bit(tlv::echoed_nonce) | bit(tlv::status);
-        case msg_type::confirm: return common | bit(tlv::echoed_nonce);
+        // CONFIRM covers what the rekey negotiated (§4): the methods and the selected one.
+        case msg_type::confirm:
+            return common | bit(tlv::echoed_nonce) | bit(tlv::ke_methods) | bit(tlv::selected_method);
     }
     return 0;
 }
@@ -178,9 +180,7 @@ constexpr std::uint32_t allowed(msg_type t) noexcept {
             return required(t) | bit(tlv::timestamp) | bit(tlv::nonce) | bit(tlv::status) |
                    bit(tlv::ppk_id);
         case msg_type::nack: return required(t) | bit(tlv::timestamp) | bit(tlv::nonce);
-        case msg_type::confirm:
-            return required(t) | bit(tlv::timestamp) | bit(tlv::selected_method) |
-                   bit(tlv::ppk_id);
+        case msg_type::confirm: return required(t) | bit(tlv::timestamp) | bit(tlv::ppk_id);
     }
     return 0;
 }
@@ -232,6 +232,34 @@ constexpr bool known(std::uint16_t type) noexcept {
            type <= static_cast<std::uint16_t>(tlv::tag);
 }
 
+// Well-formed UTF-8 (RFC 3629 §4): no overlong forms, no surrogates, nothing above U+10FFFF.
+// Returns the offset of the first bad octet, or v.size() if all is well.
+constexpr std::size_t utf8_error_at(bytes_view v) noexcept {
+    std::size_t i = 0;
+    while (i < v.size()) {
+        const auto b = std::to_integer<std::uint8_t>(v[i]);
+        std::size_t n = 0;
+        std::uint8_t lo = 0x80, hi = 0xbf;  // bounds of the second octet
+        if (b < 0x80) { ++i; continue; }
+        if (b >= 0xc2 && b <= 0xdf) n = 1;
+        else if (b == 0xe0) { n = 2; lo = 0xa0; }
+        else if (b >= 0xe1 && b <= 0xec) n = 2;
+        else if (b == 0xed) { n = 2; hi = 0x9f; }
+        else if (b >= 0xee && b <= 0xef) n = 2;
+        else if (b == 0xf0) { n = 3; lo = 0x90; }
+        else if (b >= 0xf1 && b <= 0xf3) n = 3;
+        else if (b == 0xf4) { n = 3; hi = 0x8f; }
+        else return i;
+        if (v.size() - i <= n) return i;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto c = std::to_integer<std::uint8_t>(v[i + k]);
+            if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xbf)) return i;
+        }
+        i += n + 1;
+    }
+    return v.size();
+}
+
 // Semantic checks of values that have a valid length.
 constexpr status check_value(tlv t, bytes_view v, std::size_t at) noexcept {
     switch (t) {
@@ -247,6 +275,11 @@ constexpr status check_value(tlv t, bytes_view v, std::size_t at) noexcept {
                     if (load_be16(v.data() + j) == m)
                         return status{errc::invalid_syntax, tlv_name(t), at + i};
             }
+            break;
+        }
+        case tlv::reason: {  // code, then UTF-8 text (§3): anything else is not text
+            const std::size_t bad = utf8_error_at(v.subspan(1));
+            if (bad != v.size() - 1) return status{errc::invalid_syntax, tlv_name(t), at + 1 + bad};
             break;
         }
         case tlv::procedure:
@@ -266,12 +299,14 @@ constexpr status check_value(tlv t, bytes_view v, std::size_t at) noexcept {
 
 // Total length a message announces, from its first 8 octets (for stream carriage): the header
 // must be valid; the caller then waits for that many octets.
+// The header is checked in its own order over the octets present (§2): magic, version, then
+// truncation, so "not an escape message" is reported from the first three octets alone.
 constexpr result<std::size_t> announced_length(bytes_view in) noexcept {
-    if (in.size() < header_size) return error{errc::truncated, "escape.header", in.size()};
-    for (std::size_t i = 0; i < magic.size(); ++i)
+    for (std::size_t i = 0; i < magic.size() && i < in.size(); ++i)
         if (in[i] != magic[i]) return error{errc::invalid_syntax, "escape.magic", i};
-    if (std::to_integer<std::uint8_t>(in[3]) != version)
+    if (in.size() > 3 && std::to_integer<std::uint8_t>(in[3]) != version)
         return error{errc::unsupported_version, "escape.version", 3};
+    if (in.size() < header_size) return error{errc::truncated, "escape.header", in.size()};
     const std::size_t len = load_be16(in.data() + 6);
     if (len < header_size + tlv_header_size)
         return error{errc::length_too_small, "escape.length", 6};
@@ -404,6 +439,8 @@ inline result<unsigned_message> encode_unsigned(const fields& f, bytes_view key_
         return error{errc::length_too_large, "escape.ke_methods"};
     if (f.reason_text.size() > limits::max_reason_text)
         return error{errc::length_too_large, "escape.reason"};
+    if (!f.why && !f.reason_text.empty())  // text travels only with a code (§3): never dropped
+        return error{errc::invalid_syntax, "escape.reason"};
 
     writer w{out};
     w.bytes(magic);

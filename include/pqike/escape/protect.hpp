@@ -61,7 +61,9 @@ public:
             return error{errc::invalid_length, "escape.key_id"};
         if (sa_binding.size() < limits::min_binding || sa_binding.size() > limits::max_binding)
             return error{errc::invalid_length, "escape.sa_binding"};
-        if (base.empty()) return error{errc::invalid_key, "escape.base_key"};
+        // One bound for every user (docs §5.1, §12): 1..1024 octets.
+        if (base.size() < limits::min_base_key || base.size() > limits::max_base_key)
+            return error{errc::invalid_length, "escape.base_key"};
         const std::string_view l = label(mode, dir);
         const std::array<std::byte, 1> kl{static_cast<std::byte>(key_id.size())};
         const std::array<std::byte, 1> bl{static_cast<std::byte>(sa_binding.size())};
@@ -181,6 +183,8 @@ result<verified> verify(const tag_key<P>& key, bytes_view msg) noexcept {
     const bytes_view tag = d->tag();
     std::array<std::byte, tag_key<P>::tag_size> expect{};
     key.compute(d->tagged_region(), expect);
+    // A tag of another length than the PRF's output (the codec allows 16..64) cannot be valid:
+    // it fails like a wrong tag (§5.2), escape_bad_tag.
     const bool ok = tag.size() == expect.size() && ct_equal(tag, expect);
     secure_zeroize(expect.data(), expect.size());
     if (!ok) return error{errc::escape_bad_tag, "escape.tag", d->tagged_region().size()};

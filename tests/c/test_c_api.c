@@ -546,9 +546,14 @@ static void escape_tests(void) {
     nk.status = 1;
     check_sealed(&c2p, &nk, "escape_nack");
 
+    // CONFIRM (§5.1, §10): sequence 1 under the fresh confirm key, the methods the rekey actually
+    // negotiated (X25519 + ML-KEM-768), the selected method and the mixed PPK's ID.
     pqike_escape_fields c = a;
     c.type = PQIKE_ESCAPE_MSG_CONFIRM;
-    c.sequence = 2;
+    c.sequence = 1;
+    c.ke_methods[0] = 31;
+    c.ke_methods[1] = 36;
+    c.ke_method_count = 2;
     check_sealed(&cp2c, &c, "escape_confirm_p2c");
     check_sealed(&cc2p, &c, "escape_confirm_c2p");
 
@@ -621,8 +626,9 @@ static void escape_tests(void) {
     CHECK_RC(pqike_escape_replay_commit(&win, 10), PQIKE_OK, "10");
     CHECK_RC(pqike_escape_replay_commit(&win, 5), PQIKE_OK, "5 within the window");
     CHECK_RC(pqike_escape_replay_check(&win, 5), PQIKE_ESCAPE_REPLAYED, "5 again");
-    CHECK_RC(pqike_escape_replay_check(&win, 3), PQIKE_OK, "3: 7 behind, inside a window of 8");
-    CHECK_RC(pqike_escape_replay_check(&win, 2), PQIKE_ESCAPE_STALE, "2: 8 behind, outside");
+    // A window of w accepts exactly the w numbers below the highest (§6).
+    CHECK_RC(pqike_escape_replay_check(&win, 2), PQIKE_OK, "2: 8 behind, inside a window of 8");
+    CHECK_RC(pqike_escape_replay_check(&win, 1), PQIKE_ESCAPE_STALE, "1: 9 behind, outside");
     pqike_escape_replay_wipe(&strict);
     pqike_escape_replay_wipe(&win);
     CHECK_RC(pqike_escape_replay_check(&win, 11), PQIKE_BAD_HANDLE, "wiped window");

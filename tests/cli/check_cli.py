@@ -57,7 +57,11 @@ def expect_error(args, code, stdin=None, what=""):
     except json.JSONDecodeError:
         pass
     check(rc == 1, f"{what or args}: exit status 1 (got {rc})")
-    check(set(obj.keys()) == {"error", "detail", "offset"}, f"{what or args}: error object {out[:200]!r}")
+    keys = set(obj.keys())
+    check(keys in ({"error", "detail", "offset"}, {"error", "detail", "offset", "value"}),
+          f"{what or args}: error object {out[:200]!r}")
+    check("value" not in obj or (isinstance(obj["value"], int) and obj["value"] > 0),
+          f"{what or args}: a value, when present, is a positive integer")
     check(obj.get("error") == code, f"{what or args}: error {code} (got {obj.get('error')})")
     check(isinstance(obj.get("offset"), int), f"{what or args}: integer offset")
     check(not err or "runtime error" not in err, f"{what or args}: no sanitizer report")
@@ -267,6 +271,10 @@ expect_error(["derive", "child"], "invalid_length",
 expect_error(["derive", "child"], "too_much_output",
              json.dumps({"prf": "hmac-sha1", "sk_d": "00" * 20, "ni": "00", "nr": "00", "keymat_len": 255 * 20 + 1}),
              what="derive child: more than 255 prf+ blocks")
+check(expect_error(["derive", "child"], "too_much_output",
+                   json.dumps({"prf": "hmac-sha1", "sk_d": "00" * 20, "ni": "00", "nr": "00",
+                               "keymat_len": 255 * 20 + 1}), what="derive child: size asked").get("value") == 255 * 20 + 1,
+      "derive child: the error's value is the KEYMAT length asked for")
 expect_error(["derive", "sideways"], "usage", "{}", what="derive: unknown mode")
 
 # ---- mlkem: NIST ACVP ---------------------------------------------------------------------------

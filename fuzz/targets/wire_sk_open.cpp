@@ -6,7 +6,7 @@
 //   byte 0 bit 1: 0 = the rest is a received message: open must not crash, and whatever opens
 //                 must re-seal (same IV, padding, fragment numbers) to the same bytes;
 //                 1 = the rest is an inner chain: seal -> open round trip, A/P chunks consistent.
-#include "../../tests/sk_test_cipher.hpp"
+#include "support/sk_test_cipher.hpp"
 
 #include <pqike/wire/sk.hpp>
 

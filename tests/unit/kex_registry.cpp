@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // KE registry over a type list: lookups by wire number, unknown numbers, compile-time sizes.
 #include "common.hpp"
-#include "kex_toy.hpp"
+#include "support/kex_toy.hpp"
 
 #include <pqike/kex/ke_registry.hpp>
 

@@ -78,6 +78,14 @@ if step "meson (hardened g++): setup+compile" bash -c "rm -rf build/meson && mes
   ok=$(grep -E '^Ok:' "$mlog" | awk '{print $2}'); fl=$(grep -E '^Fail:' "$mlog" | awk '{print $2}')
   to=$(grep -E '^Timeout:' "$mlog" | awk '{print $2}'); sk=$(grep -E '^Skipped:' "$mlog" | awk '{print $2}')
   passed=$((passed + ${ok:-0})); failed=$((failed + ${fl:-1} + ${to:-0})); skipped=$((skipped + ${sk:-0}))
+  # Without OpenSSL the exchange suites must still run cases (they once compiled to none and
+  # passed): print doctest's count for each, and count a suite that ran none as a failure.
+  counts=$(awk '/^test: +test_exchange_/ {t = $2} t && /\[doctest\] test cases:/ {print t, $4; t = ""}' \
+    build/meson/meson-logs/testlog.txt)
+  echo "${counts:-no test_exchange_* suite in the meson log}" | sed 's/^/   meson, no OpenSSL: /; s/ \([0-9]*\)$/: \1 test cases/'
+  if [ -z "$counts" ] || awk '$2 == 0 {bad = 1} END {exit !bad}' <<<"$counts"; then
+    echo "-- meson: an exchange suite ran no test case without OpenSSL"; failed=$((failed + 1))
+  fi
 else
   failed=$((failed + 1))
 fi

@@ -17,10 +17,7 @@
 #endif
 
 using namespace pqike;
-using pqike::test::counter_rng;
-using pqike::test::toy_dh;
-using pqike::test::toy_dh_wide;
-using pqike::test::toy_kem;
+using namespace pqike::test;
 
 namespace {
 

@@ -9,9 +9,7 @@
 #include <vector>
 
 using namespace pqike;
-using pqike::test::toy_dh;
-using pqike::test::toy_dh_wide;
-using pqike::test::toy_kem;
+using namespace pqike::test;
 
 using reg = kex::ke_registry<toy_dh, toy_kem, toy_dh_wide>;
 

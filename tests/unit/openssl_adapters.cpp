@@ -16,11 +16,7 @@
 
 using namespace pqike;
 using namespace pqike::adapters;
-using pqike::test::byte_vec;
-using pqike::test::replay_rng;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 

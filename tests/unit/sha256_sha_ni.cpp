@@ -24,9 +24,7 @@
 
 using namespace pqike;
 using namespace pqike::crypto;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 

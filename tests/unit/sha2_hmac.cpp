@@ -25,10 +25,7 @@
 
 using namespace pqike;
 using namespace pqike::crypto;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 static_assert(Hash<sha1> && Hash<sha224> && Hash<sha256> && Hash<sha384> && Hash<sha512>);
 static_assert(sha1::digest_size == 20 && sha1::block_size == 64);

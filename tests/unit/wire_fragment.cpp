@@ -18,11 +18,7 @@
 
 using namespace pqike;
 using namespace pqike::wire;
-using pqike::test::byte_vec;
-using pqike::test::replay_rng;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 using toy = pqike::test::toy_etm;
 
 namespace {

@@ -11,9 +11,7 @@
 
 using namespace pqike;
 using namespace pqike::wire;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 std::string_view f(const error& e) { return e.field; }
@@ -28,8 +26,6 @@ std::string reencode(const V& v) {
     return tohex(w.written());
 }
 
-using pqike::test::mlkem768_sizes;
-using pqike::test::x25519_sizes;
 
 // SA body: proposal 1 (IKE) with ENCR AES-GCM-16/256 and ADDKE1 ML-KEM-768.
 const char* k_sa =

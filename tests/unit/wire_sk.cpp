@@ -17,10 +17,7 @@
 
 using namespace pqike;
 using namespace pqike::wire;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 

@@ -20,6 +20,8 @@
 #include <pqike/exchange/initial.hpp>
 #include <pqike/exchange/rekey.hpp>
 
+#include "support/rng.hpp"
+
 namespace {
 
 using namespace pqike;
@@ -27,20 +29,6 @@ using wire::ke_method;
 using x25519 = adapters::openssl_x25519;
 using methods = kex::ke_registry<x25519, crypto::mlkem768>;
 using S = exchange::suite<methods, crypto::hmac_sha256, adapters::openssl_aes256_gcm16>;
-
-struct fixed_rng {
-    std::uint64_t s;
-    status fill(mut_bytes out) noexcept {
-        for (auto& b : out) {
-            s += 0x9e3779b97f4a7c15ull;
-            std::uint64_t z = s;
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-            b = static_cast<std::byte>((z ^ (z >> 31)) & 0xff);
-        }
-        return {};
-    }
-};
 
 using blob = std::vector<std::byte>;
 using blobs = std::vector<blob>;
@@ -97,7 +85,7 @@ struct setup {
     void record_initial() {
         auto ini = std::make_unique<exchange::initial_initiator<S>>(ci);
         auto rsp = std::make_unique<exchange::initial_responder<S>>(cr);
-        fixed_rng ri{1}, rr{2};
+        test::seeded_rng ri{1}, rr{2};
         std::vector<std::byte> b1(16384), b2(16384);
         std::array<bytes_view, 32> s1{}, s2{};
         auto o = ini->start(ri, {b1, s1});
@@ -129,7 +117,7 @@ struct setup {
         auto b = *sa_r;
         auto ki = std::make_unique<exchange::rekey_initiator<S>>(a, rk);
         auto kr = std::make_unique<exchange::rekey_responder<S>>(b, rk);
-        fixed_rng ri{3}, rr{4};
+        test::seeded_rng ri{3}, rr{4};
         std::vector<std::byte> b1(16384), b2(16384);
         std::array<bytes_view, 32> s1{}, s2{};
         auto o = ki->start(ri, {b1, s1});
@@ -171,7 +159,7 @@ void BM_initial_initiator(benchmark::State& st) {
     io b;
     for (auto _ : st) {
         auto ini = std::make_unique<exchange::initial_initiator<S>>(w.ci);
-        fixed_rng r{1};
+        test::seeded_rng r{1};
         if (!ini->start(r, b.out())) std::abort();
         for (auto& resp : w.init_responses)
             for (auto& d : resp)
@@ -186,7 +174,7 @@ void BM_initial_responder(benchmark::State& st) {
     io b;
     for (auto _ : st) {
         auto rsp = std::make_unique<exchange::initial_responder<S>>(w.cr);
-        fixed_rng r{2};
+        test::seeded_rng r{2};
         for (auto& req : w.init_requests)
             for (auto& d : req)
                 if (!rsp->on_message(bytes_view{d}, r, b.out())) std::abort();
@@ -201,7 +189,7 @@ void BM_ike_rekey_initiator(benchmark::State& st) {
     for (auto _ : st) {
         auto sa = *w.sa_i;
         auto k = std::make_unique<exchange::rekey_initiator<S>>(sa, w.rk);
-        fixed_rng r{3};
+        test::seeded_rng r{3};
         if (!k->start(r, b.out())) std::abort();
         for (auto& resp : w.rekey_responses)
             for (auto& d : resp)
@@ -217,7 +205,7 @@ void BM_ike_rekey_responder(benchmark::State& st) {
     for (auto _ : st) {
         auto sa = *w.sa_r;
         auto k = std::make_unique<exchange::rekey_responder<S>>(sa, w.rk);
-        fixed_rng r{4};
+        test::seeded_rng r{4};
         for (auto& req : w.rekey_requests)
             for (auto& d : req)
                 if (!k->on_message(bytes_view{d}, r, b.out())) std::abort();
@@ -235,7 +223,7 @@ struct bare_inputs {
     std::array<std::byte, crypto::mlkem768::dk_size> dk{};
     std::array<std::byte, crypto::mlkem768::ct_size> ct{};
     bare_inputs() {
-        fixed_rng r{9};
+        test::seeded_rng r{9};
         std::array<std::byte, 32> priv{}, ss{};
         if (!x25519::keygen(r, priv, peer_pub)) std::abort();
         if (!crypto::mlkem768::keygen(r, ek, dk)) std::abort();
@@ -245,7 +233,7 @@ struct bare_inputs {
 
 void BM_bare_initiator_ops(benchmark::State& st) {
     static bare_inputs in;
-    fixed_rng r{5};
+    test::seeded_rng r{5};
     std::array<std::byte, 32> priv{}, pub{}, ss{}, ss2{};
     std::array<std::byte, crypto::mlkem768::ek_size> ek{};
     std::array<std::byte, crypto::mlkem768::dk_size> dk{};
@@ -261,7 +249,7 @@ BENCHMARK(BM_bare_initiator_ops)->Unit(benchmark::kMicrosecond);
 
 void BM_bare_responder_ops(benchmark::State& st) {
     static bare_inputs in;
-    fixed_rng r{6};
+    test::seeded_rng r{6};
     std::array<std::byte, 32> priv{}, pub{}, ss{}, ss2{};
     std::array<std::byte, crypto::mlkem768::ct_size> ct{};
     for (auto _ : st) {

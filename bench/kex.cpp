@@ -14,24 +14,12 @@
 #include <pqike/kex/negotiate.hpp>
 #include <pqike/kex/proposal.hpp>
 
+#include "support/rng.hpp"
+
 namespace {
 
 using namespace pqike;
 using tt = wire::transform_type;
-
-// Cheap deterministic RNG so the comparison measures the adapter, not the OS.
-struct fast_rng {
-    std::uint64_t s = 0x9e3779b97f4a7c15u;
-    status fill(mut_bytes out) noexcept {
-        for (auto& b : out) {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            b = static_cast<std::byte>(s);
-        }
-        return {};
-    }
-};
 
 kex::proposal make(std::initializer_list<std::uint16_t> encr, std::initializer_list<std::uint16_t> ke,
                    std::initializer_list<std::initializer_list<std::uint16_t>> addke) {
@@ -73,7 +61,7 @@ BENCHMARK(select_from_wire);
 
 // One full ML-KEM-768 exchange through the adapters: start, respond, finish.
 void adapter_mlkem768(benchmark::State& st) {
-    fast_rng rng;
+    test::seeded_rng rng{1};
     for (auto _ : st) {
         kex::initiator_ke<crypto::mlkem768> ini;
         auto sent = ini.start(rng);
@@ -88,7 +76,7 @@ BENCHMARK(adapter_mlkem768);
 // The same operations called directly on the policy.
 void raw_mlkem768(benchmark::State& st) {
     using K = crypto::mlkem768;
-    fast_rng rng;
+    test::seeded_rng rng{1};
     std::array<std::byte, K::ek_size> ek{};
     std::array<std::byte, K::dk_size> dk{};
     std::array<std::byte, K::ct_size> ct{};

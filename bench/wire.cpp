@@ -6,60 +6,31 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
 #include <pqike/wire/message.hpp>
 
-#include "../tests/wire/samples.hpp"
-
-namespace {
-std::atomic<std::size_t> g_allocs{0};
-}
-// g++ 12 at -O2+ pairs the inlined replacement delete with malloc and warns; the pair is ours.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-    ++g_allocs;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "support/alloc_counter.hpp"
+#include "support/ke_sizes.hpp"
+#include "wire/samples.hpp"
 
 using namespace pqike;
 using namespace pqike::wire;
 namespace s = pqike::wire::samples;
 
 namespace {
-struct x25519_sizes {
-    static constexpr std::uint16_t id = 31;
-    static constexpr std::size_t public_size = 32;
-};
-struct mlkem1024_sizes {
-    static constexpr std::uint16_t id = 37;
-    static constexpr std::size_t ek_size = 1568;
-    static constexpr std::size_t ct_size = 1568;
-};
-struct mlkem768_sizes {
-    static constexpr std::uint16_t id = 36;
-    static constexpr std::size_t ek_size = 1184;
-    static constexpr std::size_t ct_size = 1088;
-};
-struct mlkem512_sizes {
-    static constexpr std::uint16_t id = 35;
-    static constexpr std::size_t ek_size = 800;
-    static constexpr std::size_t ct_size = 768;
-};
+using test::mlkem1024_sizes;
+using test::mlkem512_sizes;
+using test::mlkem768_sizes;
+using test::x25519_sizes;
 
+// Reports the operator new calls of a benchmark's loop as "allocs/iter".
 class alloc_counter {
 public:
-    explicit alloc_counter(benchmark::State& st) : st_(st), start_(g_allocs.load()) {}
+    explicit alloc_counter(benchmark::State& st) : st_(st), start_(g_news) { g_counting = true; }
     ~alloc_counter() {
+        g_counting = false;
         st_.counters["allocs/iter"] = benchmark::Counter(
-            static_cast<double>(g_allocs.load() - start_), benchmark::Counter::kAvgIterations);
+            static_cast<double>(g_news - start_), benchmark::Counter::kAvgIterations);
     }
 
 private:

@@ -11,6 +11,8 @@
 #include <pqike/wire/sk.hpp>
 #include <vector>
 
+#include "support/rng.hpp"
+
 using namespace pqike;
 using namespace pqike::wire;
 
@@ -26,14 +28,6 @@ struct null_cipher {
         return {};
     }
     static status open(bytes_view, bytes_view, bytes_view, bytes_view, mut_bytes, bytes_view) noexcept {
-        return {};
-    }
-};
-
-struct counter_rng {
-    std::uint8_t next = 1;
-    status fill(mut_bytes out) noexcept {
-        for (auto& b : out) b = std::byte{next++};
         return {};
     }
 };
@@ -93,7 +87,7 @@ void split_reassemble(benchmark::State& st) {
     auto store = std::make_unique<reassembly_storage<>>();
     fragment_options fo{1280, 28, false, false};
     for (auto _ : st) {
-        counter_rng rng;
+        test::counter_rng rng;
         auto n = split<C>(f.keys(), f.m, fo, rng, buf, views);
         reassembler r{*store};
         for (std::size_t i = *n; i-- > 0;) benchmark::DoNotOptimize(r.add<C>(f.keys(), views[i]));

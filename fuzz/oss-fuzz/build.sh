@@ -58,7 +58,7 @@ build_one() {  # $1 = source file
     libs=(-Wl,-Bstatic -lcrypto -Wl,-Bdynamic -ldl -pthread)
   fi
   # shellcheck disable=SC2086  # CXXFLAGS and LIB_FUZZING_ENGINE are word lists by design
-  $CXX $CXXFLAGS -std=c++20 -Iinclude -Ifuzz "$src" -o "$OUT/fuzz_$name" \
+  $CXX $CXXFLAGS -std=c++20 -Iinclude -Ifuzz -Itests "$src" -o "$OUT/fuzz_$name" \
     $LIB_FUZZING_ENGINE "${libs[@]}" || return 1  # (-e does not apply inside `f || ...`)
 
   if [ -d "fuzz/corpus/$name" ]; then

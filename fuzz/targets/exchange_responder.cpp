@@ -14,6 +14,9 @@
 #include <pqike/crypto/mlkem.hpp>
 #include <pqike/exchange/initial.hpp>
 
+#include "support/rng.hpp"
+#include "support/sk_test_cipher.hpp"
+
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -25,72 +28,10 @@ using namespace pqike;
 
 namespace {
 
-// Stand-in for ENCR_AES_CBC-256 + AUTH_HMAC_SHA2_256_128 (same IDs and sizes): keystream
-// block i = HMAC(SK_e, IV | i), ICV = HMAC(SK_a, aad | IV | ciphertext)[0..16).
-struct hmac_stream_cipher {
-    static constexpr std::uint16_t encr_id = static_cast<std::uint16_t>(wire::encr_id::aes_cbc);
-    static constexpr std::uint16_t integ_id = static_cast<std::uint16_t>(wire::integ_id::hmac_sha2_256_128);
-    static constexpr std::uint16_t key_bits = 256;
-    static constexpr bool is_aead = false;
-    static constexpr std::size_t encr_key_size = 32;
-    static constexpr std::size_t integ_key_size = 32;
-    static constexpr std::size_t iv_size = 16;
-    static constexpr std::size_t icv_size = 16;
-    static constexpr std::size_t block_size = 16;
-
-    static void xor_stream(bytes_view sk_e, bytes_view iv, mut_bytes data) noexcept {
-        const crypto::hmac_sha256 prf{sk_e};
-        std::array<std::byte, 32> ks{};
-        std::array<std::byte, 4> ctr{};
-        for (std::size_t at = 0, i = 0; at < data.size(); at += 32, ++i) {
-            store_be32(ctr.data(), static_cast<std::uint32_t>(i));
-            policy::prf_compute(prf, {iv, bytes_view{ctr}}, std::span<std::byte, 32>{ks});
-            for (std::size_t j = 0; j < 32 && at + j < data.size(); ++j) data[at + j] ^= ks[j];
-        }
-    }
-    static void mac(bytes_view sk_a, bytes_view aad, bytes_view iv, bytes_view ct, std::span<std::byte, 32> out) noexcept {
-        const crypto::hmac_sha256 prf{sk_a};
-        policy::prf_compute(prf, {aad, iv, ct}, out);
-    }
-    static status seal(bytes_view sk_e, bytes_view sk_a, bytes_view aad, bytes_view iv, mut_bytes data,
-                       mut_bytes icv) noexcept {
-        if (sk_e.size() != encr_key_size || sk_a.size() != integ_key_size || icv.size() != icv_size)
-            return {errc::invalid_length, "key", 0};
-        xor_stream(sk_e, iv, data);
-        std::array<std::byte, 32> t{};
-        mac(sk_a, aad, iv, data, t);
-        std::memcpy(icv.data(), t.data(), icv_size);
-        return {};
-    }
-    static status open(bytes_view sk_e, bytes_view sk_a, bytes_view aad, bytes_view iv, mut_bytes data,
-                       bytes_view icv) noexcept {
-        if (sk_e.size() != encr_key_size || sk_a.size() != integ_key_size || icv.size() != icv_size)
-            return {errc::invalid_length, "key", 0};
-        std::array<std::byte, 32> t{};
-        mac(sk_a, aad, iv, data, t);
-        if (!ct_equal(bytes_view{t.data(), icv_size}, icv)) return {errc::integrity_check_failed, "icv", 0};
-        xor_stream(sk_e, iv, data);
-        return {};
-    }
-};
-static_assert(policy::SkCipher<hmac_stream_cipher>);
-
 using methods = kex::ke_registry<crypto::mlkem768>;
-using suite = exchange::suite<methods, crypto::hmac_sha256, hmac_stream_cipher>;
+using suite = exchange::suite<methods, crypto::hmac_sha256, test::hmac_stream_cipher>;
 
-struct fixed_rng {
-    std::uint64_t s;
-    status fill(mut_bytes out) noexcept {
-        for (auto& b : out) {
-            s += 0x9e3779b97f4a7c15ull;
-            std::uint64_t z = s;
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-            b = static_cast<std::byte>((z ^ (z >> 31)) & 0xff);
-        }
-        return {};
-    }
-};
+using fixed_rng = test::seeded_rng;
 
 kex::proposal ike_proposal() {
     kex::proposal p{wire::protocol_id::ike};

@@ -11,6 +11,8 @@
 // the build and CPU have it) the AVX2 backend, which must agree on the status and the secret.
 #include <pqike/crypto/mlkem.hpp>
 
+#include "support/mlkem_backends.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -68,14 +70,6 @@ std::array<std::byte, 33> run(unsigned mode, input in) {
     return out;
 }
 
-template <class P>
-void run_all(unsigned mode, input in) {
-    [[maybe_unused]] const auto portable = run<mlkem::kem_with<P, mlkem::backend::portable>>(mode, in);
-#if PQIKE_HAVE_AVX2_PATH
-    if (mlkem::avx2_available() && run<mlkem::kem_with<P, mlkem::backend::avx2>>(mode, in) != portable) std::abort();
-#endif
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -83,8 +77,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const unsigned sel = (data[0] & 3u) % 3u;
     const unsigned mode = (data[0] >> 2) % 3u;
     const input in{data + 1, size - 1};
-    if (sel == 0) run_all<mlkem::params512>(mode, in);
-    if (sel == 1) run_all<mlkem::params768>(mode, in);
-    if (sel == 2) run_all<mlkem::params1024>(mode, in);
+    test::on_param_set(sel, [&]<class K>() { return run<K>(mode, in); });
     return 0;
 }

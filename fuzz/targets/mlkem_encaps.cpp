@@ -7,6 +7,8 @@
 // portable and (when the build and CPU have it) the AVX2 backend give the same ct and ss.
 #include <pqike/crypto/mlkem.hpp>
 
+#include "support/mlkem_backends.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -62,21 +64,10 @@ std::array<std::byte, K::ct_size + K::ss_size> run(const std::uint8_t* p, std::s
     return out;
 }
 
-template <class P>
-void run_all(const std::uint8_t* p, std::size_t n) {
-    [[maybe_unused]] const auto portable = run<mlkem::kem_with<P, mlkem::backend::portable>>(p, n);
-#if PQIKE_HAVE_AVX2_PATH
-    if (mlkem::avx2_available() && run<mlkem::kem_with<P, mlkem::backend::avx2>>(p, n) != portable) std::abort();
-#endif
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    const unsigned sel = data[0] % 3u;
-    if (sel == 0) run_all<mlkem::params512>(data + 1, size - 1);
-    if (sel == 1) run_all<mlkem::params768>(data + 1, size - 1);
-    if (sel == 2) run_all<mlkem::params1024>(data + 1, size - 1);
+    test::on_param_set(data[0] % 3u, [&]<class K>() { return run<K>(data + 1, size - 1); });
     return 0;
 }

@@ -8,6 +8,8 @@
 // the same keys, ciphertext and secrets.
 #include <pqike/crypto/mlkem.hpp>
 
+#include "support/mlkem_backends.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -51,21 +53,10 @@ std::vector<std::byte> run(const std::uint8_t* p, std::size_t n) {
     return out;
 }
 
-template <class P>
-void run_all(const std::uint8_t* p, std::size_t n) {
-    [[maybe_unused]] const auto portable = run<mlkem::kem_with<P, mlkem::backend::portable>>(p, n);
-#if PQIKE_HAVE_AVX2_PATH
-    if (mlkem::avx2_available() && run<mlkem::kem_with<P, mlkem::backend::avx2>>(p, n) != portable) std::abort();
-#endif
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    const unsigned sel = data[0] % 3u;
-    if (sel == 0) run_all<mlkem::params512>(data + 1, size - 1);
-    if (sel == 1) run_all<mlkem::params768>(data + 1, size - 1);
-    if (sel == 2) run_all<mlkem::params1024>(data + 1, size - 1);
+    test::on_param_set(data[0] % 3u, [&]<class K>() { return run<K>(data + 1, size - 1); });
     return 0;
 }

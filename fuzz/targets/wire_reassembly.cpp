@@ -7,7 +7,8 @@
 //                     get fuzzed Fragment Number / Total Fragments (bytes 4..7); the rest is the
 //                     inner chain. It is split, fragments are fed in that order (plus edited
 //                     copies), and if the message completes its inner chain must be the input.
-#include "../../tests/sk_test_cipher.hpp"
+#include "support/rng.hpp"
+#include "support/sk_test_cipher.hpp"
 
 #include <pqike/wire/fragment.hpp>
 
@@ -31,14 +32,6 @@ sk_keys fixed_keys() {
     static const std::array<std::byte, 32> a{std::byte{9}, std::byte{8}, std::byte{7}};
     return {bytes_view{e}, bytes_view{a}};
 }
-
-struct counter_rng {
-    std::uint8_t next = 1;
-    status fill(mut_bytes out) noexcept {
-        for (auto& b : out) b = std::byte{next++};
-        return {};
-    }
-};
 
 using store_t = reassembly_storage<16 * 1024, 64, 2048>;
 
@@ -73,7 +66,7 @@ void split_and_feed(const std::uint8_t* data, std::size_t size) {
     m.inner = inner;
     std::vector<std::byte> buf(inner.size() * 2 + 8192);
     std::array<bytes_view, 64> views{};
-    counter_rng rng;
+    test::counter_rng rng;
     fragment_options fo;
     fo.max_size = max_size;
     auto n = split<C>(fixed_keys(), m, fo, rng, buf, views);

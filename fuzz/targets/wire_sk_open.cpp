@@ -6,7 +6,8 @@
 //   byte 0 bit 1: 0 = the rest is a received message: open must not crash, and whatever opens
 //                 must re-seal (same IV, padding, fragment numbers) to the same bytes;
 //                 1 = the rest is an inner chain: seal -> open round trip, A/P chunks consistent.
-#include "../../tests/sk_test_cipher.hpp"
+#include "support/sk_fuzz.hpp"
+#include "support/sk_test_cipher.hpp"
 
 #include <pqike/wire/sk.hpp>
 
@@ -36,62 +37,6 @@ sk_keys fixed_keys() {
     return {bytes_view{e}, bytes_view{a.data(), C::integ_key_size}};
 }
 
-template <class C>
-void received(bytes_view msg) {
-    const sk_keys keys = fixed_keys<C>();
-    std::vector<std::byte> out(msg.size());
-    auto o = open<C>(keys, msg, out);
-    if (!o) return;
-    const sk_frame& f = o->frame;
-    if (o->inner.size() + o->pad_length + 1 != f.ciphertext.size()) std::abort();
-    // Round trip: re-seal with the same IV and padding gives the same message.
-    std::vector<std::byte> pad(o->pad_length);
-    if (!pad.empty()) std::memcpy(pad.data(), out.data() + o->inner.size(), pad.size());
-    sk_seal_options so;
-    so.iv = f.iv;
-    so.padding = bytes_view{pad.data(), pad.size()};
-    so.fragment = f.fragment;
-    protected_message m = o->view();
-    std::vector<std::byte> again(msg.size());
-    auto s = seal<C>(keys, m, so, again);
-    if (!s || s->size() != msg.size() || std::memcmp(s->data(), msg.data(), msg.size()) != 0)
-        std::abort();
-    std::array<std::byte, 1024> a{};
-    if (int_auth_a_size(m) <= a.size()) {
-        auto ap = int_auth_a_p(m, a);
-        if (ap && (ap->p.size() != o->inner.size() || ap->a.size() != int_auth_a_size(m))) std::abort();
-    }
-}
-
-template <class C>
-void round_trip(bytes_view inner) {
-    if (inner.size() > 60000) return;
-    const sk_keys keys = fixed_keys<C>();
-    protected_message m;
-    m.header.spi_i = 1;
-    m.header.spi_r = 2;
-    m.header.exchange = exchange_type::ike_intermediate;
-    m.header.message_id = 3;
-    m.first_inner = inner.empty() ? payload_type::none : payload_type::ke;
-    m.inner = inner;
-    std::array<std::byte, C::iv_size> iv{};
-    iv[0] = std::byte{7};
-    sk_seal_options so;
-    so.iv = iv;
-    if (!inner.empty() && (std::to_integer<unsigned>(inner[0]) & 1))
-        so.fragment = fragment_id{1, 2};
-    std::vector<std::byte> buf(inner.size() + 128);
-    auto s = seal<C>(keys, m, so, buf);
-    if (!s) std::abort();
-    std::vector<std::byte> out(s->size());
-    auto o = open<C>(keys, *s, out);
-    if (!o) std::abort();
-    if (o->inner.size() != inner.size() ||
-        (!inner.empty() && std::memcmp(o->inner.data(), inner.data(), inner.size()) != 0))
-        std::abort();
-    if (o->frame.fragment != so.fragment) std::abort();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -100,11 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bytes_view rest = as_bytes_view(data + 1, size - 1);
     const bool aead = mode & 1;
     if (mode & 2) {
-        if (aead) round_trip<test::toy_aead>(rest);
-        else round_trip<test::toy_etm>(rest);
+        if (aead) test::check_round_trip<test::toy_aead>(fixed_keys<test::toy_aead>(), rest);
+        else test::check_round_trip<test::toy_etm>(fixed_keys<test::toy_etm>(), rest);
     } else {
-        if (aead) received<test::toy_aead>(rest);
-        else received<test::toy_etm>(rest);
+        if (aead) test::check_received<test::toy_aead>(fixed_keys<test::toy_aead>(), rest);
+        else test::check_received<test::toy_etm>(fixed_keys<test::toy_etm>(), rest);
     }
     return 0;
 }

@@ -6,9 +6,12 @@
 //   byte 0 bit 1: 0 = the rest is a received message: open must not crash, and whatever opens
 //                 must re-seal with the same IV and padding to the same bytes;
 //                 1 = the rest is an inner chain: seal -> open round trip.
+// The invariants are tests/support/sk_fuzz.hpp's, shared with wire_sk_open.
 #include <pqike/adapters/openssl.hpp>
 #include <pqike/tools/hex.hpp>
 #include <pqike/wire/sk.hpp>
+
+#include "support/sk_fuzz.hpp"
 
 #include <array>
 #include <cstdint>
@@ -47,47 +50,6 @@ sk_keys fixed_keys() {
     }
 }
 
-template <class C>
-void received(bytes_view msg) {
-    const sk_keys keys = fixed_keys<C>();
-    std::vector<std::byte> out(msg.size());
-    auto o = open<C>(keys, msg, out);
-    if (!o) return;
-    if (o->inner.size() + o->pad_length + 1 != o->frame.ciphertext.size()) std::abort();
-    std::vector<std::byte> pad(o->pad_length);
-    if (!pad.empty()) std::memcpy(pad.data(), out.data() + o->inner.size(), pad.size());
-    sk_seal_options so;
-    so.iv = o->frame.iv;
-    so.padding = bytes_view{pad.data(), pad.size()};
-    so.fragment = o->frame.fragment;
-    std::vector<std::byte> again(msg.size());
-    auto s = seal<C>(keys, o->view(), so, again);
-    if (!s || s->size() != msg.size() || std::memcmp(s->data(), msg.data(), msg.size()) != 0)
-        std::abort();
-}
-
-template <class C>
-void round_trip(bytes_view inner) {
-    if (inner.size() > 60000) return;
-    const sk_keys keys = fixed_keys<C>();
-    protected_message m;
-    m.header.spi_i = 1;
-    m.header.exchange = exchange_type::informational;
-    m.first_inner = payload_type::del;
-    m.inner = inner;
-    std::array<std::byte, C::iv_size> iv{};
-    sk_seal_options so;
-    so.iv = iv;
-    std::vector<std::byte> buf(inner.size() + 128);
-    auto s = seal<C>(keys, m, so, buf);
-    if (!s) std::abort();
-    std::vector<std::byte> out(s->size());
-    auto o = open<C>(keys, *s, out);
-    if (!o || o->inner.size() != inner.size() ||
-        (!inner.empty() && std::memcmp(o->inner.data(), inner.data(), inner.size()) != 0))
-        std::abort();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -95,11 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bytes_view rest = as_bytes_view(data + 1, size - 1);
     const bool aead = data[0] & 1;
     if (data[0] & 2) {
-        if (aead) round_trip<gcm>(rest);
-        else round_trip<cbc>(rest);
+        if (aead) test::check_round_trip<gcm>(fixed_keys<gcm>(), rest);
+        else test::check_round_trip<cbc>(fixed_keys<cbc>(), rest);
     } else {
-        if (aead) received<gcm>(rest);
-        else received<cbc>(rest);
+        if (aead) test::check_received<gcm>(fixed_keys<gcm>(), rest);
+        else test::check_received<cbc>(fixed_keys<cbc>(), rest);
     }
     return 0;
 }

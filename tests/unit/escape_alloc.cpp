@@ -11,7 +11,7 @@
 #include <pqike/escape/provider.hpp>
 #include <pqike/keys/rekey.hpp>
 
-#include "alloc_counter.hpp"
+#include "support/alloc_counter.hpp"
 
 using namespace pqike;
 using namespace pqike::escape;

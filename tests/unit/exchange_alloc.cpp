@@ -2,12 +2,12 @@
 // Zero C++ heap in the exchange helpers: with the helpers and buffers set up beforehand, a whole
 // initial exchange (X25519 + ML-KEM-768 + ML-KEM-1024 fragmented + IKE_AUTH), a Child SA rekey with
 // IKE_FOLLOWUP_KE and an INFORMATIONAL exchange run without a single call to operator new.
-// (OpenSSL's own allocations go through malloc and are not counted: they belong to the adapter.)
+// Over every suite of support/exchange_suites.hpp. (OpenSSL's own allocations go through malloc
+// and are not counted: they belong to the adapter.)
 #include "common.hpp"
-#if defined(PQIKE_HAVE_OPENSSL)
 #include "exchange_helpers.hpp"
 
-#include "alloc_counter.hpp"
+#include "support/alloc_counter.hpp"
 
 using namespace exh;
 using namespace pqike::test;
@@ -56,10 +56,10 @@ bool run(const exchange::outgoing& first, I&& on_i, R&& on_r, mailbox& a, mailbo
 
 }  // namespace
 
-TEST_CASE("initial exchange, Child SA rekey and INFORMATIONAL make no heap allocation") {
-    using S = ref_suite;
-    peers_cfg c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
-    const std::array<kex::proposal, 1> child{esp_proposal(9, {ke_method::curve25519}, {ke_method::ml_kem_768})};
+TEST_CASE_TEMPLATE("initial exchange, Child SA rekey and INFORMATIONAL make no heap allocation", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    peers_cfg<S> c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
+    const std::array<kex::proposal, 1> child{esp_proposal(9, {S::classical}, {ke_method::ml_kem_768})};
     exchange::rekey_config rk;
     rk.proposals = child;
     rk.ts_i = ts_body();
@@ -74,7 +74,7 @@ TEST_CASE("initial exchange, Child SA rekey and INFORMATIONAL make no heap alloc
     auto br = std::make_unique<buffer>();
     auto ma = std::make_unique<mailbox>();
     auto mb = std::make_unique<mailbox>();
-    fixed_rng ri{41}, rr{42};
+    seeded_rng ri{41}, rr{42};
 
     g_news = 0;
     g_counting = true;
@@ -104,4 +104,3 @@ TEST_CASE("initial exchange, Child SA rekey and INFORMATIONAL make no heap alloc
     CHECK(g_news == 0);
     CHECK(ini->sa().next_request_id == 7);  // 0..3 initial, 4..5 rekey, 6 INFORMATIONAL
 }
-#endif

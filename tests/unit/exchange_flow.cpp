@@ -3,9 +3,10 @@
 // IKE_SA_INIT (X25519) + IKE_INTERMEDIATE (ML-KEM-768) + IKE_INTERMEDIATE (ML-KEM-1024,
 // fragmented) + IKE_AUTH (PSK), then a Child SA rekey (X25519 + ML-KEM-768 via IKE_FOLLOWUP_KE),
 // an IKE SA rekey started by the original responder, and an INFORMATIONAL exchange on the new SA.
-// Both sides must end with identical keys; run over reference and OpenSSL HMAC PRFs.
+// Both sides must end with identical keys; run over every suite of support/exchange_suites.hpp
+// (reference crypto only, where toy DH is the classical KE; OpenSSL's X25519 and AES-GCM with
+// reference and OpenSSL HMAC PRFs).
 #include "common.hpp"
-#if defined(PQIKE_HAVE_OPENSSL)  // X25519 and AES-GCM come from the OpenSSL adapters
 #include "exchange_helpers.hpp"
 
 using namespace exh;
@@ -19,7 +20,7 @@ struct rekey_run {
     std::unique_ptr<exchange::rekey_responder<S>> kr;
     std::size_t exchanges = 0;
     rekey_run(exchange::ike_sa<S>& a, const exchange::rekey_config& ca, exchange::ike_sa<S>& b,
-              const exchange::rekey_config& cb, fixed_rng& ra, fixed_rng& rb)
+              const exchange::rekey_config& cb, seeded_rng& ra, seeded_rng& rb)
         : ki(std::make_unique<exchange::rekey_initiator<S>>(a, ca)),
           kr(std::make_unique<exchange::rekey_responder<S>>(b, cb)) {
         buffer ba, bb;
@@ -34,9 +35,9 @@ struct rekey_run {
 }  // namespace
 
 TEST_CASE_TEMPLATE("initial exchange, Child SA rekey with IKE_FOLLOWUP_KE, IKE SA rekey, INFORMATIONAL", S,
-                   ref_suite, ossl_suite) {
-    peers_cfg c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
-    fixed_rng ri{11}, rr{12};
+                   PQIKE_EXCHANGE_SUITES) {
+    peers_cfg<S> c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
+    seeded_rng ri{11}, rr{12};
     pair<S> p{c};
     p.run(ri, rr);
     REQUIRE(p.ini->established());
@@ -44,10 +45,10 @@ TEST_CASE_TEMPLATE("initial exchange, Child SA rekey with IKE_FOLLOWUP_KE, IKE S
     auto& sa_i = p.ini->sa();
     auto& sa_r = p.rsp->sa();
 
-    // Child SA rekey: KE X25519, ADDKE1 ML-KEM-768; a 3-octet link.
-    const std::array<kex::proposal, 1> child_i{esp_proposal(5, {ke_method::curve25519}, {ke_method::ml_kem_768})};
-    const std::array<kex::proposal, 2> accept_r{esp_proposal(6, {ke_method::curve25519}, {ke_method::ml_kem_768}),
-                                                ike_proposal({ke_method::ml_kem_768})};
+    // Child SA rekey: KE the classical method (X25519 or toy DH), ADDKE1 ML-KEM-768; a 3-octet link.
+    const std::array<kex::proposal, 1> child_i{esp_proposal(5, {S::classical}, {ke_method::ml_kem_768})};
+    const std::array<kex::proposal, 2> accept_r{esp_proposal(6, {S::classical}, {ke_method::ml_kem_768}),
+                                                ike_proposal<S>(S::classical, {ke_method::ml_kem_768})};
     exchange::rekey_config rci;
     rci.proposals = child_i;
     rci.ts_i = ts_body();
@@ -78,8 +79,8 @@ TEST_CASE_TEMPLATE("initial exchange, Child SA rekey with IKE_FOLLOWUP_KE, IKE S
     }
 
     // IKE SA rekey started by the original responder: it becomes the new SA's original initiator.
-    const std::array<kex::proposal, 1> ike_r{ike_proposal({ke_method::ml_kem_768})};
-    const std::array<kex::proposal, 1> ike_i{ike_proposal({ke_method::ml_kem_768})};
+    const std::array<kex::proposal, 1> ike_r{ike_proposal<S>(S::classical, {ke_method::ml_kem_768})};
+    const std::array<kex::proposal, 1> ike_i{ike_proposal<S>(S::classical, {ke_method::ml_kem_768})};
     exchange::rekey_config a_cfg;
     a_cfg.proposals = ike_r;
     exchange::rekey_config b_cfg;
@@ -138,23 +139,24 @@ TEST_CASE_TEMPLATE("initial exchange, Child SA rekey with IKE_FOLLOWUP_KE, IKE S
     CHECK(nb.next_peer_id == 1);
 }
 
+#if defined(PQIKE_HAVE_OPENSSL)
 TEST_CASE("the same inputs give the same rekeyed keys over reference and OpenSSL PRFs") {
-    peers_cfg c{{ke_method::ml_kem_768}, {ke_method::ml_kem_768}};
     auto keys_of = [&](auto tag) {
         using S = typename decltype(tag)::type;
-        fixed_rng ri{21}, rr{22};
+        peers_cfg<S> c{{ke_method::ml_kem_768}, {ke_method::ml_kem_768}};
+        seeded_rng ri{21}, rr{22};
         pair<S> p{c};
         p.run(ri, rr);
         REQUIRE(p.ini->established());
-        const std::array<kex::proposal, 1> ike{ike_proposal({ke_method::ml_kem_768})};
+        const std::array<kex::proposal, 1> ike{ike_proposal<S>(S::classical, {ke_method::ml_kem_768})};
         exchange::rekey_config cfg;
         cfg.proposals = ike;
         rekey_run<S> k{p.ini->sa(), cfg, p.rsp->sa(), cfg, ri, rr};
         REQUIRE(k.ki->done());
         return tohex(k.ki->new_ike_sa().keys->sk_d()) + tohex(k.ki->new_ike_sa().keys->sk_er());
     };
-    struct ref_tag { using type = ref_suite; };
-    struct ossl_tag { using type = ossl_suite; };
+    struct ref_tag { using type = openssl_suite; };
+    struct ossl_tag { using type = openssl_prf_suite; };
     CHECK(keys_of(ref_tag{}) == keys_of(ossl_tag{}));
 }
 #endif

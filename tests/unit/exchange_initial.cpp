@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: MIT
-// The initial exchanges end to end in memory: IKE_SA_INIT (X25519) + IKE_INTERMEDIATE
-// (ML-KEM-768) + IKE_INTERMEDIATE (ML-KEM-1024, fragmented) + IKE_AUTH (PSK, Child SA), and the
-// same with every ADDKE = NONE; over reference HMAC and OpenSSL HMAC PRFs with the same fixed Rng.
+// The initial exchanges end to end in memory: IKE_SA_INIT (classical KE: X25519, or toy DH with
+// reference crypto only) + IKE_INTERMEDIATE (ML-KEM-768) + IKE_INTERMEDIATE (ML-KEM-1024,
+// fragmented) + IKE_AUTH (PSK, Child SA), and the same with every ADDKE = NONE; over every suite
+// of support/exchange_suites.hpp (reference only; OpenSSL with reference and OpenSSL HMAC PRFs)
+// with the same seeded Rng.
 #include "common.hpp"
-#if defined(PQIKE_HAVE_OPENSSL)  // X25519 and AES-GCM come from the OpenSSL adapters
 #include "exchange_helpers.hpp"
 
 using namespace exh;
 using namespace pqike::test;
 
 
-TEST_CASE_TEMPLATE("X25519 + ML-KEM-768 + ML-KEM-1024 (fragmented) + PSK IKE_AUTH with a Child SA", S, ref_suite,
-                   ossl_suite) {
-    peers_cfg c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
-    fixed_rng ri{1}, rr{2};
+TEST_CASE_TEMPLATE("classical KE + ML-KEM-768 + ML-KEM-1024 (fragmented) + PSK IKE_AUTH with a Child SA", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    peers_cfg<S> c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
+    seeded_rng ri{1}, rr{2};
     pair<S> p{c};
     p.run(ri, rr);
     REQUIRE(p.ini->established());
@@ -39,9 +40,9 @@ TEST_CASE_TEMPLATE("X25519 + ML-KEM-768 + ML-KEM-1024 (fragmented) + PSK IKE_AUT
     CHECK(tohex(p.rsp->peer_id()) == tohex(unhex("02000000" "616c6963652e6578616d706c65")));
 }
 
-TEST_CASE_TEMPLATE("every ADDKE NONE: no IKE_INTERMEDIATE, no IntAuth", S, ref_suite, ossl_suite) {
-    peers_cfg c{{ke_method::none}, {ke_method::none}};
-    fixed_rng ri{3}, rr{4};
+TEST_CASE_TEMPLATE("every ADDKE NONE: no IKE_INTERMEDIATE, no IntAuth", S, PQIKE_EXCHANGE_SUITES) {
+    peers_cfg<S> c{{ke_method::none}, {ke_method::none}};
+    seeded_rng ri{3}, rr{4};
     pair<S> p{c};
     p.run(ri, rr);
     REQUIRE(p.ini->established());
@@ -55,11 +56,14 @@ TEST_CASE_TEMPLATE("every ADDKE NONE: no IKE_INTERMEDIATE, no IntAuth", S, ref_s
     CHECK(p.ini->child().established());
 }
 
+#if defined(PQIKE_HAVE_OPENSSL)
 TEST_CASE("reference and OpenSSL PRFs give the same keys for the same inputs") {
-    peers_cfg c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
-    fixed_rng ri1{7}, rr1{8}, ri2{7}, rr2{8};
-    pair<ref_suite> a{c};
-    pair<ossl_suite> b{c};
+    const std::initializer_list<ke_method> addke{ke_method::ml_kem_768, ke_method::ml_kem_1024};
+    peers_cfg<openssl_suite> ca{addke, addke};
+    peers_cfg<openssl_prf_suite> cb{addke, addke};
+    seeded_rng ri1{7}, rr1{8}, ri2{7}, rr2{8};
+    pair<openssl_suite> a{ca};
+    pair<openssl_prf_suite> b{cb};
     a.run(ri1, rr1);
     b.run(ri2, rr2);
     REQUIRE(a.ini->established());

@@ -3,9 +3,9 @@
 // another method than negotiated; a missing KE; more exchanges than negotiated; an ICV failure;
 // an invalid ML-KEM ek (INVALID_SYNTAX or, configured, NO_PROPOSAL_CHOSEN); a ciphertext of the
 // wrong length (abort without a notify); an unknown IKE_FOLLOWUP_KE link (STATE_NOT_FOUND).
-// Dropped messages must leave the helper's snapshot unchanged.
+// Dropped messages must leave the helper's snapshot unchanged. Over every suite of
+// support/exchange_suites.hpp.
 #include "common.hpp"
-#if defined(PQIKE_HAVE_OPENSSL)  // X25519 and AES-GCM come from the OpenSSL adapters
 #include "exchange_helpers.hpp"
 
 using namespace exh;
@@ -13,12 +13,10 @@ using namespace pqike::test;
 
 namespace {
 
-using S = ref_suite;
-using C = S::cipher;
-
+template <class S>
 struct stepper {
-    peers_cfg c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
-    fixed_rng ri{31}, rr{32};
+    peers_cfg<S> c{{ke_method::ml_kem_768, ke_method::ml_kem_1024}, {ke_method::ml_kem_768, ke_method::ml_kem_1024}};
+    seeded_rng ri{31}, rr{32};
     std::unique_ptr<exchange::initial_initiator<S>> ini;
     std::unique_ptr<exchange::initial_responder<S>> rsp;
     buffer bi, br;
@@ -57,7 +55,8 @@ std::vector<std::byte> patched(std::vector<std::byte> d, std::size_t at, std::ui
     return d;
 }
 
-// An authentic protected message with chosen inner payloads, sealed with `k`.
+// An authentic protected message with chosen inner payloads, sealed with `k` by cipher C.
+template <class C>
 std::vector<std::byte> craft(const wire::sk_keys& k, const wire::ike_header& h,
                              const std::function<void(exchange::inner_builder&)>& fill) {
     std::vector<std::byte> inner(8192);
@@ -70,7 +69,7 @@ std::vector<std::byte> craft(const wire::sk_keys& k, const wire::ike_header& h,
     m.first_inner = ib.first();
     m.inner = *chain;
     std::vector<std::byte> out(8192);
-    fixed_rng rng{99};
+    seeded_rng rng{99};
     auto s = wire::seal<C>(k, m, rng, out);
     REQUIRE(s);
     return {s->begin(), s->end()};
@@ -84,8 +83,9 @@ void add_ke(exchange::inner_builder& ib, ke_method m, std::size_t n, std::uint8_
 
 }  // namespace
 
-TEST_CASE("IKE_SA_INIT response: wrong exchange type, Message ID, direction flag are dropped") {
-    stepper t;
+TEST_CASE_TEMPLATE("IKE_SA_INIT response: wrong exchange type, Message ID, direction flag are dropped", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    stepper<S> t;
     t.responder_turn();
     REQUIRE(t.to_ini.size() == 1);
     const auto good = t.to_ini[0];
@@ -112,8 +112,9 @@ TEST_CASE("IKE_SA_INIT response: wrong exchange type, Message ID, direction flag
     CHECK(t.ini->state() == exchange::initial_state::intermediate);
 }
 
-TEST_CASE("IKE_INTERMEDIATE: header mismatches and an ICV failure change nothing") {
-    stepper t;
+TEST_CASE_TEMPLATE("IKE_INTERMEDIATE: header mismatches and an ICV failure change nothing", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    stepper<S> t;
     t.responder_turn();
     t.initiator_turn();
     REQUIRE(t.to_rsp.size() == 1);  // ML-KEM-768 ek fits one datagram
@@ -151,10 +152,12 @@ TEST_CASE("IKE_INTERMEDIATE: header mismatches and an ICV failure change nothing
     CHECK(t.ini->snapshot().step == 2);
 }
 
-TEST_CASE("IKE_INTERMEDIATE request: KE for another method, missing KE, invalid ek") {
+TEST_CASE_TEMPLATE("IKE_INTERMEDIATE request: KE for another method, missing KE, invalid ek", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    using C = typename S::cipher;
     for (int which = 0; which < 4; ++which) {
         CAPTURE(which);
-        stepper t;
+        stepper<S> t;
         if (which == 3) t.c.cr.ke_errors.invalid_key_notify = notify_error::no_proposal_chosen;
         t.make();
         t.responder_turn();
@@ -162,10 +165,10 @@ TEST_CASE("IKE_INTERMEDIATE request: KE for another method, missing KE, invalid 
         const auto& sa = t.ini->sa();
         const auto h = sa.header(wire::exchange_type::ike_intermediate, 1, false);
         std::vector<std::byte> msg;
-        if (which == 0) msg = craft(sa.send_keys(), h, [](auto& ib) { add_ke(ib, ke_method::ml_kem_1024, 1568); });
-        if (which == 1) msg = craft(sa.send_keys(), h, [](auto& ib) { ib.notify(static_cast<wire::notify_type>(40960)); });
+        if (which == 0) msg = craft<C>(sa.send_keys(), h, [](auto& ib) { add_ke(ib, ke_method::ml_kem_1024, 1568); });
+        if (which == 1) msg = craft<C>(sa.send_keys(), h, [](auto& ib) { ib.notify(static_cast<wire::notify_type>(40960)); });
         // An ek whose first coefficient is 0xfff >= q fails the FIPS 203 §7.2 modulus check.
-        if (which >= 2) msg = craft(sa.send_keys(), h, [](auto& ib) { add_ke(ib, ke_method::ml_kem_768, 1184, 0xff); });
+        if (which >= 2) msg = craft<C>(sa.send_keys(), h, [](auto& ib) { add_ke(ib, ke_method::ml_kem_768, 1184, 0xff); });
         auto r = t.rsp->on_message(view(msg), t.rr, t.br.out());
         REQUIRE(r);
         REQUIRE(r->is_refusal());
@@ -180,18 +183,20 @@ TEST_CASE("IKE_INTERMEDIATE request: KE for another method, missing KE, invalid 
     }
 }
 
-TEST_CASE("IKE_INTERMEDIATE response: wrong method, missing KE, wrong ct length abort without a notify") {
+TEST_CASE_TEMPLATE("IKE_INTERMEDIATE response: wrong method, missing KE, wrong ct length abort without a notify", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    using C = typename S::cipher;
     for (int which = 0; which < 3; ++which) {
         CAPTURE(which);
-        stepper t;
+        stepper<S> t;
         t.responder_turn();
         t.initiator_turn();
         const auto& sa = t.rsp->sa();
         const auto h = sa.header(wire::exchange_type::ike_intermediate, 1, true);
         std::vector<std::byte> msg;
-        if (which == 0) msg = craft(sa.send_keys(), h, [](auto& ib) { add_ke(ib, ke_method::ml_kem_1024, 1568); });
-        if (which == 1) msg = craft(sa.send_keys(), h, [](auto& ib) { ib.notify(static_cast<wire::notify_type>(40960)); });
-        if (which == 2) msg = craft(sa.send_keys(), h, [](auto& ib) { add_ke(ib, ke_method::ml_kem_768, 1087); });
+        if (which == 0) msg = craft<C>(sa.send_keys(), h, [](auto& ib) { add_ke(ib, ke_method::ml_kem_1024, 1568); });
+        if (which == 1) msg = craft<C>(sa.send_keys(), h, [](auto& ib) { ib.notify(static_cast<wire::notify_type>(40960)); });
+        if (which == 2) msg = craft<C>(sa.send_keys(), h, [](auto& ib) { add_ke(ib, ke_method::ml_kem_768, 1087); });
         auto r = t.ini->on_message(view(msg), t.ri, t.bi.out());
         REQUIRE_FALSE(r);
         const errc want[] = {errc::invalid_ke_method, errc::missing_payload, errc::invalid_ke_length};
@@ -200,8 +205,9 @@ TEST_CASE("IKE_INTERMEDIATE response: wrong method, missing KE, wrong ct length 
     }
 }
 
-TEST_CASE("more IKE_INTERMEDIATE exchanges than negotiated are rejected") {
-    stepper t;
+TEST_CASE_TEMPLATE("more IKE_INTERMEDIATE exchanges than negotiated are rejected", S, PQIKE_EXCHANGE_SUITES) {
+    using C = typename S::cipher;
+    stepper<S> t;
     for (int i = 0; i < 3; ++i) {  // IKE_SA_INIT + two IKE_INTERMEDIATE
         t.responder_turn();
         t.initiator_turn();
@@ -209,7 +215,7 @@ TEST_CASE("more IKE_INTERMEDIATE exchanges than negotiated are rejected") {
     REQUIRE(t.ini->state() == exchange::initial_state::auth);
     const auto before = t.rsp->snapshot();
     const auto& sa = t.ini->sa();
-    auto msg = craft(sa.send_keys(), sa.header(wire::exchange_type::ike_intermediate, 3, false),
+    auto msg = craft<C>(sa.send_keys(), sa.header(wire::exchange_type::ike_intermediate, 3, false),
                      [](auto& ib) { add_ke(ib, ke_method::ml_kem_768, 1184); });
     auto r = t.rsp->on_message(view(msg), t.rr, t.br.out());
     REQUIRE_FALSE(r);
@@ -221,18 +227,12 @@ TEST_CASE("more IKE_INTERMEDIATE exchanges than negotiated are rejected") {
     CHECK(t.rsp->established());
 }
 
-TEST_CASE("IKE_SA_INIT: INVALID_KE_PAYLOAD retry, and a forged one cannot pick an unoffered method") {
-    stepper t;
-    // The responder wants ML-KEM-768 as KE; the initiator guesses X25519 first.
-    kex::proposal want{wire::protocol_id::ike};
-    REQUIRE(want.add_encr(wire::encr_id::aes_gcm_16, 256));
-    REQUIRE(want.add_prf(wire::prf_id::hmac_sha2_256));
-    REQUIRE(want.add_ke(ke_method::ml_kem_768));
-    kex::proposal offer = want;
-    offer = kex::proposal{wire::protocol_id::ike};
-    REQUIRE(offer.add_encr(wire::encr_id::aes_gcm_16, 256));
-    REQUIRE(offer.add_prf(wire::prf_id::hmac_sha2_256));
-    REQUIRE(offer.add_ke(ke_method::curve25519));
+TEST_CASE_TEMPLATE("IKE_SA_INIT: INVALID_KE_PAYLOAD retry, and a forged one cannot pick an unoffered method", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    stepper<S> t;
+    // The responder wants ML-KEM-768 as KE; the initiator guesses its classical method first.
+    const kex::proposal want = ike_proposal<S>(ke_method::ml_kem_768, {});
+    kex::proposal offer = ike_proposal<S>(S::classical, {});
     REQUIRE(offer.add_ke(ke_method::ml_kem_768));
     t.c.ike_i[0] = offer;
     t.c.ike_r[0] = want;
@@ -260,8 +260,10 @@ TEST_CASE("IKE_SA_INIT: INVALID_KE_PAYLOAD retry, and a forged one cannot pick a
     CHECK(t.ini->plan()[0].method == wire::to_number(ke_method::ml_kem_768));
 }
 
-TEST_CASE("IKE_FOLLOWUP_KE with an unknown link, or with no rekey in progress: STATE_NOT_FOUND") {
-    stepper t;
+TEST_CASE_TEMPLATE("IKE_FOLLOWUP_KE with an unknown link, or with no rekey in progress: STATE_NOT_FOUND", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    using C = typename S::cipher;
+    stepper<S> t;
     while (!t.to_rsp.empty()) {
         t.responder_turn();
         t.initiator_turn();
@@ -269,7 +271,7 @@ TEST_CASE("IKE_FOLLOWUP_KE with an unknown link, or with no rekey in progress: S
     REQUIRE(t.ini->established());
     auto& sa_i = t.ini->sa();
     auto& sa_r = t.rsp->sa();
-    const std::array<kex::proposal, 1> child{esp_proposal(7, {ke_method::curve25519}, {ke_method::ml_kem_768})};
+    const std::array<kex::proposal, 1> child{esp_proposal(7, {S::classical}, {ke_method::ml_kem_768})};
     exchange::rekey_config ci;
     ci.proposals = child;
     ci.ts_i = ts_body();
@@ -280,7 +282,7 @@ TEST_CASE("IKE_FOLLOWUP_KE with an unknown link, or with no rekey in progress: S
     auto kr = std::make_unique<exchange::rekey_responder<S>>(sa_r, cr);
 
     // No rekey in progress.
-    auto stray = craft(sa_i.send_keys(), sa_i.header(wire::exchange_type::ike_followup_ke, sa_r.next_peer_id, false),
+    auto stray = craft<C>(sa_i.send_keys(), sa_i.header(wire::exchange_type::ike_followup_ke, sa_r.next_peer_id, false),
                        [](auto& ib) {
                            add_ke(ib, ke_method::ml_kem_768, 1184);
                            ib.notify(wire::notify_type::additional_key_exchange, as_bytes_view("link", 4));
@@ -303,7 +305,7 @@ TEST_CASE("IKE_FOLLOWUP_KE with an unknown link, or with no rekey in progress: S
     auto followup = copy(*r2);
     REQUIRE(kr->state() == exchange::rekey_state::followup);
     // A link the responder never gave.
-    auto bogus = craft(sa_i.send_keys(), sa_i.header(wire::exchange_type::ike_followup_ke, sa_r.next_peer_id, false),
+    auto bogus = craft<C>(sa_i.send_keys(), sa_i.header(wire::exchange_type::ike_followup_ke, sa_r.next_peer_id, false),
                        [](auto& ib) {
                            add_ke(ib, ke_method::ml_kem_768, 1184);
                            ib.notify(wire::notify_type::additional_key_exchange, as_bytes_view("bogus-link", 10));
@@ -321,4 +323,3 @@ TEST_CASE("IKE_FOLLOWUP_KE with an unknown link, or with no rekey in progress: S
     CHECK(ki->failed());
     CHECK(followup.size() == 1);
 }
-#endif

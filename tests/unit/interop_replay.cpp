@@ -7,6 +7,7 @@
 // results are compared with strongSwan's own log values and with the 647 facts of
 // exchanges.json (tests/interop/checks.hpp). Data: tests/data/README.md, "Interop replay".
 #include "common.hpp"
+#include "support/skip.hpp"
 
 #include <set>
 
@@ -263,6 +264,6 @@ TEST_CASE("interop replay s3: AES-CBC-256 + HMAC-SHA2-256-128, NAT-T port 4500, 
 
 #else
 TEST_CASE("interop replay: needs the OpenSSL adapters (AES-GCM / AES-CBC SK ciphers)") {
-    MESSAGE("skipped: built without OpenSSL 3");
+    PQIKE_SKIP("built without OpenSSL 3");
 }
 #endif

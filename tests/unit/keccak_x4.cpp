@@ -19,10 +19,7 @@
 using namespace pqike;
 using namespace pqike::crypto;
 using keccak::x4_backend;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 

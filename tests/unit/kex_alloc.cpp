@@ -3,7 +3,7 @@
 // and ML-KEM / DH exchanges through the adapters (static and run-time dispatch) run without a
 // single call to operator new. This suite replaces the global operator new to count calls.
 #include "common.hpp"
-#include "kex_toy.hpp"
+#include "support/kex_toy.hpp"
 
 
 #include <pqike/crypto/mlkem.hpp>
@@ -11,7 +11,7 @@
 #include <pqike/kex/negotiate.hpp>
 #include <pqike/kex/proposal.hpp>
 
-#include "alloc_counter.hpp"
+#include "support/alloc_counter.hpp"
 
 using namespace pqike;
 using tt = wire::transform_type;

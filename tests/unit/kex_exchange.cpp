@@ -3,7 +3,7 @@
 // the size and validity checks each side must make. Runs over the toy policies always, and over
 // the real ML-KEM, and over the OpenSSL X25519 / ECP groups when OpenSSL is present.
 #include "common.hpp"
-#include "kex_toy.hpp"
+#include "support/kex_toy.hpp"
 
 #include <pqike/kex/key_exchange.hpp>
 
@@ -17,10 +17,7 @@
 #endif
 
 using namespace pqike;
-using pqike::test::counter_rng;
-using pqike::test::toy_dh;
-using pqike::test::toy_dh_wide;
-using pqike::test::toy_kem;
+using namespace pqike::test;
 
 namespace {
 

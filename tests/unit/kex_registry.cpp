@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // KE registry over a type list: lookups by wire number, unknown numbers, compile-time sizes.
 #include "common.hpp"
-#include "kex_toy.hpp"
+#include "support/kex_toy.hpp"
 
 #include <pqike/kex/ke_registry.hpp>
 
@@ -9,9 +9,7 @@
 #include <vector>
 
 using namespace pqike;
-using pqike::test::toy_dh;
-using pqike::test::toy_dh_wide;
-using pqike::test::toy_kem;
+using namespace pqike::test;
 
 using reg = kex::ke_registry<toy_dh, toy_kem, toy_dh_wide>;
 

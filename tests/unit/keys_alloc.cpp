@@ -13,7 +13,7 @@
 #include <pqike/keys/rekey.hpp>
 #include <pqike/tools/wireshark.hpp>
 
-#include "alloc_counter.hpp"
+#include "support/alloc_counter.hpp"
 
 using namespace pqike;
 using pqike::test::byte_vec;

@@ -13,10 +13,7 @@
 #include <pqike/tools/wireshark.hpp>
 
 using namespace pqike;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 TEST_CASE("NIST CAVS IKEv2 KDF: 90 cases through the public API") {
     const auto doc = test::load_json("ikev2_kdf.json");

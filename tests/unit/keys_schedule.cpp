@@ -24,10 +24,7 @@
 
 using namespace pqike;
 using nlohmann::json;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 

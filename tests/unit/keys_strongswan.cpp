@@ -18,10 +18,7 @@
 #include <pqike/tools/wireshark.hpp>
 
 using namespace pqike;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 

@@ -6,6 +6,7 @@
 // and AVX2 (kem_with<P, backend::...>); the AVX2 one is skipped with a message when the CPU
 // lacks it. tests/unit/mlkem_avx2.cpp compares the two function by function.
 #include "common.hpp"
+#include "support/skip.hpp"
 
 #include <array>
 #include <cstdint>
@@ -16,10 +17,7 @@
 
 using namespace pqike;
 using namespace pqike::crypto;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 
@@ -79,10 +77,8 @@ void with_kem(const std::string& set, F&& f) {
         mlkem::kem_with<mlkem::params768, mlkem::backend::portable>,                                       \
         mlkem::kem_with<mlkem::params1024, mlkem::backend::portable> PQIKE_MLKEM_AVX2_TYPES
 #define SKIP_IF_NOT_RUNNABLE(K)                                                   \
-    if (K::backend_kind == mlkem::backend::avx2 && !avx2_runs()) {                \
-        MESSAGE("AVX2 backend not supported here: skipped");                      \
-        return;                                                                   \
-    }                                                                             \
+    if (K::backend_kind == mlkem::backend::avx2 && !avx2_runs())                  \
+        PQIKE_SKIP("AVX2 backend not supported here");                            \
     CAPTURE(backend_name(K::backend_kind))
 
 template <class K>

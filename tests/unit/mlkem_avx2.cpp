@@ -5,6 +5,7 @@
 // K-PKE and the KEM end to end on both backends. Skipped (with a message) when this build has no
 // AVX2 code or the CPU cannot run it; tests/unit/mlkem.cpp runs the known answers on both.
 #include "common.hpp"
+#include "support/skip.hpp"
 
 #include <array>
 #include <cstdint>
@@ -40,11 +41,8 @@ std::array<std::byte, N> random_bytes() {
     return b;
 }
 
-#define SKIP_WITHOUT_AVX2()                                              \
-    if (!avx2_available()) {                                             \
-        MESSAGE("CPU without AVX2 (or without OS YMM support): skipped"); \
-        return;                                                          \
-    }
+#define SKIP_WITHOUT_AVX2() \
+    if (!avx2_available()) PQIKE_SKIP("CPU without AVX2 (or without OS YMM support)")
 
 constexpr int trials = 200;
 
@@ -401,7 +399,7 @@ TEST_CASE_TEMPLATE("KEM on both backends and the run-time dispatch agree", P, pa
 #else
 
 TEST_CASE("AVX2 ML-KEM path") {
-    MESSAGE("this build has no AVX2 path (PQIKE_NO_AVX2 or not x86-64 GCC/clang): nothing to compare");
+    PQIKE_SKIP("this build has no AVX2 path (PQIKE_NO_AVX2 or not x86-64 GCC/clang): nothing to compare");
 }
 
 #endif

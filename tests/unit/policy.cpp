@@ -17,7 +17,7 @@
 
 #include <type_traits>
 
-#include "sk_test_cipher.hpp"
+#include "support/sk_test_cipher.hpp"
 
 using namespace pqike;
 

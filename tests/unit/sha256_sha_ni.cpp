@@ -2,10 +2,11 @@
 // The SHA-NI SHA-256 block function (sha256_sha_ni.hpp) against the portable one: bit-exact on
 // random states and blocks for 0, 1, 2, 3 and 17 blocks at any alignment, then whole SHA-224 /
 // SHA-256 digests and HMAC-SHA-256 MACs of every length 0..300 computed on each path, and the
-// FIPS 180-4 example digests on the SHA-NI path alone. Skipped (with a message) when the build
+// FIPS 180-4 example digests on the SHA-NI path alone. Skipped (PQIKE_SKIP) when the build
 // has no SHA-NI code or the CPU lacks SHA; PQIKE_REQUIRE_SHA_NI=1 turns the skip into a failure.
 // tests/unit/sha2_hmac.cpp runs the known answers through the dispatching sha256_compress.
 #include "common.hpp"
+#include "support/skip.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,26 +24,24 @@
 
 using namespace pqike;
 using namespace pqike::crypto;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 
-// False (with a message) when the SHA-NI path cannot run here; a failure instead when the
-// environment says this host must have it (PQIKE_REQUIRE_SHA_NI=1).
+// True when the SHA-NI path can run here. When it cannot: a failure if the environment says
+// this host must have it (PQIKE_REQUIRE_SHA_NI=1), else false and the caller skips.
 bool sha_ni_runs() {
     if (cpu::has_sha_ni()) return true;
     const char* req = std::getenv("PQIKE_REQUIRE_SHA_NI");
-    if (req != nullptr && std::string_view(req) == "1") {
+    if (req != nullptr && std::string_view(req) == "1")
         FAIL_CHECK("PQIKE_REQUIRE_SHA_NI=1 but the SHA-NI path is not available");
-        return false;
-    }
-    MESSAGE("no SHA-NI path in this build or CPU: skipped");
     return false;
 }
 
 }  // namespace
+
+#define SKIP_WITHOUT_SHA_NI() \
+    if (!sha_ni_runs()) PQIKE_SKIP("no SHA-NI path in this build or CPU")
 
 #if PQIKE_HAVE_SHA_NI_PATH
 
@@ -84,7 +83,7 @@ std::string digest_hex(bytes_view msg) {
 }  // namespace
 
 TEST_CASE("SHA-NI: FIPS 180-4 example digests on the SHA-NI path alone") {
-    if (!sha_ni_runs()) return;
+    SKIP_WITHOUT_SHA_NI();
     // NIST "Example Values": one block, two blocks (448 bits), the 896-bit message, and "".
     CHECK(digest_hex<sha256_sha_ni>(view("abc")) ==
           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -102,7 +101,7 @@ TEST_CASE("SHA-NI: FIPS 180-4 example digests on the SHA-NI path alone") {
 }
 
 TEST_CASE("SHA-NI compress equals the portable compress on random states and blocks") {
-    if (!sha_ni_runs()) return;
+    SKIP_WITHOUT_SHA_NI();
     // 17 blocks plus room to start at any of 16 byte offsets; the state may start at any word
     // offset too (both paths must accept unaligned pointers).
     std::vector<std::byte> buf(17 * 64 + 16);
@@ -140,7 +139,7 @@ TEST_CASE("SHA-NI compress equals the portable compress on random states and blo
 }
 
 TEST_CASE("SHA-NI: SHA-224/256 digests and HMAC-SHA-256 of every length 0..300 match portable") {
-    if (!sha_ni_runs()) return;
+    SKIP_WITHOUT_SHA_NI();
     for (std::size_t len = 0; len <= 300; ++len) {
         CAPTURE(len);
         const byte_vec msg = random_bytes(len);
@@ -171,6 +170,6 @@ TEST_CASE("SHA-NI: SHA-224/256 digests and HMAC-SHA-256 of every length 0..300 m
 
 #else  // !PQIKE_HAVE_SHA_NI_PATH
 
-TEST_CASE("SHA-NI path not compiled in this build") { (void)sha_ni_runs(); }
+TEST_CASE("SHA-NI path not compiled in this build") { SKIP_WITHOUT_SHA_NI(); }
 
 #endif

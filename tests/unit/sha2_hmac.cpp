@@ -25,10 +25,7 @@
 
 using namespace pqike;
 using namespace pqike::crypto;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 static_assert(policy::Hash<sha1> && policy::Hash<sha224> && policy::Hash<sha256> && policy::Hash<sha384> && policy::Hash<sha512>);
 static_assert(sha1::digest_size == 20 && sha1::block_size == 64);

@@ -11,9 +11,7 @@
 
 using namespace pqike;
 using namespace pqike::crypto;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 

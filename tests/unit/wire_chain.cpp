@@ -8,9 +8,7 @@
 
 using namespace pqike;
 using namespace pqike::wire;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 // Nonce(16 bytes) -> Vendor ID(2 bytes), ends with NONE. Region starts at offset 28 (after the

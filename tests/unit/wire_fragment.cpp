@@ -2,7 +2,8 @@
 // RFC 7383 fragmentation: split and reassemble, checked on strongSwan's real SKF fragments
 // (tests/data/strongswan_sk.json) and on every malformed class with its own test.
 #include "common.hpp"
-#include "sk_test_cipher.hpp"
+#include "support/rng.hpp"
+#include "support/sk_test_cipher.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,32 +18,10 @@
 
 using namespace pqike;
 using namespace pqike::wire;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 using toy = pqike::test::toy_etm;
 
 namespace {
-
-struct counter_rng {
-    std::uint8_t next = 1;
-    status fill(mut_bytes out) noexcept {
-        for (auto& b : out) b = std::byte{next++};
-        return {};
-    }
-};
-
-// Replays fixed bytes (captured IVs and padding), then fails.
-struct replay_rng {
-    byte_vec bytes;
-    std::size_t at = 0;
-    status fill(mut_bytes out) noexcept {
-        if (bytes.size() - at < out.size()) return status{errc::rng_failure, "replay", at};
-        for (auto& b : out) b = bytes[at++];
-        return {};
-    }
-};
 
 struct toy_keys {
     byte_vec e = byte_vec(toy::encr_key_size, std::byte{0x21});
@@ -88,7 +67,7 @@ split_result split_toy(const toy_keys& k, const protected_message& m, std::size_
     split_result r;
     r.buf.resize(64 * 1024 + 8192);
     std::array<bytes_view, 300> views{};
-    counter_rng rng;
+    pqike::test::counter_rng rng;
     fragment_options o;
     o.max_size = max_size;
     auto n = split<toy>(k.keys(), m, o, rng, r.buf, views);
@@ -159,7 +138,7 @@ TEST_CASE("fragment size: IP/UDP headers and the non-ESP marker count against ma
     const auto m = message_of(inner);
     byte_vec buf(8192);
     std::array<bytes_view, 16> views{};
-    counter_rng rng;
+    pqike::test::counter_rng rng;
     fragment_options o{1280, 28, true, false};
     auto n = split<toy>(k.keys(), m, o, rng, buf, views);
     REQUIRE(n.has_value());
@@ -314,7 +293,7 @@ TEST_CASE("an SK message is not a fragment") {
     toy_keys k;
     const auto inner = inner_of(100);
     byte_vec buf(1024);
-    counter_rng rng;
+    pqike::test::counter_rng rng;
     auto msg = seal<toy>(k.keys(), message_of(inner), rng, buf);
     REQUIRE(msg.has_value());
     auto st = std::make_unique<store_t>();

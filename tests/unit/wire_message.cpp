@@ -3,31 +3,13 @@
 // rejected messages leave state unchanged, and decode/encode allocate nothing.
 #include "common.hpp"
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <random>
 #include <vector>
 
 #include <pqike/wire/message.hpp>
 
+#include "support/alloc_counter.hpp"
 #include "wire/samples.hpp"
-
-// ---- operator new counter (this test file only) -----------------------------------------------
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}
-// g++ 12 at -O2+ pairs the inlined replacement delete with malloc and warns; the pair is ours.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-    ++g_allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace pqike;
 using namespace pqike::wire;
@@ -377,7 +359,8 @@ TEST_CASE("decode and encode of IKE_SA_INIT allocate nothing") {
     const auto big = s::ike_intermediate_plain_ke(ke_method::ml_kem_1024, 1568);
     std::array<std::byte, 2048> out{};
     message<16> msg;
-    const std::size_t before = g_allocations.load();
+    g_counting = true;
+    const std::size_t before = g_news;
     bool ok = msg.decode(m).ok();
     for (const auto& p : msg.view.payloads) ok = ok && validate_payload(p).ok();
     writer w{out};
@@ -386,10 +369,11 @@ TEST_CASE("decode and encode of IKE_SA_INIT allocate nothing") {
     ok = ok && msg.decode(big).ok();
     writer w2{out};
     ok = ok && encode_message(msg.view, w2).has_value();
-    const std::size_t after = g_allocations.load();
+    const std::size_t after = g_news;
     CHECK(ok);
     CHECK(after == before);
     // the counter works: a vector allocates
     std::vector<int> v(3);
-    CHECK(g_allocations.load() > after);
+    CHECK(g_news > after);
+    g_counting = false;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Payload views: SA, KE (typed per policy), Nonce, Notify helpers, Delete, ID, AUTH, TS, CERTREQ.
 #include "common.hpp"
+#include "support/ke_sizes.hpp"
 
 #include <array>
 #include <pqike/crypto/mlkem.hpp>
@@ -10,9 +11,7 @@
 
 using namespace pqike;
 using namespace pqike::wire;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
 std::string_view f(const error& e) { return e.field; }
@@ -27,17 +26,6 @@ std::string reencode(const V& v) {
     return tohex(w.written());
 }
 
-// A fake KEM with ML-KEM-768's sizes (draft-ietf-ipsecme-ikev2-mlkem §2 table).
-struct fake_mlkem768 {
-    static constexpr std::uint16_t id = 36;
-    static constexpr std::size_t ek_size = 1184;
-    static constexpr std::size_t ct_size = 1088;
-};
-// A fake DH group with X25519's size (RFC 8031 §2).
-struct fake_x25519 {
-    static constexpr std::uint16_t id = 31;
-    static constexpr std::size_t public_size = 32;
-};
 
 // SA body: proposal 1 (IKE) with ENCR AES-GCM-16/256 and ADDKE1 ML-KEM-768.
 const char* k_sa =
@@ -226,7 +214,7 @@ TEST_CASE("KE typed view: ML-KEM-768 ek on requests, ct on responses") {
     std::vector<std::byte> ek(1184, std::byte{1}), ct(1088, std::byte{2});
     ke_view req{ke_method::ml_kem_768, 0, ek};
     ke_view rsp{ke_method::ml_kem_768, 0, ct};
-    using V = ke_view_for<fake_mlkem768>;
+    using V = ke_view_for<mlkem768_sizes>;
     static_assert(V::request_size == 1184 && V::response_size == 1088);
     auto a = V::check(req, direction::request, 50);
     REQUIRE(a);
@@ -272,7 +260,7 @@ TEST_CASE("KE typed view over the real ML-KEM policies: sizes and IDs from the p
 
 TEST_CASE("KE typed view: DH group has one public size both ways") {
     std::vector<std::byte> pub(32, std::byte{3});
-    using V = ke_view_for<fake_x25519>;
+    using V = ke_view_for<x25519_sizes>;
     CHECK(V::check(ke_view{ke_method::curve25519, 0, pub}, direction::request));
     auto r = V::check(ke_view{ke_method::curve25519, 0, pub}, direction::response);
     REQUIRE(r);
@@ -288,10 +276,10 @@ TEST_CASE("KE typed view from a raw payload (offset of the body)") {
     p.type = payload_type::ke;
     p.body = body;
     p.offset = 28;
-    auto r = ke_view_for<fake_mlkem768>::decode(p, direction::request);
+    auto r = ke_view_for<mlkem768_sizes>::decode(p, direction::request);
     CHECK(r.code() == errc::invalid_ke_length);
     CHECK(r.err().offset == 36);
-    CHECK(ke_view_for<fake_mlkem768>::decode(p, direction::response));
+    CHECK(ke_view_for<mlkem768_sizes>::decode(p, direction::response));
 }
 
 // ---- Nonce ------------------------------------------------------------------------------------

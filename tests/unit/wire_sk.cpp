@@ -3,7 +3,8 @@
 // chunks: known answers from real strongSwan 6 packets (tests/data/strongswan_sk.json, see
 // tests/data/README.md), and every malformed class with its own test.
 #include "common.hpp"
-#include "sk_test_cipher.hpp"
+#include "support/rng.hpp"
+#include "support/sk_test_cipher.hpp"
 
 #include <algorithm>
 #include <array>
@@ -16,21 +17,9 @@
 
 using namespace pqike;
 using namespace pqike::wire;
-using pqike::test::byte_vec;
-using pqike::test::tohex;
-using pqike::test::unhex;
-using pqike::test::view;
+using namespace pqike::test;
 
 namespace {
-
-// A fixed Rng for tests: repeats a pattern.
-struct counter_rng {
-    std::uint8_t next = 1;
-    status fill(mut_bytes out) noexcept {
-        for (auto& b : out) b = std::byte{next++};
-        return {};
-    }
-};
 
 ike_header sample_header() {
     ike_header h;
@@ -159,7 +148,7 @@ TEST_CASE_TEMPLATE("seal draws its IV from an Rng", C, SK_CIPHERS) {
     keyset<C> k;
     const auto inner = sample_inner();
     const auto m = sample_message<C>(inner);
-    counter_rng rng;
+    pqike::test::counter_rng rng;
     byte_vec out(1024);
     auto r = seal<C>(k.keys(), m, rng, out);
     REQUIRE(r.has_value());

@@ -3,29 +3,20 @@
 // reassembly run without a single call to operator new (over the OpenSSL-free test cipher; the
 // OpenSSL adapters allocate inside libcrypto). This suite replaces the global operator new.
 #include "common.hpp"
-#include "sk_test_cipher.hpp"
+#include "support/rng.hpp"
+#include "support/sk_test_cipher.hpp"
 
 #include <array>
 #include <memory>
 #include <pqike/wire/fragment.hpp>
 #include <pqike/wire/sk.hpp>
 
-#include "alloc_counter.hpp"
+#include "support/alloc_counter.hpp"
 
 using namespace pqike;
 using namespace pqike::wire;
 using pqike::test::byte_vec;
 using pqike::test::view;
-
-namespace {
-struct counter_rng {
-    std::uint8_t next = 1;
-    status fill(mut_bytes out) noexcept {
-        for (auto& b : out) b = std::byte{next++};
-        return {};
-    }
-};
-}  // namespace
 
 TEST_CASE_TEMPLATE("SK/SKF: seal, open, A/P chunks, split and reassembly allocate nothing", C,
                    pqike::test::toy_etm, pqike::test::toy_aead) {
@@ -44,7 +35,7 @@ TEST_CASE_TEMPLATE("SK/SKF: seal, open, A/P chunks, split and reassembly allocat
     const byte_vec iv(C::iv_size);
     sk_seal_options so;
     so.iv = view(iv);
-    counter_rng rng;
+    pqike::test::counter_rng rng;
 
     g_news = 0;
     g_counting = true;

@@ -14,6 +14,8 @@
 #include <pqike/policy.hpp>
 #include <pqike/result.hpp>
 
+#include "rng.hpp"
+
 namespace pqike::test {
 
 // Exponentiation modulo the Mersenne prime 2^31 - 1 with generator 7.
@@ -40,17 +42,6 @@ inline std::uint64_t exponent(std::span<const std::byte> b) noexcept {
     return 2 + load(b) % (p - 3);
 }
 }  // namespace toy
-
-// A deterministic counter "RNG" (each fill gives different bytes), plus a failing mode.
-struct counter_rng {
-    std::uint8_t next = 1;
-    bool fail = false;
-    status fill(mut_bytes out) noexcept {
-        if (fail) return errc::rng_failure;
-        for (auto& b : out) b = static_cast<std::byte>(next++ * 37u + 11u);
-        return {};
-    }
-};
 
 // Toy DH: private 4 bytes, public 4 + Pad bytes (Pad leading zero bytes, so a registry can hold
 // methods of different sizes), shared 4 bytes. Method numbers in the private-use range.

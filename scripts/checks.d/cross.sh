@@ -23,9 +23,9 @@
 #   PQIKE_CROSS_ARCHES=s390x bash scripts/checks.d/cross.sh   # one of: arm s390x
 # Build trees: build/cross-<arch>/ (reused by later runs). One suite by hand:
 #   qemu-s390x build/cross-s390x/tests/test_sha3
-# Cost, from cold: ~5.2 CPU-minutes, nearly all compiling (the emulated suites run in ~12 s on
+# Cost, from cold: 4.7-5.2 CPU-minutes, nearly all compiling (the emulated suites run in ~12 s on
 # armhf, ~9 s on s390x), so an estimated ~3 minutes on 2 idle cores plus ~20 s of apt-get;
-# measured: 11 minutes on 2 cores shared with other builds (load average 7-9).
+# measured: 8-11 minutes wall on 2 cores shared with other builds (load average 7-9).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd)

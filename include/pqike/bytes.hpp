@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -100,6 +101,48 @@ constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept {
 constexpr void store_be64(std::byte* p, std::uint64_t v) noexcept {
     store_be32(p, static_cast<std::uint32_t>(v >> 32));
     store_be32(p + 4, static_cast<std::uint32_t>(v));
+}
+
+// ---- little-endian 64-bit words (Keccak lanes, FIPS 202 §B.1) ------------------------------
+// The one place byte order meets a host integer for little-endian data. A run-time call is one
+// unaligned 8-byte move (memcpy), plus a byte swap on big-endian hosts (s390x: one
+// load-reversed instruction); the hot sponge loops rely on that being a plain load on x86-64
+// and ARM. The byte order is chosen by std::endian::native at compile time; constant
+// evaluation assembles the word from its bytes.
+
+namespace detail {
+constexpr std::uint64_t byteswap64(std::uint64_t v) noexcept {  // std::byteswap is C++23
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_bswap64(v);
+#else
+    std::uint64_t r = 0;
+    for (std::size_t k = 0; k < 8; ++k) r = (r << 8) | ((v >> (8 * k)) & 0xffu);
+    return r;
+#endif
+}
+}  // namespace detail
+
+static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
+              "mixed-endian hosts are not supported");
+
+constexpr std::uint64_t load_le64(const std::byte* p) noexcept {
+    if (std::is_constant_evaluated()) {
+        std::uint64_t v = 0;
+        for (std::size_t k = 0; k < 8; ++k) v |= std::uint64_t{std::to_integer<std::uint8_t>(p[k])} << (8 * k);
+        return v;
+    }
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::big) v = detail::byteswap64(v);
+    return v;
+}
+constexpr void store_le64(std::byte* p, std::uint64_t v) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (std::size_t k = 0; k < 8; ++k) p[k] = static_cast<std::byte>(v >> (8 * k));
+        return;
+    }
+    if constexpr (std::endian::native == std::endian::big) v = detail::byteswap64(v);
+    std::memcpy(p, &v, sizeof v);
 }
 
 // ---- reader ---------------------------------------------------------------------------------

@@ -345,7 +345,7 @@ TEST_CASE("property: single-byte corruptions never crash and a decoded result ro
         if (g.bytes.size() <= ike_header_size) continue;
         for (int k = 0; k < 8; ++k) {
             auto b = g.bytes;
-            b[rng() % b.size()] ^= static_cast<std::byte>(1 + rng() % 255);
+            b[static_cast<std::size_t>(rng() % b.size())] ^= static_cast<std::byte>(1 + rng() % 255);
             message<16> msg;
             if (msg.decode(b).ok()) CHECK(tohex(reencode(msg.view)) == tohex(b));
         }

@@ -274,14 +274,6 @@ public:
     }
 
 private:
-    static constexpr std::uint64_t load_le64(const std::byte* p) noexcept {
-        std::uint64_t v = 0;
-        for (std::size_t k = 0; k < 8; ++k) v |= std::uint64_t{std::to_integer<std::uint8_t>(p[k])} << (8 * k);
-        return v;
-    }
-    static constexpr void store_le64(std::byte* p, std::uint64_t v) noexcept {
-        for (std::size_t k = 0; k < 8; ++k) p[k] = static_cast<std::byte>(v >> (8 * k));
-    }
     void xor_byte(std::size_t at, std::byte b) noexcept {
         s_[at / 8] ^= std::uint64_t{std::to_integer<std::uint8_t>(b)} << (8 * (at % 8));
     }

@@ -548,7 +548,10 @@ static void escape_tests(void) {
 
     pqike_escape_fields c = a;
     c.type = PQIKE_ESCAPE_MSG_CONFIRM;
-    c.sequence = 2;
+    c.sequence = 1;  // the first message under the fresh confirm key (issue 18)
+    c.ke_methods[0] = 31;  // what the rekey negotiated: X25519 in KE, ML-KEM-768 in ADDKE1
+    c.ke_methods[1] = 36;
+    c.ke_method_count = 2;
     check_sealed(&cp2c, &c, "escape_confirm_p2c");
     check_sealed(&cc2p, &c, "escape_confirm_c2p");
 
@@ -622,7 +625,8 @@ static void escape_tests(void) {
     CHECK_RC(pqike_escape_replay_commit(&win, 5), PQIKE_OK, "5 within the window");
     CHECK_RC(pqike_escape_replay_check(&win, 5), PQIKE_ESCAPE_REPLAYED, "5 again");
     CHECK_RC(pqike_escape_replay_check(&win, 3), PQIKE_OK, "3: 7 behind, inside a window of 8");
-    CHECK_RC(pqike_escape_replay_check(&win, 2), PQIKE_ESCAPE_STALE, "2: 8 behind, outside");
+    CHECK_RC(pqike_escape_replay_check(&win, 2), PQIKE_OK, "2: 8 behind, the last one a window of 8 accepts");
+    CHECK_RC(pqike_escape_replay_check(&win, 1), PQIKE_ESCAPE_STALE, "1: 9 behind, outside");
     pqike_escape_replay_wipe(&strict);
     pqike_escape_replay_wipe(&win);
     CHECK_RC(pqike_escape_replay_check(&win, 11), PQIKE_BAD_HANDLE, "wiped window");

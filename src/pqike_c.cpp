@@ -457,6 +457,7 @@ struct magic_of<escape_provider_impl> {
 struct escape_session_impl {
     escape::provider_session s;
 };
+static_assert(std::is_trivially_copyable_v<escape::provider_session>, "pqike_escape_session is documented memcpy-able");
 template <>
 struct magic_of<escape_session_impl> {
     static constexpr std::uint32_t value = 0x45534553;  // "ESES"
@@ -536,7 +537,10 @@ int deliver(const result<escape::actions>& r, pqike_escape_actions* out, std::ui
         c.method = a.migration.method;
         c.ppk_id = out_bytes(a.migration.ppk_id);
         if (a.kind == escape::action_kind::send && msg) {
-            if (used + a.bytes.size() > PQIKE_ESCAPE_MAX_MESSAGE) return PQIKE_BUFFER_TOO_SMALL;  // never: one send per call
+            if (used + a.bytes.size() > PQIKE_ESCAPE_MAX_MESSAGE) {  // never: one SEND of <= max_message per call
+                *out = pqike_escape_actions{};
+                return PQIKE_BUFFER_TOO_SMALL;
+            }
             if (!a.bytes.empty()) std::memcpy(msg + used, a.bytes.data(), a.bytes.size());
             c.message = {msg + used, a.bytes.size()};
             used += a.bytes.size();

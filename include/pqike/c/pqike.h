@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pqike C ABI (docs/c-api.md): ML-KEM as an IKEv2 key exchange, the IKEv2 key schedule, the PQC
- * escape message and a validating IKE message decoder, for stacks written in C.
+ * escape message with its provider/consumer state machines and a validating IKE message decoder,
+ * for stacks written in C.
  *
  * Conventions (the same for every function):
  * - C11, and compiles as C++11 or later. Every symbol starts with pqike_ / PQIKE_.

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -21,7 +22,9 @@
 #include <pqike/crypto/hmac.hpp>
 #include <pqike/crypto/mlkem.hpp>
 #include <pqike/crypto/os_random.hpp>
+#include <pqike/escape/consumer.hpp>
 #include <pqike/escape/message.hpp>
+#include <pqike/escape/provider.hpp>
 #include <pqike/escape/protect.hpp>
 #include <pqike/escape/replay.hpp>
 #include <pqike/kex/ke_registry.hpp>
@@ -410,6 +413,151 @@ void fill(const escape::verified& v, pqike_escape_fields& f) noexcept {
 }
 
 bool bad(const pqike_bytes& b) noexcept { return bad(b.data, b.len); }
+
+// ---- escape state machines (HMAC-SHA2-256) ----------------------------------------------------
+using esc_prf = crypto::hmac_sha256;
+using esc_keys = escape::key_pair<esc_prf>;
+static_assert(escape::limits::max_ppk_id == PQIKE_ESCAPE_MAX_PPK_ID);
+
+// The copies a config's views point at: they live in the handle next to the engine, which is
+// built in place and never moved (the handles are not copyable).
+struct methods_copy {
+    std::array<std::uint16_t, escape::limits::max_methods> v{};
+    std::size_t n = 0;
+    std::span<const std::uint16_t> view() const noexcept { return {v.data(), n}; }
+};
+static_assert(escape::limits::max_methods == PQIKE_ESCAPE_MAX_PQ_METHODS);
+
+// A list from C into `to`; too many is invalid_length, as config::check() says for methods.
+int copy_methods(const std::uint16_t* p, std::size_t n, methods_copy& to) noexcept {
+    if (bad(p, n)) return PQIKE_NULL_POINTER;
+    if (n > to.v.size()) return PQIKE_INVALID_LENGTH;
+    for (std::size_t i = 0; i < n; ++i) to.v[i] = p[i];
+    to.n = n;
+    return PQIKE_OK;
+}
+
+template <std::size_t N>
+int copy_bytes(const pqike_bytes& b, bounded_bytes<N>& to) noexcept {
+    if (bad(b)) return PQIKE_NULL_POINTER;
+    if (b.len > N) return PQIKE_INVALID_LENGTH;  // what check() says for a PPK ID too long
+    (void)to.assign(in(b));
+    return PQIKE_OK;
+}
+
+struct escape_provider_impl {
+    methods_copy methods, pq;
+    bounded_bytes<escape::limits::max_ppk_id> ppk_id;
+    std::optional<escape::provider<esc_prf>> engine;
+};
+template <>
+struct magic_of<escape_provider_impl> {
+    static constexpr std::uint32_t value = 0x45505256;  // "EPRV"
+};
+struct escape_session_impl {
+    escape::provider_session s;
+};
+static_assert(std::is_trivially_copyable_v<escape::provider_session>, "pqike_escape_session is documented memcpy-able");
+template <>
+struct magic_of<escape_session_impl> {
+    static constexpr std::uint32_t value = 0x45534553;  // "ESES"
+};
+struct escape_consumer_impl {
+    methods_copy methods, pq;
+    std::array<bounded_bytes<escape::limits::max_ppk_id>, PQIKE_ESCAPE_MAX_PPK_IDS> ppk_ids;
+    std::array<bytes_view, PQIKE_ESCAPE_MAX_PPK_IDS> ppk_views{};
+    std::size_t n_ppk = 0;
+    std::optional<escape::consumer<esc_prf>> engine;
+};
+template <>
+struct magic_of<escape_consumer_impl> {
+    static constexpr std::uint32_t value = 0x45434f4e;  // "ECON"
+};
+static_assert(fits<escape_provider_impl, pqike_escape_provider>(), "raise PQIKE_ESCAPE_PROVIDER_SIZE");
+static_assert(fits<escape_session_impl, pqike_escape_session>(), "raise PQIKE_ESCAPE_SESSION_SIZE");
+static_assert(fits<escape_consumer_impl, pqike_escape_consumer>(), "raise PQIKE_ESCAPE_CONSUMER_SIZE");
+static_assert(static_cast<int>(escape::provider_state::failed) == PQIKE_ESCAPE_PROVIDER_FAILED &&
+              static_cast<int>(escape::provider_state::escape_sent) == PQIKE_ESCAPE_PROVIDER_ESCAPE_SENT &&
+              static_cast<int>(escape::provider_state::confirmed) == PQIKE_ESCAPE_PROVIDER_CONFIRMED);
+static_assert(static_cast<int>(escape::consumer_state::failed) == PQIKE_ESCAPE_CONSUMER_FAILED &&
+              static_cast<int>(escape::consumer_state::migrating) == PQIKE_ESCAPE_CONSUMER_MIGRATING &&
+              static_cast<int>(escape::consumer_state::confirmed) == PQIKE_ESCAPE_CONSUMER_CONFIRMED);
+static_assert(static_cast<int>(escape::action_kind::send) == PQIKE_ESCAPE_ACTION_SEND &&
+              static_cast<int>(escape::action_kind::start_rekey) == PQIKE_ESCAPE_ACTION_START_REKEY &&
+              static_cast<int>(escape::action_kind::give_up) == PQIKE_ESCAPE_ACTION_GIVE_UP &&
+              static_cast<int>(escape::action_kind::confirmed) == PQIKE_ESCAPE_ACTION_CONFIRMED);
+
+// One HMAC-SHA2-256 tag key out of a pqike_escape_key handle.
+int tag_key_of(const pqike_escape_key* h, const escape::tag_key<esc_prf>*& out) noexcept {
+    const auto* impl = get<escape_key_impl>(h);
+    if (!impl) return PQIKE_BAD_HANDLE;
+    out = std::get_if<escape::tag_key<esc_prf>>(&impl->k);
+    return out ? PQIKE_OK : PQIKE_UNSUPPORTED_PRF;
+}
+int key_pair_of(const pqike_escape_key_pair* kp, std::optional<esc_keys>& out) noexcept {
+    if (!kp) return PQIKE_NULL_POINTER;
+    const escape::tag_key<esc_prf>* a = nullptr;
+    const escape::tag_key<esc_prf>* b = nullptr;
+    if (const int e = tag_key_of(kp->p2c, a)) return e;
+    if (const int e = tag_key_of(kp->c2p, b)) return e;
+    out.emplace(esc_keys{*a, *b});
+    return PQIKE_OK;
+}
+
+// A rekey_result whose views point into the caller's struct (read during the call only).
+int rekey_of(const pqike_escape_rekey_result* r, std::optional<escape::rekey_result<esc_prf>>& out) noexcept {
+    if (!r) return PQIKE_NULL_POINTER;
+    if (bad(r->ke_methods, r->ke_method_count) || bad(r->ppk_id)) return PQIKE_NULL_POINTER;
+    std::optional<esc_keys> k;
+    if (const int e = key_pair_of(&r->confirm, k)) return e;
+    out.emplace(escape::rekey_result<esc_prf>{
+        *k, std::span<const std::uint16_t>(r->ke_methods, r->ke_method_count), in(r->ppk_id)});
+    return PQIKE_OK;
+}
+
+// Checked before the C++ call, so a small buffer changes nothing.
+int msg_buffer(std::uint8_t* msg, std::size_t cap, std::size_t* len) noexcept {
+    if (!len || bad(msg, cap)) return PQIKE_NULL_POINTER;
+    *len = PQIKE_ESCAPE_MAX_MESSAGE;
+    if (cap < PQIKE_ESCAPE_MAX_MESSAGE) return PQIKE_BUFFER_TOO_SMALL;
+    *len = 0;
+    return PQIKE_OK;
+}
+
+// The C++ actions into *out; sent bytes are copied into msg (fits: max_message, checked above).
+int deliver(const result<escape::actions>& r, pqike_escape_actions* out, std::uint8_t* msg,
+            std::size_t* msg_len) noexcept {
+    *out = pqike_escape_actions{};
+    if (!r) return code(r.code());
+    std::size_t used = 0;
+    for (const escape::action& a : *r) {
+        pqike_escape_action& c = out->items[out->count++];
+        c.kind = static_cast<int>(a.kind);
+        c.procedure = static_cast<std::uint8_t>(a.migration.proc);
+        c.method = a.migration.method;
+        c.ppk_id = out_bytes(a.migration.ppk_id);
+        if (a.kind == escape::action_kind::send && msg) {
+            if (used + a.bytes.size() > PQIKE_ESCAPE_MAX_MESSAGE) {  // never: one SEND of <= max_message per call
+                *out = pqike_escape_actions{};
+                return PQIKE_BUFFER_TOO_SMALL;
+            }
+            if (!a.bytes.empty()) std::memcpy(msg + used, a.bytes.data(), a.bytes.size());
+            c.message = {msg + used, a.bytes.size()};
+            used += a.bytes.size();
+        }
+    }
+    if (msg_len) *msg_len = used;
+    return PQIKE_OK;
+}
+
+escape::provider<esc_prf>* provider_of(pqike_escape_provider* h) noexcept {
+    auto* impl = get<escape_provider_impl>(h);
+    return impl && impl->engine ? &*impl->engine : nullptr;
+}
+escape::consumer<esc_prf>* consumer_of(pqike_escape_consumer* h) noexcept {
+    auto* impl = get<escape_consumer_impl>(h);
+    return impl && impl->engine ? &*impl->engine : nullptr;
+}
 
 }  // namespace
 
@@ -837,6 +985,238 @@ int pqike_escape_check_timestamp(const pqike_escape_fields* verified, uint64_t n
     const bool has = (verified->present & PQIKE_ESCAPE_HAS_TIMESTAMP) != 0;
     return code(escape::check_timestamp(has ? std::optional<std::uint64_t>{verified->timestamp} : std::nullopt,
                                         now, c));
+}
+
+// ---- escape state machines --------------------------------------------------------------------
+void pqike_escape_provider_config_default(pqike_escape_provider_config* cfg) {
+    if (!cfg) return;
+    const escape::provider_config d;
+    *cfg = pqike_escape_provider_config{};
+    cfg->procedure = static_cast<std::uint8_t>(d.proc);
+    cfg->allow_no_ppk = d.allow_no_ppk;
+    cfg->deadline = d.deadline;
+    cfg->initial_rto = d.initial_rto;
+    cfg->max_rto = d.max_rto;
+    cfg->send_timestamp = d.send_timestamp;
+    cfg->flags = d.flags;
+    cfg->window = d.fresh.window;
+    cfg->require_timestamp = d.fresh.require_timestamp;
+    cfg->max_skew = d.fresh.max_skew;
+    cfg->first_seq = 1;
+}
+
+void pqike_escape_consumer_config_default(pqike_escape_consumer_config* cfg) {
+    if (!cfg) return;
+    const escape::consumer_config d;
+    *cfg = pqike_escape_consumer_config{};
+    cfg->require_ppk = d.require_ppk;
+    cfg->default_deadline = d.default_deadline;
+    cfg->max_deadline = d.max_deadline;
+    cfg->initial_rto = d.initial_rto;
+    cfg->max_rto = d.max_rto;
+    cfg->window = d.fresh.window;
+    cfg->require_timestamp = d.fresh.require_timestamp;
+    cfg->max_skew = d.fresh.max_skew;
+}
+
+int pqike_escape_provider_init(pqike_escape_provider* h, const pqike_escape_provider_config* cfg) {
+    if (!h || !cfg || bad(cfg->ppk_id)) return PQIKE_NULL_POINTER;
+    auto* impl = emplace<escape_provider_impl>(h);
+    escape::provider_config c;
+    int e = copy_methods(cfg->methods, cfg->method_count, impl->methods);
+    if (!e && cfg->pq_method_count != 0) e = copy_methods(cfg->pq_methods, cfg->pq_method_count, impl->pq);
+    if (!e) e = copy_bytes(cfg->ppk_id, impl->ppk_id);
+    if (!e) {
+        c.methods = impl->methods.view();
+        if (cfg->pq_method_count != 0) c.pq_methods = impl->pq.view();
+        c.proc = static_cast<escape::procedure>(cfg->procedure);
+        c.ppk_id = impl->ppk_id.view();
+        c.allow_no_ppk = cfg->allow_no_ppk != 0;
+        if (cfg->has_reason) c.why = static_cast<escape::reason>(cfg->reason);
+        c.deadline = cfg->deadline;
+        c.initial_rto = cfg->initial_rto;
+        c.max_rto = cfg->max_rto;
+        c.send_timestamp = cfg->send_timestamp != 0;
+        c.flags = cfg->flags;
+        c.fresh.window = cfg->window;
+        c.fresh.require_timestamp = cfg->require_timestamp != 0;
+        c.fresh.max_skew = cfg->max_skew;
+        auto r = escape::provider<esc_prf>::make(c, cfg->first_seq);
+        if (r) impl->engine.emplace(*r);
+        e = code(r.code());
+    }
+    if (e) wipe<escape_provider_impl>(h);
+    return e;
+}
+
+void pqike_escape_provider_wipe(pqike_escape_provider* h) { wipe<escape_provider_impl>(h); }
+
+int pqike_escape_session_init(pqike_escape_session* s) {
+    if (!s) return PQIKE_NULL_POINTER;
+    emplace<escape_session_impl>(s);
+    return PQIKE_OK;
+}
+
+int pqike_escape_session_get_state(const pqike_escape_session* s, pqike_escape_provider_state* state) {
+    if (!state) return PQIKE_NULL_POINTER;
+    const auto* impl = get<escape_session_impl>(s);
+    if (!impl) return PQIKE_BAD_HANDLE;
+    *state = static_cast<pqike_escape_provider_state>(impl->s.state);
+    return PQIKE_OK;
+}
+
+void pqike_escape_session_wipe(pqike_escape_session* s) { wipe<escape_session_impl>(s); }
+
+int pqike_escape_provider_start(pqike_escape_provider* h, pqike_escape_session* s, const pqike_escape_key_pair* keys,
+                                const uint8_t* nonce, size_t nonce_len, uint64_t now, pqike_escape_actions* out,
+                                uint8_t* msg, size_t msg_cap, size_t* msg_len) {
+    if (!out || !nonce) return PQIKE_NULL_POINTER;
+    *out = pqike_escape_actions{};
+    if (const int e = msg_buffer(msg, msg_cap, msg_len)) return e;
+    if (nonce_len != 16) return PQIKE_INVALID_LENGTH;
+    auto* p = provider_of(h);
+    auto* ses = get<escape_session_impl>(s);
+    if (!p || !ses) return PQIKE_BAD_HANDLE;
+    std::optional<esc_keys> k;
+    if (const int e = key_pair_of(keys, k)) return e;
+    const std::span<const std::byte, 16> n(reinterpret_cast<const std::byte*>(nonce), 16);
+    return deliver(p->start(ses->s, *k, n, now), out, msg, msg_len);
+}
+
+int pqike_escape_provider_on_timer(pqike_escape_provider* h, pqike_escape_session* s, const pqike_escape_key_pair* keys,
+                                   const pqike_escape_rekey_result* rekey, uint64_t now, pqike_escape_actions* out,
+                                   uint8_t* msg, size_t msg_cap, size_t* msg_len) {
+    if (!out) return PQIKE_NULL_POINTER;
+    *out = pqike_escape_actions{};
+    if (const int e = msg_buffer(msg, msg_cap, msg_len)) return e;
+    auto* p = provider_of(h);
+    auto* ses = get<escape_session_impl>(s);
+    if (!p || !ses) return PQIKE_BAD_HANDLE;
+    std::optional<esc_keys> k;
+    if (const int e = key_pair_of(keys, k)) return e;
+    if (!rekey) return deliver(p->on_timer(ses->s, *k, now), out, msg, msg_len);
+    std::optional<escape::rekey_result<esc_prf>> r;
+    if (const int e = rekey_of(rekey, r)) return e;
+    return deliver(p->on_timer(ses->s, *k, *r, now), out, msg, msg_len);
+}
+
+int pqike_escape_provider_on_message(pqike_escape_provider* h, pqike_escape_session* s,
+                                     const pqike_escape_key_pair* keys, const uint8_t* in_msg, size_t in_len,
+                                     uint64_t now, pqike_escape_actions* out) {
+    if (!out || bad(in_msg, in_len)) return PQIKE_NULL_POINTER;
+    *out = pqike_escape_actions{};
+    auto* p = provider_of(h);
+    auto* ses = get<escape_session_impl>(s);
+    if (!p || !ses) return PQIKE_BAD_HANDLE;
+    std::optional<esc_keys> k;
+    if (const int e = key_pair_of(keys, k)) return e;
+    return deliver(p->on_message(ses->s, *k, in(in_msg, in_len), now), out, nullptr, nullptr);
+}
+
+int pqike_escape_provider_rekey_done(pqike_escape_provider* h, pqike_escape_session* s,
+                                     const pqike_escape_rekey_result* rekey, uint64_t now, pqike_escape_actions* out,
+                                     uint8_t* msg, size_t msg_cap, size_t* msg_len) {
+    if (!out) return PQIKE_NULL_POINTER;
+    *out = pqike_escape_actions{};
+    if (const int e = msg_buffer(msg, msg_cap, msg_len)) return e;
+    auto* p = provider_of(h);
+    auto* ses = get<escape_session_impl>(s);
+    if (!p || !ses) return PQIKE_BAD_HANDLE;
+    std::optional<escape::rekey_result<esc_prf>> r;
+    if (const int e = rekey_of(rekey, r)) return e;
+    return deliver(p->rekey_done(ses->s, *r, now), out, msg, msg_len);
+}
+
+int pqike_escape_provider_on_confirm(pqike_escape_provider* h, pqike_escape_session* s,
+                                     const pqike_escape_rekey_result* rekey, const uint8_t* in_msg, size_t in_len,
+                                     uint64_t now, pqike_escape_actions* out, uint8_t* msg, size_t msg_cap,
+                                     size_t* msg_len) {
+    if (!out || bad(in_msg, in_len)) return PQIKE_NULL_POINTER;
+    *out = pqike_escape_actions{};
+    if (const int e = msg_buffer(msg, msg_cap, msg_len)) return e;
+    auto* p = provider_of(h);
+    auto* ses = get<escape_session_impl>(s);
+    if (!p || !ses) return PQIKE_BAD_HANDLE;
+    std::optional<escape::rekey_result<esc_prf>> r;
+    if (const int e = rekey_of(rekey, r)) return e;
+    return deliver(p->on_confirm(ses->s, *r, in(in_msg, in_len), now), out, msg, msg_len);
+}
+
+int pqike_escape_consumer_init(pqike_escape_consumer* h, const pqike_escape_consumer_config* cfg,
+                               const pqike_escape_key_pair* keys) {
+    if (!h || !cfg || bad(cfg->ppk_ids, cfg->ppk_id_count)) return PQIKE_NULL_POINTER;
+    std::optional<esc_keys> k;
+    if (const int e = key_pair_of(keys, k)) return e;
+    if (cfg->ppk_id_count > PQIKE_ESCAPE_MAX_PPK_IDS) return PQIKE_INVALID_LENGTH;
+    auto* impl = emplace<escape_consumer_impl>(h);
+    int e = copy_methods(cfg->methods, cfg->method_count, impl->methods);
+    if (!e && cfg->pq_method_count != 0) e = copy_methods(cfg->pq_methods, cfg->pq_method_count, impl->pq);
+    for (std::size_t i = 0; !e && i < cfg->ppk_id_count; ++i) {
+        e = copy_bytes(cfg->ppk_ids[i], impl->ppk_ids[i]);
+        impl->ppk_views[i] = impl->ppk_ids[i].view();
+    }
+    if (!e) {
+        impl->n_ppk = cfg->ppk_id_count;
+        escape::consumer_config c;
+        c.methods = impl->methods.view();
+        c.ppk_ids = std::span<const bytes_view>(impl->ppk_views.data(), impl->n_ppk);
+        c.require_ppk = cfg->require_ppk != 0;
+        if (cfg->pq_method_count != 0) c.pq_methods = impl->pq.view();
+        c.default_deadline = cfg->default_deadline;
+        c.max_deadline = cfg->max_deadline;
+        c.initial_rto = cfg->initial_rto;
+        c.max_rto = cfg->max_rto;
+        c.fresh.window = cfg->window;
+        c.fresh.require_timestamp = cfg->require_timestamp != 0;
+        c.fresh.max_skew = cfg->max_skew;
+        auto r = escape::consumer<esc_prf>::make(c, *k);
+        if (r) impl->engine.emplace(*r);
+        e = code(r.code());
+    }
+    if (e) wipe<escape_consumer_impl>(h);
+    return e;
+}
+
+void pqike_escape_consumer_wipe(pqike_escape_consumer* h) { wipe<escape_consumer_impl>(h); }
+
+int pqike_escape_consumer_get_state(const pqike_escape_consumer* h, pqike_escape_consumer_state* state) {
+    if (!state) return PQIKE_NULL_POINTER;
+    const auto* c = consumer_of(const_cast<pqike_escape_consumer*>(h));
+    if (!c) return PQIKE_BAD_HANDLE;
+    *state = static_cast<pqike_escape_consumer_state>(c->state());
+    return PQIKE_OK;
+}
+
+int pqike_escape_consumer_on_message(pqike_escape_consumer* h, const uint8_t* in_msg, size_t in_len, uint64_t now,
+                                     pqike_escape_actions* out, uint8_t* msg, size_t msg_cap, size_t* msg_len) {
+    if (!out || bad(in_msg, in_len)) return PQIKE_NULL_POINTER;
+    *out = pqike_escape_actions{};
+    if (const int e = msg_buffer(msg, msg_cap, msg_len)) return e;
+    auto* c = consumer_of(h);
+    if (!c) return PQIKE_BAD_HANDLE;
+    return deliver(c->on_message(in(in_msg, in_len), now), out, msg, msg_len);
+}
+
+int pqike_escape_consumer_rekey_done(pqike_escape_consumer* h, const pqike_escape_rekey_result* rekey, uint64_t now,
+                                     pqike_escape_actions* out, uint8_t* msg, size_t msg_cap, size_t* msg_len) {
+    if (!out) return PQIKE_NULL_POINTER;
+    *out = pqike_escape_actions{};
+    if (const int e = msg_buffer(msg, msg_cap, msg_len)) return e;
+    auto* c = consumer_of(h);
+    if (!c) return PQIKE_BAD_HANDLE;
+    std::optional<escape::rekey_result<esc_prf>> r;
+    if (const int e = rekey_of(rekey, r)) return e;
+    return deliver(c->rekey_done(*r, now), out, msg, msg_len);
+}
+
+int pqike_escape_consumer_on_timer(pqike_escape_consumer* h, uint64_t now, pqike_escape_actions* out, uint8_t* msg,
+                                   size_t msg_cap, size_t* msg_len) {
+    if (!out) return PQIKE_NULL_POINTER;
+    *out = pqike_escape_actions{};
+    if (const int e = msg_buffer(msg, msg_cap, msg_len)) return e;
+    auto* c = consumer_of(h);
+    if (!c) return PQIKE_BAD_HANDLE;
+    return deliver(c->on_timer(now), out, msg, msg_len);
 }
 
 // ---- decoder ----------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ HANDLE_IS(pqike_ike_sa_keys, PQIKE_IKE_SA_KEYS_SIZE);
 HANDLE_IS(pqike_int_auth, PQIKE_INT_AUTH_SIZE);
 HANDLE_IS(pqike_escape_key, PQIKE_ESCAPE_KEY_SIZE);
 HANDLE_IS(pqike_escape_replay, PQIKE_ESCAPE_REPLAY_SIZE);
+HANDLE_IS(pqike_escape_provider, PQIKE_ESCAPE_PROVIDER_SIZE);
+HANDLE_IS(pqike_escape_session, PQIKE_ESCAPE_SESSION_SIZE);
+HANDLE_IS(pqike_escape_consumer, PQIKE_ESCAPE_CONSUMER_SIZE);
 
 // A stack embeds handles in its own structs, without malloc.
 struct my_ike_sa {

@@ -627,7 +627,8 @@ static void escape_tests(void) {
     CHECK_RC(pqike_escape_replay_commit(&win, 5), PQIKE_OK, "5 within the window");
     CHECK_RC(pqike_escape_replay_check(&win, 5), PQIKE_ESCAPE_REPLAYED, "5 again");
     // A window of w accepts exactly the w numbers below the highest (§6).
-    CHECK_RC(pqike_escape_replay_check(&win, 2), PQIKE_OK, "2: 8 behind, inside a window of 8");
+    CHECK_RC(pqike_escape_replay_check(&win, 3), PQIKE_OK, "3: 7 behind, inside a window of 8");
+    CHECK_RC(pqike_escape_replay_check(&win, 2), PQIKE_OK, "2: 8 behind, the last one a window of 8 accepts");
     CHECK_RC(pqike_escape_replay_check(&win, 1), PQIKE_ESCAPE_STALE, "1: 9 behind, outside");
     pqike_escape_replay_wipe(&strict);
     pqike_escape_replay_wipe(&win);
@@ -638,6 +639,301 @@ static void escape_tests(void) {
     pqike_escape_key_wipe(&c2p);
     pqike_escape_key_wipe(&cp2c);
     pqike_escape_key_wipe(&cc2p);
+}
+
+// ---- 3b. escape state machines ----------------------------------------------------------------
+// A C provider and a C consumer over a lossless "network" of byte buffers: the migration of
+// docs/escape-message.md §8 from ESCAPE to both CONFIRMED, then forgeries, replays, refused
+// configurations and the deadline.
+static const uint64_t t0 = 1767225600u;
+static const uint8_t esc_psk[32] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                                    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+static const uint8_t esc_binding[16] = {1, 2, 3, 4, 5, 6, 7, 8, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
+static const uint8_t esc_new_binding[16] = {0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+                                            0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38};
+static const uint8_t esc_key_id[] = "escape-key-1";
+static const uint8_t esc_ppk[] = "ppk-2026";
+static const uint16_t prov_methods[] = {36, 37};
+static const uint16_t cons_methods[] = {37, 36};
+
+static void derive_pair(pqike_escape_key* p2c, pqike_escape_key* c2p, uint16_t prf, pqike_escape_key_mode mode,
+                        const uint8_t* base, const uint8_t* binding) {
+    CHECK_RC(pqike_escape_key_derive(p2c, prf, mode, PQIKE_ESCAPE_PROVIDER_TO_CONSUMER, base, 32, esc_key_id,
+                                     sizeof esc_key_id - 1, binding, 16),
+             PQIKE_OK, "derive p2c");
+    CHECK_RC(pqike_escape_key_derive(c2p, prf, mode, PQIKE_ESCAPE_CONSUMER_TO_PROVIDER, base, 32, esc_key_id,
+                                     sizeof esc_key_id - 1, binding, 16),
+             PQIKE_OK, "derive c2p");
+}
+
+static void prov_config(pqike_escape_provider_config* c) {
+    pqike_escape_provider_config_default(c);
+    c->methods = prov_methods;
+    c->method_count = 2;
+    c->ppk_id.data = esc_ppk;
+    c->ppk_id.len = sizeof esc_ppk - 1;
+    c->has_reason = 1;
+    c->reason = 1;
+    c->deadline = 600;
+    c->initial_rto = 2;
+    c->max_rto = 16;
+}
+
+static pqike_bytes cons_ppks[1];
+static void cons_config(pqike_escape_consumer_config* c) {
+    pqike_escape_consumer_config_default(c);
+    cons_ppks[0].data = esc_ppk;
+    cons_ppks[0].len = sizeof esc_ppk - 1;
+    c->methods = cons_methods;
+    c->method_count = 2;
+    c->ppk_ids = cons_ppks;
+    c->ppk_id_count = 1;
+}
+
+static int prov_state(const pqike_escape_session* s) {
+    pqike_escape_provider_state st = PQIKE_ESCAPE_PROVIDER_IDLE;
+    CHECK_RC(pqike_escape_session_get_state(s, &st), PQIKE_OK, "session state");
+    return (int)st;
+}
+static int cons_state(const pqike_escape_consumer* h) {
+    pqike_escape_consumer_state st = PQIKE_ESCAPE_CONSUMER_IDLE;
+    CHECK_RC(pqike_escape_consumer_get_state(h, &st), PQIKE_OK, "consumer state");
+    return (int)st;
+}
+static int is_plan(const pqike_escape_action* a, uint16_t method) {
+    return a->procedure == 1 && a->method == method && same(a->ppk_id.data, a->ppk_id.len, esc_ppk, sizeof esc_ppk - 1);
+}
+
+static void escape_machine_tests(void) {
+    pqike_escape_key p2c, c2p, cp2c, cc2p, s384_p2c, s384_c2p;
+    uint8_t new_sk_d[32];
+    for (int i = 0; i < 32; ++i) new_sk_d[i] = (uint8_t)(0x40 + i);
+    derive_pair(&p2c, &c2p, PQIKE_PRF_HMAC_SHA2_256, PQIKE_ESCAPE_KEY_ESCAPE_PSK, esc_psk, esc_binding);
+    derive_pair(&cp2c, &cc2p, PQIKE_PRF_HMAC_SHA2_256, PQIKE_ESCAPE_KEY_CONFIRM, new_sk_d, esc_new_binding);
+    derive_pair(&s384_p2c, &s384_c2p, PQIKE_PRF_HMAC_SHA2_384, PQIKE_ESCAPE_KEY_ESCAPE_PSK, esc_psk, esc_binding);
+    const pqike_escape_key_pair keys = {&p2c, &c2p};
+    const pqike_escape_key_pair keys384 = {&s384_p2c, &s384_c2p};
+    uint8_t nonce[16];
+    for (int i = 0; i < 16; ++i) nonce[i] = (uint8_t)(0xa0 + i);
+
+    // Configurations provider::make / consumer::make refuse, with their status; the handle
+    // then holds nothing.
+    pqike_escape_provider prov;
+    pqike_escape_consumer cons;
+    pqike_escape_provider_config pc;
+    pqike_escape_consumer_config cc;
+    pqike_escape_session ses;
+    pqike_escape_actions acts;
+    size_t mlen = 0;
+    prov_config(&pc);
+    pc.ppk_id.len = 0;
+    CHECK_RC(pqike_escape_provider_init(&prov, &pc), PQIKE_INVALID_KEY, "provider: no PPK without allow_no_ppk");
+    CHECK_RC(pqike_escape_session_init(&ses), PQIKE_OK, "session");
+    CHECK_RC(pqike_escape_provider_start(&prov, &ses, &keys, nonce, 16, t0, &acts, o1, sizeof o1, &mlen),
+             PQIKE_BAD_HANDLE, "refused provider holds nothing");
+    prov_config(&pc);
+    pc.require_timestamp = 1;
+    CHECK_RC(pqike_escape_provider_init(&prov, &pc), PQIKE_INVALID_SYNTAX, "provider: require_timestamp");
+    prov_config(&pc);
+    pc.initial_rto = 32;  // above max_rto 16
+    CHECK_RC(pqike_escape_provider_init(&prov, &pc), PQIKE_INVALID_SYNTAX, "provider: rto");
+    prov_config(&pc);
+    const uint16_t classical[] = {36, 31};  // X25519 is not on the PQ allowlist
+    pc.methods = classical;
+    CHECK_RC(pqike_escape_provider_init(&prov, &pc), PQIKE_INVALID_SYNTAX, "provider: classical method");
+    cons_config(&cc);
+    cc.ppk_id_count = 0;
+    CHECK_RC(pqike_escape_consumer_init(&cons, &cc, &keys), PQIKE_INVALID_KEY, "consumer: require_ppk, no PPK");
+    CHECK_RC(pqike_escape_consumer_on_timer(&cons, t0, &acts, o1, sizeof o1, &mlen), PQIKE_BAD_HANDLE,
+             "refused consumer holds nothing");
+    cons_config(&cc);
+    cc.max_deadline = 10;  // below default_deadline 3600
+    CHECK_RC(pqike_escape_consumer_init(&cons, &cc, &keys), PQIKE_INVALID_SYNTAX, "consumer: deadline");
+    cons_config(&cc);
+    CHECK_RC(pqike_escape_consumer_init(&cons, &cc, &keys384), PQIKE_UNSUPPORTED_PRF, "consumer: SHA-384 keys");
+    cc.method_count = PQIKE_ESCAPE_MAX_METHODS + 1;
+    CHECK_RC(pqike_escape_consumer_init(&cons, &cc, &keys), PQIKE_INVALID_LENGTH, "consumer: 17 methods");
+
+    prov_config(&pc);
+    cons_config(&cc);
+    CHECK_RC(pqike_escape_provider_init(&prov, &pc), PQIKE_OK, "provider");
+    CHECK_RC(pqike_escape_consumer_init(&cons, &cc, &keys), PQIKE_OK, "consumer");
+    CHECK(prov_state(&ses) == PQIKE_ESCAPE_PROVIDER_IDLE && cons_state(&cons) == PQIKE_ESCAPE_CONSUMER_IDLE,
+          "both idle");
+    CHECK_RC(pqike_escape_provider_start(&prov, &ses, &keys384, nonce, 16, t0, &acts, o1, sizeof o1, &mlen),
+             PQIKE_UNSUPPORTED_PRF, "provider: SHA-384 keys");
+    CHECK_RC(pqike_escape_provider_start(&prov, &ses, &keys, nonce, 16, t0, &acts, o1, 100, &mlen),
+             PQIKE_BUFFER_TOO_SMALL, "small message buffer");
+    CHECK(mlen == PQIKE_ESCAPE_MAX_MESSAGE && prov_state(&ses) == PQIKE_ESCAPE_PROVIDER_IDLE,
+          "size needed given, nothing started");
+
+    // ESCAPE.
+    uint8_t escape[PQIKE_ESCAPE_MAX_MESSAGE], ack[PQIKE_ESCAPE_MAX_MESSAGE];
+    size_t escape_n = 0, ack_n = 0;
+    CHECK_RC(pqike_escape_provider_start(&prov, &ses, &keys, nonce, 16, t0, &acts, escape, sizeof escape, &escape_n),
+             PQIKE_OK, "start");
+    CHECK(acts.count == 1 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_SEND && escape_n > 0 &&
+              acts.items[0].message.data == escape && acts.items[0].message.len == escape_n,
+          "start sends the ESCAPE into the caller's buffer");
+    CHECK(prov_state(&ses) == PQIKE_ESCAPE_PROVIDER_ESCAPE_SENT, "escape_sent");
+    pqike_escape_fields f;
+    CHECK_RC(pqike_escape_verify(&p2c, escape, escape_n, &f, NULL), PQIKE_OK, "the ESCAPE verifies");
+    CHECK(f.type == PQIKE_ESCAPE_MSG_ESCAPE && f.sequence == 1 && f.ke_method_count == 2 && f.ke_methods[0] == 36 &&
+              f.deadline == 600 && f.timestamp == t0 && same(f.nonce.data, f.nonce.len, nonce, 16),
+          "ESCAPE fields from the config");
+    CHECK_RC(pqike_escape_provider_start(&prov, &ses, &keys, nonce, 16, t0, &acts, o1, sizeof o1, &mlen),
+             PQIKE_ESCAPE_WRONG_STATE, "start twice");
+
+    // A forged ESCAPE (one tag bit) is refused and changes nothing.
+    memcpy(b1, escape, escape_n);
+    b1[escape_n - 1] ^= 1;
+    CHECK_RC(pqike_escape_consumer_on_message(&cons, b1, escape_n, t0 + 1, &acts, o1, sizeof o1, &mlen),
+             PQIKE_ESCAPE_BAD_TAG, "forged ESCAPE");
+    CHECK(acts.count == 0 && mlen == 0 && cons_state(&cons) == PQIKE_ESCAPE_CONSUMER_IDLE, "forgery: no action");
+
+    // ACK and START_REKEY.
+    CHECK_RC(pqike_escape_consumer_on_message(&cons, escape, escape_n, t0 + 1, &acts, ack, sizeof ack, &ack_n),
+             PQIKE_OK, "consumer gets the ESCAPE");
+    CHECK(acts.count == 2 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_SEND && acts.items[0].message.len == ack_n &&
+              acts.items[1].kind == PQIKE_ESCAPE_ACTION_START_REKEY && is_plan(&acts.items[1], 36),
+          "consumer: send ACK, rekey with 36 (the provider's preference) and the PPK");
+    CHECK(cons_state(&cons) == PQIKE_ESCAPE_CONSUMER_MIGRATING, "consumer migrating");
+    // A retransmitted ESCAPE gets the identical ACK and nothing else.
+    CHECK_RC(pqike_escape_consumer_on_message(&cons, escape, escape_n, t0 + 2, &acts, o1, sizeof o1, &mlen), PQIKE_OK,
+             "ESCAPE again");
+    CHECK(acts.count == 1 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_SEND && same(o1, mlen, ack, ack_n),
+          "same ACK resent");
+
+    CHECK_RC(pqike_escape_provider_on_message(&prov, &ses, &keys, ack, ack_n, t0 + 2, &acts), PQIKE_OK, "ACK");
+    CHECK(acts.count == 1 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_START_REKEY && is_plan(&acts.items[0], 36),
+          "provider: rekey with 36");
+    CHECK(prov_state(&ses) == PQIKE_ESCAPE_PROVIDER_MIGRATING, "provider migrating");
+    // The same ACK again is a replay.
+    CHECK_RC(pqike_escape_provider_on_message(&prov, &ses, &keys, ack, ack_n, t0 + 3, &acts), PQIKE_ESCAPE_REPLAYED,
+             "replayed ACK");
+    CHECK(acts.count == 0 && prov_state(&ses) == PQIKE_ESCAPE_PROVIDER_MIGRATING, "replay: nothing changed");
+
+    // Both rekeys done (X25519 in KE, ML-KEM-768 in ADDKE1), CONFIRMs crossed.
+    const uint16_t negotiated[] = {31, 36};
+    pqike_escape_rekey_result rr;
+    rr.confirm.p2c = &cp2c;
+    rr.confirm.c2p = &cc2p;
+    rr.ke_methods = negotiated;
+    rr.ke_method_count = 2;
+    rr.ppk_id.data = esc_ppk;
+    rr.ppk_id.len = sizeof esc_ppk - 1;
+    pqike_escape_rekey_result no_ppk = rr;
+    no_ppk.ppk_id.len = 0;
+    CHECK_RC(pqike_escape_consumer_rekey_done(&cons, &no_ppk, t0 + 5, &acts, o1, sizeof o1, &mlen), PQIKE_INVALID_KEY,
+             "a rekey without the PPK is no migration");
+    CHECK(acts.count == 0 && cons_state(&cons) == PQIKE_ESCAPE_CONSUMER_MIGRATING, "still migrating");
+
+    uint8_t pconf[PQIKE_ESCAPE_MAX_MESSAGE], cconf[PQIKE_ESCAPE_MAX_MESSAGE];
+    size_t pconf_n = 0, cconf_n = 0;
+    CHECK_RC(pqike_escape_provider_rekey_done(&prov, &ses, &rr, t0 + 5, &acts, pconf, sizeof pconf, &pconf_n),
+             PQIKE_OK, "provider rekey_done");
+    CHECK(acts.count == 1 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_SEND && pconf_n > 0, "provider CONFIRM");
+    CHECK_RC(pqike_escape_verify(&cp2c, pconf, pconf_n, &f, NULL), PQIKE_OK, "provider CONFIRM under the new key");
+    CHECK(f.type == PQIKE_ESCAPE_MSG_CONFIRM && f.selected_method == 36 && f.ke_method_count == 2 &&
+              f.ke_methods[0] == 31 && f.ke_methods[1] == 36,
+          "CONFIRM names what the rekey negotiated");
+    CHECK_RC(pqike_escape_consumer_rekey_done(&cons, &rr, t0 + 5, &acts, cconf, sizeof cconf, &cconf_n), PQIKE_OK,
+             "consumer rekey_done");
+    CHECK(acts.count == 1 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_SEND && cconf_n > 0, "consumer CONFIRM");
+
+    // A forged CONFIRM is refused by both.
+    memcpy(b1, cconf, cconf_n);
+    b1[cconf_n - 1] ^= 0x80;
+    CHECK_RC(pqike_escape_provider_on_confirm(&prov, &ses, &rr, b1, cconf_n, t0 + 6, &acts, o1, sizeof o1, &mlen),
+             PQIKE_ESCAPE_BAD_TAG, "forged consumer CONFIRM");
+    memcpy(b1, pconf, pconf_n);
+    b1[pconf_n - 1] ^= 0x80;
+    CHECK_RC(pqike_escape_consumer_on_message(&cons, b1, pconf_n, t0 + 6, &acts, o1, sizeof o1, &mlen),
+             PQIKE_ESCAPE_BAD_TAG, "forged provider CONFIRM");
+    CHECK(prov_state(&ses) == PQIKE_ESCAPE_PROVIDER_MIGRATING && cons_state(&cons) == PQIKE_ESCAPE_CONSUMER_MIGRATING,
+          "forged CONFIRMs change nothing");
+
+    CHECK_RC(pqike_escape_provider_on_confirm(&prov, &ses, &rr, cconf, cconf_n, t0 + 6, &acts, o1, sizeof o1, &mlen),
+             PQIKE_OK, "provider gets the consumer's CONFIRM");
+    CHECK(acts.count == 1 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_CONFIRMED && is_plan(&acts.items[0], 36) &&
+              mlen == 0,
+          "provider confirmed");
+    CHECK(prov_state(&ses) == PQIKE_ESCAPE_PROVIDER_CONFIRMED, "provider state confirmed");
+    CHECK_RC(pqike_escape_consumer_on_message(&cons, pconf, pconf_n, t0 + 6, &acts, o1, sizeof o1, &mlen), PQIKE_OK,
+             "consumer gets the provider's CONFIRM");
+    CHECK(acts.count == 1 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_CONFIRMED && is_plan(&acts.items[0], 36),
+          "consumer confirmed");
+    CHECK(cons_state(&cons) == PQIKE_ESCAPE_CONSUMER_CONFIRMED, "consumer state confirmed");
+    // After confirmation a copy of the peer's CONFIRM is answered with ours (it missed it).
+    CHECK_RC(pqike_escape_consumer_on_message(&cons, pconf, pconf_n, t0 + 7, &acts, o1, sizeof o1, &mlen), PQIKE_OK,
+             "provider CONFIRM again");
+    CHECK(acts.count == 1 && acts.items[0].kind == PQIKE_ESCAPE_ACTION_SEND && same(o1, mlen, cconf, cconf_n),
+          "consumer resends its CONFIRM");
+    // The old ESCAPE replayed now is refused.
+    CHECK_RC(pqike_escape_provider_on_message(&prov, &ses, &keys, ack, ack_n, t0 + 8, &acts), PQIKE_ESCAPE_REPLAYED,
+             "replayed ACK after confirmation");
+
+    // The deadline: a second consumer, nobody answers. The provider retransmits the identical
+    // ESCAPE at +2, +6, +14, ... and gives up at +600; the consumer (ESCAPE at +1, DEADLINE
+    // 600) gives up at +601 without ever sending, before rekey_done.
+    pqike_escape_session ses2;
+    pqike_escape_consumer cons2;
+    CHECK_RC(pqike_escape_session_init(&ses2), PQIKE_OK, "session 2");
+    CHECK_RC(pqike_escape_consumer_init(&cons2, &cc, &keys), PQIKE_OK, "consumer 2");
+    CHECK_RC(pqike_escape_provider_start(&prov, &ses2, &keys, nonce, 16, t0, &acts, escape, sizeof escape, &escape_n),
+             PQIKE_OK, "start 2");
+    CHECK_RC(pqike_escape_consumer_on_message(&cons2, escape, escape_n, t0 + 1, &acts, ack, sizeof ack, &ack_n),
+             PQIKE_OK, "consumer 2 gets the ESCAPE (sequence 2: the engine's counter)");
+    unsigned sends = 0, gave_up = 0, cons_gave_up = 0, cons_sends = 0;
+    uint64_t first_retx = 0, give_up_at = 0, cons_give_up_at = 0;
+    for (uint64_t t = t0; t < t0 + 700; ++t) {
+        CHECK_RC(pqike_escape_provider_on_timer(&prov, &ses2, &keys, NULL, t, &acts, o1, sizeof o1, &mlen), PQIKE_OK,
+                 "provider timer");
+        for (size_t i = 0; i < acts.count; ++i) {
+            if (acts.items[i].kind == PQIKE_ESCAPE_ACTION_SEND) {
+                CHECK(same(o1, mlen, escape, escape_n), "retransmission is the identical ESCAPE");
+                if (sends++ == 0) first_retx = t;
+            } else if (acts.items[i].kind == PQIKE_ESCAPE_ACTION_GIVE_UP) {
+                ++gave_up;
+                give_up_at = t;
+            }
+        }
+        CHECK_RC(pqike_escape_consumer_on_timer(&cons2, t, &acts, o2, sizeof o2, &mlen), PQIKE_OK, "consumer timer");
+        for (size_t i = 0; i < acts.count; ++i) {
+            if (acts.items[i].kind == PQIKE_ESCAPE_ACTION_SEND) ++cons_sends;
+            if (acts.items[i].kind == PQIKE_ESCAPE_ACTION_GIVE_UP) {
+                ++cons_gave_up;
+                cons_give_up_at = t;
+            }
+        }
+    }
+    CHECK(first_retx == t0 + 2 && sends >= 5 && gave_up == 1 && give_up_at == t0 + 600,
+          "provider: first retransmission %llu, %u sends, gave up %u times at %llu",
+          (unsigned long long)(first_retx - t0), sends, gave_up, (unsigned long long)(give_up_at - t0));
+    CHECK(prov_state(&ses2) == PQIKE_ESCAPE_PROVIDER_FAILED, "provider session failed");
+    CHECK(cons_gave_up == 1 && cons_give_up_at == t0 + 601 && cons_sends == 0,
+          "consumer: gave up %u times at %llu, %u sends", cons_gave_up, (unsigned long long)(cons_give_up_at - t0),
+          cons_sends);
+    CHECK(cons_state(&cons2) == PQIKE_ESCAPE_CONSUMER_FAILED, "consumer failed");
+    CHECK(prov_state(&ses) == PQIKE_ESCAPE_PROVIDER_CONFIRMED, "the other session is untouched");
+
+    // Wiped handles are refused and hold no secret.
+    pqike_escape_consumer_wipe(&cons);
+    CHECK(all_zero(cons.opaque, sizeof cons.opaque), "consumer wipe zeroizes the handle");
+    CHECK_RC(pqike_escape_consumer_on_message(&cons, pconf, pconf_n, t0, &acts, o1, sizeof o1, &mlen),
+             PQIKE_BAD_HANDLE, "wiped consumer");
+    pqike_escape_provider_wipe(&prov);
+    CHECK_RC(pqike_escape_provider_on_confirm(&prov, &ses, &rr, cconf, cconf_n, t0, &acts, o1, sizeof o1, &mlen),
+             PQIKE_BAD_HANDLE, "wiped provider");
+    pqike_escape_session_wipe(&ses);
+    pqike_escape_session_wipe(&ses2);
+    pqike_escape_consumer_wipe(&cons2);
+    pqike_escape_key_wipe(&p2c);
+    pqike_escape_key_wipe(&c2p);
+    pqike_escape_key_wipe(&cp2c);
+    pqike_escape_key_wipe(&cc2p);
+    pqike_escape_key_wipe(&s384_p2c);
+    pqike_escape_key_wipe(&s384_c2p);
 }
 
 // ---- 4. decoder ------------------------------------------------------------------------------
@@ -738,6 +1034,7 @@ int main(int argc, char** argv) {
     mlkem_rules();
     keys_rules();
     escape_tests();
+    escape_machine_tests();
     decoder_rules();
     misc_rules();
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pqike C ABI (docs/c-api.md): ML-KEM as an IKEv2 key exchange, the IKEv2 key schedule, the PQC
- * escape message and a validating IKE message decoder, for stacks written in C.
+ * escape message with its provider/consumer state machines and a validating IKE message decoder,
+ * for stacks written in C.
  *
  * Conventions (the same for every function):
  * - C11, and compiles as C++11 or later. Every symbol starts with pqike_ / PQIKE_.
@@ -386,6 +387,185 @@ void pqike_escape_replay_wipe(pqike_escape_replay* w);
  * required and absent, PQIKE_ESCAPE_STALE_TIMESTAMP when more than max_skew away. */
 int pqike_escape_check_timestamp(const pqike_escape_fields* verified, uint64_t now, int require_timestamp,
                                  uint64_t max_skew);
+
+/* ---- 3b. The escape state machines (docs/escape-message.md §8) ---------------------------
+ * pqike::escape::provider and ::consumer with HMAC-SHA2-256 (PRF 5): sans I/O, they take
+ * message bytes and the current time (seconds, any monotonic clock) and say what to do in a
+ * pqike_escape_actions. Tag keys come from pqike_escape_key_derive with PQIKE_PRF_HMAC_SHA2_256
+ * (another PRF is PQIKE_UNSUPPORTED_PRF); the engines copy what they keep. */
+#define PQIKE_ESCAPE_MAX_PPK_ID 64
+#define PQIKE_ESCAPE_MAX_PPK_IDS 8     /* PPK IDs a consumer config may list */
+#define PQIKE_ESCAPE_MAX_PQ_METHODS 16 /* entries of a custom PQ allowlist */
+
+/* The two tag keys of one SA and key mode (both handles only read during a call). */
+typedef struct pqike_escape_key_pair {
+    const pqike_escape_key* p2c; /* PQIKE_ESCAPE_PROVIDER_TO_CONSUMER */
+    const pqike_escape_key* c2p; /* PQIKE_ESCAPE_CONSUMER_TO_PROVIDER */
+} pqike_escape_key_pair;
+
+/* What this side's own rekey produced (include/pqike/escape/actions.hpp rekey_result): the
+ * confirm keys (PQIKE_ESCAPE_KEY_CONFIRM from the new SA's PPK-mixed SK_d and SPIs), every KE
+ * method the rekey negotiated in slot order (KE, ADDKE1..7; 1..16 of them) and the PPK ID
+ * mixed in (len 0: none). The provider keeps none of it: pass the same result to
+ * rekey_done, on_timer and on_confirm. */
+typedef struct pqike_escape_rekey_result {
+    pqike_escape_key_pair confirm;
+    const uint16_t* ke_methods;
+    size_t ke_method_count;
+    pqike_bytes ppk_id;
+} pqike_escape_rekey_result;
+
+typedef enum pqike_escape_action_kind {
+    PQIKE_ESCAPE_ACTION_SEND = 0,        /* send `message` to the peer */
+    PQIKE_ESCAPE_ACTION_START_REKEY = 1, /* run the rekey (procedure, method, ppk_id), then rekey_done */
+    PQIKE_ESCAPE_ACTION_GIVE_UP = 2,     /* deadline passed or peer refused: keep the classical SA */
+    PQIKE_ESCAPE_ACTION_CONFIRMED = 3    /* the peer proved the new keys: retire the classical SA */
+} pqike_escape_action_kind;
+
+typedef struct pqike_escape_action {
+    int kind;           /* pqike_escape_action_kind */
+    uint8_t procedure;  /* the plan, for START_REKEY / GIVE_UP / CONFIRMED (1 = IKE SA rekey) */
+    uint16_t method;    /* KE method selected by the consumer (0 before the ACK) */
+    pqike_bytes ppk_id; /* PPK to mix in; points into the engine: valid until its next call */
+    pqike_bytes message; /* SEND: points into the caller's msg buffer */
+} pqike_escape_action;
+
+/* At most two actions per call, in order (e.g. SEND the ACK, then START_REKEY). */
+typedef struct pqike_escape_actions {
+    size_t count;
+    pqike_escape_action items[2];
+} pqike_escape_actions;
+
+/* Every engine call that may send takes (msg, msg_cap, msg_len) for the message; msg_cap must
+ * be at least PQIKE_ESCAPE_MAX_MESSAGE (checked before anything changes: otherwise
+ * PQIKE_BUFFER_TOO_SMALL with *msg_len = PQIKE_ESCAPE_MAX_MESSAGE). *msg_len is 0 when nothing
+ * is to be sent. On any error *out has count 0 and the engine state is unchanged. */
+
+/* Provider configuration (pqike::escape::provider_config); fill the defaults with
+ * pqike_escape_provider_config_default first. The engine copies everything. */
+typedef struct pqike_escape_provider_config {
+    const uint16_t* methods;     /* target KE methods, preference order (1..16, post-quantum) */
+    size_t method_count;
+    uint8_t procedure;           /* 1 = IKE SA rekey (the only one) */
+    pqike_bytes ppk_id;          /* PPK the consumers must mix in (1..64 octets) */
+    int allow_no_ppk;            /* an empty ppk_id is refused unless non-zero (§7) */
+    const uint16_t* pq_methods;  /* the PQ allowlist; NULL/0 = ML-KEM 35, 36, 37 */
+    size_t pq_method_count;      /* at most PQIKE_ESCAPE_MAX_PQ_METHODS */
+    int has_reason;              /* send REASON = reason */
+    uint8_t reason;
+    uint32_t deadline;           /* seconds from the first transmission to confirmation */
+    uint32_t initial_rto;        /* seconds before the first retransmission */
+    uint32_t max_rto;            /* backoff cap */
+    int send_timestamp;
+    uint8_t flags;               /* 0x01 = broadcast */
+    uint8_t window;              /* replay window for the consumer's messages (0..64) */
+    int require_timestamp;       /* must be 0: answers carry no TIMESTAMP (§6) */
+    uint64_t max_skew;
+    uint64_t first_seq;          /* first ESCAPE sequence number (0 is taken as 1) */
+} pqike_escape_provider_config;
+
+/* Consumer configuration (pqike::escape::consumer_config). */
+typedef struct pqike_escape_consumer_config {
+    const uint16_t* methods;     /* KE methods this consumer can run (1..16, post-quantum) */
+    size_t method_count;
+    const pqike_bytes* ppk_ids;  /* PPKs this consumer holds (each 1..64 octets) */
+    size_t ppk_id_count;         /* at most PQIKE_ESCAPE_MAX_PPK_IDS */
+    int require_ppk;             /* NACK an ESCAPE naming no PPK (§7) */
+    const uint16_t* pq_methods;  /* NULL/0 = ML-KEM 35, 36, 37 */
+    size_t pq_method_count;
+    uint32_t default_deadline;   /* for an ESCAPE without DEADLINE */
+    uint32_t max_deadline;       /* longer DEADLINEs are cut to this */
+    uint32_t initial_rto;        /* seconds before our CONFIRM is first sent again */
+    uint32_t max_rto;
+    uint8_t window;              /* replay window for the provider's messages (0..64) */
+    int require_timestamp;       /* ESCAPE must carry TIMESTAMP */
+    uint64_t max_skew;           /* seconds either side of our clock */
+} pqike_escape_consumer_config;
+
+void pqike_escape_provider_config_default(pqike_escape_provider_config* cfg);
+void pqike_escape_consumer_config_default(pqike_escape_consumer_config* cfg);
+
+typedef enum pqike_escape_provider_state {
+    PQIKE_ESCAPE_PROVIDER_IDLE = 0,
+    PQIKE_ESCAPE_PROVIDER_ESCAPE_SENT = 1,
+    PQIKE_ESCAPE_PROVIDER_MIGRATING = 2,
+    PQIKE_ESCAPE_PROVIDER_CONFIRMED = 3,
+    PQIKE_ESCAPE_PROVIDER_FAILED = 4
+} pqike_escape_provider_state;
+
+typedef enum pqike_escape_consumer_state {
+    PQIKE_ESCAPE_CONSUMER_IDLE = 0,
+    PQIKE_ESCAPE_CONSUMER_MIGRATING = 1,
+    PQIKE_ESCAPE_CONSUMER_CONFIRMED = 2,
+    PQIKE_ESCAPE_CONSUMER_FAILED = 3
+} pqike_escape_consumer_state;
+
+/* Provider engine: configuration, sequence counter, output buffer; drives any number of
+ * per-consumer sessions. Size 1536, alignment 16. Not copyable (points into itself). */
+#define PQIKE_ESCAPE_PROVIDER_SIZE 1536
+typedef struct pqike_escape_provider {
+    PQIKE_ALIGNAS(16) unsigned char opaque[PQIKE_ESCAPE_PROVIDER_SIZE];
+} pqike_escape_provider;
+
+/* The provider's state for one consumer (pqike::escape::provider_session). Size 160,
+ * alignment 16. No secret; may be copied with memcpy (e.g. to persist it). */
+#define PQIKE_ESCAPE_SESSION_SIZE 160
+typedef struct pqike_escape_session {
+    PQIKE_ALIGNAS(16) unsigned char opaque[PQIKE_ESCAPE_SESSION_SIZE];
+} pqike_escape_session;
+
+/* Consumer engine for one SA: configuration, the classical SA's tag keys and, after
+ * rekey_done, the confirm keys. Size 6144, alignment 16. Holds secrets; not copyable. */
+#define PQIKE_ESCAPE_CONSUMER_SIZE 6144
+typedef struct pqike_escape_consumer {
+    PQIKE_ALIGNAS(16) unsigned char opaque[PQIKE_ESCAPE_CONSUMER_SIZE];
+} pqike_escape_consumer;
+
+/* provider::make: a config make() refuses gives its status (e.g. PQIKE_INVALID_KEY for no PPK
+ * without allow_no_ppk, PQIKE_INVALID_SYNTAX for require_timestamp) and *h holds nothing. */
+int pqike_escape_provider_init(pqike_escape_provider* h, const pqike_escape_provider_config* cfg);
+void pqike_escape_provider_wipe(pqike_escape_provider* h);
+/* A fresh session (idle). */
+int pqike_escape_session_init(pqike_escape_session* s);
+int pqike_escape_session_get_state(const pqike_escape_session* s, pqike_escape_provider_state* state);
+void pqike_escape_session_wipe(pqike_escape_session* s);
+/* provider::start: escape one consumer (again after a failure); nonce: 16 fresh random octets.
+ * keys: the classical SA's escape keys. */
+int pqike_escape_provider_start(pqike_escape_provider* h, pqike_escape_session* s, const pqike_escape_key_pair* keys,
+                                const uint8_t* nonce, size_t nonce_len, uint64_t now, pqike_escape_actions* out,
+                                uint8_t* msg, size_t msg_cap, size_t* msg_len);
+/* provider::on_timer: rekey NULL before rekey_done, else the rekey's result. */
+int pqike_escape_provider_on_timer(pqike_escape_provider* h, pqike_escape_session* s, const pqike_escape_key_pair* keys,
+                                   const pqike_escape_rekey_result* rekey, uint64_t now, pqike_escape_actions* out,
+                                   uint8_t* msg, size_t msg_cap, size_t* msg_len);
+/* provider::on_message: an ESCAPE_ACK / ESCAPE_NACK under the classical keys. */
+int pqike_escape_provider_on_message(pqike_escape_provider* h, pqike_escape_session* s,
+                                     const pqike_escape_key_pair* keys, const uint8_t* in, size_t in_len, uint64_t now,
+                                     pqike_escape_actions* out);
+/* provider::rekey_done: sends our ESCAPE_CONFIRM (and CONFIRMED if the consumer's came first). */
+int pqike_escape_provider_rekey_done(pqike_escape_provider* h, pqike_escape_session* s,
+                                     const pqike_escape_rekey_result* rekey, uint64_t now, pqike_escape_actions* out,
+                                     uint8_t* msg, size_t msg_cap, size_t* msg_len);
+/* provider::on_confirm: the consumer's ESCAPE_CONFIRM under rekey->confirm. */
+int pqike_escape_provider_on_confirm(pqike_escape_provider* h, pqike_escape_session* s,
+                                     const pqike_escape_rekey_result* rekey, const uint8_t* in, size_t in_len,
+                                     uint64_t now, pqike_escape_actions* out, uint8_t* msg, size_t msg_cap,
+                                     size_t* msg_len);
+
+/* consumer::make, with the classical SA's escape keys (copied). Refused configs as above. */
+int pqike_escape_consumer_init(pqike_escape_consumer* h, const pqike_escape_consumer_config* cfg,
+                               const pqike_escape_key_pair* keys);
+void pqike_escape_consumer_wipe(pqike_escape_consumer* h);
+int pqike_escape_consumer_get_state(const pqike_escape_consumer* h, pqike_escape_consumer_state* state);
+/* consumer::on_message: an ESCAPE (classical SA) or a provider ESCAPE_CONFIRM (new SA). */
+int pqike_escape_consumer_on_message(pqike_escape_consumer* h, const uint8_t* in, size_t in_len, uint64_t now,
+                                     pqike_escape_actions* out, uint8_t* msg, size_t msg_cap, size_t* msg_len);
+/* consumer::rekey_done: sends our ESCAPE_CONFIRM; the rekey result is copied. */
+int pqike_escape_consumer_rekey_done(pqike_escape_consumer* h, const pqike_escape_rekey_result* rekey, uint64_t now,
+                                     pqike_escape_actions* out, uint8_t* msg, size_t msg_cap, size_t* msg_len);
+/* consumer::on_timer: resend our CONFIRM when due, give up at the deadline. */
+int pqike_escape_consumer_on_timer(pqike_escape_consumer* h, uint64_t now, pqike_escape_actions* out, uint8_t* msg,
+                                   size_t msg_cap, size_t* msg_len);
 
 /* ==== 4. Validating IKE message decoder (RFC 7296 §3) ===================================== */
 typedef struct pqike_ike_header {

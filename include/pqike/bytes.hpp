@@ -110,7 +110,7 @@ constexpr void store_be64(std::byte* p, std::uint64_t v) noexcept {
 // and ARM. The byte order is chosen by std::endian::native at compile time; constant
 // evaluation assembles the word from its bytes.
 
-namespace detail {
+// (No namespace detail here: code that uses both pqike and pqike::crypto would find two.)
 constexpr std::uint64_t byteswap64(std::uint64_t v) noexcept {  // std::byteswap is C++23
 #if defined(__GNUC__) || defined(__clang__)
     return __builtin_bswap64(v);
@@ -120,7 +120,6 @@ constexpr std::uint64_t byteswap64(std::uint64_t v) noexcept {  // std::byteswap
     return r;
 #endif
 }
-}  // namespace detail
 
 static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
               "mixed-endian hosts are not supported");
@@ -133,7 +132,7 @@ constexpr std::uint64_t load_le64(const std::byte* p) noexcept {
     }
     std::uint64_t v;
     std::memcpy(&v, p, sizeof v);
-    if constexpr (std::endian::native == std::endian::big) v = detail::byteswap64(v);
+    if constexpr (std::endian::native == std::endian::big) v = byteswap64(v);
     return v;
 }
 constexpr void store_le64(std::byte* p, std::uint64_t v) noexcept {
@@ -141,7 +140,7 @@ constexpr void store_le64(std::byte* p, std::uint64_t v) noexcept {
         for (std::size_t k = 0; k < 8; ++k) p[k] = static_cast<std::byte>(v >> (8 * k));
         return;
     }
-    if constexpr (std::endian::native == std::endian::big) v = detail::byteswap64(v);
+    if constexpr (std::endian::native == std::endian::big) v = byteswap64(v);
     std::memcpy(p, &v, sizeof v);
 }
 

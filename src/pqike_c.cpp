@@ -259,7 +259,7 @@ int initiator_start(pqike_mlkem_initiator* h, std::uint16_t method, R& rng, std:
         using M = typename decltype(tag)::type;
         auto& ke = impl->ke.template emplace<kex::initiator_ke<M>>();
         auto r = ke.start(rng);
-        if (!r) return r.err();
+        if (!r) return r.error();
         std::memcpy(ek, r->data(), r->size());
         return {};
     });
@@ -279,7 +279,7 @@ int responder_respond(std::uint16_t method, R& rng, const std::uint8_t* ek, std:
     const status s = kems::visit(method, [&](auto tag) -> status {
         using M = typename decltype(tag)::type;
         auto r = kex::responder_ke<M>::respond(rng, in(ek, ek_len));
-        if (!r) return r.err();
+        if (!r) return r.error();
         std::memcpy(ct, r->data.data(), r->data.size());
         std::memcpy(ss, r->shared.view().data(), r->shared.view().size());
         return {};
@@ -944,7 +944,7 @@ int pqike_escape_verify(const pqike_escape_key* key, const uint8_t* msg, size_t 
     return visit_prf(impl->k, [&](const auto& k) -> int {
         auto v = escape::verify(k, in(msg, msg_len));
         if (!v) {
-            report(err, v.err());
+            report(err, v.error());
             return code(v.code());
         }
         fill(*v, *out);
@@ -1229,7 +1229,7 @@ int pqike_decode_message(const uint8_t* msg, size_t msg_len, pqike_ike_header* h
     const std::size_t n = cap < raw.size() ? cap : raw.size();
     const status s = wire::decode_message(in(msg, msg_len), std::span<wire::raw_payload>(raw.data(), n), m);
     if (!s) {
-        report(err, s.err());
+        report(err, s.error());
         return code(s);
     }
     for (std::size_t i = 0; i < m.payloads.size(); ++i) {

@@ -95,7 +95,7 @@ public:
                     byte_vec out(msg.size());
                     auto o = wire::open<C>(keys_for(*it, h.initiator()), msg, out);
                     if (!o) {
-                        last = from_error(o.err(), "open SK");
+                        last = from_error(o.error(), "open SK");
                         return false;
                     }
                     j["keys_line"] = it->line;
@@ -116,7 +116,7 @@ public:
                 using C = typename decltype(tag)::type;
                 auto st = p.r.template add<C>(keys_for(*it, h.initiator()), msg);
                 if (!st) {
-                    last = from_error(st.err(), "reassemble SKF");
+                    last = from_error(st.error(), "reassemble SKF");
                     return false;
                 }
                 p.row = &*it;
@@ -233,12 +233,12 @@ int cmd_decode(int argc, char** argv) {
     auto file = read_file(*a->get("pcap"), f);
     if (!file) return fail(f);
     auto rd = pcap::file_reader::open(bytes_of(*file));
-    if (!rd) return fail(from_error(rd.err(), "pcap"));
+    if (!rd) return fail(from_error(rd.error(), "pcap"));
     int status = 0;
     std::size_t frame = 0;
     while (!rd->done()) {
         auto rec = rd->next();
-        if (!rec) return fail(from_error(rec.err(), "pcap"));
+        if (!rec) return fail(from_error(rec.error(), "pcap"));
         ++frame;
         auto udp = pcap::parse_udp(rd->link(), rec->frame);
         if (!udp) continue;  // not IPv4/UDP (ESP, ARP, IPv6): not IKE

@@ -50,7 +50,7 @@ int run(const std::string& cmd, const args& a) {
         const auto st = K::keygen_derand(std::span<const std::byte, sym>(s->data(), sym),
                                          std::span<const std::byte, sym>(s->data() + sym, sym),
                                          std::span<std::byte, K::ek_size>(ek), std::span<std::byte, K::dk_size>(dk));
-        if (!st) return fail(from_error(st.err(), "keygen"));
+        if (!st) return fail(from_error(st.error(), "keygen"));
         out["ek"] = to_hex(ek);
         out["dk"] = to_hex(dk);
     } else if (cmd == "encaps") {
@@ -66,7 +66,7 @@ int run(const std::string& cmd, const args& a) {
         const auto st = K::encaps_derand(typename K::ek_view(ek->data(), K::ek_size),
                                          std::span<const std::byte, sym>(m->data(), sym),
                                          std::span<std::byte, K::ct_size>(ct), std::span<std::byte, K::ss_size>(ss));
-        if (!st) return fail(from_error(st.err(), "encaps"));
+        if (!st) return fail(from_error(st.error(), "encaps"));
         out["ct"] = to_hex(ct);
         out["ss"] = to_hex(ss);
     } else if (cmd == "decaps") {
@@ -81,7 +81,7 @@ int run(const std::string& cmd, const args& a) {
         byte_vec ss(K::ss_size);
         const auto st = K::decaps(typename K::dk_view(dk->data(), K::dk_size),
                                   typename K::ct_view(ct->data(), K::ct_size), std::span<std::byte, K::ss_size>(ss));
-        if (!st) return fail(from_error(st.err(), "decaps"));
+        if (!st) return fail(from_error(st.error(), "decaps"));
         out["ss"] = to_hex(ss);
     } else if (cmd == "check-ek") {
         const std::string* ekh = need(a, "ek", f);

@@ -69,7 +69,7 @@ inline std::string to_hex(pqike::bytes_view b) { return pqike::hex::encode(b); }
 inline std::optional<byte_vec> parse_hex(std::string_view text, std::string_view what, failure& f) {
     auto r = pqike::hex::decode(text);
     if (!r) {
-        f = failure{r.err().name(), std::string(what) + ": not hex", r.err().offset};
+        f = failure{r.error().name(), std::string(what) + ": not hex", r.error().offset};
         return std::nullopt;
     }
     return std::move(r).value();

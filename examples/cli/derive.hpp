@@ -41,13 +41,13 @@ inline std::optional<json> run_derive(const derive_request& r, failure& f) {
         const k::sa_key_lengths len{P::preferred_key_size, r.sk_a_len, r.sk_e_len};
         std::array<std::byte, P::output_size> seed{};
         if (auto s = k::skeyseed_initial<P>(view(r.ni), view(r.nr), view(r.key_exchanges[0]), seed); !s) {
-            f = from_error(s.err(), "SKEYSEED");
+            f = from_error(s.error(), "SKEYSEED");
             return std::nullopt;
         }
         auto stage = k::ike_sa_keys<P>::after_ike_sa_init(view(r.ni), view(r.nr), view(r.spi_i), view(r.spi_r),
                                                           view(r.key_exchanges[0]), len);
         if (!stage) {
-            f = from_error(stage.err(), "stage 0");
+            f = from_error(stage.error(), "stage 0");
             return std::nullopt;
         }
         json out;
@@ -59,7 +59,7 @@ inline std::optional<json> run_derive(const derive_request& r, failure& f) {
             k::skeyseed_next<P>(cur->sk_d(), sk_n, view(r.ni), view(r.nr), seed);
             auto next = cur->after_additional_ke(sk_n);
             if (!next) {
-                f = from_error(next.err(), std::string("stage ") + std::to_string(i));
+                f = from_error(next.error(), std::string("stage ") + std::to_string(i));
                 return std::nullopt;
             }
             out["stages"].push_back(detail::stage_json(seed, *next));
@@ -77,7 +77,7 @@ inline std::optional<json> run_child(const child_request& r, failure& f) {
         byte_vec keymat(r.keymat_len);
         const auto kes = detail::views(r.key_exchanges);
         if (auto s = pqike::keys::child_keymat<P>(view(r.sk_d), view(r.ni), view(r.nr), kes, keymat); !s) {
-            f = from_error(s.err(), "KEYMAT");
+            f = from_error(s.error(), "KEYMAT");
             return std::nullopt;
         }
         json out;
@@ -93,7 +93,7 @@ inline std::optional<json> run_rekey(const rekey_request& r, failure& f) {
         std::array<std::byte, P::output_size> seed{};
         const auto kes = detail::views(r.key_exchanges);
         if (auto s = pqike::keys::skeyseed_rekey<P>(view(r.sk_d_old), view(r.ni), view(r.nr), kes, seed); !s) {
-            f = from_error(s.err(), "SKEYSEED");
+            f = from_error(s.error(), "SKEYSEED");
             return std::nullopt;
         }
         json out;

@@ -15,7 +15,7 @@ template <class P>
 std::optional<esc::tag_key<P>> tag_key_of(const escape_key_request& k, failure& f) {
     auto key = esc::tag_key<P>::derive(k.mode, k.dir, view(k.base_key), view(k.key_id), view(k.sa_binding));
     if (!key) {
-        f = from_error(key.err(), "tag key");
+        f = from_error(key.error(), "tag key");
         return std::nullopt;
     }
     return std::optional<esc::tag_key<P>>{std::move(*key)};
@@ -46,7 +46,7 @@ inline std::optional<json> run_escape_build(const escape_build_request& r, failu
         std::array<std::byte, esc::limits::max_message> buf{};
         auto out = esc::seal<P>(*key, m, buf);
         if (!out) {
-            f = from_error(out.err(), "escape build");
+            f = from_error(out.error(), "escape build");
             return std::nullopt;
         }
         json j;
@@ -64,7 +64,7 @@ inline std::optional<json> run_escape_verify(const escape_verify_request& r, fai
         if (!key) return std::nullopt;
         auto v = esc::verify<P>(*key, view(r.message));
         if (!v) {
-            f = from_error(v.err(), "escape verify");
+            f = from_error(v.error(), "escape verify");
             return std::nullopt;
         }
         json j;

@@ -30,7 +30,7 @@ inline json error_field(const pqike::error& e) { return error_json(from_error(e)
 inline void sa_json(const w::raw_payload& p, json& j) {
     auto sa = w::sa_view::decode(p);
     if (!sa) {
-        j["error"] = error_field(sa.err());
+        j["error"] = error_field(sa.error());
         return;
     }
     json props = json::array();
@@ -38,7 +38,7 @@ inline void sa_json(const w::raw_payload& p, json& j) {
     while (!pc.done()) {
         auto pr = pc.next();
         if (!pr) {
-            j["error"] = error_field(pr.err());
+            j["error"] = error_field(pr.error());
             break;
         }
         json pj;
@@ -51,7 +51,7 @@ inline void sa_json(const w::raw_payload& p, json& j) {
         while (!tc.done()) {
             auto t = tc.next();
             if (!t) {
-                pj["error"] = error_field(t.err());
+                pj["error"] = error_field(t.error());
                 break;
             }
             json tj;
@@ -80,7 +80,7 @@ inline json payload_json(const w::raw_payload& p) {
         case w::payload_type::ke: {
             auto ke = w::ke_view::decode(p);
             if (!ke) {
-                j["error"] = error_field(ke.err());
+                j["error"] = error_field(ke.error());
                 break;
             }
             j["ke_method"] = w::to_number(ke->method);
@@ -92,7 +92,7 @@ inline json payload_json(const w::raw_payload& p) {
         case w::payload_type::notify: {
             auto n = w::notify_view::decode(p);
             if (!n) {
-                j["error"] = error_field(n.err());
+                j["error"] = error_field(n.error());
                 break;
             }
             j["notify_type"] = static_cast<unsigned>(n->kind);
@@ -113,7 +113,7 @@ inline json payload_json(const w::raw_payload& p) {
             break;
         case w::payload_type::sk: j["data_len"] = p.body.size(); break;
         default:
-            if (auto s = w::validate_payload(p); !s) j["error"] = error_field(s.err());
+            if (auto s = w::validate_payload(p); !s) j["error"] = error_field(s.error());
             break;
     }
     // SK/SKF name the first inner payload in their Next Payload field (RFC 7296 §3.14).
@@ -140,7 +140,7 @@ inline json header_json(const w::ike_header& h) {
 inline std::optional<json> message_json(pqike::bytes_view datagram, failure& f) {
     w::message<64> m;
     if (auto s = m.decode(datagram); !s) {
-        f = from_error(s.err(), "IKE message");
+        f = from_error(s.error(), "IKE message");
         return std::nullopt;
     }
     json j = header_json(m.view.header);
@@ -156,7 +156,7 @@ inline json inner_json(w::chain_cursor c) {
     while (!c.done()) {
         auto p = c.next();
         if (!p) {
-            ps.push_back(json{{"error", error_field(p.err())}});
+            ps.push_back(json{{"error", error_field(p.error())}});
             break;
         }
         ps.push_back(payload_json(*p));

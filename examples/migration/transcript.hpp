@@ -99,7 +99,7 @@ private:
 
     std::string describe(bytes_view d) const {
         wire::message<16> m;
-        if (auto st = m.decode(d); !st) return std::string("undecodable: ") + st.err().name();
+        if (auto st = m.decode(d); !st) return std::string("undecodable: ") + st.error().name();
         const auto& h = m.view.header;
         std::string s = std::string(wire::name(h.exchange)) + (h.response() ? " response" : " request") +
                         std::string(" MID ") + std::to_string(h.message_id) + std::string(", ") + std::to_string(d.size()) + " B:";

@@ -34,7 +34,7 @@ int main() {
 
     w::message<32> m;
     if (auto st = m.decode(datagram); !st) {
-        std::printf("decode failed: %s at %s, offset %zu\n", st.err().name(), st.err().field, st.err().offset);
+        std::printf("decode failed: %s at %s, offset %zu\n", st.error().name(), st.error().field, st.error().offset);
         return 1;
     }
     const w::ike_header& h = m.view.header;

@@ -61,7 +61,7 @@ bool exchange_loop(udp& s, std::vector<std::vector<std::byte>> req, On&& on, Don
             if (d.empty()) break;  // retransmit
             auto r = on(bytes_view{d});
             if (!r) {
-                std::printf("pqike: %s: dropped a datagram (%s)\n", step, errc_name(r.err().code));
+                std::printf("pqike: %s: dropped a datagram (%s)\n", step, errc_name(r.error().code));
                 continue;
             }
             if (!r->empty()) {  // the next request of this exchange sequence
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     auto ini = std::make_unique<exchange::initial_initiator<suite>>(cfg);
     buffer b;
     auto o = ini->start(rng, b.out());
-    if (!o) return fail("IKE_SA_INIT", o.err());
+    if (!o) return fail("IKE_SA_INIT", o.error());
     std::size_t sa_inits = 0;
     const bool ok = exchange_loop(
         s, copy(*o),
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     rc.proposals = rk;
     auto rekey = std::make_unique<exchange::rekey_initiator<suite>>(sa, rc);
     auto ro = rekey->start(rng, b.out());
-    if (!ro) return fail("CREATE_CHILD_SA", ro.err());
+    if (!ro) return fail("CREATE_CHILD_SA", ro.error());
     if (!exchange_loop(s, copy(*ro), [&](bytes_view d) { return rekey->on_message(d, rng, b.out()); },
                        [&] { return rekey->done(); }, "rekey") ||
         !rekey->is_ike_rekey() || !rekey->new_ike_sa().established())
@@ -142,13 +142,13 @@ int main(int argc, char** argv) {
     for (auto* which : {&sa, &rekey->new_ike_sa()}) {
         auto info = std::make_unique<exchange::informational_initiator<suite>>(*which);
         auto io = info->start(items, rng, b.out());
-        if (!io) return fail("INFORMATIONAL", io.err());
+        if (!io) return fail("INFORMATIONAL", io.error());
         bool done = false;
         if (!exchange_loop(
                 s, copy(*io),
                 [&](bytes_view d) -> result<exchange::outgoing> {
                     auto r = info->on_message(d);
-                    if (!r) return r.err();
+                    if (!r) return r.error();
                     done = *r;
                     return exchange::outgoing{};
                 },

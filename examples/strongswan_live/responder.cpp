@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
         }
         auto o = rsp->on_message(bytes_view{d}, rng, b.out());
         if (!o) {
-            std::printf("pqike-responder: dropped a datagram (%s)\n", errc_name(o.err().code));
+            std::printf("pqike-responder: dropped a datagram (%s)\n", errc_name(o.error().code));
             continue;
         }
         if (o->is_refusal()) std::printf("pqike-responder: refused: %s\n", errc_name(o->refused.code));

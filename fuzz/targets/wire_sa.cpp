@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bytes_view in = as_bytes_view(data, size);
     auto sa = sa_view::decode(in, 4);
     if (!sa) {
-        if (sa.err().offset < 4 || sa.err().offset > size + 4) std::abort();
+        if (sa.error().offset < 4 || sa.error().offset > size + 4) std::abort();
         return 0;
     }
     std::vector<std::byte> out(size);

@@ -270,7 +270,6 @@ public:
     constexpr explicit operator bool() const noexcept { return ok_; }
     // The error; meaningful only when !has_value() (errc::ok otherwise).
     constexpr pqike::error error() const noexcept { return err_; }
-    constexpr pqike::error err() const noexcept { return err_; }
     constexpr errc code() const noexcept { return ok_ ? errc::ok : err_.code; }
 
     constexpr T& value() & noexcept { check(); return value_; }
@@ -349,7 +348,6 @@ public:
     constexpr bool has_value() const noexcept { return ok(); }
     constexpr explicit operator bool() const noexcept { return ok(); }
     constexpr pqike::error error() const noexcept { return err_; }
-    constexpr pqike::error err() const noexcept { return err_; }
     constexpr errc code() const noexcept { return err_.code; }
 
     // and_then: f() -> status or result<U>, called only on success.

@@ -259,12 +259,12 @@ inline udp_content classify(const pcap::udp_datagram& u) {
 // The IKE messages of a capture with their 1-based record numbers (for the bad-input tests).
 inline result<std::vector<std::pair<std::size_t, byte_vec>>> captured_ike_messages(bytes_view file) {
     auto f = pcap::file_reader::open(file);
-    if (!f) return f.err();
+    if (!f) return f.error();
     std::vector<std::pair<std::size_t, byte_vec>> out;
     std::size_t n = 0;
     while (!f->done()) {
         auto rec = f->next();
-        if (!rec) return rec.err();
+        if (!rec) return rec.error();
         ++n;
         auto u = pcap::parse_udp(f->link(), rec->frame);
         if (!u) continue;
@@ -287,11 +287,11 @@ public:
     // Replays a whole pcap file; a pcap error (truncated, bad magic) is returned as is.
     status run(bytes_view file, std::size_t max_frames = static_cast<std::size_t>(-1)) {
         auto f = pcap::file_reader::open(file);
-        if (!f) return f.err();
+        if (!f) return f.error();
         std::size_t n = 0;
         while (!f->done() && n < max_frames) {
             auto rec = f->next();
-            if (!rec) return rec.err();
+            if (!rec) return rec.error();
             datagram(++n, f->link(), rec->frame);
         }
         return {};
@@ -418,7 +418,7 @@ private:
         } else {
             if (msg.size() >= wire::ike_header_size) fr.header_length = load_be32(msg.data() + 24);
             last_error_ = st.code();
-            fail(fr.frame, std::string("decode: ") + st.err().name() + " " + st.err().field);
+            fail(fr.frame, std::string("decode: ") + st.error().name() + " " + st.error().field);
         }
         out_.frames.push_back(std::move(fr));
         return result;
@@ -534,7 +534,7 @@ private:
         auto o = wire::open<C>(sk, msg, buf);
         if (!o) {
             last_error_ = o.code();
-            fail(fr.frame, std::string("open: ") + o.err().name());
+            fail(fr.frame, std::string("open: ") + o.error().name());
             return false;
         }
         fr.opened = true;
@@ -549,7 +549,7 @@ private:
             auto r = sa->reasm->template add<C>(sk, msg);
             if (!r) {
                 last_error_ = r.code();
-                return fail(fr.frame, std::string("reassembly: ") + r.err().name()), false;
+                return fail(fr.frame, std::string("reassembly: ") + r.error().name()), false;
             }
             sa->frag_frames.push_back(fr.frame);
             if (*r != wire::reassembly_status::complete) return true;

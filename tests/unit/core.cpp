@@ -82,7 +82,7 @@ TEST_CASE("child readers are bounded by their prefix and the parent advances") {
     CHECK(c.offset() == 2);  // offsets are relative to the outermost input
     CHECK(c.u16() == 0xaabb);
     CHECK(c.close().code() == errc::trailing_data);
-    CHECK(c.close().err().offset == 4);
+    CHECK(c.close().error().offset == 4);
     CHECK(c.u8() == 0xcc);
     CHECK(c.close().ok());
     CHECK(c.u8() == 0);  // a child never reads into its parent's bytes
@@ -349,9 +349,9 @@ TEST_CASE("result and status carry values or errors with a notify") {
     CHECK(ok.code() == errc::ok);
     result<int> bad{errc::invalid_nonce_length, "nonce.length", 12};
     CHECK_FALSE(bad);
-    CHECK(bad.err().offset == 12);
-    CHECK(std::string(bad.err().field) == "nonce.length");
-    CHECK(bad.err().notify() == notify_error::invalid_syntax);
+    CHECK(bad.error().offset == 12);
+    CHECK(std::string(bad.error().field) == "nonce.length");
+    CHECK(bad.error().notify() == notify_error::invalid_syntax);
     CHECK(error{errc::unsupported_critical_payload}.notify() == notify_error::unsupported_critical_payload);
     CHECK(error{errc::invalid_ke_payload}.notify() == notify_error::invalid_ke_payload);
     CHECK(error{errc::integrity_check_failed}.notify() == notify_error::none);

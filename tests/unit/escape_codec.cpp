@@ -16,7 +16,7 @@ TEST_CASE("escape: seal then verify gives back every field") {
     const auto k = make_keys();
     const auto m = sealed(k.p2c, escape_fields());
     auto v = verify(k.p2c, view(m));
-    REQUIRE_MESSAGE(v.has_value(), v.err().name());
+    REQUIRE_MESSAGE(v.has_value(), v.error().name());
     CHECK(v->type() == msg_type::escape);
     CHECK(v->sequence() == 1);
     CHECK(*v->timestamp() == t0);
@@ -127,7 +127,7 @@ TEST_CASE("escape bad input: truncated at every byte") {
     const auto m = sealed(k.p2c, escape_fields());
     for (std::size_t n = 0; n < m.size(); ++n) {
         auto r = verify(k.p2c, bytes_view(m.data(), n));
-        CHECK_MESSAGE(r.code() == errc::truncated, "prefix " << n << ": " << r.err().name());
+        CHECK_MESSAGE(r.code() == errc::truncated, "prefix " << n << ": " << r.error().name());
     }
     // With the header length patched to agree with the truncation, TLV bounds catch it.
     for (std::size_t n = header_size; n < m.size(); ++n) {
@@ -191,7 +191,7 @@ TEST_CASE("escape bad input: unknown critical TLV rejects, unknown non-critical 
     soft.push_back({0x0123, unhex("abcd")});
     const auto soft_msg = raw(msg_type::escape, soft, &k.p2c);
     auto v = verify(k.p2c, view(soft_msg));
-    REQUIRE_MESSAGE(v.has_value(), v.err().name());
+    REQUIRE_MESSAGE(v.has_value(), v.error().name());
     CHECK(v->method(0) == 36);
 }
 
@@ -268,7 +268,7 @@ TEST_CASE("escape: header checks run in header order over the octets present") {
     CHECK(decode(unhex("5051450201")).code() == errc::unsupported_version);
     CHECK(decode(unhex("5051450101")).code() == errc::truncated);
     CHECK(decode(unhex("5058")).code() == errc::invalid_syntax);
-    CHECK(decode(unhex("5058")).err().offset == 1);
+    CHECK(decode(unhex("5058")).error().offset == 1);
 }
 
 TEST_CASE("escape: a tag of another length than the PRF output is escape_bad_tag") {

@@ -49,12 +49,12 @@ inline key_pair<P> make_keys(key_mode m = key_mode::escape_psk, const byte_vec& 
 // Engines built from a configuration the test expects to be valid.
 inline provider<P> make_provider(const provider_config& c, std::uint64_t first_seq = 1) {
     auto p = provider<P>::make(c, first_seq);
-    REQUIRE_MESSAGE(p.has_value(), p.err().name());
+    REQUIRE_MESSAGE(p.has_value(), p.error().name());
     return *p;
 }
 inline consumer<P> make_consumer(const consumer_config& c, const key_pair<P>& k) {
     auto x = consumer<P>::make(c, k);
-    REQUIRE_MESSAGE(x.has_value(), x.err().name());
+    REQUIRE_MESSAGE(x.has_value(), x.error().name());
     return *x;
 }
 
@@ -82,7 +82,7 @@ inline fields escape_fields() {
 inline byte_vec sealed(const tag_key<P>& k, const fields& f) {
     byte_vec out(limits::max_message);
     auto r = seal(k, f, out);
-    REQUIRE_MESSAGE(r.has_value(), r.err().name());
+    REQUIRE_MESSAGE(r.has_value(), r.error().name());
     out.resize(r->size());
     return out;
 }

@@ -61,7 +61,7 @@ struct pair_fixture {
 
     void send_escape(std::uint64_t now = t0) {
         auto a = prov.start(s, k, nonce16(), now);
-        REQUIRE_MESSAGE(a.has_value(), a.err().name());
+        REQUIRE_MESSAGE(a.has_value(), a.error().name());
         REQUIRE(a->size() == 1);
         REQUIRE((*a)[0].kind == action_kind::send);
         escape_msg = copy((*a)[0].bytes);
@@ -76,7 +76,7 @@ TEST_CASE("escape machines: full migration ends confirmed on both sides") {
     CHECK(f.s.state == provider_state::escape_sent);
 
     auto ca = f.cons.on_message(view(f.escape_msg), t0 + 1);
-    REQUIRE_MESSAGE(ca.has_value(), ca.err().name());
+    REQUIRE_MESSAGE(ca.has_value(), ca.error().name());
     REQUIRE(ca->size() == 2);
     CHECK((*ca)[0].kind == action_kind::send);
     CHECK((*ca)[1].kind == action_kind::start_rekey);
@@ -87,7 +87,7 @@ TEST_CASE("escape machines: full migration ends confirmed on both sides") {
     const auto ack = copy((*ca)[0].bytes);
 
     auto pa = f.prov.on_message(f.s, f.k, view(ack), t0 + 1);
-    REQUIRE_MESSAGE(pa.has_value(), pa.err().name());
+    REQUIRE_MESSAGE(pa.has_value(), pa.error().name());
     REQUIRE(pa->size() == 1);
     CHECK((*pa)[0].kind == action_kind::start_rekey);
     CHECK((*pa)[0].migration.method == 36);
@@ -103,11 +103,11 @@ TEST_CASE("escape machines: full migration ends confirmed on both sides") {
     const auto cons_confirm = copy((*cc)[0].bytes);
 
     auto done_p = f.prov.on_confirm(f.s, rr, view(cons_confirm), t0 + 6);
-    REQUIRE_MESSAGE(done_p.has_value(), done_p.err().name());
+    REQUIRE_MESSAGE(done_p.has_value(), done_p.error().name());
     CHECK((*done_p)[0].kind == action_kind::confirmed);
     CHECK(f.s.state == provider_state::confirmed);
     auto done_c = f.cons.on_message(view(prov_confirm), t0 + 6);
-    REQUIRE_MESSAGE(done_c.has_value(), done_c.err().name());
+    REQUIRE_MESSAGE(done_c.has_value(), done_c.error().name());
     CHECK((*done_c)[0].kind == action_kind::confirmed);
     CHECK(f.cons.state() == consumer_state::confirmed);
 }
@@ -148,7 +148,7 @@ TEST_CASE("escape consumer: a retransmitted ESCAPE gets the same answer and chan
     const auto plan1 = f.cons.migration();
     for (int i = 0; i < 3; ++i) {
         auto again = f.cons.on_message(view(f.escape_msg), t0 + 10);
-        REQUIRE_MESSAGE(again.has_value(), again.err().name());
+        REQUIRE_MESSAGE(again.has_value(), again.error().name());
         REQUIRE(again->size() == 1);  // no second start_rekey
         CHECK(copy((*again)[0].bytes) == ack);
         CHECK(f.cons.state() == consumer_state::migrating);
@@ -170,7 +170,7 @@ TEST_CASE("escape consumer: NACK when no offered method is supported; stays idle
     CHECK(f.cons.state() == consumer_state::idle);
     const auto nack = copy((*r)[0].bytes);
     auto pr = prov.on_message(f.s, f.k, view(nack), t0);
-    REQUIRE_MESSAGE(pr.has_value(), pr.err().name());
+    REQUIRE_MESSAGE(pr.has_value(), pr.error().name());
     CHECK((*pr)[0].kind == action_kind::give_up);
     CHECK(f.s.state == provider_state::failed);
 }
@@ -263,7 +263,7 @@ TEST_CASE("escape bad input: stale timestamp changes nothing") {
     CHECK(cons.state() == consumer_state::idle);
     // The same message, in time, is still accepted: nothing was committed.
     auto ok = cons.on_message(view(f.escape_msg), t0 + 600 + 30);
-    REQUIRE_MESSAGE(ok.has_value(), ok.err().name());
+    REQUIRE_MESSAGE(ok.has_value(), ok.error().name());
     CHECK(cons.state() == consumer_state::migrating);
 }
 
@@ -406,12 +406,12 @@ TEST_CASE("escape bad input: every rejected ESCAPE leaves the consumer as it was
     for (const auto& h : hostile) {
         const errc code = h.first;
         auto r = f.cons.on_message(view(h.second), t0);
-        CHECK_MESSAGE(r.code() == code, errc_name(code) << " got " << r.err().name());
+        CHECK_MESSAGE(r.code() == code, errc_name(code) << " got " << r.error().name());
         CHECK(f.cons.state() == consumer_state::idle);
     }
     // Nothing was committed: the genuine ESCAPE (sequence 1) is still accepted.
     auto ok = f.cons.on_message(view(m), t0);
-    REQUIRE_MESSAGE(ok.has_value(), ok.err().name());
+    REQUIRE_MESSAGE(ok.has_value(), ok.error().name());
     CHECK(f.cons.state() == consumer_state::migrating);
 }
 
@@ -435,11 +435,11 @@ TEST_CASE("escape machines: broadcast group key for ESCAPE, per-SA key for the A
     consumer<P> plain = make_consumer(ccfg(), own);
     CHECK(plain.on_message((*a)[0].bytes, t0).code() == errc::escape_wrong_binding);
     auto c = cons.on_message((*a)[0].bytes, t0);
-    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
     auto ack = decode((*c)[0].bytes);
     REQUIRE(ack.has_value());
     CHECK(ct_equal(ack->unverified_binding(), view(binding)));
     auto p = prov.on_message(s, mixed_pair, (*c)[0].bytes, t0);
-    REQUIRE_MESSAGE(p.has_value(), p.err().name());
+    REQUIRE_MESSAGE(p.has_value(), p.error().name());
     CHECK(s.state == provider_state::migrating);
 }

@@ -68,10 +68,10 @@ struct migration {
         REQUIRE(a.has_value());
         escape_msg = sent(*a);
         auto c = cons.on_message(view(escape_msg), now);
-        REQUIRE_MESSAGE(c.has_value(), c.err().name());
+        REQUIRE_MESSAGE(c.has_value(), c.error().name());
         REQUIRE(has(*c, action_kind::start_rekey));
         auto p = prov.on_message(s, k, view(sent(*c)), now);
-        REQUIRE_MESSAGE(p.has_value(), p.err().name());
+        REQUIRE_MESSAGE(p.has_value(), p.error().name());
         REQUIRE(s.state == provider_state::migrating);
     }
 };
@@ -85,10 +85,10 @@ TEST_CASE("row 1: the provider's CONFIRM is lost; retransmissions bring both sid
     REQUIRE(pc.has_value());
     const auto prov_confirm = sent(*pc);  // lost
     auto cc = m.cons.rekey_done(m.rr, t0 + 1);
-    REQUIRE_MESSAGE(cc.has_value(), cc.err().name());
+    REQUIRE_MESSAGE(cc.has_value(), cc.error().name());
     const auto cons_confirm = sent(*cc);
     auto done = m.prov.on_confirm(m.s, m.rr, view(cons_confirm), t0 + 1);
-    REQUIRE_MESSAGE(done.has_value(), done.err().name());
+    REQUIRE_MESSAGE(done.has_value(), done.error().name());
     CHECK(has(*done, action_kind::confirmed));
     CHECK(m.s.state == provider_state::confirmed);
 
@@ -99,11 +99,11 @@ TEST_CASE("row 1: the provider's CONFIRM is lost; retransmissions bring both sid
     CHECK(m.cons.state() == consumer_state::migrating);
     // ... and the confirmed provider answers a copy with its own CONFIRM, unchanged.
     auto again = m.prov.on_confirm(m.s, m.rr, view(sent(t)), t0 + 3);
-    REQUIRE_MESSAGE(again.has_value(), again.err().name());
+    REQUIRE_MESSAGE(again.has_value(), again.error().name());
     CHECK(sent(*again) == prov_confirm);
     CHECK(!has(*again, action_kind::confirmed));  // reported once
     auto c = m.cons.on_message(view(sent(*again)), t0 + 3);
-    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
     CHECK(has(*c, action_kind::confirmed));
     CHECK(m.cons.state() == consumer_state::confirmed);
     CHECK(m.cons.on_timer(t0 + 100).empty());  // nothing more to send
@@ -130,16 +130,16 @@ TEST_CASE("row 2: the consumer's CONFIRM before the provider's rekey_done is kep
     auto cc = m.cons.rekey_done(m.rr, t0 + 1);
     REQUIRE(cc.has_value());
     auto early = m.prov.on_confirm(m.s, m.rr, view(sent(*cc)), t0 + 1);
-    REQUIRE_MESSAGE(early.has_value(), early.err().name());
+    REQUIRE_MESSAGE(early.has_value(), early.error().name());
     CHECK(early->empty());
     CHECK(m.s.state == provider_state::migrating);
     CHECK(m.s.peer_confirmed);
     auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 2);
-    REQUIRE_MESSAGE(pc.has_value(), pc.err().name());
+    REQUIRE_MESSAGE(pc.has_value(), pc.error().name());
     CHECK(has(*pc, action_kind::confirmed));
     CHECK(m.s.state == provider_state::confirmed);
     auto c = m.cons.on_message(view(sent(*pc)), t0 + 2);
-    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
     CHECK(m.cons.state() == consumer_state::confirmed);
 }
 
@@ -154,15 +154,15 @@ TEST_CASE("row 3: the provider's CONFIRM before the consumer's rekey_done is kep
     forged.back() ^= std::byte{1};
     CHECK(m.cons.on_message(view(forged), t0 + 1).has_value());
     auto early = m.cons.on_message(view(prov_confirm), t0 + 1);
-    REQUIRE_MESSAGE(early.has_value(), early.err().name());
+    REQUIRE_MESSAGE(early.has_value(), early.error().name());
     CHECK(early->empty());
     CHECK(m.cons.state() == consumer_state::migrating);
     auto cc = m.cons.rekey_done(m.rr, t0 + 2);
-    REQUIRE_MESSAGE(cc.has_value(), cc.err().name());
+    REQUIRE_MESSAGE(cc.has_value(), cc.error().name());
     CHECK(has(*cc, action_kind::confirmed));
     CHECK(m.cons.state() == consumer_state::confirmed);
     auto p = m.prov.on_confirm(m.s, m.rr, view(sent(*cc)), t0 + 2);
-    REQUIRE_MESSAGE(p.has_value(), p.err().name());
+    REQUIRE_MESSAGE(p.has_value(), p.error().name());
     CHECK(m.s.state == provider_state::confirmed);
 
     // A forged early CONFIRM alone is dropped at rekey_done; the resent genuine one confirms.
@@ -179,7 +179,7 @@ TEST_CASE("row 3: the provider's CONFIRM before the consumer's rekey_done is kep
     auto rt = n.prov.on_timer(n.s, n.k, n.rr, t0 + 3);
     REQUIRE(rt.has_value());
     auto ok = n.cons.on_message(view(sent(*rt)), t0 + 3);
-    REQUIRE_MESSAGE(ok.has_value(), ok.err().name());
+    REQUIRE_MESSAGE(ok.has_value(), ok.error().name());
     CHECK(n.cons.state() == consumer_state::confirmed);
 }
 
@@ -196,7 +196,7 @@ TEST_CASE("row 4: an ESCAPE first delivered after max_skew is not refused for be
     }
     REQUIRE(late == sent(*a));
     auto c = m.cons.on_message(view(late), t0 + 400);  // 400 > max_skew (300), < deadline (600)
-    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
     CHECK(m.cons.state() == consumer_state::migrating);
     // Past its deadline plus the skew, a copy is stale.
     migration n;
@@ -219,11 +219,11 @@ TEST_CASE("row 5: a consumer that failed once accepts a new ESCAPE") {
     auto a = m.prov.start(m.s, m.k, std::span<const std::byte, 16>(nonce2.data(), 16), t0 + 700);
     REQUIRE(a.has_value());
     auto c = m.cons.on_message(view(sent(*a)), t0 + 700);
-    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
     CHECK(has(*c, action_kind::start_rekey));
     CHECK(m.cons.state() == consumer_state::migrating);
     auto p = m.prov.on_message(m.s, m.k, view(sent(*c)), t0 + 700);
-    REQUIRE_MESSAGE(p.has_value(), p.err().name());
+    REQUIRE_MESSAGE(p.has_value(), p.error().name());
     auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 701);
     auto cc = m.cons.rekey_done(m.rr, t0 + 701);
     REQUIRE(pc.has_value());
@@ -253,7 +253,7 @@ TEST_CASE("row 6: an ESCAPE without DEADLINE gets the local default; none lives 
     e2.timestamp = t0 + 1000;
     e2.deadline = 0xffffffffu;
     auto r = cons.on_message(view(sealed(k.p2c, e2)), t0 + 1000);
-    REQUIRE_MESSAGE(r.has_value(), r.err().name());
+    REQUIRE_MESSAGE(r.has_value(), r.error().name());
     CHECK(cons.state() == consumer_state::migrating);
     CHECK(has(cons.on_timer(t0 + 1000 + 1800), action_kind::give_up));
 }
@@ -272,7 +272,7 @@ TEST_CASE("row 7: replay windows are per key and sender; a CONFIRM may use its k
     const auto confirm = sealed(m.rr.confirm.p2c, f);
     REQUIRE(m.cons.rekey_done(m.rr, t0 + 1).has_value());
     auto c = m.cons.on_message(view(confirm), t0 + 1);
-    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
     CHECK(m.cons.state() == consumer_state::confirmed);
     // Both sides' CONFIRMs indeed carry sequence 1.
     auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 1);
@@ -303,7 +303,7 @@ TEST_CASE("row 9: without a PPK, with a classical method or a mismatched rekey, 
     auto e = escape_fields();
     e.ppk_id = {};
     auto r = cons.on_message(view(sealed(k.p2c, e)), t0);
-    REQUIRE_MESSAGE(r.has_value(), r.err().name());
+    REQUIRE_MESSAGE(r.has_value(), r.error().name());
     REQUIRE(r->size() == 1);  // a NACK, no rekey
     auto nack = verify(k.c2p, (*r)[0].bytes);
     REQUIRE(nack.has_value());
@@ -427,6 +427,6 @@ TEST_CASE("rekey_result: the consumer keeps its own copy of the negotiated metho
     auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 1);
     REQUIRE(pc.has_value());
     auto c = m.cons.on_message(view(sent(*pc)), t0 + 1);
-    REQUIRE_MESSAGE(c.has_value(), c.err().name());
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
     CHECK(m.cons.state() == consumer_state::confirmed);
 }

@@ -93,7 +93,7 @@ std::map<std::string, byte_vec> produced() {
                              std::pair{"escape_confirm_c2p", &rr.confirm.c2p}}) {
         byte_vec out(limits::max_message);
         auto m = seal_confirm(*key, view(nonce), p, rr, out);
-        REQUIRE_MESSAGE(m.has_value(), m.err().name());
+        REQUIRE_MESSAGE(m.has_value(), m.error().name());
         out.resize(m->size());
         v[name] = out;
     }
@@ -140,7 +140,7 @@ TEST_CASE("escape vectors: every document message verifies and has the documente
         auto it = doc.find(e.name);
         REQUIRE(it != doc.end());
         auto v = verify(*e.key, view(it->second));
-        REQUIRE_MESSAGE(v.has_value(), v.err().name());
+        REQUIRE_MESSAGE(v.has_value(), v.error().name());
         CHECK(v->type() == e.type);
     }
     // The tag is HMAC-SHA-256 under the documented K over everything before the tag TLV,

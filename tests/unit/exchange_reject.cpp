@@ -99,7 +99,7 @@ TEST_CASE_TEMPLATE("IKE_SA_INIT response: wrong exchange type, Message ID, direc
     for (const auto& d : bad) {
         auto r = t.ini->on_message(view(d), t.ri, t.bi.out());
         REQUIRE_FALSE(r);
-        CHECK(r.err().code == errc::unexpected_message);
+        CHECK(r.error().code == errc::unexpected_message);
         CHECK(t.ini->snapshot() == before);
     }
     // Truncated and garbage inputs too.
@@ -131,7 +131,7 @@ TEST_CASE_TEMPLATE("IKE_INTERMEDIATE: header mismatches and an ICV failure chang
         CAPTURE(i);
         auto r = t.rsp->on_message(view(bad[i]), t.rr, t.br.out());
         REQUIRE_FALSE(r);
-        CHECK((i < 4 ? r.err().code == errc::unexpected_message : r.err().code == errc::integrity_check_failed));
+        CHECK((i < 4 ? r.error().code == errc::unexpected_message : r.error().code == errc::integrity_check_failed));
         CHECK(t.rsp->snapshot() == before);
     }
     t.responder_turn();  // the genuine one still works
@@ -142,11 +142,11 @@ TEST_CASE_TEMPLATE("IKE_INTERMEDIATE: header mismatches and an ICV failure chang
     auto r = t.ini->on_message(view(patched(resp, resp.size() - 1, static_cast<std::uint8_t>(std::to_integer<int>(resp.back()) ^ 1))),
                                t.ri, t.bi.out());
     REQUIRE_FALSE(r);
-    CHECK(r.err().code == errc::integrity_check_failed);
+    CHECK(r.error().code == errc::integrity_check_failed);
     CHECK(t.ini->snapshot() == ib);
     auto r2 = t.ini->on_message(view(patched(resp, wire::header_offset::message_id + 3, 0)), t.ri, t.bi.out());
     REQUIRE_FALSE(r2);
-    CHECK(r2.err().code == errc::unexpected_message);
+    CHECK(r2.error().code == errc::unexpected_message);
     CHECK(t.ini->snapshot() == ib);
     t.initiator_turn();
     CHECK(t.ini->snapshot().step == 2);
@@ -178,7 +178,7 @@ TEST_CASE_TEMPLATE("IKE_INTERMEDIATE request: KE for another method, missing KE,
         // The initiator reads the notify: INVALID_SYNTAX, or NO_PROPOSAL_CHOSEN when configured.
         auto back = t.ini->on_message(r->datagrams[0], t.ri, t.bi.out());
         REQUIRE_FALSE(back);
-        CHECK(back.err().value == (which == 3 ? notify_error::no_proposal_chosen : notify_error::invalid_syntax));
+        CHECK(back.error().value == (which == 3 ? notify_error::no_proposal_chosen : notify_error::invalid_syntax));
         CHECK(t.ini->failed());
     }
 }
@@ -200,7 +200,7 @@ TEST_CASE_TEMPLATE("IKE_INTERMEDIATE response: wrong method, missing KE, wrong c
         auto r = t.ini->on_message(view(msg), t.ri, t.bi.out());
         REQUIRE_FALSE(r);
         const errc want[] = {errc::invalid_ke_method, errc::missing_payload, errc::invalid_ke_length};
-        CHECK(r.err().code == want[which]);
+        CHECK(r.error().code == want[which]);
         CHECK(t.ini->failed());
     }
 }
@@ -219,7 +219,7 @@ TEST_CASE_TEMPLATE("more IKE_INTERMEDIATE exchanges than negotiated are rejected
                      [](auto& ib) { add_ke(ib, ke_method::ml_kem_768, 1184); });
     auto r = t.rsp->on_message(view(msg), t.rr, t.br.out());
     REQUIRE_FALSE(r);
-    CHECK(r.err().code == errc::unexpected_message);
+    CHECK(r.error().code == errc::unexpected_message);
     CHECK(t.rsp->snapshot() == before);
     t.responder_turn();
     t.initiator_turn();
@@ -248,7 +248,7 @@ TEST_CASE_TEMPLATE("IKE_SA_INIT: INVALID_KE_PAYLOAD retry, and a forged one cann
     forged[forged.size() - 1] = std::byte{37};
     auto f = t.ini->on_message(view(forged), t.ri, t.bi.out());
     REQUIRE_FALSE(f);
-    CHECK(f.err().code == errc::no_proposal_chosen);
+    CHECK(f.error().code == errc::no_proposal_chosen);
     t.to_ini = notify;
     t.initiator_turn();  // retry with ML-KEM-768
     REQUIRE(t.to_rsp.size() == 1);
@@ -319,7 +319,7 @@ TEST_CASE_TEMPLATE("IKE_FOLLOWUP_KE with an unknown link, or with no rekey in pr
     // The initiator reads the STATE_NOT_FOUND answer to its IKE_FOLLOWUP_KE as the end of the rekey.
     auto r4 = ki->on_message(r3->datagrams[0], t.ri, t.bi.out());
     REQUIRE_FALSE(r4);
-    CHECK(r4.err().code == errc::state_not_found);
+    CHECK(r4.error().code == errc::state_not_found);
     CHECK(ki->failed());
     CHECK(followup.size() == 1);
 }

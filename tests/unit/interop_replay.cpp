@@ -223,9 +223,9 @@ TEST_CASE("interop bad input: a truncated capture gives a clear error") {
         }
         REQUIRE_FALSE(s.ok());
         CHECK(s.code() == errc::truncated);
-        const std::string field = s.err().field;
+        const std::string field = s.error().field;
         CHECK((field == "pcap.header" || field == "pcap.record" || field == "pcap.frame"));
-        CHECK(s.err().offset <= n);
+        CHECK(s.error().offset <= n);
         ++checked;
     }
     CHECK(checked > 50);

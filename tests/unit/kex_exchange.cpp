@@ -95,12 +95,12 @@ TEST_CASE("KEM responder validates ek before encapsulating") {
     bad[0] = std::byte{2};  // the toy check_ek's "modulus check"
     auto r = kex::responder_ke<toy_kem>::respond(rng, {bad.data(), bad.size()});
     REQUIRE(r.code() == errc::invalid_key);
-    CHECK(std::string(r.err().field) == "ke.data");
+    CHECK(std::string(r.error().field) == "ke.data");
 
     // The notify: INVALID_SYNTAX by default, NO_PROPOSAL_CHOSEN when configured (strongSwan).
-    CHECK(kex::notify_for(r.err(), kex::responder_options{}) == notify_error::invalid_syntax);
+    CHECK(kex::notify_for(r.error(), kex::responder_options{}) == notify_error::invalid_syntax);
     kex::responder_options sw{notify_error::no_proposal_chosen};
-    CHECK(kex::notify_for(r.err(), sw) == notify_error::no_proposal_chosen);
+    CHECK(kex::notify_for(r.error(), sw) == notify_error::no_proposal_chosen);
     // Other errors keep their own notify whatever the option.
     CHECK(kex::notify_for(error{errc::invalid_ke_method}, sw) == notify_error::invalid_ke_payload);
 }
@@ -213,8 +213,8 @@ TEST_CASE("ML-KEM-768 responder rejects an ek that fails the modulus check (FIPS
     bad[1] = static_cast<std::byte>(std::to_integer<unsigned>(bad[1]) | 0x0fu);
     auto r = kex::responder_ke<crypto::mlkem768>::respond(rng, {bad.data(), bad.size()});
     CHECK(r.code() == errc::invalid_key);
-    CHECK(kex::notify_for(r.err(), kex::responder_options{}) == notify_error::invalid_syntax);
-    CHECK(kex::notify_for(r.err(), kex::responder_options{notify_error::no_proposal_chosen}) ==
+    CHECK(kex::notify_for(r.error(), kex::responder_options{}) == notify_error::invalid_syntax);
+    CHECK(kex::notify_for(r.error(), kex::responder_options{notify_error::no_proposal_chosen}) ==
           notify_error::no_proposal_chosen);
     // An invalid ct of the right length is not an error for the initiator (implicit rejection):
     // it yields a secret that differs from the responder's.

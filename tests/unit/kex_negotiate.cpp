@@ -211,7 +211,7 @@ TEST_CASE("KE payload: preferred when acceptable, otherwise INVALID_KE_PAYLOAD w
     CHECK(w->ke() == ecp256);  // the peer's first acceptable one
     auto st = kex::check_ke_payload(*w, x25519);
     CHECK(st.code() == errc::invalid_ke_payload);
-    CHECK(st.err().notify() == notify_error::invalid_ke_payload);
+    CHECK(st.error().notify() == notify_error::invalid_ke_payload);
     CHECK(kex::check_ke_payload(*w, std::nullopt).code() == errc::invalid_ke_payload);
 
     // The notify data is the 2-octet method (wire::invalid_ke_notify).

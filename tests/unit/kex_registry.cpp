@@ -55,7 +55,7 @@ TEST_CASE("visit on an unknown number returns invalid_ke_method and never calls 
         auto st = reg::visit(id, [&](auto) { called = true; });
         CHECK_FALSE(called);
         CHECK(st.code() == errc::invalid_ke_method);
-        CHECK(std::string(st.err().field) == "ke.method");
+        CHECK(std::string(st.error().field) == "ke.method");
         CHECK_FALSE(reg::contains(id));
         CHECK(reg::name(id) == nullptr);
         CHECK(reg::initiator_data_size(id) == 0);

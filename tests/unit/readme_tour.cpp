@@ -25,7 +25,7 @@ pqike::reader r{datagram};               // std::span<const std::byte>
 auto spi_i = r.u64();                    // reads fail instead of running past the end
 auto body  = r.child_u16();              // a length-prefixed region, bounded on its own
 if (auto st = body.close("payload"); !st) // strict close: truncated or trailing bytes
-    send_notify(st.err().notify());      // each error knows the IKEv2 notify that fits
+    send_notify(st.error().notify());      // each error knows the IKEv2 notify that fits
 (void)spi_i;
 }
 
@@ -34,7 +34,7 @@ pqike::status show(pqike::bytes_view datagram) {
     namespace wire = pqike::wire;
     wire::message<32> m;                            // 32 payload slots on the stack
     if (auto st = m.decode(datagram); !st)
-        return st;                                  // st.err(): code, field, byte offset
+        return st;                                  // st.error(): code, field, byte offset
     for (const wire::raw_payload& p : m.view.payloads)
         std::printf("%s, %zu octets\n", wire::name(p.type), p.length());
     if (const auto* ke = m.view.find(wire::payload_type::ke)) {
@@ -52,7 +52,7 @@ pqike::result<std::size_t> ke_request(const pqike::wire::ike_header& header,
     using kem = pqike::crypto::mlkem768;
     pqike::crypto::os_random rng;
     auto ek = ke.start(rng);                        // std::span<const std::byte, 1184>
-    if (!ek) return ek.err();
+    if (!ek) return ek.error();
     pqike::writer w{buf};
     wire::message_builder b{w, header};             // SPIs, exchange, flags, message ID
     b.begin(wire::payload_type::ke);
@@ -70,9 +70,9 @@ pqike::status schedule(const exchange_secrets& x) {
     namespace keys = pqike::keys;
     const keys::sa_key_lengths len{prf::preferred_key_size, 0, 36};  // AES-256-GCM: key + salt
     auto s0 = keys::ike_sa_keys<prf>::after_ike_sa_init(x.ni, x.nr, x.spi_i, x.spi_r, x.g_ir, len);
-    if (!s0) return s0.err();                       // protects IKE_INTERMEDIATE #1
+    if (!s0) return s0.error();                       // protects IKE_INTERMEDIATE #1
     auto s1 = s0->after_additional_ke(x.mlkem_ss);  // RFC 9370: one stage per extra exchange
-    if (!s1) return s1.err();                       // protects IKE_AUTH and after
+    if (!s1) return s1.error();                       // protects IKE_AUTH and after
     pqike::wire::sk_keys to_responder{s1->sk_ei(), s1->sk_ai()};
     std::array<char, keys::wireshark_line_max> line;
     auto n = keys::wireshark_ikev2_line(*s1, pqike::wire::encr_id::aes_gcm_16, 256,
@@ -93,7 +93,7 @@ pqike::result<std::uint16_t> escape_round_trip(const escape_inputs& in, std::spa
     auto key = esc::tag_key<prf>::derive(esc::key_mode::escape_psk,
                                          esc::direction::provider_to_consumer,
                                          in.escape_psk, in.key_id, in.spis);
-    if (!key) return key.err();
+    if (!key) return key.error();
     const std::uint16_t methods[] = {36, 37};       // ML-KEM-768, ML-KEM-1024
     esc::fields f;
     f.type = esc::msg_type::escape;
@@ -102,9 +102,9 @@ pqike::result<std::uint16_t> escape_round_trip(const escape_inputs& in, std::spa
     f.ke_methods = methods;
     f.proc = esc::procedure::ike_sa_rekey;
     auto msg = esc::seal<prf>(*key, f, buf);        // header, TLVs, tag last
-    if (!msg) return msg.err();
+    if (!msg) return msg.error();
     auto v = esc::verify<prf>(*key, *msg);          // consumer: key ID, binding, tag (constant time)
-    if (!v) return v.err();                         // fields are readable only after this
+    if (!v) return v.error();                         // fields are readable only after this
     return v->method(0);
 }
 

@@ -437,7 +437,7 @@ TEST_CASE("os_random retries EINTR and short reads, fails on anything else witho
             buf.fill(std::byte{0x11});
             const status s = fake_random::fill(buf);
             CHECK(s.code() == errc::rng_failure);
-            CHECK(s.err().value == 30);  // octets filled before the failure
+            CHECK(s.error().value == 30);  // octets filled before the failure
             CHECK(fake_source::calls == 2);  // no retry, no other source
             CHECK(std::all_of(buf.begin(), buf.end(), [](std::byte b) { return b == std::byte{0}; }));
         }

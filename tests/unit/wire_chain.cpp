@@ -26,7 +26,7 @@ walk_result walk(payload_type first, bytes_view region, chain_limits lim = {}) {
     while (!c.done()) {
         auto p = c.next();
         if (!p) {
-            w.err = p.err();
+            w.err = p.error();
             break;
         }
         w.items.push_back(*p);
@@ -150,8 +150,8 @@ TEST_CASE("chain: unknown payloads are kept raw with their critical bit") {
     CHECK(tohex(p.body) == "beef");
     auto s = check_critical(p);
     CHECK(s.code() == errc::unsupported_critical_payload);
-    CHECK(s.err().notify() == 1);
-    CHECK(s.err().offset == base + 1);
+    CHECK(s.error().notify() == 1);
+    CHECK(s.error().offset == base + 1);
     raw_payload nc = p;
     nc.critical = false;
     CHECK(check_critical(nc).ok());
@@ -190,7 +190,7 @@ TEST_CASE("builder: overflow reports the needed size; oversize payload is length
     b.add(payload_type::vendor_id, view(unhex("00112233")));
     auto n = b.finish();
     CHECK(n.code() == errc::buffer_too_small);
-    CHECK(n.err().value == 36);
+    CHECK(n.error().value == 36);
 
     std::vector<std::byte> big(70000), out(70100);
     writer w2{out};

@@ -357,7 +357,7 @@ TEST_CASE("payloads in clear travel in fragment 1 only") {
         reassembler r2{*st2};
         auto e = r2.add<toy>(k.keys(), *f2);
         CHECK(e.code() == errc::invalid_fragment);
-        CHECK(std::string(e.err().field) == "skf.next_payload");
+        CHECK(std::string(e.error().field) == "skf.next_payload");
     }
 }
 

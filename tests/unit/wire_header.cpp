@@ -40,9 +40,9 @@ TEST_CASE("header: major version other than 2 is unsupported_version at offset 1
     d[17] = std::byte{0x10};
     auto h = decode_header(view(d));
     REQUIRE(!h);
-    CHECK(h.err().code == errc::unsupported_version);
-    CHECK(std::string_view(h.err().field) == "ike.version");
-    CHECK(h.err().offset == 17);
+    CHECK(h.error().code == errc::unsupported_version);
+    CHECK(std::string_view(h.error().field) == "ike.version");
+    CHECK(h.error().offset == 17);
     d[17] = std::byte{0x30};
     CHECK(decode_header(view(d)).code() == errc::unsupported_version);
 }
@@ -64,7 +64,7 @@ TEST_CASE("header: truncated below 28 bytes") {
     for (std::size_t n : {0u, 1u, 27u}) {
         auto h = decode_header(view(d).first(n));
         CHECK(h.code() == errc::truncated);
-        CHECK(std::string_view(h.err().field) == "ike.header");
+        CHECK(std::string_view(h.error().field) == "ike.header");
     }
 }
 
@@ -74,20 +74,20 @@ TEST_CASE("header: Length must equal the datagram length") {
         d[27] = std::byte{27};
         auto h = decode_header(view(d));
         CHECK(h.code() == errc::length_too_small);
-        CHECK(h.err().offset == 24);
+        CHECK(h.error().offset == 24);
     }
     SUBCASE("Length beyond the datagram") {
         d[27] = std::byte{29};
         auto h = decode_header(view(d));
         CHECK(h.code() == errc::length_too_large);
-        CHECK(std::string_view(h.err().field) == "ike.length");
-        CHECK(h.err().offset == 24);
+        CHECK(std::string_view(h.error().field) == "ike.length");
+        CHECK(h.error().offset == 24);
     }
     SUBCASE("datagram longer than Length: trailing bytes") {
         d.push_back(std::byte{0});
         auto h = decode_header(view(d));
         CHECK(h.code() == errc::trailing_data);
-        CHECK(h.err().offset == 28);
+        CHECK(h.error().offset == 28);
     }
     SUBCASE("huge Length") {
         d[24] = std::byte{0xff};

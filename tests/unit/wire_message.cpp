@@ -61,7 +61,7 @@ TEST_CASE("samples decode, validate and re-encode byte for byte") {
         REQUIRE(!m.empty());
         message<16> msg;
         auto st = msg.decode(m);
-        INFO(st.err().name() << " " << st.err().field << " @" << st.err().offset);
+        INFO(st.error().name() << " " << st.error().field << " @" << st.error().offset);
         REQUIRE(st.ok());
         CHECK(msg.view.header.length == m.size());
         CHECK(tohex(reencode(msg.view)) == tohex(m));
@@ -103,7 +103,7 @@ TEST_CASE("message: an invalid payload inside the chain rejects the message with
                         });
     auto st = msg.decode(bad);
     CHECK(st.code() == errc::invalid_nonce_length);
-    CHECK(st.err().offset == 32);
+    CHECK(st.error().offset == 32);
 }
 
 TEST_CASE("message: unknown critical payload -> UNSUPPORTED_CRITICAL_PAYLOAD unless the caller opts out") {
@@ -114,8 +114,8 @@ TEST_CASE("message: unknown critical payload -> UNSUPPORTED_CRITICAL_PAYLOAD unl
     message<4> msg;
     auto st = msg.decode(m);
     CHECK(st.code() == errc::unsupported_critical_payload);
-    CHECK(st.err().notify() == 1);
-    CHECK(st.err().offset == 29);
+    CHECK(st.error().notify() == 1);
+    CHECK(st.error().offset == 29);
     decode_options lax;
     lax.reject_unknown_critical = false;
     REQUIRE(msg.decode(m, lax).ok());
@@ -134,7 +134,7 @@ TEST_CASE("message: cap from the options and from the slots") {
     opt.limits.max_payloads = 5;
     auto st = big.decode(m, opt);
     CHECK(st.code() == errc::too_many_payloads);
-    CHECK(std::string_view(st.err().field) == "payload");
+    CHECK(std::string_view(st.error().field) == "payload");
 }
 
 TEST_CASE("message: a rejected message leaves the previous decode untouched") {
@@ -322,8 +322,8 @@ TEST_CASE("property: random valid messages decode, keep every payload and re-enc
         const auto g = random_message(rng);
         message<16> msg;
         auto st = msg.decode(g.bytes);
-        INFO("iter " << iter << ": " << st.err().name() << " " << st.err().field << " @"
-                     << st.err().offset);
+        INFO("iter " << iter << ": " << st.error().name() << " " << st.error().field << " @"
+                     << st.error().offset);
         REQUIRE(st.ok());
         REQUIRE(msg.view.payloads.size() == g.types.size());
         for (std::size_t i = 0; i < g.types.size(); ++i) {

@@ -82,22 +82,22 @@ TEST_CASE("SA malformed: each class with its errc, field and offset") {
     SUBCASE("empty SA") {
         auto r = sa_view::decode(bytes_view{}, 100);
         CHECK(r.code() == errc::length_too_small);
-        CHECK(f(r.err()) == "sa.proposals");
+        CHECK(f(r.error()) == "sa.proposals");
     }
     SUBCASE("proposal truncated") {
         auto d = unhex(k_sa);
         auto r = sa_view::decode(view(d).first(7), 100);
         CHECK(r.code() == errc::truncated);
-        CHECK(f(r.err()) == "proposal");
-        CHECK(r.err().offset == 100);
+        CHECK(f(r.error()) == "proposal");
+        CHECK(r.error().offset == 100);
     }
     SUBCASE("proposal length larger than the SA") {
         auto d = unhex(k_sa);
         d[3] = std::byte{0x1d};
         auto r = sa_view::decode(view(d), 100);
         CHECK(r.code() == errc::length_too_large);
-        CHECK(f(r.err()) == "proposal.length");
-        CHECK(r.err().offset == 102);
+        CHECK(f(r.error()) == "proposal.length");
+        CHECK(r.error().offset == 102);
     }
     SUBCASE("proposal length smaller than its header") {
         auto d = unhex(k_sa);
@@ -109,7 +109,7 @@ TEST_CASE("SA malformed: each class with its errc, field and offset") {
         d[0] = std::byte{2};
         auto r = sa_view::decode(view(d), 100);
         CHECK(r.code() == errc::truncated);
-        CHECK(f(r.err()) == "proposal.last");
+        CHECK(f(r.error()) == "proposal.last");
     }
     SUBCASE("proposal last = 0 but another follows") {
         auto d = unhex(k_sa);
@@ -117,7 +117,7 @@ TEST_CASE("SA malformed: each class with its errc, field and offset") {
         two.insert(two.end(), d.begin(), d.end());
         auto r = sa_view::decode(view(two), 100);
         CHECK(r.code() == errc::trailing_data);
-        CHECK(r.err().offset == 100);
+        CHECK(r.error().offset == 100);
         two[0] = std::byte{2};
         CHECK(sa_view::decode(view(two), 100));
     }
@@ -126,23 +126,23 @@ TEST_CASE("SA malformed: each class with its errc, field and offset") {
         d[0] = std::byte{3};
         auto r = sa_view::decode(view(d), 100);
         CHECK(r.code() == errc::invalid_syntax);
-        CHECK(f(r.err()) == "proposal.last");
+        CHECK(f(r.error()) == "proposal.last");
     }
     SUBCASE("transform count disagrees") {
         auto d = unhex(k_sa);
         d[7] = std::byte{3};
         auto r = sa_view::decode(view(d), 100);
         CHECK(r.code() == errc::length_mismatch);
-        CHECK(f(r.err()) == "proposal.num_transforms");
-        CHECK(r.err().offset == 107);
+        CHECK(f(r.error()) == "proposal.num_transforms");
+        CHECK(r.error().offset == 107);
     }
     SUBCASE("transform last wrong") {
         auto d = unhex(k_sa);
         d[8] = std::byte{0};  // first transform says "last" but one follows
         auto r = sa_view::decode(view(d), 100);
         CHECK(r.code() == errc::trailing_data);
-        CHECK(f(r.err()) == "transform.last");
-        CHECK(r.err().offset == 108);
+        CHECK(f(r.error()) == "transform.last");
+        CHECK(r.error().offset == 108);
         d[8] = std::byte{2};
         CHECK(sa_view::decode(view(d), 100).code() == errc::invalid_syntax);
     }
@@ -151,8 +151,8 @@ TEST_CASE("SA malformed: each class with its errc, field and offset") {
         d[11] = std::byte{0x20};
         auto r = sa_view::decode(view(d), 100);
         CHECK(r.code() == errc::length_too_large);
-        CHECK(f(r.err()) == "transform.length");
-        CHECK(r.err().offset == 110);
+        CHECK(f(r.error()) == "transform.length");
+        CHECK(r.error().offset == 110);
     }
     SUBCASE("transform length below 8") {
         auto d = unhex(k_sa);
@@ -164,14 +164,14 @@ TEST_CASE("SA malformed: each class with its errc, field and offset") {
         auto d = unhex("00 00 0015 01 01 00 01 00 00 000d 01 00 0014 000e 0005 ff");
         auto r = sa_view::decode(view(d), 0);
         CHECK(r.code() == errc::length_too_large);
-        CHECK(f(r.err()) == "attribute.length");
-        CHECK(r.err().offset == 18);
+        CHECK(f(r.error()) == "attribute.length");
+        CHECK(r.error().offset == 18);
     }
     SUBCASE("truncated attribute") {
         auto d = unhex("00 00 0012 01 01 00 01 00 00 000a 01 00 0014 800e");
         auto r = sa_view::decode(view(d), 0);
         CHECK(r.code() == errc::truncated);
-        CHECK(f(r.err()) == "attribute");
+        CHECK(f(r.error()) == "attribute");
     }
     SUBCASE("proposal without transforms") {
         auto d = unhex("00 00 0008 01 01 00 00");
@@ -206,8 +206,8 @@ TEST_CASE("KE: method, reserved kept, data; truncated header") {
     CHECK(reencode(*ke) == tohex(view(d)));
     auto r = ke_view::decode(view(d).first(3), 40);
     CHECK(r.code() == errc::truncated);
-    CHECK(f(r.err()) == "ke.header");
-    CHECK(r.err().offset == 40);
+    CHECK(f(r.error()) == "ke.header");
+    CHECK(r.error().offset == 40);
 }
 
 TEST_CASE("KE typed view: ML-KEM-768 ek on requests, ct on responses") {
@@ -225,9 +225,9 @@ TEST_CASE("KE typed view: ML-KEM-768 ek on requests, ct on responses") {
     // swapped directions: wrong size
     auto c = V::check(req, direction::response, 50);
     CHECK(c.code() == errc::invalid_ke_length);
-    CHECK(f(c.err()) == "ke.data");
-    CHECK(c.err().offset == 54);
-    CHECK(c.err().notify() == 7);  // INVALID_SYNTAX
+    CHECK(f(c.error()) == "ke.data");
+    CHECK(c.error().offset == 54);
+    CHECK(c.error().notify() == 7);  // INVALID_SYNTAX
     CHECK(V::check(rsp, direction::request, 50).code() == errc::invalid_ke_length);
     // one byte short / long
     CHECK(V::check(ke_view{ke_method::ml_kem_768, 0, bytes_view{ek}.first(1183)}, direction::request)
@@ -238,8 +238,8 @@ TEST_CASE("KE typed view: ML-KEM-768 ek on requests, ct on responses") {
     // other method: INVALID_KE_PAYLOAD
     auto m = V::check(ke_view{ke_method::ml_kem_1024, 0, ek}, direction::request, 50);
     CHECK(m.code() == errc::invalid_ke_method);
-    CHECK(m.err().notify() == 17);
-    CHECK(m.err().offset == 50);
+    CHECK(m.error().notify() == 17);
+    CHECK(m.error().offset == 50);
 }
 
 TEST_CASE("KE typed view over the real ML-KEM policies: sizes and IDs from the policy") {
@@ -278,7 +278,7 @@ TEST_CASE("KE typed view from a raw payload (offset of the body)") {
     p.offset = 28;
     auto r = ke_view_for<mlkem768_sizes>::decode(p, direction::request);
     CHECK(r.code() == errc::invalid_ke_length);
-    CHECK(r.err().offset == 36);
+    CHECK(r.error().offset == 36);
     CHECK(ke_view_for<mlkem768_sizes>::decode(p, direction::response));
 }
 
@@ -288,8 +288,8 @@ TEST_CASE("Nonce: 15 / 16 / 256 / 257 octets") {
     std::vector<std::byte> n(257, std::byte{7});
     auto r15 = nonce_view::decode(bytes_view{n}.first(15), 32);
     CHECK(r15.code() == errc::invalid_nonce_length);
-    CHECK(f(r15.err()) == "nonce.data");
-    CHECK(r15.err().offset == 32);
+    CHECK(f(r15.error()) == "nonce.data");
+    CHECK(r15.error().offset == 32);
     CHECK(nonce_view::decode(bytes_view{n}.first(16)));
     CHECK(nonce_view::decode(bytes_view{n}.first(256)));
     CHECK(nonce_view::decode(bytes_view{n}).code() == errc::invalid_nonce_length);
@@ -309,11 +309,11 @@ TEST_CASE("Notify: fields, SPI, truncation and SPI size beyond the body") {
     CHECK(reencode(*n) == tohex(view(d)));
     auto t = notify_view::decode(view(d).first(3), 60);
     CHECK(t.code() == errc::truncated);
-    CHECK(f(t.err()) == "notify.header");
+    CHECK(f(t.error()) == "notify.header");
     auto s = notify_view::decode(view(d).first(7), 60);
     CHECK(s.code() == errc::length_too_large);
-    CHECK(f(s.err()) == "notify.spi_size");
-    CHECK(s.err().offset == 61);
+    CHECK(f(s.error()) == "notify.spi_size");
+    CHECK(s.error().offset == 61);
 }
 
 TEST_CASE("Notify typed helpers: empty-data status notifies") {
@@ -332,7 +332,7 @@ TEST_CASE("Notify typed helpers: empty-data status notifies") {
         with_data.data = x;
         auto e = check_empty_notify(with_data, t, 10);
         CHECK(e.code() == errc::trailing_data);
-        CHECK(e.err().offset == 14);
+        CHECK(e.error().offset == 14);
     }
     // numbers on the wire
     std::array<std::byte, 8> buf{};
@@ -353,7 +353,7 @@ TEST_CASE("Notify: INVALID_KE_PAYLOAD carries exactly 2 octets of method") {
     auto bad = unhex("0000 0011 00");
     auto r = invalid_ke_notify::decode(*notify_view::decode(view(bad)), 0);
     CHECK(r.code() == errc::length_mismatch);
-    CHECK(r.err().offset == 4);
+    CHECK(r.error().offset == 4);
     auto three = unhex("0000 0011 002400");
     CHECK(invalid_ke_notify::decode(*notify_view::decode(view(three))).code() == errc::length_mismatch);
     CHECK(invalid_ke_notify::decode(*notify_view::decode(view(unhex("0000 0007 0024"))))
@@ -402,19 +402,19 @@ TEST_CASE("Delete: SPI list must fill the body exactly") {
     CHECK(reencode(*v) == tohex(view(d)));
     auto short_ = delete_view::decode(view(d).first(11), 80);
     CHECK(short_.code() == errc::length_too_large);
-    CHECK(f(short_.err()) == "delete.count");
-    CHECK(short_.err().offset == 82);
+    CHECK(f(short_.error()) == "delete.count");
+    CHECK(short_.error().offset == 82);
     auto more = d;
     more.push_back(std::byte{0});
     auto tr = delete_view::decode(view(more), 80);
     CHECK(tr.code() == errc::trailing_data);
-    CHECK(tr.err().offset == 92);
+    CHECK(tr.error().offset == 92);
     CHECK(delete_view::decode(view(d).first(3)).code() == errc::truncated);
     CHECK(delete_view::decode(view(unhex("01 00 0000"))));
     CHECK(delete_view::decode(view(unhex("01 04 0001 00000001"))).code() == errc::invalid_syntax);
     auto esp8 = delete_view::decode(view(unhex("03 08 0001 0000000100000002")), 80);
     CHECK(esp8.code() == errc::invalid_syntax);
-    CHECK(esp8.err().offset == 81);
+    CHECK(esp8.error().offset == 81);
     CHECK(delete_view::decode(view(unhex("03 00 0005"))).code() == errc::invalid_syntax);
 }
 
@@ -429,7 +429,7 @@ TEST_CASE("ID: type, reserved, data; fixed address sizes") {
     CHECK(id_view::decode(view(unhex("01 000000 0a000001"))));
     auto bad = id_view::decode(view(unhex("01 000000 0a0000")), 10);
     CHECK(bad.code() == errc::length_mismatch);
-    CHECK(bad.err().offset == 14);
+    CHECK(bad.error().offset == 14);
     CHECK(id_view::decode(view(unhex("05 000000 0a000001"))).code() == errc::length_mismatch);
 }
 
@@ -467,13 +467,13 @@ TEST_CASE("TS: IPv4 and IPv6 ranges, counts and lengths") {
     one_more[0] = std::byte{3};
     auto r = ts_view::decode(view(one_more), 200);
     CHECK(r.code() == errc::truncated);
-    CHECK(f(r.err()) == "ts.selector");
-    CHECK(r.err().offset == 200 + 4 + 16 + 40);
+    CHECK(f(r.error()) == "ts.selector");
+    CHECK(r.error().offset == 200 + 4 + 16 + 40);
     auto fewer = d;
     fewer[0] = std::byte{1};
     auto tr = ts_view::decode(view(fewer), 200);
     CHECK(tr.code() == errc::trailing_data);
-    CHECK(tr.err().offset == 200 + 4 + 16);
+    CHECK(tr.error().offset == 200 + 4 + 16);
     auto zero = d;
     zero[0] = std::byte{0};
     CHECK(ts_view::decode(view(zero), 200).code() == errc::invalid_syntax);
@@ -481,7 +481,7 @@ TEST_CASE("TS: IPv4 and IPv6 ranges, counts and lengths") {
     wrong_len[7] = std::byte{0x0f};  // IPv4 selector claiming 15 bytes
     auto w = ts_view::decode(view(wrong_len), 200);
     CHECK(w.code() == errc::length_mismatch);
-    CHECK(w.err().offset == 206);
+    CHECK(w.error().offset == 206);
     auto small = d;
     small[7] = std::byte{0x07};
     CHECK(ts_view::decode(view(small), 200).code() == errc::length_too_small);
@@ -499,7 +499,7 @@ TEST_CASE("CERTREQ: X.509 authorities are 20-octet hashes") {
     CHECK(reencode(*v) == tohex(d));
     auto r = certreq_view::decode(bytes_view{d}.first(40), 5);
     CHECK(r.code() == errc::length_mismatch);
-    CHECK(r.err().offset == 6);
+    CHECK(r.error().offset == 6);
     CHECK(certreq_view::decode(bytes_view{}).code() == errc::truncated);
 }
 

@@ -124,7 +124,7 @@ TEST_CASE("real strongSwan captures: every IKE datagram decodes and re-encodes i
             }
             message<16> m;
             auto st = m.decode(msg);
-            INFO(st.err().name() << " " << st.err().field << " @" << st.err().offset);
+            INFO(st.error().name() << " " << st.error().field << " @" << st.error().offset);
             REQUIRE(st.ok());
             ++ike;
             const auto ex = to_number(m.view.header.exchange);

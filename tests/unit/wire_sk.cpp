@@ -204,7 +204,7 @@ TEST_CASE_TEMPLATE("bad Pad Length (authentic but larger than the plaintext)", C
     byte_vec out(msg.size(), std::byte{0xee});
     auto o = open<C>(k.keys(), view(msg), out);
     CHECK(o.code() == errc::invalid_syntax);
-    CHECK(std::string(o.err().field) == "sk.pad_length");
+    CHECK(std::string(o.error().field) == "sk.pad_length");
     // The decrypted bytes do not linger in the output buffer; the rest of it is untouched.
     const auto ct = parse_protected<C>(view(msg))->ciphertext.size();
     CHECK(std::all_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(ct),
@@ -258,7 +258,7 @@ TEST_CASE_TEMPLATE("SK body too short for IV, Pad Length and ICV", C, SK_CIPHERS
     w.u16(static_cast<std::uint16_t>(msg.size() - 28));
     auto f = parse_protected<C>(view(msg));
     CHECK(f.code() == errc::length_too_small);
-    CHECK(std::string(f.err().field) == "sk.length");
+    CHECK(std::string(f.error().field) == "sk.length");
 }
 
 TEST_CASE("ciphertext that is not a whole number of blocks (CBC shape)") {
@@ -364,7 +364,7 @@ TEST_CASE("seal rejects a wrong IV size, bad padding and a short buffer") {
     byte_vec tiny(40);
     auto s = seal<C>(k.keys(), m, opt, tiny);
     CHECK(s.code() == errc::buffer_too_small);
-    CHECK(s.err().value == sealed_size<C>(m, sk_min_padding<C>(inner.size())));
+    CHECK(s.error().value == sealed_size<C>(m, sk_min_padding<C>(inner.size())));
 }
 
 TEST_CASE("payloads in clear before SK: seal, open, and A with the SK type patched in") {

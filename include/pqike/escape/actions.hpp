@@ -63,9 +63,9 @@ struct key_pair {
     static result<key_pair> derive(key_mode mode, bytes_view base, bytes_view key_id,
                                    bytes_view sa_binding) noexcept {
         auto a = tag_key<P>::derive(mode, direction::provider_to_consumer, base, key_id, sa_binding);
-        if (!a) return a.err();
+        if (!a) return a.error();
         auto b = tag_key<P>::derive(mode, direction::consumer_to_provider, base, key_id, sa_binding);
-        if (!b) return b.err();
+        if (!b) return b.error();
         return key_pair{*a, *b};
     }
 };

@@ -65,7 +65,7 @@ class consumer {
 public:
     // `keys` protect ESCAPE/ACK/NACK on the current (classical) SA.
     static result<consumer> make(const consumer_config& cfg, const key_pair<P>& keys) noexcept {
-        if (auto s = cfg.check(); !s) return s.err();
+        if (auto s = cfg.check(); !s) return s.error();
         return consumer{cfg, keys};
     }
 
@@ -76,18 +76,18 @@ public:
     // An escape message from the provider: ESCAPE on the classical SA, CONFIRM on the new one.
     result<actions> on_message(bytes_view msg, std::uint64_t now) noexcept {
         auto d = decode(msg);
-        if (!d) return d.err();
+        if (!d) return d.error();
         if (d->type() == msg_type::confirm) return on_confirm(msg);
         if (d->type() != msg_type::escape)
             return error{errc::unexpected_message, "escape.type", 4};
         auto v = verify(keys_.p2c, msg);
-        if (!v) return v.err();
+        if (!v) return v.error();
 
         // A retransmission of the ESCAPE we last accepted gets the same answer, nothing else.
         if (is_same(v->tag(), escape_tag_)) return resend(ack_);
-        if (auto s = window_.check(v->sequence(), cfg_.fresh.window); !s) return s.err();
+        if (auto s = window_.check(v->sequence(), cfg_.fresh.window); !s) return s.error();
         const std::uint32_t lifetime = deadline_of(*v);
-        if (auto s = check_timestamp(v->timestamp(), now, cfg_.fresh, lifetime); !s) return s.err();
+        if (auto s = check_timestamp(v->timestamp(), now, cfg_.fresh, lifetime); !s) return s.error();
         // A failed migration can be started again (§8.2); one in progress or done cannot.
         if (state_ != consumer_state::idle && state_ != consumer_state::failed)
             return error{errc::escape_wrong_state, "escape.type", 4};
@@ -122,7 +122,7 @@ public:
         }
         std::array<std::byte, limits::max_message> out{};
         auto sealed = seal(keys_.c2p, a, out);
-        if (!sealed) return sealed.err();
+        if (!sealed) return sealed.error();
 
         // Commit.
         window_.commit(v->sequence());
@@ -153,10 +153,10 @@ public:
     result<actions> rekey_done(const rekey_result<P>& r, std::uint64_t now) noexcept {
         if (state_ != consumer_state::migrating || confirm_keys_)
             return error{errc::escape_wrong_state, "escape.state"};
-        if (auto s = check_rekey(migration(), r); !s) return s.err();
+        if (auto s = check_rekey(migration(), r); !s) return s.error();
         std::array<std::byte, limits::max_message> out{};
         auto sealed = seal_confirm(r.confirm.c2p, nonce_.view(), migration(), r, out);
-        if (!sealed) return sealed.err();
+        if (!sealed) return sealed.error();
         // Our own copies: the caller's views need not outlive this call.
         confirm_keys_.emplace(r.confirm);
         std::copy(r.ke_methods.begin(), r.ke_methods.end(), negotiated_.begin());
@@ -208,7 +208,7 @@ private:
             if (state_ != consumer_state::migrating)
                 return error{errc::escape_wrong_state, "escape.type", 4};
             auto d = decode(msg);
-            if (!d) return d.err();
+            if (!d) return d.error();
             const bytes_view kid = d->unverified_key_id();
             if (kid.size() != keys_.p2c.key_id().size() || !ct_equal(kid, keys_.p2c.key_id()))
                 return error{errc::escape_wrong_key_id, "escape.key_id"};
@@ -216,16 +216,16 @@ private:
             return actions{};
         }
         auto v = verify(confirm_keys_->p2c, msg);
-        if (!v) return v.err();
+        if (!v) return v.error();
         // A CONFIRM we already accepted: the provider missed ours, send it again (§6).
         if (peer_confirm_.check(v->sequence(), 0).code() == errc::escape_replayed &&
             state_ == consumer_state::confirmed)
             return resend(confirm_);
-        if (auto s = peer_confirm_.check(v->sequence(), cfg_.fresh.window); !s) return s.err();
+        if (auto s = peer_confirm_.check(v->sequence(), cfg_.fresh.window); !s) return s.error();
         if (state_ != consumer_state::migrating)
             return error{errc::escape_wrong_state, "escape.type", 4};
         if (auto s = check_confirm(*v, nonce_.view(), migration(), negotiated(), ppk_id_.view()); !s)
-            return s.err();
+            return s.error();
         (void)accept_confirm(*v);
         actions acts;
         acts.push({action_kind::confirmed, {}, migration()});

@@ -35,7 +35,7 @@ result<device_psk<P>> derive_device_psk(bytes_view master, bytes_view device_id)
     const bytes_view seed[] = {as_bytes_view(device_label.data(), device_label.size()), len, device_id};
     device_psk<P> k;
     const P prf{master};
-    if (auto s = keys::prf_plus(prf, std::span<const bytes_view>(seed), k.span()); !s) return s.err();
+    if (auto s = keys::prf_plus(prf, std::span<const bytes_view>(seed), k.span()); !s) return s.error();
     return k;
 }
 

@@ -40,7 +40,7 @@ struct ike_binding {
 template <policy::Prf P>
 result<keys::ike_sa_keys<P>> mix_escape_ppk(const keys::ike_sa_keys<P>& rekeyed, bytes_view ppk) noexcept {
     auto c = keys::mix_ppk_rfc8784(rekeyed, ppk);
-    if (!c) return c.err();
+    if (!c) return c.error();
     return c->mixed;
 }
 

@@ -33,8 +33,8 @@ struct carriage {
     // The Notify to add to the INFORMATIONAL message (body only; the chain builder adds the
     // generic header): protocol 0, no SPI, our type, the escape message as data.
     constexpr result<wire::notify_view> notify(bytes_view escape_msg) const noexcept {
-        if (auto s = check(); !s) return s.err();
-        if (auto d = decode(escape_msg); !d) return d.err();
+        if (auto s = check(); !s) return s.error();
+        if (auto d = decode(escape_msg); !d) return d.error();
         return wire::make_notify(static_cast<wire::notify_type>(notify_type), escape_msg);
     }
     // Is this decoded Notify ours? Only the type is compared; protocol and SPI are then checked.
@@ -48,7 +48,7 @@ struct carriage {
         if (n.protocol != wire::protocol_id::none) return error{errc::invalid_syntax, "notify.protocol"};
         if (!n.spi.empty()) return error{errc::invalid_syntax, "notify.spi_size"};
         auto len = announced_length(n.data);
-        if (!len) return len.err();
+        if (!len) return len.error();
         if (*len != n.data.size()) return error{errc::length_mismatch, "escape.length", 6};
         return n.data;
     }

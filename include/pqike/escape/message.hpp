@@ -319,7 +319,7 @@ constexpr result<std::size_t> announced_length(bytes_view in) noexcept {
 // TLVs, the tag being present and last, and the TLVs each type requires and allows.
 constexpr result<decoded> decode(bytes_view in) noexcept {
     auto len = announced_length(in);
-    if (!len) return len.err();
+    if (!len) return len.error();
     if (in.size() < *len) return error{errc::truncated, "escape.length", in.size()};
     if (in.size() > *len) return error{errc::trailing_data, "escape.length", *len};
 
@@ -356,7 +356,7 @@ constexpr result<decoded> decode(bytes_view in) noexcept {
         const auto lr = detail::rule(k);
         if (vlen < lr.min) return error{errc::length_too_small, name, at + 2};
         if (vlen > lr.max) return error{errc::length_too_large, name, at + 2};
-        if (auto s = detail::check_value(k, v, at + tlv_header_size); !s) return s.err();
+        if (auto s = detail::check_value(k, v, at + tlv_header_size); !s) return s.error();
         seen |= detail::bit(k);
         d.at_[type] = {static_cast<std::uint16_t>(at + tlv_header_size), vlen};
         if (k == tlv::tag) d.tag_tlv_offset_ = at;
@@ -425,15 +425,15 @@ inline result<unsigned_message> encode_unsigned(const fields& f, bytes_view key_
     for (auto s : {detail::check_len(tlv::key_id, key_id.size()),
                    detail::check_len(tlv::sa_binding, sa_binding.size()),
                    detail::check_len(tlv::tag, tag_size)})
-        if (!s) return s.err();
+        if (!s) return s.error();
     if (!f.nonce.empty()) {
-        if (auto s = detail::check_len(tlv::nonce, f.nonce.size()); !s) return s.err();
+        if (auto s = detail::check_len(tlv::nonce, f.nonce.size()); !s) return s.error();
     }
     if (!f.echoed_nonce.empty()) {
-        if (auto s = detail::check_len(tlv::echoed_nonce, f.echoed_nonce.size()); !s) return s.err();
+        if (auto s = detail::check_len(tlv::echoed_nonce, f.echoed_nonce.size()); !s) return s.error();
     }
     if (!f.ppk_id.empty()) {
-        if (auto s = detail::check_len(tlv::ppk_id, f.ppk_id.size()); !s) return s.err();
+        if (auto s = detail::check_len(tlv::ppk_id, f.ppk_id.size()); !s) return s.error();
     }
     if (f.ke_methods.size() > limits::max_methods)
         return error{errc::length_too_large, "escape.ke_methods"};
@@ -496,12 +496,12 @@ inline result<unsigned_message> encode_unsigned(const fields& f, bytes_view key_
     w.zeros(tag_size);
     m.total_size = w.needed();
     if (m.total_size > limits::max_message) return error{errc::length_too_large, "escape.length"};
-    if (auto s = w.finish(); !s) return s.err();
+    if (auto s = w.finish(); !s) return s.error();
     w.patch_u16(len_at, static_cast<std::uint16_t>(m.total_size));
     // The decoder's semantic checks (zero or duplicate methods, zero deadline) apply to what we
     // send too: never emit a message a peer must reject.
     auto check = decode(bytes_view{out.data(), m.total_size});
-    if (!check) return check.err();
+    if (!check) return check.error();
     return m;
 }
 

@@ -70,7 +70,7 @@ public:
         const bytes_view seed[] = {as_bytes_view(l.data(), l.size()), kl, key_id, bl, sa_binding};
         secret_array<P::preferred_key_size> k;
         const P base_prf{base};
-        if (auto s = keys::prf_plus(base_prf, std::span<const bytes_view>(seed), k.span()); !s) return s.err();
+        if (auto s = keys::prf_plus(base_prf, std::span<const bytes_view>(seed), k.span()); !s) return s.error();
         return tag_key{k.view(), key_id, sa_binding};
     }
 
@@ -100,7 +100,7 @@ private:
 template <policy::Prf P>
 result<bytes_view> seal(const tag_key<P>& key, const fields& f, mut_bytes out) noexcept {
     auto m = encode_unsigned(f, key.key_id(), key.sa_binding(), tag_key<P>::tag_size, out);
-    if (!m) return m.err();
+    if (!m) return m.error();
     key.compute(bytes_view{out.data(), m->tagged_size},
                 std::span<std::byte, tag_key<P>::tag_size>(out.data() + m->tag_offset,
                                                           tag_key<P>::tag_size));
@@ -172,7 +172,7 @@ private:
 template <policy::Prf P>
 result<verified> verify(const tag_key<P>& key, bytes_view msg) noexcept {
     auto d = decode(msg);
-    if (!d) return d.err();
+    if (!d) return d.error();
     const bytes_view kid = d->unverified_key_id();
     if (kid.size() != key.key_id().size() || !ct_equal(kid, key.key_id()))
         return error{errc::escape_wrong_key_id, "escape.key_id"};

@@ -87,7 +87,7 @@ template <policy::Prf P>
 class provider {
 public:
     static result<provider> make(const provider_config& cfg, std::uint64_t first_seq = 1) noexcept {
-        if (auto s = cfg.check(); !s) return s.err();
+        if (auto s = cfg.check(); !s) return s.error();
         return provider{cfg, first_seq};
     }
 
@@ -106,7 +106,7 @@ public:
         n.state = provider_state::escape_sent;
         n.attempts = 1;
         auto m = build_escape(n, k);
-        if (!m) return m.err();
+        if (!m) return m.error();
         ++next_seq_;
         s = n;
         actions a;
@@ -129,12 +129,12 @@ public:
     result<actions> on_message(provider_session& s, const key_pair<P>& k, bytes_view msg,
                                std::uint64_t) noexcept {
         auto d = decode(msg);
-        if (!d) return d.err();
+        if (!d) return d.error();
         if (d->type() != msg_type::ack && d->type() != msg_type::nack)
             return error{errc::escape_wrong_state, "escape.type", 4};
         auto v = verify(k.c2p, msg);
-        if (!v) return v.err();
-        if (auto st = s.peer.check(v->sequence(), cfg_.fresh.window); !st) return st.err();
+        if (!v) return v.error();
+        if (auto st = s.peer.check(v->sequence(), cfg_.fresh.window); !st) return st.error();
         if (s.state == provider_state::idle)
             return error{errc::escape_no_matching_escape, "escape.echoed_nonce"};
         if (s.state != provider_state::escape_sent)
@@ -167,9 +167,9 @@ public:
                                std::uint64_t now) noexcept {
         if (s.state != provider_state::migrating || s.confirm_sent)
             return error{errc::escape_wrong_state, "escape.state"};
-        if (auto st = check_rekey(plan_for(s), r); !st) return st.err();
+        if (auto st = check_rekey(plan_for(s), r); !st) return st.error();
         auto m = seal_confirm(r.confirm.p2c, s.nonce, plan_for(s), r, out_);
-        if (!m) return m.err();
+        if (!m) return m.error();
         s.confirm_sent = true;
         s.rto = cfg_.initial_rto;
         s.next_retx = now + s.rto;
@@ -189,17 +189,17 @@ public:
         if (s.state != provider_state::migrating && s.state != provider_state::confirmed)
             return error{errc::escape_wrong_state, "escape.state"};
         auto v = verify(r.confirm.c2p, msg);
-        if (!v) return v.err();
+        if (!v) return v.error();
         if (v->type() != msg_type::confirm) return error{errc::escape_wrong_state, "escape.type", 4};
         if (s.state == provider_state::confirmed) return resend_confirm(s, r);
         if (auto st = s.peer_confirm.check(v->sequence(), cfg_.fresh.window); !st) {
             // A copy of the CONFIRM we kept: ours is not out yet or was lost; resend if out.
             if (st.code() == errc::escape_replayed && s.peer_confirmed && s.confirm_sent)
                 return resend_confirm(s, r);
-            return st.err();
+            return st.error();
         }
-        if (auto st = check_rekey(plan_for(s), r); !st) return st.err();
-        if (auto st = check_confirm(*v, s.nonce, plan_for(s), r.ke_methods, r.ppk_id); !st) return st.err();
+        if (auto st = check_rekey(plan_for(s), r); !st) return st.error();
+        if (auto st = check_confirm(*v, s.nonce, plan_for(s), r.ke_methods, r.ppk_id); !st) return st.error();
         s.peer_confirm.commit(v->sequence());
         s.peer_confirmed = true;
         actions a;
@@ -231,11 +231,11 @@ private:
         bytes_view m;
         if (s.state == provider_state::escape_sent) {
             auto e = build_escape(s, k);
-            if (!e) return e.err();
+            if (!e) return e.error();
             m = *e;
         } else if (s.confirm_sent && r != nullptr) {
             auto c = seal_confirm(r->confirm.p2c, s.nonce, plan_for(s), *r, out_);
-            if (!c) return c.err();
+            if (!c) return c.error();
             m = *c;
         } else {
             return a;
@@ -248,7 +248,7 @@ private:
     }
     result<actions> resend_confirm(const provider_session& s, const rekey_result<P>& r) noexcept {
         auto c = seal_confirm(r.confirm.p2c, s.nonce, plan_for(s), r, out_);
-        if (!c) return c.err();
+        if (!c) return c.error();
         actions a;
         a.push({action_kind::send, *c, {}});
         return a;

@@ -192,7 +192,7 @@ public:
     writer& out() noexcept { return w_; }
     // The chain and its first type, or the writer's overflow.
     result<bytes_view> finish() noexcept {
-        if (status s = chain_.finish(); !s) return s.err();
+        if (status s = chain_.finish(); !s) return s.error();
         return w_.written();
     }
     wire::payload_type first() const noexcept { return first_; }
@@ -221,13 +221,13 @@ result<outgoing> send_protected(const wire::sk_keys& keys, const wire::protected
                              (frag.options.non_esp_marker ? wire::non_esp_marker_size : 0);
     if (frag.enabled && whole > room) {
         auto n = wire::split<C>(keys, m, frag.options, rng, out.storage, out.slots);
-        if (!n) return n.err();
+        if (!n) return n.error();
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), *n);
         return o;
     }
     auto s = wire::seal<C>(keys, m, rng, out.storage);
-    if (!s) return s.err();
+    if (!s) return s.error();
     out.slots[0] = *s;
     outgoing o;
     o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
@@ -248,17 +248,17 @@ public:
     result<std::optional<wire::protected_message>> receive(const wire::sk_keys& keys, bytes_view datagram,
                                                            bool allow_fragments) noexcept {
         auto f = wire::parse_protected<C>(datagram);
-        if (!f) return f.err();
+        if (!f) return f.error();
         if (f->fragment) {
             if (!allow_fragments) return error{errc::invalid_fragment, "skf", f->sk_offset};
             if (reasm_.complete()) reasm_.reset();
             auto st = reasm_.template add<C>(keys, datagram);
-            if (!st) return st.err();
+            if (!st) return st.error();
             if (*st != wire::reassembly_status::complete) return std::optional<wire::protected_message>{};
             return std::optional<wire::protected_message>{reasm_.message()};
         }
         auto o = wire::open<C>(keys, *f, plain_);
-        if (!o) return o.err();
+        if (!o) return o.error();
         return std::optional<wire::protected_message>{o->view()};
     }
     // Fragments of an abandoned message are dropped (the storage is wiped).

@@ -75,11 +75,11 @@ constexpr result<keys::child_key_lengths> child_lengths(const kex::negotiated_sa
     if (sa.protocol == wire::protocol_id::esp) {
         const kex::transform e = sa.get(wire::transform_type::encr);
         auto n = keys::encr_key_size(static_cast<wire::encr_id>(e.id), e.key_bits);
-        if (!n) return n.err();
+        if (!n) return n.error();
         len.encr_key = *n;
     }
     auto i = keys::integ_key_size(static_cast<wire::integ_id>(sa.get(wire::transform_type::integ).id));
-    if (!i) return i.err();
+    if (!i) return i.error();
     len.integ_key = *i;
     return len;
 }

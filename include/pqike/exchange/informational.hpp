@@ -34,7 +34,7 @@ struct payload_item {
 constexpr result<payload_item> notify_item(const wire::notify_view& n, mut_bytes buf) noexcept {
     writer w{buf};
     n.encode(w);
-    if (status s = w.finish(); !s) return s.err();
+    if (status s = w.finish(); !s) return s.error();
     return payload_item{wire::payload_type::notify, w.written()};
 }
 
@@ -63,7 +63,7 @@ protected:
             ib.add(it.type, it.body);
         }
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message m;
         m.header = sa_.header(wire::exchange_type::informational, mid, response);
         m.first_inner = ib.first();
@@ -75,15 +75,15 @@ protected:
     result<bool> take(bytes_view datagram, std::uint32_t mid, bool response) noexcept {
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
         auto h = wire::decode_header(datagram);
-        if (!h) return h.err();
+        if (!h) return h.error();
         if (status s = check_header(*h, sa_.expect(wire::exchange_type::informational, mid, response)); !s)
-            return s.err();
+            return s.error();
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
-        if (!r) return r.err();
+        if (!r) return r.error();
         if (!*r) return false;
         const wire::protected_message m = **r;
         payload_list pl;
-        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return s.err();
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return s.error();
         got_ = pl;
         return true;
     }
@@ -110,7 +110,7 @@ public:
         if (pending_) return error{errc::unexpected_message, "state", 0};
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
         auto o = base::send(items, sa_.next_request_id, false, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         mid_ = sa_.next_request_id;
         pending_ = true;
         return o;
@@ -154,7 +154,7 @@ public:
     result<outgoing> respond(std::span<const payload_item> items, R& rng, out_buffer out) noexcept {
         if (!received_) return error{errc::unexpected_message, "state", 0};
         auto o = base::send(items, sa_.next_peer_id, true, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         received_ = false;
         ++sa_.next_peer_id;
         return o;

@@ -149,7 +149,7 @@ protected:
     static result<std::uint64_t> random_spi(R& rng) noexcept {
         std::array<std::byte, 8> b{};
         for (int i = 0; i < 8; ++i) {
-            if (status s = rng.fill(b); !s) return s.err();
+            if (status s = rng.fill(b); !s) return s.error();
             if (load_be64(b.data()) != 0) return load_be64(b.data());
         }
         return error{errc::rng_failure, "spi", 0};
@@ -166,7 +166,7 @@ protected:
     status fold_int_auth(keys::int_auth_sender who, const wire::protected_message& m) noexcept {
         std::array<std::byte, 64> a{};
         auto ap = wire::int_auth_a_p(m, a);
-        if (!ap) return ap.err();
+        if (!ap) return ap.error();
         int_auth_.add(who, *sa_.keys, ap->a, ap->p);
         return {};
     }
@@ -177,9 +177,9 @@ protected:
     result<child_sa> make_child(const kex::negotiated_sa& neg, bytes_view spi_i, bytes_view spi_r) const noexcept {
         child_sa c;
         auto len = child_lengths(neg);
-        if (!len) return len.err();
+        if (!len) return len.error();
         auto k = keys::derive_child_sa_keys(*sa_.keys, nonce_i(), nonce_r(), {}, *len);
-        if (!k) return k.err();
+        if (!k) return k.error();
         c.keys.emplace(*k);
         c.negotiated = neg;
         if (spi_i.size() != 4 || spi_r.size() != 4) return error{errc::invalid_syntax, "proposal.spi_size", 0};
@@ -249,10 +249,10 @@ public:
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
             return error{errc::invalid_nonce_length, "nonce.ni", error_value{cfg_.nonce_size}};
         auto spi = base::random_spi(rng);
-        if (!spi) return spi.err();
-        if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.err();
+        if (!spi) return spi.error();
+        if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.error();
         auto o = sa_init_request(retry_.current(), *spi, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         sa_.spi_i = *spi;
         sa_.original_initiator = true;
         state_ = initial_state::sa_init;
@@ -276,7 +276,7 @@ private:
         if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
         ke_.reset();
         auto data = ke_.start(method, rng);
-        if (!data) return data.err();
+        if (!data) return data.error();
         wire::ike_header h;
         h.spi_i = spi_i;
         h.exchange = wire::exchange_type::ike_sa_init;
@@ -284,7 +284,7 @@ private:
         writer w{out.storage};
         wire::message_builder b{w, h};
         b.begin(wire::payload_type::sa);
-        if (status s = kex::encode_sa(w, cfg_.ike); !s) return s.err();
+        if (status s = kex::encode_sa(w, cfg_.ike); !s) return s.error();
         b.begin(wire::payload_type::ke);
         wire::encode_ke(w, static_cast<wire::ke_method>(method), *data);
         b.add(wire::payload_type::nonce, ni_.view());
@@ -295,8 +295,8 @@ private:
         b.begin(wire::payload_type::notify);
         wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
         auto n = b.finish();
-        if (!n) return n.err();
-        if (status s = w.finish(); !s) return s.err();
+        if (!n) return n.error();
+        if (status s = w.finish(); !s) return s.error();
         if (!msg1_.assign(w.written())) return error{errc::buffer_too_small, "real_message1", error_value{w.written().size()}};
         out.slots[0] = w.written();
         outgoing o;
@@ -313,20 +313,20 @@ private:
     template <policy::Rng R>
     result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out) noexcept {
         auto h = wire::decode_header(datagram);
-        if (!h) return h.err();
+        if (!h) return h.error();
         if (status s = check_header(*h, {wire::exchange_type::ike_sa_init, 0, true, false, sa_.spi_i, {}}); !s)
-            return s.err();
+            return s.error();
         payload_list pl;
         if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
-            return s.err();
+            return s.error();
         if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
             auto ik = wire::invalid_ke_notify::decode(*n);
-            if (!ik) return ik.err();
+            if (!ik) return ik.error();
             kex::ke_retry next = retry_;
             auto m = next.on_invalid_ke(cfg_.ike, ik->accepted);
-            if (!m) return m.err();
+            if (!m) return m.error();
             auto o = sa_init_request(*m, sa_.spi_i, rng, out);
-            if (!o) return o.err();
+            if (!o) return o.error();
             retry_ = next;
             return o;
         }
@@ -339,12 +339,12 @@ private:
         if (nonce_p == nullptr) return error{errc::missing_payload, "nonce.nr", 0};
         if (h->spi_r == 0) return error{errc::invalid_syntax, "ike.spi_r", wire::header_offset::spi_r};
         auto sv = wire::sa_view::decode(*sa_p);
-        if (!sv) return sv.err();
+        if (!sv) return sv.error();
         auto neg = kex::accept_reply(cfg_.ike, *sv);
-        if (!neg) return neg.err();
-        if (status s = check_suite<Suite>(*neg); !s) return s.err();
+        if (!neg) return neg.error();
+        if (status s = check_suite<Suite>(*neg); !s) return s.error();
         auto kv = wire::ke_view::decode(*ke_p);
-        if (!kv) return kv.err();
+        if (!kv) return kv.error();
         if (wire::to_number(kv->method) != neg->ke() || neg->ke() != ke_.method())
             return error{errc::invalid_ke_method, "ke.method", ke_p->body_offset()};
         const kex::ke_plan plan = neg->plan();
@@ -354,15 +354,15 @@ private:
         if (kv->data.size() != registry::responder_data_size(neg->ke()))  // ML-KEM draft §2: abort, no notify
             return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
         auto nv = wire::nonce_view::decode(*nonce_p);
-        if (!nv) return nv.err();
+        if (!nv) return nv.error();
         if (datagram.size() > msg2_.capacity) return error{errc::buffer_too_small, "real_message2", error_value{datagram.size()}};
         auto ss = ke_.finish(kv->data);
-        if (!ss) return fail(ss.err());
+        if (!ss) return fail(ss.error());
         const auto spi_i = spi_bytes(sa_.spi_i);
         const auto spi_r = spi_bytes(h->spi_r);
         auto k = keys::ike_sa_keys<prf>::after_ike_sa_init(base::nonce_i(), nv->data, spi_i, spi_r, ss->view(),
                                                            Suite::ike_lengths);
-        if (!k) return fail(k.err());
+        if (!k) return fail(k.error());
         // Accepted: commit.
         (void)nr_.assign(nv->data);
         (void)msg2_.assign(datagram);
@@ -381,7 +381,7 @@ private:
     template <policy::Rng R>
     result<outgoing> next_request(R& rng, out_buffer out) noexcept {
         auto o = step_ < plan_.size() ? intermediate_request(rng, out) : auth_request(rng, out);
-        if (!o) return fail(o.err());
+        if (!o) return fail(o.error());
         return o;
     }
 
@@ -390,19 +390,19 @@ private:
         const std::uint16_t method = plan_[step_].method;
         ke_.reset();
         auto data = ke_.start(method, rng);
-        if (!data) return data.err();
+        if (!data) return data.error();
         inner_builder ib{inner_};
         ib.begin(wire::payload_type::ke);
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *data);
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message m;
         m.header = sa_.header(wire::exchange_type::ike_intermediate, mid_, false);
         m.first_inner = ib.first();
         m.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
-        if (!o) return o.err();
-        if (status s = base::fold_int_auth(keys::int_auth_sender::initiator, m); !s) return s.err();
+        if (!o) return o.error();
+        if (status s = base::fold_int_auth(keys::int_auth_sender::initiator, m); !s) return s.error();
         state_ = initial_state::intermediate;
         return o;
     }
@@ -410,31 +410,31 @@ private:
     template <policy::Rng R>
     result<outgoing> on_intermediate(bytes_view datagram, R& rng, out_buffer out) noexcept {
         auto h = wire::decode_header(datagram);
-        if (!h) return h.err();
+        if (!h) return h.error();
         if (status s = check_header(*h, sa_.expect(wire::exchange_type::ike_intermediate, mid_, true)); !s)
-            return s.err();
+            return s.error();
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
-        if (!r) return r.err();
+        if (!r) return r.error();
         if (!*r) return outgoing{};  // fragment stored
         const wire::protected_message m = **r;
         // Authenticated from here on: a protocol error ends the attempt.
         payload_list pl;
-        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.err());
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.error());
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
         const auto* ke_p = pl.find(wire::payload_type::ke);
         if (ke_p == nullptr) return fail({errc::missing_payload, "ke", 0});
         auto kv = wire::ke_view::decode(*ke_p);
-        if (!kv) return fail(kv.err());
+        if (!kv) return fail(kv.error());
         const std::uint16_t method = plan_[step_].method;
         if (wire::to_number(kv->method) != method)
             return fail({errc::invalid_ke_method, "ke.method", ke_p->body_offset()});
         if (kv->data.size() != registry::responder_data_size(method))
             return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
         auto ss = ke_.finish(kv->data);
-        if (!ss) return fail(ss.err());
+        if (!ss) return fail(ss.error());
         auto next = sa_.keys->after_additional_ke(ss->view());
-        if (!next) return fail(next.err());
-        if (status s = base::fold_int_auth(keys::int_auth_sender::responder, m); !s) return fail(s.err());
+        if (!next) return fail(next.error());
+        if (status s = base::fold_int_auth(keys::int_auth_sender::responder, m); !s) return fail(s.error());
         sa_.keys.emplace(*next);
         ++step_;
         ++mid_;
@@ -444,7 +444,7 @@ private:
     template <policy::Rng R>
     result<outgoing> auth_request(R& rng, out_buffer out) noexcept {
         auto ia = int_auth_.finish(mid_);
-        if (!ia) return ia.err();
+        if (!ia) return ia.error();
         std::array<std::byte, 260> idb{};
         const bytes_view idi = base::id_body(idb);
         if (idi.empty()) return error{errc::buffer_too_small, "id.initiator", 0};
@@ -457,32 +457,32 @@ private:
         wire::auth_view{wire::auth_method::shared_key_mic, {0, 0, 0}, bytes_view{auth}}.encode(ib.out());
         if (!cfg_.child.empty()) {
             ib.begin(wire::payload_type::sa);
-            if (status s = kex::encode_sa(ib.out(), cfg_.child); !s) return s.err();
+            if (status s = kex::encode_sa(ib.out(), cfg_.child); !s) return s.error();
             ib.add(wire::payload_type::tsi, cfg_.ts_i);
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message m;
         m.header = sa_.header(wire::exchange_type::ike_auth, mid_, false);
         m.first_inner = ib.first();
         m.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         state_ = initial_state::auth;
         return o;
     }
 
     result<outgoing> on_auth(bytes_view datagram) noexcept {
         auto h = wire::decode_header(datagram);
-        if (!h) return h.err();
-        if (status s = check_header(*h, sa_.expect(wire::exchange_type::ike_auth, mid_, true)); !s) return s.err();
+        if (!h) return h.error();
+        if (status s = check_header(*h, sa_.expect(wire::exchange_type::ike_auth, mid_, true)); !s) return s.error();
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
-        if (!r) return r.err();
+        if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
         payload_list pl;
-        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.err());
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.error());
         const auto* id_p = pl.find(wire::payload_type::idr);
         const auto* auth_p = pl.find(wire::payload_type::auth);
         if (id_p == nullptr || auth_p == nullptr) {
@@ -490,24 +490,24 @@ private:
             return fail({errc::missing_payload, id_p == nullptr ? "id.responder" : "auth", 0});
         }
         auto av = wire::auth_view::decode(*auth_p);
-        if (!av) return fail(av.err());
+        if (!av) return fail(av.error());
         if (av->method != wire::auth_method::shared_key_mic)
             return fail({errc::authentication_failed, "auth.method", auth_p->body_offset()});
         auto ia = int_auth_.finish(mid_);
-        if (!ia) return fail(ia.err());
+        if (!ia) return fail(ia.error());
         const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(),
                                                           id_p->body, *ia);
-        if (status s = keys::verify_psk_auth(cfg_.psk, octets, av->data); !s) return fail(s.err());
+        if (status s = keys::verify_psk_auth(cfg_.psk, octets, av->data); !s) return fail(s.error());
         if (!base::peer_id_.assign(id_p->body)) return fail({errc::buffer_too_small, "id.responder", error_value{id_p->body.size()}});
         if (!cfg_.child.empty()) {
             if (const auto* sa_p = pl.find(wire::payload_type::sa)) {
                 auto sv = wire::sa_view::decode(*sa_p);
-                if (!sv) return fail(sv.err());
+                if (!sv) return fail(sv.error());
                 auto neg = kex::accept_reply(cfg_.child, *sv);
-                if (!neg) return fail(neg.err());
+                if (!neg) return fail(neg.error());
                 auto c = base::make_child(*neg, cfg_.child[neg->local_index].spi_view(),
                                                        neg->peer_spi_view());
-                if (!c) return fail(c.err());
+                if (!c) return fail(c.error());
                 child_ = *c;
             }
             // No SA: the IKE SA stands without a Child SA (RFC 7296 §1.2: e.g. NO_PROPOSAL_CHOSEN).
@@ -558,7 +558,7 @@ public:
         if (state_ == initial_state::idle) return on_sa_init(datagram, rng, out);
         if (state_ != initial_state::sa_init) return error{errc::unexpected_message, "state", 0};
         auto h = wire::decode_header(datagram);
-        if (!h) return h.err();
+        if (!h) return h.error();
         if (h->exchange == wire::exchange_type::ike_auth) return on_auth(*h, datagram, rng, out);
         return on_intermediate(*h, datagram, rng, out);
     }
@@ -577,8 +577,8 @@ private:
         b.begin(wire::payload_type::notify);
         wire::make_notify(static_cast<wire::notify_type>(type), data).encode(w);
         auto n = b.finish();
-        if (!n) return n.err();
-        if (status s = w.finish(); !s) return s.err();
+        if (!n) return n.error();
+        if (status s = w.finish(); !s) return s.error();
         out.slots[0] = w.written();
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
@@ -593,13 +593,13 @@ private:
         inner_builder ib{inner_};
         ib.notify(static_cast<wire::notify_type>(type));
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message m;
         m.header = sa_.header(ex, mid_, true);
         m.first_inner = ib.first();
         m.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         o->refused = why;
         state_ = initial_state::failed;
         return o;
@@ -608,41 +608,41 @@ private:
     template <policy::Rng R>
     result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out) noexcept {
         auto h = wire::decode_header(datagram);
-        if (!h) return h.err();
+        if (!h) return h.error();
         if (h->spi_i == 0) return error{errc::invalid_syntax, "ike.spi_i", wire::header_offset::spi_i};
         if (status s = check_header(*h, {wire::exchange_type::ike_sa_init, 0, false, true, h->spi_i, 0}); !s)
-            return s.err();
+            return s.error();
         if (datagram.size() > msg1_.capacity) return error{errc::buffer_too_small, "real_message1", error_value{datagram.size()}};
         payload_list pl;
         if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
-            return s.err();
+            return s.error();
         const auto* sa_p = pl.find(wire::payload_type::sa);
         const auto* ke_p = pl.find(wire::payload_type::ke);
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
         if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
             return refuse_clear(*h, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "nonce.ni" : "sa", 0}, out);
         auto sv = wire::sa_view::decode(*sa_p);
-        if (!sv) return sv.err();
+        if (!sv) return sv.error();
         std::optional<wire::ke_view> kv;
         if (ke_p != nullptr) {
             auto v = wire::ke_view::decode(*ke_p);
-            if (!v) return v.err();
+            if (!v) return v.error();
             kv = *v;
         }
         kex::select_options so;
         so.order = cfg_.order;
         so.ke_hint = kv ? wire::to_number(kv->method) : std::uint16_t{0};
         auto neg = kex::select(*sv, cfg_.ike, so);
-        if (!neg) return refuse_clear(*h, neg.err().notify() ? neg.err().notify() : notify_error::invalid_syntax, {},
-                                      neg.err(), out);
+        if (!neg) return refuse_clear(*h, neg.error().notify() ? neg.error().notify() : notify_error::invalid_syntax, {},
+                                      neg.error(), out);
         if (status s = check_suite<Suite>(*neg); !s)
-            return refuse_clear(*h, notify_error::no_proposal_chosen, {}, s.err(), out);
+            return refuse_clear(*h, notify_error::no_proposal_chosen, {}, s.error(), out);
         if (status s = kex::check_ke_payload(*neg, kv ? std::optional<std::uint16_t>{wire::to_number(kv->method)}
                                                       : std::nullopt);
             !s) {
             std::array<std::byte, 2> want{};
             store_be16(want.data(), neg->ke());
-            return refuse_clear(*h, notify_error::invalid_ke_payload, want, s.err(), out);
+            return refuse_clear(*h, notify_error::invalid_ke_payload, want, s.error(), out);
         }
         const kex::ke_plan plan = neg->plan();
         const bool peer_int = pl.notify(wire::notify_type::intermediate_exchange_supported).has_value();
@@ -651,21 +651,21 @@ private:
                                 {errc::no_proposal_chosen, "notify.intermediate_exchange_supported", 0}, out);
         if (neg->ke() == 0) return refuse_clear(*h, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "ke", 0}, out);
         auto resp = kex::respond_any<registry>(neg->ke(), rng, kv->data);
-        if (!resp) return refuse_clear(*h, kex::notify_for(resp.err(), cfg_.ke_errors), {}, resp.err(), out);
+        if (!resp) return refuse_clear(*h, kex::notify_for(resp.error(), cfg_.ke_errors), {}, resp.error(), out);
         auto nv = wire::nonce_view::decode(*nonce_p);
-        if (!nv) return nv.err();
+        if (!nv) return nv.error();
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
             return error{errc::invalid_nonce_length, "nonce.nr", error_value{cfg_.nonce_size}};
         auto spi = base::random_spi(rng);
-        if (!spi) return spi.err();
+        if (!spi) return spi.error();
         std::array<std::byte, keys::max_nonce_size> nr{};
-        if (status s = rng.fill(mut_bytes{nr.data(), cfg_.nonce_size}); !s) return s.err();
+        if (status s = rng.fill(mut_bytes{nr.data(), cfg_.nonce_size}); !s) return s.error();
         const bytes_view nr_v{nr.data(), cfg_.nonce_size};
         const auto spi_i = spi_bytes(h->spi_i);
         const auto spi_r = spi_bytes(*spi);
         auto k = keys::ike_sa_keys<prf>::after_ike_sa_init(nv->data, nr_v, spi_i, spi_r, resp->shared.view(),
                                                            Suite::ike_lengths);
-        if (!k) return k.err();
+        if (!k) return k.error();
         const bool frag = cfg_.announce_fragmentation &&
                           pl.notify(wire::notify_type::ikev2_fragmentation_supported).has_value();
         // The response.
@@ -678,7 +678,7 @@ private:
         writer w{out.storage};
         wire::message_builder b{w, rh};
         b.begin(wire::payload_type::sa);
-        if (status s = kex::encode_reply(w, *neg); !s) return s.err();
+        if (status s = kex::encode_reply(w, *neg); !s) return s.error();
         b.begin(wire::payload_type::ke);
         wire::encode_ke(w, static_cast<wire::ke_method>(neg->ke()), resp->data());
         b.add(wire::payload_type::nonce, nr_v);
@@ -691,8 +691,8 @@ private:
             wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
         }
         auto n = b.finish();
-        if (!n) return n.err();
-        if (status s = w.finish(); !s) return s.err();
+        if (!n) return n.error();
+        if (status s = w.finish(); !s) return s.error();
         if (w.written().size() > msg2_.capacity) return error{errc::buffer_too_small, "real_message2", error_value{w.written().size()}};
         // Accepted: commit.
         (void)msg1_.assign(datagram);
@@ -720,47 +720,47 @@ private:
     template <policy::Rng R>
     result<outgoing> on_intermediate(const wire::ike_header& h, bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_intermediate, mid_, false)); !s)
-            return s.err();
+            return s.error();
         // More IKE_INTERMEDIATE exchanges than negotiated ADDKEs.
         if (step_ >= plan_.size()) return error{errc::unexpected_message, "ike_intermediate.count", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
-        if (!r) return r.err();
+        if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
         constexpr auto ex = wire::exchange_type::ike_intermediate;
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
-            return refuse_protected(ex, notify_error::invalid_syntax, s.err(), rng, out);
+            return refuse_protected(ex, notify_error::invalid_syntax, s.error(), rng, out);
         const auto* ke_p = pl.find(wire::payload_type::ke);
         if (ke_p == nullptr || pl.count(wire::payload_type::ke) != 1)
             return refuse_protected(ex, notify_error::invalid_syntax, {errc::missing_payload, "ke", 0}, rng, out);
         auto kv = wire::ke_view::decode(*ke_p);
-        if (!kv) return refuse_protected(ex, notify_error::invalid_syntax, kv.err(), rng, out);
+        if (!kv) return refuse_protected(ex, notify_error::invalid_syntax, kv.error(), rng, out);
         const std::uint16_t method = plan_[step_].method;
         if (wire::to_number(kv->method) != method)  // RFC 9370 §2.2.2: the negotiated ADDKE only
             return refuse_protected(ex, notify_error::invalid_syntax,
                                     {errc::invalid_ke_method, "ke.method", ke_p->body_offset()}, rng, out);
         auto resp = kex::respond_any<registry>(method, rng, kv->data);
-        if (!resp) return refuse_protected(ex, kex::notify_for(resp.err(), cfg_.ke_errors), resp.err(), rng, out);
+        if (!resp) return refuse_protected(ex, kex::notify_for(resp.error(), cfg_.ke_errors), resp.error(), rng, out);
         // The request's IntAuth chunks, before the receive buffer is reused.
         std::array<std::byte, 64> a_req{};
         auto ap = wire::int_auth_a_p(m, a_req);
-        if (!ap) return ap.err();
+        if (!ap) return ap.error();
         inner_builder ib{inner_};
         ib.begin(wire::payload_type::ke);
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message rm;
         rm.header = sa_.header(ex, mid_, true);
         rm.first_inner = ib.first();
         rm.inner = *chain;
         auto next = sa_.keys->after_additional_ke(resp->shared.view());
-        if (!next) return next.err();
+        if (!next) return next.error();
         auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         int_auth_.add(keys::int_auth_sender::initiator, *sa_.keys, ap->a, ap->p);
-        if (status s = base::fold_int_auth(keys::int_auth_sender::responder, rm); !s) return s.err();
+        if (status s = base::fold_int_auth(keys::int_auth_sender::responder, rm); !s) return s.error();
         sa_.keys.emplace(*next);
         ++step_;
         ++mid_;
@@ -769,32 +769,32 @@ private:
 
     template <policy::Rng R>
     result<outgoing> on_auth(const wire::ike_header& h, bytes_view datagram, R& rng, out_buffer out) noexcept {
-        if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_auth, mid_, false)); !s) return s.err();
+        if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_auth, mid_, false)); !s) return s.error();
         if (step_ < plan_.size()) return error{errc::unexpected_message, "ike_auth.early", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
-        if (!r) return r.err();
+        if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
         constexpr auto ex = wire::exchange_type::ike_auth;
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
-            return refuse_protected(ex, notify_error::invalid_syntax, s.err(), rng, out);
+            return refuse_protected(ex, notify_error::invalid_syntax, s.error(), rng, out);
         const auto* id_p = pl.find(wire::payload_type::idi);
         const auto* auth_p = pl.find(wire::payload_type::auth);
         if (id_p == nullptr || auth_p == nullptr)
             return refuse_protected(ex, notify_error::invalid_syntax,
                                     {errc::missing_payload, id_p == nullptr ? "id.initiator" : "auth", 0}, rng, out);
         auto av = wire::auth_view::decode(*auth_p);
-        if (!av) return refuse_protected(ex, notify_error::invalid_syntax, av.err(), rng, out);
+        if (!av) return refuse_protected(ex, notify_error::invalid_syntax, av.error(), rng, out);
         auto ia = int_auth_.finish(mid_);
-        if (!ia) return ia.err();
+        if (!ia) return ia.error();
         {
             const auto octets = keys::initiator_signed_octets(*sa_.keys, base::real_message_1(), base::nonce_r(),
                                                               id_p->body, *ia);
             status s = av->method == wire::auth_method::shared_key_mic
                            ? keys::verify_psk_auth(cfg_.psk, octets, av->data)
                            : status{errc::authentication_failed, "auth.method", auth_p->body_offset()};
-            if (!s) return refuse_protected(ex, notify_error::authentication_failed, s.err(), rng, out);
+            if (!s) return refuse_protected(ex, notify_error::authentication_failed, s.error(), rng, out);
         }
         // Child SA (optional).
         child_sa child;
@@ -806,14 +806,14 @@ private:
         const auto* tsr = pl.find(wire::payload_type::tsr);
         if (csa != nullptr && !cfg_.child.empty()) {
             auto sv = wire::sa_view::decode(*csa);
-            if (!sv) return refuse_protected(ex, notify_error::invalid_syntax, sv.err(), rng, out);
+            if (!sv) return refuse_protected(ex, notify_error::invalid_syntax, sv.error(), rng, out);
             kex::select_options so;
             so.order = cfg_.order;
             auto neg = kex::select(*sv, cfg_.child, so);
             if (!neg || tsi == nullptr || tsr == nullptr) {
                 child_refusal = !neg ? notify_error::no_proposal_chosen : notify_error::invalid_syntax;
             } else {
-                if (status s = rng.fill(cspi); !s) return s.err();
+                if (status s = rng.fill(cspi); !s) return s.error();
                 auto c = base::make_child(*neg, neg->peer_spi_view(), bytes_view{cspi});
                 if (!c) {
                     child_refusal = notify_error::no_proposal_chosen;
@@ -843,20 +843,20 @@ private:
         wire::auth_view{wire::auth_method::shared_key_mic, {0, 0, 0}, bytes_view{auth}}.encode(ib.out());
         if (cneg) {
             ib.begin(wire::payload_type::sa);
-            if (status s = kex::encode_reply(ib.out(), *cneg, bytes_view{cspi}); !s) return s.err();
+            if (status s = kex::encode_reply(ib.out(), *cneg, bytes_view{cspi}); !s) return s.error();
             ib.add(wire::payload_type::tsi, ts_i.view());
             ib.add(wire::payload_type::tsr, ts_r.view());
         } else if (child_refusal != 0) {
             ib.notify(static_cast<wire::notify_type>(child_refusal));
         }
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message rm;
         rm.header = sa_.header(ex, mid_, true);
         rm.first_inner = ib.first();
         rm.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         base::peer_id_ = peer_id;
         child_ = child;
         sa_.next_request_id = 0;

@@ -119,7 +119,7 @@ protected:
         if (negotiated_.protocol == wire::protocol_id::ike) {
             if (spi_i.size() != 8 || spi_r.size() != 8) return {errc::invalid_syntax, "proposal.spi_size", 0};
             auto k = keys::rekey_ike_sa<prf>(*sa_.keys, nonce_i(), nonce_r(), spi_i, spi_r, ks, Suite::ike_lengths);
-            if (!k) return k.err();
+            if (!k) return k.error();
             new_sa_.keys.emplace(*k);
             new_sa_.negotiated = negotiated_;
             new_sa_.original_initiator = we_initiated;
@@ -130,9 +130,9 @@ protected:
             new_sa_.frag = sa_.frag;
         } else {
             auto len = child_lengths(negotiated_);
-            if (!len) return len.err();
+            if (!len) return len.error();
             auto k = keys::derive_child_sa_keys(*sa_.keys, nonce_i(), nonce_r(), ks, *len);
-            if (!k) return k.err();
+            if (!k) return k.error();
             if (spi_i.size() != 4 || spi_r.size() != 4) return {errc::invalid_syntax, "proposal.spi_size", 0};
             child_.keys.emplace(*k);
             child_.negotiated = negotiated_;
@@ -216,7 +216,7 @@ public:
         if (ike) {  // RFC 7296 §2.18: the new IKE SA's SPI in every proposal
             const mut_bytes spi = our_spi_.resize_for_overwrite(8);
             for (int i = 0; i < 8; ++i) {
-                if (status s = rng.fill(spi); !s) return s.err();
+                if (status s = rng.fill(spi); !s) return s.error();
                 if (load_be64(spi.data()) != 0) break;
             }
             for (std::size_t i = 0; i < n_offered_; ++i) (void)offered_[i].set_spi(our_spi_.view());
@@ -227,9 +227,9 @@ public:
         }
         retry_ = kex::ke_retry{kex::ke_retry::first_guess(offered())};
         if (ike && retry_.current() == 0) return error{errc::no_proposal_chosen, "ke", 0};
-        if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.err();
+        if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.error();
         auto o = create_request(retry_.current(), rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         state_ = rekey_state::create_child_sa;
         return o;
     }
@@ -239,16 +239,16 @@ public:
         if (state_ != rekey_state::create_child_sa && state_ != rekey_state::followup)
             return error{errc::unexpected_message, "state", 0};
         auto h = wire::decode_header(datagram);
-        if (!h) return h.err();
+        if (!h) return h.error();
         const auto ex = state_ == rekey_state::create_child_sa ? wire::exchange_type::create_child_sa
                                                                : wire::exchange_type::ike_followup_ke;
-        if (status s = check_header(*h, sa_.expect(ex, mid_, true)); !s) return s.err();
+        if (status s = check_header(*h, sa_.expect(ex, mid_, true)); !s) return s.error();
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
-        if (!r) return r.err();
+        if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
         payload_list pl;
-        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.err());
+        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.error());
         if (state_ == rekey_state::create_child_sa) return on_create(pl, rng, out);
         return on_followup(pl, rng, out);
     }
@@ -268,7 +268,7 @@ private:
         bytes_view data{};
         if (method != 0) {
             auto d = ke_.start(method, rng);
-            if (!d) return d.err();
+            if (!d) return d.error();
             data = *d;
         }
         inner_builder ib{inner_};
@@ -277,7 +277,7 @@ private:
             wire::notify_view{offered_[0].protocol, wire::notify_type::rekey_sa, cfg_.rekeyed_spi, {}}.encode(ib.out());
         }
         ib.begin(wire::payload_type::sa);
-        if (status s = kex::encode_sa(ib.out(), offered()); !s) return s.err();
+        if (status s = kex::encode_sa(ib.out(), offered()); !s) return s.error();
         ib.add(wire::payload_type::nonce, base::nonce_i());
         if (method != 0) {
             ib.begin(wire::payload_type::ke);
@@ -288,13 +288,13 @@ private:
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message m;
         m.header = sa_.header(wire::exchange_type::create_child_sa, sa_.next_request_id, false);
         m.first_inner = ib.first();
         m.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         mid_ = sa_.next_request_id;
         return o;
     }
@@ -304,19 +304,19 @@ private:
         const std::uint16_t method = plan_[step_].method;
         ke_.reset();
         auto d = ke_.start(method, rng);
-        if (!d) return d.err();
+        if (!d) return d.error();
         inner_builder ib{inner_};
         ib.begin(wire::payload_type::ke);
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *d);
         ib.notify(wire::notify_type::additional_key_exchange, link_.view());
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message m;
         m.header = sa_.header(wire::exchange_type::ike_followup_ke, sa_.next_request_id, false);
         m.first_inner = ib.first();
         m.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         mid_ = sa_.next_request_id;
         state_ = rekey_state::followup;
         return o;
@@ -327,12 +327,12 @@ private:
         const auto* ke_p = pl.find(wire::payload_type::ke);
         if (ke_p == nullptr) return {errc::missing_payload, "ke", 0};
         auto kv = wire::ke_view::decode(*ke_p);
-        if (!kv) return kv.err();
+        if (!kv) return kv.error();
         if (wire::to_number(kv->method) != method) return {errc::invalid_ke_method, "ke.method", ke_p->body_offset()};
         if (kv->data.size() != registry::responder_data_size(method))
             return {errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size};
         auto ss = ke_.finish(kv->data);
-        if (!ss) return ss.err();
+        if (!ss) return ss.error();
         (void)secrets_[n_secrets_++].assign(ss->view());
         return {};
     }
@@ -351,12 +351,12 @@ private:
     result<outgoing> on_create(const payload_list& pl, R& rng, out_buffer out) noexcept {
         if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
             auto ik = wire::invalid_ke_notify::decode(*n);
-            if (!ik) return fail(ik.err());
+            if (!ik) return fail(ik.error());
             auto m = retry_.on_invalid_ke(offered(), ik->accepted);
-            if (!m) return fail(m.err());
+            if (!m) return fail(m.error());
             ++sa_.next_request_id;  // that exchange is over; the retry is a new one
             auto o = create_request(*m, rng, out);
-            if (!o) return fail(o.err());
+            if (!o) return fail(o.error());
             return o;
         }
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
@@ -364,31 +364,31 @@ private:
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
         if (sa_p == nullptr || nonce_p == nullptr) return fail({errc::missing_payload, sa_p ? "nonce.nr" : "sa", 0});
         auto sv = wire::sa_view::decode(*sa_p);
-        if (!sv) return fail(sv.err());
+        if (!sv) return fail(sv.error());
         auto neg = kex::accept_reply(offered(), *sv);
-        if (!neg) return fail(neg.err());
+        if (!neg) return fail(neg.error());
         if (neg->protocol == wire::protocol_id::ike)
-            if (status s = check_suite<Suite>(*neg); !s) return fail(s.err());
+            if (status s = check_suite<Suite>(*neg); !s) return fail(s.error());
         if (neg->ke() != ke_.method()) return fail({errc::invalid_ke_method, "ke", 0});
         auto nv = wire::nonce_view::decode(*nonce_p);
-        if (!nv) return fail(nv.err());
+        if (!nv) return fail(nv.error());
         if (neg->peer_spi_size != our_spi_.size()) return fail({errc::invalid_syntax, "proposal.spi_size", 0});
         negotiated_ = *neg;
         plan_ = neg->plan();
         (void)nr_.assign(nv->data);
         (void)base::peer_spi_.assign(neg->peer_spi_view());
         if (neg->ke() != 0) {
-            if (status s = take_ke(pl, neg->ke()); !s) return fail(s.err());
+            if (status s = take_ke(pl, neg->ke()); !s) return fail(s.error());
             step_ = 1;
         } else {
             step_ = 0;  // no KE: a Child SA without PFS; ADDKEs need a KE first (RFC 9370 §2.2.3)
             if (!plan_.empty()) return fail({errc::invalid_syntax, "transform.addke", 0});
         }
         ++sa_.next_request_id;
-        if (status s = take_link(pl); !s) return fail(s.err());
+        if (status s = take_link(pl); !s) return fail(s.error());
         if (step_ < plan_.size()) {
             auto o = followup_request(rng, out);
-            if (!o) return fail(o.err());
+            if (!o) return fail(o.error());
             return o;
         }
         return finish();
@@ -397,13 +397,13 @@ private:
     template <policy::Rng R>
     result<outgoing> on_followup(const payload_list& pl, R& rng, out_buffer out) noexcept {
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
-        if (status s = take_ke(pl, plan_[step_].method); !s) return fail(s.err());
+        if (status s = take_ke(pl, plan_[step_].method); !s) return fail(s.error());
         ++step_;
         ++sa_.next_request_id;
-        if (status s = take_link(pl); !s) return fail(s.err());
+        if (status s = take_link(pl); !s) return fail(s.error());
         if (step_ < plan_.size()) {
             auto o = followup_request(rng, out);
-            if (!o) return fail(o.err());
+            if (!o) return fail(o.error());
             return o;
         }
         return finish();
@@ -411,7 +411,7 @@ private:
 
     result<outgoing> finish() noexcept {
         ke_.reset();
-        if (status s = base::finish_keys(true, our_spi_.view(), base::peer_spi_.view()); !s) return fail(s.err());
+        if (status s = base::finish_keys(true, our_spi_.view(), base::peer_spi_.view()); !s) return fail(s.error());
         return outgoing{};
     }
 
@@ -455,21 +455,21 @@ public:
     result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
         auto h = wire::decode_header(datagram);
-        if (!h) return h.err();
+        if (!h) return h.error();
         if (h->exchange != wire::exchange_type::create_child_sa && h->exchange != wire::exchange_type::ike_followup_ke)
             return error{errc::unexpected_message, "ike.exchange", wire::header_offset::exchange};
-        if (status s = check_header(*h, sa_.expect(h->exchange, sa_.next_peer_id, false)); !s) return s.err();
+        if (status s = check_header(*h, sa_.expect(h->exchange, sa_.next_peer_id, false)); !s) return s.error();
         if (h->exchange == wire::exchange_type::create_child_sa && state_ != rekey_state::idle)
             return error{errc::unexpected_message, "state", 0};
         if (state_ == rekey_state::done || state_ == rekey_state::failed)
             return error{errc::unexpected_message, "state", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
-        if (!r) return r.err();
+        if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
-            return refuse(h->exchange, notify_error::invalid_syntax, {}, s.err(), false, rng, out);
+            return refuse(h->exchange, notify_error::invalid_syntax, {}, s.error(), false, rng, out);
         if (h->exchange == wire::exchange_type::create_child_sa) return on_create(pl, rng, out);
         return on_followup(pl, rng, out);
     }
@@ -483,13 +483,13 @@ private:
         inner_builder ib{inner_};
         ib.notify(static_cast<wire::notify_type>(type), data);
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message m;
         m.header = sa_.header(ex, sa_.next_peer_id, true);
         m.first_inner = ib.first();
         m.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         o->refused = why;
         ++sa_.next_peer_id;
         if (fatal) state_ = rekey_state::failed;
@@ -518,11 +518,11 @@ private:
                           rng, out);
         auto sv = wire::sa_view::decode(*sa_p);
         auto nv = wire::nonce_view::decode(*nonce_p);
-        if (!sv || !nv) return refuse(ex, notify_error::invalid_syntax, {}, sv ? nv.err() : sv.err(), false, rng, out);
+        if (!sv || !nv) return refuse(ex, notify_error::invalid_syntax, {}, sv ? nv.error() : sv.error(), false, rng, out);
         std::optional<wire::ke_view> kv;
         if (ke_p != nullptr) {
             auto v = wire::ke_view::decode(*ke_p);
-            if (!v) return refuse(ex, notify_error::invalid_syntax, {}, v.err(), false, rng, out);
+            if (!v) return refuse(ex, notify_error::invalid_syntax, {}, v.error(), false, rng, out);
             kv = *v;
         }
         kex::select_options so;
@@ -530,19 +530,19 @@ private:
         so.ke_hint = kv ? wire::to_number(kv->method) : std::uint16_t{0};
         auto neg = kex::select(*sv, cfg_.proposals, so);
         if (!neg)
-            return refuse(ex, neg.err().notify() ? neg.err().notify() : notify_error::invalid_syntax, {}, neg.err(),
+            return refuse(ex, neg.error().notify() ? neg.error().notify() : notify_error::invalid_syntax, {}, neg.error(),
                           false, rng, out);
         const bool ike = neg->protocol == wire::protocol_id::ike;
         status ok = ike ? check_suite<Suite>(*neg) : status{};
         if (ok && ike && neg->ke() == 0) ok = status{errc::no_proposal_chosen, "ke", 0};  // RFC 7296 §1.3.2
         if (ok && neg->peer_spi_size != (ike ? 8u : 4u)) ok = status{errc::invalid_syntax, "proposal.spi_size", 0};
-        if (!ok) return refuse(ex, ok.err().notify(), {}, ok.err(), false, rng, out);
+        if (!ok) return refuse(ex, ok.error().notify(), {}, ok.error(), false, rng, out);
         if (status s = kex::check_ke_payload(
                 *neg, kv ? std::optional<std::uint16_t>{wire::to_number(kv->method)} : std::nullopt);
             !s) {
             std::array<std::byte, 2> want{};
             store_be16(want.data(), neg->ke());
-            return refuse(ex, notify_error::invalid_ke_payload, want, s.err(), false, rng, out);
+            return refuse(ex, notify_error::invalid_ke_payload, want, s.error(), false, rng, out);
         }
         const auto* tsi = pl.find(wire::payload_type::tsi);
         const auto* tsr = pl.find(wire::payload_type::tsr);
@@ -554,26 +554,26 @@ private:
         std::optional<kex::any_responder_output<registry>> resp;
         if (neg->ke() != 0) {
             auto rr = kex::respond_any<registry>(neg->ke(), rng, kv->data);
-            if (!rr) return refuse(ex, kex::notify_for(rr.err(), cfg_.ke_errors), {}, rr.err(), false, rng, out);
+            if (!rr) return refuse(ex, kex::notify_for(rr.error(), cfg_.ke_errors), {}, rr.error(), false, rng, out);
             resp.emplace(*rr);
         }
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
             return error{errc::invalid_nonce_length, "nonce.nr", error_value{cfg_.nonce_size}};
         std::array<std::byte, keys::max_nonce_size> nr{};
-        if (status s = rng.fill(mut_bytes{nr.data(), cfg_.nonce_size}); !s) return s.err();
+        if (status s = rng.fill(mut_bytes{nr.data(), cfg_.nonce_size}); !s) return s.error();
         std::array<std::byte, 8> spi{};
         const std::size_t spi_len = ike ? 8u : 4u;
         for (int i = 0; i < 8; ++i) {
-            if (status s = rng.fill(mut_bytes{spi.data(), spi_len}); !s) return s.err();
+            if (status s = rng.fill(mut_bytes{spi.data(), spi_len}); !s) return s.error();
             if (spi != std::array<std::byte, 8>{}) break;
         }
         const bool more = plan.size() > 1;
         if (more)
-            if (status s = new_link(rng); !s) return s.err();
+            if (status s = new_link(rng); !s) return s.error();
         // Response.
         inner_builder ib{inner_};
         ib.begin(wire::payload_type::sa);
-        if (status s = kex::encode_reply(ib.out(), *neg, bytes_view{spi.data(), spi_len}); !s) return s.err();
+        if (status s = kex::encode_reply(ib.out(), *neg, bytes_view{spi.data(), spi_len}); !s) return s.error();
         ib.add(wire::payload_type::nonce, bytes_view{nr.data(), cfg_.nonce_size});
         if (resp) {
             ib.begin(wire::payload_type::ke);
@@ -585,7 +585,7 @@ private:
         }
         if (more) ib.notify(wire::notify_type::additional_key_exchange, link_.view());
         auto chain = ib.finish();
-        if (!chain) return chain.err();
+        if (!chain) return chain.error();
         wire::protected_message rm;
         rm.header = sa_.header(ex, sa_.next_peer_id, true);
         rm.first_inner = ib.first();
@@ -597,7 +597,7 @@ private:
         (void)base::peer_spi_.assign(neg->peer_spi_view());
         (void)our_spi_.assign(bytes_view{spi.data(), spi_len});
         auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
-        if (!o) return o.err();
+        if (!o) return o.error();
         negotiated_ = *neg;
         plan_ = plan;
         n_secrets_ = 0;
@@ -608,7 +608,7 @@ private:
             state_ = rekey_state::followup;
             return o;
         }
-        if (status s = finish(); !s) return s.err();
+        if (status s = finish(); !s) return s.error();
         return o;
     }
 
@@ -625,17 +625,17 @@ private:
         if (ke_p == nullptr || pl.count(wire::payload_type::ke) != 1)
             return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, "ke", 0}, true, rng, out);
         auto kv = wire::ke_view::decode(*ke_p);
-        if (!kv) return refuse(ex, notify_error::invalid_syntax, {}, kv.err(), true, rng, out);
+        if (!kv) return refuse(ex, notify_error::invalid_syntax, {}, kv.error(), true, rng, out);
         const std::uint16_t method = plan_[step_].method;
         if (wire::to_number(kv->method) != method)
             return refuse(ex, notify_error::invalid_syntax, {}, {errc::invalid_ke_method, "ke.method", ke_p->body_offset()},
                           true, rng, out);
         auto resp = kex::respond_any<registry>(method, rng, kv->data);
-        if (!resp) return refuse(ex, kex::notify_for(resp.err(), cfg_.ke_errors), {}, resp.err(), true, rng, out);
+        if (!resp) return refuse(ex, kex::notify_for(resp.error(), cfg_.ke_errors), {}, resp.error(), true, rng, out);
         const bool more = step_ + 1 < plan_.size();
         const auto old_link = link_;
         if (more)
-            if (status s = new_link(rng); !s) return s.err();
+            if (status s = new_link(rng); !s) return s.error();
         inner_builder ib{inner_};
         ib.begin(wire::payload_type::ke);
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
@@ -646,16 +646,16 @@ private:
         rm.first_inner = ib.first();
         rm.inner = chain ? *chain : bytes_view{};
         auto o = chain ? send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out)
-                       : result<outgoing>{chain.err()};
+                       : result<outgoing>{chain.error()};
         if (!o) {
             link_ = old_link;  // nothing changes
-            return o.err();
+            return o.error();
         }
         (void)secrets_[n_secrets_++].assign(resp->shared.view());
         ++step_;
         ++sa_.next_peer_id;
         if (!more)
-            if (status s = finish(); !s) return s.err();
+            if (status s = finish(); !s) return s.error();
         return o;
     }
 

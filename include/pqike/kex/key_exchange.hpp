@@ -82,7 +82,7 @@ public:
         if (state_ != detail::ke_state::idle) return {errc::unexpected_message, "ke.start", 0};
         if (auto s = M::keygen(rng, std::span<std::byte, M::ek_size>(ek_), dk_.span()); !s) {
             wipe();
-            return s.err();
+            return s.error();
         }
         state_ = detail::ke_state::waiting;
         return std::span<const std::byte, M::ek_size>(ek_);
@@ -93,9 +93,9 @@ public:
     result<shared_secret<M>> finish(bytes_view peer) noexcept {
         if (state_ != detail::ke_state::waiting) return {errc::unexpected_message, "ke.finish", 0};
         auto ct = detail::fixed<M::ct_size>(peer);
-        if (!ct) return ct.err();
+        if (!ct) return ct.error();
         shared_secret<M> ss;
-        if (auto s = M::decaps(dk_.view(), *ct, ss.span()); !s) return s.err();
+        if (auto s = M::decaps(dk_.view(), *ct, ss.span()); !s) return s.error();
         wipe();
         state_ = detail::ke_state::done;
         return ss;
@@ -132,7 +132,7 @@ public:
         if (state_ != detail::ke_state::idle) return {errc::unexpected_message, "ke.start", 0};
         if (auto s = M::keygen(rng, priv_.span(), std::span<std::byte, M::public_size>(pub_)); !s) {
             wipe();
-            return s.err();
+            return s.error();
         }
         state_ = detail::ke_state::waiting;
         return std::span<const std::byte, M::public_size>(pub_);
@@ -142,9 +142,9 @@ public:
     result<shared_secret<M>> finish(bytes_view peer) noexcept {
         if (state_ != detail::ke_state::waiting) return {errc::unexpected_message, "ke.finish", 0};
         auto pub = detail::fixed<M::public_size>(peer);
-        if (!pub) return pub.err();
+        if (!pub) return pub.error();
         shared_secret<M> ss;
-        if (auto s = M::derive(priv_.view(), *pub, ss.span()); !s) return s.err();
+        if (auto s = M::derive(priv_.view(), *pub, ss.span()); !s) return s.error();
         wipe();
         state_ = detail::ke_state::done;
         return ss;
@@ -185,20 +185,20 @@ struct responder_ke {
         output out;
         if constexpr (policy::Kem<M>) {
             auto ek = detail::fixed<M::ek_size>(peer);
-            if (!ek) return ek.err();
+            if (!ek) return ek.error();
             // FIPS 203 §7.2 input check; draft-ietf-ipsecme-ikev2-mlkem §2: the responder MUST run it.
             if (!M::check_ek(*ek)) return {errc::invalid_key, "ke.data", 0};
             if (auto s = M::encaps(rng, *ek, std::span<std::byte, M::ct_size>(out.data),
                                    out.shared.span());
                 !s)
-                return s.err();
+                return s.error();
         } else {
             auto pub = detail::fixed<M::public_size>(peer);
-            if (!pub) return pub.err();
+            if (!pub) return pub.error();
             secret_array<M::private_size> priv;  // wiped when it goes out of scope
             if (auto s = M::keygen(rng, priv.span(), std::span<std::byte, M::public_size>(out.data)); !s)
-                return s.err();
-            if (auto s = M::derive(priv.view(), *pub, out.shared.span()); !s) return s.err();
+                return s.error();
+            if (auto s = M::derive(priv.view(), *pub, out.shared.span()); !s) return s.error();
         }
         return out;
     }
@@ -230,7 +230,7 @@ public:
             using M = typename decltype(tag)::type;
             auto& ke = v_.template emplace<initiator_ke<M>>();
             auto sent = ke.start(rng);
-            if (!sent) return sent.err();
+            if (!sent) return sent.error();
             return bytes_view(*sent);
         });
         if (r) method_ = id;
@@ -245,7 +245,7 @@ public:
             auto* ke = std::get_if<initiator_ke<M>>(&v_);
             if (ke == nullptr) return {errc::unexpected_message, "ke.finish", 0};
             auto ss = ke->finish(peer);
-            if (!ss) return ss.err();
+            if (!ss) return ss.error();
             return secret(bytes_view(ss->view()));
         });
     }
@@ -278,7 +278,7 @@ result<any_responder_output<Registry>> respond_any(std::uint16_t id, R& rng, byt
     return Registry::visit(id, [&](auto tag) -> result<out_t> {
         using M = typename decltype(tag)::type;
         auto r = responder_ke<M>::respond(rng, peer);
-        if (!r) return r.err();
+        if (!r) return r.error();
         out_t out;
         for (std::size_t i = 0; i < r->data.size(); ++i) out.buffer[i] = r->data[i];
         out.size = r->data.size();

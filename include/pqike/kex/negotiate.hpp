@@ -306,7 +306,7 @@ inline result<negotiated_sa> select(const wire::sa_view& peer, std::span<const p
         auto pc = peer.proposal_list();
         while (!pc.done()) {
             auto p = pc.next();
-            if (!p) return p.err();
+            if (!p) return p.error();
             if (p->number != expect) return {errc::invalid_syntax, "proposal.number", p->transforms_offset};
             expect = static_cast<std::uint8_t>(expect + 1);
         }
@@ -314,7 +314,7 @@ inline result<negotiated_sa> select(const wire::sa_view& peer, std::span<const p
     auto try_pair = [&](const wire::proposal_view& pv, std::size_t li,
                         negotiated_sa& r) -> result<bool> {
         auto p = decode_proposal(pv, &local[li]);
-        if (!p) return p.err();
+        if (!p) return p.error();
         if (!match(*p, local[li], opt, r)) return false;
         r.local_index = static_cast<std::uint8_t>(li);
         return true;
@@ -324,10 +324,10 @@ inline result<negotiated_sa> select(const wire::sa_view& peer, std::span<const p
         auto pc = peer.proposal_list();
         while (!pc.done()) {
             auto pv = pc.next();
-            if (!pv) return pv.err();
+            if (!pv) return pv.error();
             for (std::size_t li = 0; li < local.size(); ++li) {
                 auto ok = try_pair(*pv, li, r);
-                if (!ok) return ok.err();
+                if (!ok) return ok.error();
                 if (*ok) return r;
             }
         }
@@ -336,9 +336,9 @@ inline result<negotiated_sa> select(const wire::sa_view& peer, std::span<const p
             auto pc = peer.proposal_list();
             while (!pc.done()) {
                 auto pv = pc.next();
-                if (!pv) return pv.err();
+                if (!pv) return pv.error();
                 auto ok = try_pair(*pv, li, r);
-                if (!ok) return ok.err();
+                if (!ok) return ok.error();
                 if (*ok) return r;
             }
         }
@@ -424,10 +424,10 @@ inline result<negotiated_sa> accept_reply(std::span<const proposal> ours,
                                           const wire::sa_view& reply) noexcept {
     auto pc = reply.proposal_list();
     auto pv = pc.next();
-    if (!pv) return pv.err();
+    if (!pv) return pv.error();
     if (!pc.done()) return {errc::invalid_syntax, "sa.proposals", 0};
     auto p = decode_proposal(*pv);
-    if (!p) return p.err();
+    if (!p) return p.error();
     return accept_reply(ours, *p);
 }
 

@@ -280,7 +280,7 @@ inline result<proposal> decode_proposal(const wire::proposal_view& v,
     auto tc = v.transform_list();
     while (!tc.done()) {
         auto t = tc.next();
-        if (!t) return t.err();
+        if (!t) return t.error();
         const std::uint8_t tn = wire::to_number(t->type);
         if (!is_known_type(tn)) {
             p.unknown_type = true;
@@ -293,7 +293,7 @@ inline result<proposal> decode_proposal(const wire::proposal_view& v,
         auto ac = t->attribute_list();
         while (!ac.done()) {
             auto a = ac.next();
-            if (!a) return a.err();
+            if (!a) return a.error();
             if (a->tv && a->type == static_cast<std::uint16_t>(wire::attribute_type::key_length)) {
                 x.key_bits = a->value;
                 ++key_lengths;

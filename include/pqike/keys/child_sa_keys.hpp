@@ -77,7 +77,7 @@ public:
 
     // Split KEYMAT laid out as encr_i | integ_i | encr_r | integ_r.
     [[nodiscard]] static result<child_sa_keys> split(bytes_view keymat, const child_key_lengths& len) noexcept {
-        if (const status s = len.check(); !s) return s.err();
+        if (const status s = len.check(); !s) return s.error();
         if (keymat.size() != len.total()) return {errc::length_mismatch, "keymat", error_value{keymat.size()}};
         child_sa_keys k;
         k.len_ = len;
@@ -108,13 +108,13 @@ template <policy::Prf P>
                                                          bytes_view nr,
                                                          std::span<const bytes_view> ke_secrets,
                                                          const child_key_lengths& len) noexcept {
-    if (const status s = len.check(); !s) return s.err();
+    if (const status s = len.check(); !s) return s.error();
     std::array<std::byte, 2 * (max_encr_key_size + max_integ_key_size)> km{};
     const mut_bytes out{km.data(), len.total()};
     const status s = child_keymat(ike, ni, nr, ke_secrets, out);
     if (!s) {
         secure_zeroize(km.data(), km.size());
-        return s.err();
+        return s.error();
     }
     auto keys = child_sa_keys::split(out, len);
     secure_zeroize(km.data(), km.size());

@@ -88,9 +88,9 @@ public:
                                                                bytes_view spi_i, bytes_view spi_r,
                                                                bytes_view g_ir,
                                                                const sa_key_lengths& len) noexcept {
-        if (const status s = check_context(ni, nr, spi_i, spi_r, len); !s) return s.err();
+        if (const status s = check_context(ni, nr, spi_i, spi_r, len); !s) return s.error();
         secret_array<P::output_size> seed;
-        if (const status s = skeyseed_initial<P>(ni, nr, g_ir, seed.span()); !s) return s.err();
+        if (const status s = skeyseed_initial<P>(ni, nr, g_ir, seed.span()); !s) return s.error();
         return result<ike_sa_keys>{std::in_place, token{}, ni, nr, spi_i, spi_r, len, seed.view()};
     }
 
@@ -214,7 +214,7 @@ struct ike_stage_factory {
                                                               bytes_view spi_r,
                                                               const sa_key_lengths& len) noexcept {
         using K = ike_sa_keys<P>;
-        if (const status s = K::check_context(ni, nr, spi_i, spi_r, len); !s) return s.err();
+        if (const status s = K::check_context(ni, nr, spi_i, spi_r, len); !s) return s.error();
         return result<K>{std::in_place, typename K::token{}, ni, nr, spi_i, spi_r, len, skeyseed};
     }
     // The same SA and stage, keys re-derived from a new SKEYSEED (RFC 9867 PPK step).

@@ -137,11 +137,11 @@ constexpr result<sa_key_lengths> ike_key_lengths(wire::encr_id encr, std::uint16
     if (wire::is_aead(encr) && integ != wire::integ_id::none) return {errc::invalid_syntax, "integ.id", 0};
     if (!wire::is_aead(encr) && integ == wire::integ_id::none) return {errc::invalid_syntax, "integ.id", 0};
     const auto e = encr_key_size(encr, key_bits);
-    if (!e) return e.err();
+    if (!e) return e.error();
     const auto i = integ_key_size(integ);
-    if (!i) return i.err();
+    if (!i) return i.error();
     const auto p = prf_key_size(prf);
-    if (!p) return p.err();
+    if (!p) return p.error();
     return sa_key_lengths{*p, *i, *e};
 }
 
@@ -156,9 +156,9 @@ constexpr sa_key_lengths ike_key_lengths() noexcept {
 constexpr result<child_key_lengths> child_lengths(wire::encr_id encr, std::uint16_t key_bits,
                                                   wire::integ_id integ) noexcept {
     const auto e = encr_key_size(encr, key_bits);
-    if (!e) return e.err();
+    if (!e) return e.error();
     const auto i = integ_key_size(integ);
-    if (!i) return i.err();
+    if (!i) return i.error();
     return child_key_lengths{*e, *i};
 }
 

@@ -57,9 +57,9 @@ template <policy::Prf P>
     if (!d.resize(keys.sk_d().size()) || !pi.resize(keys.sk_pi().size()) || !pr.resize(keys.sk_pr().size()))
         return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
     const P prf{ppk};
-    if (const status s = prf_plus(prf, {keys.sk_d()}, d.span()); !s) return s.err();
-    if (const status s = prf_plus(prf, {keys.sk_pi()}, pi.span()); !s) return s.err();
-    if (const status s = prf_plus(prf, {keys.sk_pr()}, pr.span()); !s) return s.err();
+    if (const status s = prf_plus(prf, {keys.sk_d()}, d.span()); !s) return s.error();
+    if (const status s = prf_plus(prf, {keys.sk_pi()}, pi.span()); !s) return s.error();
+    if (const status s = prf_plus(prf, {keys.sk_pr()}, pr.span()); !s) return s.error();
     return ppk_candidates<P>{detail::ike_stage_factory::with_dp(keys, d.view(), pi.view(), pr.view()), keys};
 }
 
@@ -99,7 +99,7 @@ template <policy::Prf P>
     if (keys.ppk_mixed()) return {errc::unexpected_message, "ppk", 0};
     secret_bytes<max_prf_key_size> seed;
     if (!seed.resize(keys.sk_d().size())) return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
-    if (const status s = prf_plus<P>(ppk, {keys.sk_d()}, seed.span()); !s) return s.err();
+    if (const status s = prf_plus<P>(ppk, {keys.sk_d()}, seed.span()); !s) return s.error();
     return detail::ike_stage_factory::restage(keys, seed.view(), true);
 }
 

@@ -44,7 +44,7 @@ template <policy::Prf NewP, policy::Prf OldP>
                                                      std::span<const bytes_view> ke_secrets,
                                                      const sa_key_lengths& new_lengths) noexcept {
     std::array<std::byte, OldP::output_size> seed{};
-    if (const status s = skeyseed_rekey<OldP>(old.sk_d(), ni, nr, ke_secrets, seed); !s) return s.err();
+    if (const status s = skeyseed_rekey<OldP>(old.sk_d(), ni, nr, ke_secrets, seed); !s) return s.error();
     auto k = detail::ike_stage_factory::from_skeyseed<NewP>(seed, ni, nr, spi_i, spi_r, new_lengths);
     secure_zeroize(seed.data(), seed.size());
     return k;

@@ -44,7 +44,7 @@ constexpr result<std::size_t> decode_to(std::string_view text, mut_bytes out) no
 inline result<std::vector<std::byte>> decode(std::string_view text) {
     std::vector<std::byte> v(text.size() / 2 + 1);
     auto r = decode_to(text, v);
-    if (!r) return r.err();
+    if (!r) return r.error();
     v.resize(*r);
     return v;
 }

@@ -71,7 +71,7 @@ template <policy::SkCipher C>
 constexpr result<std::size_t> fragment_count(const protected_message& m,
                                              const fragment_options& o) noexcept {
     auto p = fragment_detail::make_plan<C>(m, o);
-    if (!p) return p.err();
+    if (!p) return p.error();
     return p->count;
 }
 
@@ -83,7 +83,7 @@ result<std::size_t> split(const sk_keys& keys, const protected_message& m,
                           const fragment_options& o, R& rng, mut_bytes out,
                           std::span<bytes_view> fragments) noexcept {
     auto p = fragment_detail::make_plan<C>(m, o);
-    if (!p) return p.err();
+    if (!p) return p.error();
     if (fragments.size() < p->count) return error{errc::buffer_too_small, "fragments", error_value{p->count}};
     std::size_t used = 0, taken = 0;
     for (std::size_t i = 0; i < p->count; ++i) {
@@ -99,11 +99,11 @@ result<std::size_t> split(const sk_keys& keys, const protected_message& m,
         std::byte iv[C::iv_size];
         std::array<std::byte, max_pad_length> pad{};
         sk_seal_options so;
-        if (status s = rng.fill(mut_bytes{iv, C::iv_size}); !s) return s.err();
+        if (status s = rng.fill(mut_bytes{iv, C::iv_size}); !s) return s.error();
         so.iv = bytes_view{iv, C::iv_size};
         const std::size_t pad_len = sk_min_padding<C>(n);
         if (o.random_padding && pad_len > 0) {
-            if (status s = rng.fill(mut_bytes{pad.data(), pad_len}); !s) return s.err();
+            if (status s = rng.fill(mut_bytes{pad.data(), pad_len}); !s) return s.error();
             so.padding = bytes_view{pad.data(), pad_len};
         }
         so.fragment = fragment_id{static_cast<std::uint16_t>(i + 1),
@@ -112,8 +112,8 @@ result<std::size_t> split(const sk_keys& keys, const protected_message& m,
         if (!r) {
             secure_zeroize(out.first(used));
             if (r.code() == errc::buffer_too_small)
-                return error{errc::buffer_too_small, "output", used + r.err().offset};
-            return r.err();
+                return error{errc::buffer_too_small, "output", used + r.error().offset};
+            return r.error();
         }
         fragments[i] = *r;
         used += r->size();
@@ -181,7 +181,7 @@ public:
     result<reassembly_status> add(const sk_keys& keys, bytes_view message,
                                   chain_limits chain = {}) noexcept {
         auto f = parse_protected<C>(message, chain);
-        if (!f) return f.err();
+        if (!f) return f.error();
         if (!f->fragment) return error{errc::invalid_fragment, "skf", f->sk_offset};
         const fragment_id id = *f->fragment;
         const std::size_t id_at = f->sk_offset + generic_header_size;
@@ -206,7 +206,7 @@ public:
             return error{errc::reassembly_limit, "reassembly.storage", 0};
 
         auto o = open<C>(keys, *f, store_.subspan(used_, ct));
-        if (!o) return o.err();
+        if (!o) return o.error();
         const std::size_t plen = o->inner.size();
         const std::size_t after = (restart ? 0 : held_) + plen + clear;
         if (after > limits_.max_total) {

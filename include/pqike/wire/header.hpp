@@ -115,7 +115,7 @@ constexpr result<udp_encap> classify_udp4500(bytes_view payload) noexcept {
 // The IKE message carried in a port-4500 datagram, or an error if it is ESP or a keepalive.
 constexpr result<bytes_view> strip_non_esp_marker(bytes_view payload) noexcept {
     auto c = classify_udp4500(payload);
-    if (!c) return c.err();
+    if (!c) return c.error();
     if (c->kind != udp_encap_kind::ike) return error{errc::invalid_syntax, "udp.marker", 0};
     return c->data;
 }

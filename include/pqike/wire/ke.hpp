@@ -80,7 +80,7 @@ struct ke_view_for {
     }
     static constexpr result<ke_view_for> decode(const raw_payload& p, direction d) noexcept {
         auto v = ke_view::decode(p);
-        if (!v) return v.err();
+        if (!v) return v.error();
         return check(*v, d, p.body_offset());
     }
     // KEM request: the encapsulation key. Asking a response for it is a programming bug (trap).

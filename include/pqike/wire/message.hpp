@@ -35,18 +35,18 @@ struct decode_options {
 // encrypted SK/SKF (whose framing depends on the negotiated cipher, see sk.hpp) pass as raw.
 constexpr status validate_payload(const raw_payload& p) noexcept {
     switch (p.type) {
-        case payload_type::sa: { auto v = sa_view::decode(p); return v ? status{} : status{v.err()}; }
-        case payload_type::ke: { auto v = ke_view::decode(p); return v ? status{} : status{v.err()}; }
+        case payload_type::sa: { auto v = sa_view::decode(p); return v ? status{} : status{v.error()}; }
+        case payload_type::ke: { auto v = ke_view::decode(p); return v ? status{} : status{v.error()}; }
         case payload_type::idi:
-        case payload_type::idr: { auto v = id_view::decode(p); return v ? status{} : status{v.err()}; }
-        case payload_type::certreq: { auto v = certreq_view::decode(p); return v ? status{} : status{v.err()}; }
-        case payload_type::auth: { auto v = auth_view::decode(p); return v ? status{} : status{v.err()}; }
-        case payload_type::nonce: { auto v = nonce_view::decode(p); return v ? status{} : status{v.err()}; }
-        case payload_type::notify: { auto v = notify_view::decode(p); return v ? status{} : status{v.err()}; }
-        case payload_type::del: { auto v = delete_view::decode(p); return v ? status{} : status{v.err()}; }
+        case payload_type::idr: { auto v = id_view::decode(p); return v ? status{} : status{v.error()}; }
+        case payload_type::certreq: { auto v = certreq_view::decode(p); return v ? status{} : status{v.error()}; }
+        case payload_type::auth: { auto v = auth_view::decode(p); return v ? status{} : status{v.error()}; }
+        case payload_type::nonce: { auto v = nonce_view::decode(p); return v ? status{} : status{v.error()}; }
+        case payload_type::notify: { auto v = notify_view::decode(p); return v ? status{} : status{v.error()}; }
+        case payload_type::del: { auto v = delete_view::decode(p); return v ? status{} : status{v.error()}; }
         case payload_type::vendor_id: return {};
         case payload_type::tsi:
-        case payload_type::tsr: { auto v = ts_view::decode(p); return v ? status{} : status{v.err()}; }
+        case payload_type::tsr: { auto v = ts_view::decode(p); return v ? status{} : status{v.error()}; }
         default: return {};
     }
 }
@@ -77,7 +77,7 @@ struct message_view {
 constexpr status decode_message(bytes_view datagram, std::span<raw_payload> slots,
                                 message_view& out, decode_options opt = {}) noexcept {
     auto h = decode_header(datagram);
-    if (!h) return h.err();
+    if (!h) return h.error();
     chain_limits lim = opt.limits;
     if (slots.size() < lim.max_payloads) lim.max_payloads = slots.size();
     const bytes_view chain = datagram.subspan(ike_header_size);

@@ -66,7 +66,7 @@ constexpr status check_critical(const raw_payload& p,
 // in that region; the chain must end with Next Payload = NONE (or an SK/SKF payload) exactly at
 // the region's end. Usage:
 //   chain_cursor c{first, region, base};
-//   while (!c.done()) { auto p = c.next(); if (!p) return p.err(); ... }
+//   while (!c.done()) { auto p = c.next(); if (!p) return p.error(); ... }
 // After an error the cursor is done and stays failed.
 class chain_cursor {
 public:
@@ -143,7 +143,7 @@ constexpr status for_each_payload(payload_type first, bytes_view region, std::si
     chain_cursor c{first, region, base_offset, limits};
     while (!c.done()) {
         auto p = c.next();
-        if (!p) return p.err();
+        if (!p) return p.error();
         if (status s = f(*p); !s) return s;
     }
     return {};
@@ -243,7 +243,7 @@ public:
 
     // Close the last payload and patch the message Length; returns the message's size.
     constexpr result<std::size_t> finish() noexcept {
-        if (status s = chain_.finish(); !s) return s.err();
+        if (status s = chain_.finish(); !s) return s.error();
         const std::size_t len = w_.needed() - start_;
         if (len > 0xffffffffu) return error{errc::length_too_large, "ike.length", start_ + header_offset::length};
         w_.patch_u32(start_ + header_offset::length, static_cast<std::uint32_t>(len));

@@ -188,19 +188,19 @@ struct sa_view {
         proposal_cursor pc{body, base};
         while (!pc.done()) {
             auto p = pc.next();
-            if (!p) return p.err();
+            if (!p) return p.error();
             if (p->num_transforms == 0 || p->transforms.empty())
                 return error{errc::length_too_small, "proposal.num_transforms", p->transforms_offset - p->spi.size() - 1};
             transform_cursor tc = p->transform_list();
             std::size_t n = 0;
             while (!tc.done()) {
                 auto t = tc.next();
-                if (!t) return t.err();
+                if (!t) return t.error();
                 ++n;
                 attribute_cursor ac = t->attribute_list();
                 while (!ac.done()) {
                     auto a = ac.next();
-                    if (!a) return a.err();
+                    if (!a) return a.error();
                 }
             }
             if (n != p->num_transforms)

@@ -146,7 +146,7 @@ result<bytes_view> seal(const sk_keys& keys, const protected_message& m,
         if (m.first_unprotected == payload_type::none || ends_chain(m.first_unprotected))
             return error{errc::invalid_syntax, "ike.next_payload", header_offset::next_payload};
         auto at = sk_detail::last_payload_at(m.unprotected, ike_header_size);
-        if (!at) return at.err();
+        if (!at) return at.error();
         last_clear = *at;
     }
     const std::size_t sk_hdr = generic_header_size + (opt.fragment ? skf_fields_size : 0);
@@ -180,7 +180,7 @@ result<bytes_view> seal(const sk_keys& keys, const protected_message& m,
     w.u8(static_cast<std::uint8_t>(pad));
     const std::size_t icv_at = w.size();
     w.zeros(C::icv_size);
-    if (status s = w.finish(); !s) return s.err();
+    if (status s = w.finish(); !s) return s.error();
 
     const bytes_view aad{out.data(), aad_end};
     const bytes_view iv{out.data() + aad_end, C::iv_size};
@@ -188,7 +188,7 @@ result<bytes_view> seal(const sk_keys& keys, const protected_message& m,
                        out.subspan(icv_at, C::icv_size));
     if (!s) {
         secure_zeroize(out.first(total));
-        return s.err();
+        return s.error();
     }
     return bytes_view{out.data(), total};
 }
@@ -198,7 +198,7 @@ template <policy::SkCipher C, policy::Rng R>
 result<bytes_view> seal(const sk_keys& keys, const protected_message& m, R& rng,
                         mut_bytes out, std::optional<fragment_id> fragment = {}) noexcept {
     std::byte iv[C::iv_size];
-    if (status s = rng.fill(mut_bytes{iv, C::iv_size}); !s) return s.err();
+    if (status s = rng.fill(mut_bytes{iv, C::iv_size}); !s) return s.error();
     sk_seal_options opt;
     opt.iv = bytes_view{iv, C::iv_size};
     opt.fragment = fragment;
@@ -228,7 +228,7 @@ struct sk_frame {
 template <policy::SkCipher C>
 result<sk_frame> parse_protected(bytes_view message, chain_limits limits = {}) noexcept {
     auto h = decode_header(message);
-    if (!h) return h.err();
+    if (!h) return h.error();
     sk_frame f;
     f.header = *h;
     f.message = message;
@@ -237,7 +237,7 @@ result<sk_frame> parse_protected(bytes_view message, chain_limits limits = {}) n
     std::optional<raw_payload> sk;
     while (!c.done()) {
         auto p = c.next();
-        if (!p) return p.err();
+        if (!p) return p.error();
         if (ends_chain(p->type)) sk = *p;
     }
     if (!sk) return error{errc::missing_payload, "sk", ike_header_size};
@@ -307,7 +307,7 @@ result<sk_opened> open(const sk_keys& keys, const sk_frame& f, mut_bytes out) no
     const std::size_t ct_at = f.aad.size() + C::iv_size;
     if (status s = C::open(keys.sk_e, keys.sk_a, f.aad, f.iv, data, f.icv); !s) {
         if (data.data() != f.ciphertext.data()) secure_zeroize(data);
-        if (s.code() != errc::integrity_check_failed) return s.err();  // e.g. a wrong key size
+        if (s.code() != errc::integrity_check_failed) return s.error();  // e.g. a wrong key size
         return error{errc::integrity_check_failed, "sk.icv", ct_at + n};
     }
     const std::size_t pad = std::to_integer<std::size_t>(data[n - 1]);
@@ -328,7 +328,7 @@ template <policy::SkCipher C>
 result<sk_opened> open(const sk_keys& keys, bytes_view message, mut_bytes out,
                        chain_limits limits = {}) noexcept {
     auto f = parse_protected<C>(message, limits);
-    if (!f) return f.err();
+    if (!f) return f.error();
     return open<C>(keys, *f, out);
 }
 
@@ -338,7 +338,7 @@ template <policy::SkCipher C>
 result<sk_opened> open_in_place(const sk_keys& keys, mut_bytes message,
                                 chain_limits limits = {}) noexcept {
     auto f = parse_protected<C>(message, limits);
-    if (!f) return f.err();
+    if (!f) return f.error();
     const std::size_t at = static_cast<std::size_t>(f->ciphertext.data() - message.data());
     return open<C>(keys, *f, message.subspan(at, f->ciphertext.size()));
 }
@@ -372,7 +372,7 @@ inline result<int_auth_chunks> int_auth_a_p(const protected_message& m, mut_byte
         if (m.first_unprotected == payload_type::none || ends_chain(m.first_unprotected))
             return error{errc::invalid_syntax, "ike.next_payload", header_offset::next_payload};
         auto at = sk_detail::last_payload_at(m.unprotected, ike_header_size);
-        if (!at) return at.err();
+        if (!at) return at.error();
         last_clear = *at;
     }
     if (a_out.size() < a_size) return error{errc::buffer_too_small, "output", error_value{a_size}};
@@ -388,7 +388,7 @@ inline result<int_auth_chunks> int_auth_a_p(const protected_message& m, mut_byte
     w.u8(to_number(m.first_inner));
     w.u8(m.sk_flags);
     w.u16(static_cast<std::uint16_t>(sk_len));
-    if (status s = w.finish(); !s) return s.err();
+    if (status s = w.finish(); !s) return s.error();
     return int_auth_chunks{bytes_view{a_out.data(), a_size}, m.inner};
 }
 

@@ -115,7 +115,7 @@ struct ts_view {
         selector_cursor c{v.selectors, v.selectors_offset};
         for (unsigned i = 0; i < v.count; ++i) {
             auto s = c.next();
-            if (!s) return s.err();
+            if (!s) return s.error();
         }
         if (!c.done()) return error{errc::trailing_data, "ts.selectors", c.offset()};
         return v;

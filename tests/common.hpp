@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -35,6 +36,22 @@ inline nlohmann::json load_json(const std::string& name) {
     std::stringstream ss;
     ss << f.rdbuf();
     return nlohmann::json::parse(ss.str());
+}
+
+// Runs a shell command (an independent model under tests/models/) and returns its exit status
+// and standard output.
+struct command_output {
+    int status = -1;
+    std::string out;
+};
+inline command_output run_command(const std::string& cmd) {
+    command_output r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return r;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+    r.status = pclose(p);
+    return r;
 }
 
 }  // namespace pqike::test

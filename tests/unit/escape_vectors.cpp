@@ -158,12 +158,9 @@ TEST_CASE("escape vectors: an independent Python model (hmac/hashlib only) deriv
     // exits non-zero if one differs from the document's hex.
     const std::string cmd = std::string("python3 ") + PQIKE_SOURCE_DIR + "/tests/models/escape_message.py " +
                             PQIKE_SOURCE_DIR + "/docs/escape-message.md";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[4096];
-    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-    const int rc = pclose(p);
+    const pqike::test::command_output run = pqike::test::run_command(cmd);
+    const int rc = run.status;
+    const std::string& out = run.out;
     CAPTURE(out);
     CHECK(rc == 0);
     CHECK(out.find("ok  escape_confirm_c2p") != std::string::npos);

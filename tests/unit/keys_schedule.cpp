@@ -50,12 +50,9 @@ json run_model(const json& in) {
     REQUIRE(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     close(fd);
     const std::string cmd = std::string("python3 ") + PQIKE_SOURCE_DIR + "/tests/models/ikev2_kdf.py " + path;
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[4096];
-    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-    const int rc = pclose(p);
+    const pqike::test::command_output run = pqike::test::run_command(cmd);
+    const int rc = run.status;
+    const std::string& out = run.out;
     std::remove(path);
     REQUIRE_MESSAGE(rc == 0, "model failed: " << cmd);
     return json::parse(out);

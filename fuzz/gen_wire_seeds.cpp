@@ -5,6 +5,7 @@
 //   g++ -std=c++20 -Iinclude -Itests fuzz/gen_wire_seeds.cpp -o /tmp/gen && /tmp/gen
 #include <pqike/tools/pcap.hpp>
 #include <pqike/wire/message.hpp>
+#include <pqike/wire/ppk.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -95,8 +96,12 @@ int main() {
     notify_seed("addke_link1", [&](writer& w) { additional_ke_notify{one}.encode(w); });
     const std::byte ppk[5] = {std::byte{2}, std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}};
     notify_seed("ppk_identity", [&](writer& w) {
-        ppk_identity_notify{notify_type::ppk_identity, ppk}.encode(w);
+        ppk_identity_notify{true, *ppk_id::decode(ppk)}.encode(w);
     });
+    const std::byte idk[13] = {std::byte{1}, std::byte{7}, std::byte{7}, std::byte{7}, std::byte{7}, std::byte{1},
+                               std::byte{2}, std::byte{3}, std::byte{4}, std::byte{5}, std::byte{6}, std::byte{7},
+                               std::byte{8}};
+    notify_seed("ppk_identity_key", [&](writer& w) { make_notify(notify_type::ppk_identity_key, idk).encode(w); });
     notify_seed("use_ppk_int", [](writer& w) { make_notify(notify_type::use_ppk_int).encode(w); });
     return 0;
 }

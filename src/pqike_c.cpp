@@ -87,7 +87,9 @@ PQIKE_SAME(PQIKE_ESCAPE_NO_MATCHING_ESCAPE, escape_no_matching_escape);
 PQIKE_SAME(PQIKE_ESCAPE_METHOD_NOT_OFFERED, escape_method_not_offered);
 PQIKE_SAME(PQIKE_ESCAPE_MISSING_TLV, escape_missing_tlv);
 PQIKE_SAME(PQIKE_ESCAPE_STALE_TIMESTAMP, escape_stale_timestamp);
-static_assert(errc_last == errc::escape_stale_timestamp, "a new errc needs a PQIKE_ code");
+PQIKE_SAME(PQIKE_PPK_REQUIRED, ppk_required);
+PQIKE_SAME(PQIKE_PPK_NOT_LAST, ppk_not_last);
+static_assert(errc_last == errc::ppk_not_last, "a new errc needs a PQIKE_ code");
 #undef PQIKE_SAME
 
 int code(errc e) noexcept { return static_cast<int>(e); }

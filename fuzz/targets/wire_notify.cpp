@@ -2,6 +2,7 @@
 // Fuzz the Notify decoder and its typed helpers: never crashes; accepted notifies re-encode to
 // the same bytes; typed helpers agree with the generic view.
 #include <pqike/wire/notify.hpp>
+#include <pqike/wire/ppk.hpp>
 
 #include <array>
 #include <cstdint>
@@ -39,8 +40,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (plain) same_bytes(*a, in);
     }
     if (auto p = ppk_identity_notify::decode(*n)) {
-        (void)p->ppk_id_type();
+        if (p->has_id != !n->data.empty() || (p->has_id && p->id.size() != n->data.size())) std::abort();
         if (plain) same_bytes(*p, in);
+    }
+    if (auto k = ppk_identity_key_notify::decode(*n)) {
+        if (k->id.size() + k->confirmation.size() != n->data.size() ||
+            k->confirmation.size() != ppk_confirmation_size)
+            std::abort();
+        if (plain) same_bytes(*k, in);
     }
     if (auto q = no_ppk_auth_notify::decode(*n))
         if (plain) same_bytes(*q, in);

@@ -29,6 +29,7 @@
 #include "wire/ke.hpp"
 #include "wire/nonce.hpp"
 #include "wire/notify.hpp"
+#include "wire/ppk.hpp"
 #include "wire/delete.hpp"
 #include "wire/vendor_id.hpp"
 #include "wire/id.hpp"

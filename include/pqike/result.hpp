@@ -61,9 +61,12 @@ enum class [[nodiscard]] errc : std::uint8_t {
     escape_method_not_offered,
     escape_missing_tlv,
     escape_stale_timestamp,       // timestamp outside the allowed clock skew
+    // post-quantum preshared keys (RFC 8784, RFC 9867)
+    ppk_required,                 // our policy requires a PPK and none was agreed
+    ppk_not_last,                 // a key update after the PPK was mixed (RFC 9867 §3.2: PPK is last)
     // append new codes here, add them to errc_name, and move errc_last
 };
-inline constexpr errc errc_last = errc::escape_stale_timestamp;
+inline constexpr errc errc_last = errc::ppk_not_last;
 
 // IKEv2 Notify Message Error Types (RFC 7296 §3.10.1, RFC 9370).
 namespace notify_error {
@@ -117,6 +120,7 @@ constexpr std::uint16_t notify_for(errc e) noexcept {
         case errc::no_proposal_chosen: return notify_error::no_proposal_chosen;
         case errc::invalid_ke_method:
         case errc::invalid_ke_payload: return notify_error::invalid_ke_payload;
+        case errc::ppk_required:
         case errc::authentication_failed: return notify_error::authentication_failed;
         case errc::state_not_found: return notify_error::state_not_found;
         case errc::truncated:
@@ -132,6 +136,7 @@ constexpr std::uint16_t notify_for(errc e) noexcept {
         case errc::missing_payload:
         case errc::duplicate_payload:
         case errc::invalid_key:
+        case errc::ppk_not_last:
             return notify_error::invalid_syntax;
     }
     return notify_error::invalid_syntax;  // unreachable for a valid errc; keeps -Wreturn-type quiet
@@ -188,6 +193,8 @@ constexpr const char* errc_name(errc e) noexcept {
         case errc::escape_method_not_offered: return "escape_method_not_offered";
         case errc::escape_missing_tlv: return "escape_missing_tlv";
         case errc::escape_stale_timestamp: return "escape_stale_timestamp";
+        case errc::ppk_required: return "ppk_required";
+        case errc::ppk_not_last: return "ppk_not_last";
     }
     return "unknown";
 }

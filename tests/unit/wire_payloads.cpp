@@ -6,6 +6,7 @@
 #include <array>
 #include <pqike/crypto/mlkem.hpp>
 #include <pqike/wire/message.hpp>
+#include <pqike/wire/ppk.hpp>
 #include <string_view>
 #include <vector>
 
@@ -374,21 +375,46 @@ TEST_CASE("Notify: ADDITIONAL_KEY_EXCHANGE link of any length, 1 byte included")
     }
 }
 
-TEST_CASE("Notify: PPK_IDENTITY / PPK_IDENTITY_KEY / NO_PPK_AUTH") {
+TEST_CASE("Notify: PPK_IDENTITY / PPK_IDENTITY_KEY / NO_PPK_AUTH (RFC 8784 §3, RFC 9867 §3.1)") {
     auto d = unhex("0000 4034 02 01020304");  // PPK_IDENTITY, PPK_ID_FIXED
     auto p = ppk_identity_notify::decode(*notify_view::decode(view(d)));
     REQUIRE(p);
-    CHECK(p->ppk_id_type() == 2);
-    CHECK(p->data.size() == 5);
-    auto k = unhex("0000 403e 01 aa");
-    CHECK(ppk_identity_notify::decode(*notify_view::decode(view(k)))->kind ==
-          notify_type::ppk_identity_key);
+    REQUIRE(p->has_id);
+    CHECK(p->id.type == 2);
+    CHECK(p->id.identity.size() == 4);
+    std::vector<std::byte> buf(64);
+    writer w{buf};
+    p->encode(w);
+    CHECK(w.written().size() == d.size());
+    CHECK(std::equal(d.begin(), d.end(), w.written().begin()));
+    // The RFC 8784 response carries no data: the PPK was used.
     auto empty = unhex("0000 4034");
-    CHECK(ppk_identity_notify::decode(*notify_view::decode(view(empty))).code() ==
-          errc::length_too_small);
+    auto e = ppk_identity_notify::decode(*notify_view::decode(view(empty)));
+    REQUIRE(e);
+    CHECK_FALSE(e->has_id);
+    // A PPK_ID needs a type octet and an identity; type 0 is reserved.
+    CHECK(ppk_identity_notify::decode(*notify_view::decode(view(unhex("0000 4034 02")))).code() == errc::length_too_small);
+    CHECK(ppk_identity_notify::decode(*notify_view::decode(view(unhex("0000 4034 00 41")))).code() == errc::invalid_syntax);
+    // PPK_IDENTITY_KEY: PPK_ID, then the 8-octet confirmation taken from the end.
+    auto k = unhex("0000 403e 01 aabb 1122334455667788");
+    auto kn = ppk_identity_key_notify::decode(*notify_view::decode(view(k)));
+    REQUIRE(kn);
+    CHECK(kn->id.type == 1);
+    CHECK(kn->id.identity.size() == 2);
+    CHECK(kn->confirmation.size() == ppk_confirmation_size);
+    CHECK(kn->confirmation[0] == std::byte{0x11});
+    for (std::size_t cut = 4; cut < k.size(); ++cut) {  // every truncation: too short, or a shorter ID
+        auto t = notify_view::decode(bytes_view{k}.first(cut));
+        REQUIRE(t);
+        auto r = ppk_identity_key_notify::decode(*t);
+        if (cut < 4 + 2 + ppk_confirmation_size) CHECK(r.code() == errc::length_too_small);
+        else CHECK(r);
+    }
+    CHECK(ppk_identity_key_notify::decode(*notify_view::decode(view(d))).code() == errc::invalid_syntax);
     auto na = unhex("0000 4035 0102");
     CHECK(no_ppk_auth_notify::decode(*notify_view::decode(view(na)))->auth_data.size() == 2);
     CHECK(no_ppk_auth_notify::decode(*notify_view::decode(view(empty))).code() == errc::invalid_syntax);
+    CHECK(no_ppk_auth_notify::decode(*notify_view::decode(view(unhex("0000 4035")))).code() == errc::length_too_small);
 }
 
 // ---- Delete, ID, AUTH, TS, CERTREQ, Vendor ID ------------------------------------------------

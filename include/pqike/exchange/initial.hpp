@@ -39,15 +39,18 @@
 #include "../keys/child_sa_keys.hpp"
 #include "../keys/ike_sa_keys.hpp"
 #include "../keys/int_auth.hpp"
+#include "../keys/ppk.hpp"
 #include "../result.hpp"
 #include "../wire/auth.hpp"
 #include "../wire/id.hpp"
 #include "../wire/ke.hpp"
 #include "../wire/nonce.hpp"
 #include "../wire/notify.hpp"
+#include "../wire/ppk.hpp"
 #include "../wire/sa.hpp"
 #include "common.hpp"
 #include "ike_sa.hpp"
+#include "ppk.hpp"
 
 namespace pqike::exchange {
 
@@ -65,6 +68,7 @@ struct identity {
 //               narrowing is the stack's policy)
 //   fragments   datagram size for RFC 7383 fragmentation (used when both sides announce it)
 //   ke_errors   which notify answers an invalid KE payload (INVALID_SYNTAX by default)
+//   ppk         post-quantum preshared keys (RFC 8784 / RFC 9867, exchange/ppk.hpp)
 struct initial_config {
     std::span<const kex::proposal> ike{};
     std::span<const kex::proposal> child{};
@@ -77,6 +81,7 @@ struct initial_config {
     kex::responder_options ke_errors{};
     std::size_t nonce_size = 32;
     kex::preference order = kex::preference::peer;
+    ppk_config ppk{};
 };
 
 enum class initial_state : std::uint8_t {
@@ -98,6 +103,7 @@ struct initial_snapshot {
     std::size_t int_auth_i = 0;
     std::size_t int_auth_r = 0;
     bool fragment_pending = false;
+    ppk_mechanism ppk = ppk_mechanism::none;
     friend constexpr bool operator==(const initial_snapshot&, const initial_snapshot&) = default;
 };
 
@@ -134,9 +140,16 @@ public:
     bytes_view nonce_r() const noexcept { return nr_.view(); }
     // The peer's ID payload body (ID Type, reserved, data) after IKE_AUTH.
     bytes_view peer_id() const noexcept { return peer_id_.view(); }
+    // The PPK mechanism both announced in IKE_SA_INIT, and the PPK mixed into the SA (nullptr:
+    // none, e.g. after an RFC 8784 fallback to NO_PPK_AUTH).
+    ppk_mechanism ppk_negotiated() const noexcept { return ppk_; }
+    const ppk_entry* ppk_used() const noexcept {
+        return sa_.keys && sa_.keys->ppk_mixed() && ppk_index_ < cfg_.ppk.keys.size() ? &cfg_.ppk.keys[ppk_index_]
+                                                                                    : nullptr;
+    }
     initial_snapshot snapshot() const noexcept {
         return {state_, mid_, step_, sa_.keys ? sa_.keys->stage() : 0u, int_auth_.initiator_count(),
-                int_auth_.responder_count(), rx_.in_progress()};
+                int_auth_.responder_count(), rx_.in_progress(), ppk_};
     }
 
 protected:
@@ -171,14 +184,33 @@ protected:
         return {};
     }
 
+    // N(USE_PPK) / N(USE_PPK_INT) of an IKE_SA_INIT message: ours (`mech` none: what the
+    // config announces) or, in the response, the one negotiated.
+    void announce_ppk(wire::message_builder& b, writer& w, bool use_ppk, bool use_ppk_int) const noexcept {
+        if (use_ppk) {
+            b.begin(wire::payload_type::notify);
+            wire::make_notify(wire::notify_type::use_ppk).encode(w);
+        }
+        if (use_ppk_int) {
+            b.begin(wire::payload_type::notify);
+            wire::make_notify(wire::notify_type::use_ppk_int).encode(w);
+        }
+    }
+    ppk_mechanism peer_ppk(const payload_list& pl) const noexcept {
+        return negotiate_ppk(cfg_.ppk, pl.notify(wire::notify_type::use_ppk).has_value(),
+                             pl.notify(wire::notify_type::use_ppk_int).has_value());
+    }
+
     bytes_view real_message_1() const noexcept { return msg1_.view(); }
     bytes_view real_message_2() const noexcept { return msg2_.view(); }
 
-    result<child_sa> make_child(const kex::negotiated_sa& neg, bytes_view spi_i, bytes_view spi_r) const noexcept {
+    // The Child SA of IKE_AUTH, from the SA's final keys `ike` (SK_d' after RFC 8784 mixing).
+    result<child_sa> make_child(const keys::ike_sa_keys<prf>& ike, const kex::negotiated_sa& neg, bytes_view spi_i,
+                                bytes_view spi_r) const noexcept {
         child_sa c;
         auto len = child_lengths(neg);
         if (!len) return len.error();
-        auto k = keys::derive_child_sa_keys(*sa_.keys, nonce_i(), nonce_r(), {}, *len);
+        auto k = keys::derive_child_sa_keys(ike, nonce_i(), nonce_r(), {}, *len);
         if (!k) return k.error();
         c.keys.emplace(*k);
         c.negotiated = neg;
@@ -205,6 +237,8 @@ protected:
     bounded_bytes<max_peer_id> peer_id_;
     std::array<std::byte, 8192> inner_{};
     protected_receiver<cipher> rx_{};
+    ppk_mechanism ppk_ = ppk_mechanism::none;  // negotiated in IKE_SA_INIT
+    std::size_t ppk_index_ = 0;                // cfg_.ppk.keys index of the PPK mixed in
 };
 
 }  // namespace detail
@@ -234,6 +268,8 @@ class initial_initiator : public detail::initial_core<Suite> {
     using base::msg2_;
     using base::inner_;
     using base::rx_;
+    using base::ppk_;
+    using base::ppk_index_;
 
 public:
     // The configuration is kept by reference: a temporary would dangle, so it is refused.
@@ -294,6 +330,7 @@ private:
         }
         b.begin(wire::payload_type::notify);
         wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
+        if (cfg_.ppk.enabled()) base::announce_ppk(b, w, cfg_.ppk.rfc8784, cfg_.ppk.rfc9867);
         auto n = b.finish();
         if (!n) return n.error();
         if (status s = w.finish(); !s) return s.error();
@@ -353,6 +390,10 @@ private:
             return fail({errc::invalid_syntax, "notify.intermediate_exchange_supported", 0});
         if (kv->data.size() != registry::responder_data_size(neg->ke()))  // ML-KEM draft §2: abort, no notify
             return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
+        // RFC 8784 §3 / RFC 9867 §3: a responder without PPK support while ours is required. The
+        // response is unauthenticated, so the helper keeps waiting; the stack gives up on timeout.
+        const ppk_mechanism ppk = base::peer_ppk(pl);
+        if (cfg_.ppk.required && ppk == ppk_mechanism::none) return error{errc::ppk_required, "notify.use_ppk", 0};
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return nv.error();
         if (datagram.size() > msg2_.capacity) return error{errc::buffer_too_small, "real_message2", error_value{datagram.size()}};
@@ -369,6 +410,7 @@ private:
         sa_.keys.emplace(*k);
         sa_.spi_r = h->spi_r;
         sa_.negotiated = *neg;
+        base::ppk_ = ppk;
         sa_.frag.enabled = cfg_.announce_fragmentation &&
                            pl.notify(wire::notify_type::ikev2_fragmentation_supported).has_value();
         sa_.frag.options = cfg_.fragments;
@@ -448,13 +490,34 @@ private:
         std::array<std::byte, 260> idb{};
         const bytes_view idi = base::id_body(idb);
         if (idi.empty()) return error{errc::buffer_too_small, "id.initiator", 0};
-        const auto octets = keys::initiator_signed_octets(*sa_.keys, base::real_message_1(), base::nonce_r(), idi, *ia);
-        std::array<std::byte, prf::output_size> auth{};
-        keys::psk_auth(cfg_.psk, octets, std::span<std::byte, prf::output_size>{auth});
+        // RFC 8784 §3: AUTH with SK_pi', the PPK's identity, and (unless the PPK is required)
+        // NO_PPK_AUTH, the AUTH data with the plain SK_pi for a responder without the PPK.
+        std::optional<keys::ppk_candidates<prf>> mixed;
+        if (ppk_ == ppk_mechanism::rfc8784) {
+            auto m = keys::mix_ppk_rfc8784(*sa_.keys, cfg_.ppk.keys[0].key);
+            if (!m) return m.error();
+            mixed.emplace(*m);
+        }
+        std::array<std::byte, prf::output_size> auth{}, no_ppk_auth{};
+        const auto sign = [&](const keys::ike_sa_keys<prf>& k, std::span<std::byte, prf::output_size> out) {
+            keys::psk_auth(cfg_.psk, keys::initiator_signed_octets(k, base::real_message_1(), base::nonce_r(), idi, *ia),
+                           out);
+        };
+        sign(mixed ? mixed->mixed : *sa_.keys, auth);
         inner_builder ib{inner_};
         ib.add(wire::payload_type::idi, idi);
         ib.begin(wire::payload_type::auth);
         wire::auth_view{wire::auth_method::shared_key_mic, {0, 0, 0}, bytes_view{auth}}.encode(ib.out());
+        if (mixed) {
+            ib.begin(wire::payload_type::notify);
+            wire::ppk_identity_notify{true, cfg_.ppk.keys[0].id}.encode(ib.out());
+            if (!cfg_.ppk.required) {
+                sign(mixed->unmixed, no_ppk_auth);
+                ib.begin(wire::payload_type::notify);
+                wire::no_ppk_auth_notify{bytes_view{no_ppk_auth}}.encode(ib.out());
+            }
+            ppk_index_ = 0;
+        }
         if (!cfg_.child.empty()) {
             ib.begin(wire::payload_type::sa);
             if (status s = kex::encode_sa(ib.out(), cfg_.child); !s) return s.error();
@@ -495,7 +558,16 @@ private:
             return fail({errc::authentication_failed, "auth.method", auth_p->body_offset()});
         auto ia = int_auth_.finish(mid_);
         if (!ia) return fail(ia.error());
-        const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(),
+        // RFC 8784 §3: an N(PPK_IDENTITY) in the response says the responder used our PPK: the SA
+        // continues with SK_d', SK_pi', SK_pr'. Without it we fall back, unless the PPK is required.
+        std::optional<keys::ike_sa_keys<prf>> final_keys{*sa_.keys};
+        if (ppk_ == ppk_mechanism::rfc8784 && pl.notify(wire::notify_type::ppk_identity)) {
+            auto mixed = keys::mix_ppk_rfc8784(*sa_.keys, cfg_.ppk.keys[0].key);
+            if (!mixed) return fail(mixed.error());
+            final_keys.emplace(mixed->mixed);
+        }
+        if (cfg_.ppk.required && !final_keys->ppk_mixed()) return fail({errc::ppk_required, "notify.ppk_identity", 0});
+        const auto octets = keys::responder_signed_octets(*final_keys, base::real_message_2(), base::nonce_i(),
                                                           id_p->body, *ia);
         if (status s = keys::verify_psk_auth(cfg_.psk, octets, av->data); !s) return fail(s.error());
         if (!base::peer_id_.assign(id_p->body)) return fail({errc::buffer_too_small, "id.responder", error_value{id_p->body.size()}});
@@ -505,13 +577,14 @@ private:
                 if (!sv) return fail(sv.error());
                 auto neg = kex::accept_reply(cfg_.child, *sv);
                 if (!neg) return fail(neg.error());
-                auto c = base::make_child(*neg, cfg_.child[neg->local_index].spi_view(),
-                                                       neg->peer_spi_view());
+                auto c = base::make_child(*final_keys, *neg, cfg_.child[neg->local_index].spi_view(),
+                                          neg->peer_spi_view());
                 if (!c) return fail(c.error());
                 child_ = *c;
             }
             // No SA: the IKE SA stands without a Child SA (RFC 7296 §1.2: e.g. NO_PROPOSAL_CHOSEN).
         }
+        sa_.keys.emplace(*final_keys);
         sa_.next_request_id = mid_ + 1;
         sa_.next_peer_id = 0;
         state_ = initial_state::established;
@@ -547,6 +620,8 @@ class initial_responder : public detail::initial_core<Suite> {
     using base::msg2_;
     using base::inner_;
     using base::rx_;
+    using base::ppk_;
+    using base::ppk_index_;
 
 public:
     explicit initial_responder(const initial_config&&) = delete;  // kept by reference
@@ -603,6 +678,39 @@ private:
         o->refused = why;
         state_ = initial_state::failed;
         return o;
+    }
+
+    // The key stage and AUTH data the initiator's IKE_AUTH is verified with (RFC 8784 §3): with
+    // N(PPK_IDENTITY) naming a PPK we hold, the mixed stage and the AUTH payload; with no usable
+    // PPK and no PPK requirement, the plain stage and N(NO_PPK_AUTH) (or AUTH when the initiator
+    // offered no PPK). RFC 9867 mixed the PPK before IKE_AUTH: the stage as it is.
+    struct auth_keys {
+        keys::ike_sa_keys<prf> stage;
+        bytes_view auth_data;
+        std::size_t ppk_index = 0;
+    };
+    result<auth_keys> ppk_auth_keys(const payload_list& pl, bytes_view auth_data) noexcept {
+        const keys::ike_sa_keys<prf>& now = *sa_.keys;
+        if (ppk_ == ppk_mechanism::rfc8784) {
+            if (auto n = pl.notify(wire::notify_type::ppk_identity)) {
+                auto id = wire::ppk_identity_notify::decode(*n);
+                if (!id || !id->has_id) return error{errc::invalid_syntax, "notify.ppk_identity", 0};
+                if (const std::size_t i = find_ppk(cfg_.ppk, id->id); i < cfg_.ppk.keys.size()) {
+                    auto m = keys::mix_ppk_rfc8784(now, cfg_.ppk.keys[i].key);
+                    if (!m) return m.error();
+                    return auth_keys{m->mixed, auth_data, i};
+                }
+                if (cfg_.ppk.required) return error{errc::ppk_required, "notify.ppk_identity", 0};
+                // Unknown PPK: the AUTH payload used SK_pi'; only NO_PPK_AUTH can be checked.
+                auto np = pl.notify(wire::notify_type::no_ppk_auth);
+                if (!np) return error{errc::authentication_failed, "notify.no_ppk_auth", 0};
+                auto na = wire::no_ppk_auth_notify::decode(*np);
+                if (!na) return na.error();
+                return auth_keys{now, na->auth_data, ppk_index_};
+            }
+        }
+        if (cfg_.ppk.required && !now.ppk_mixed()) return error{errc::ppk_required, "ppk", 0};
+        return auth_keys{now, auth_data, ppk_index_};
     }
 
     template <policy::Rng R>
@@ -690,6 +798,8 @@ private:
             b.begin(wire::payload_type::notify);
             wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
         }
+        const ppk_mechanism ppk = base::peer_ppk(pl);
+        base::announce_ppk(b, w, ppk == ppk_mechanism::rfc8784, ppk == ppk_mechanism::rfc9867);
         auto n = b.finish();
         if (!n) return n.error();
         if (status s = w.finish(); !s) return s.error();
@@ -710,6 +820,7 @@ private:
         plan_ = plan;
         step_ = 1;
         mid_ = 1;
+        ppk_ = ppk;
         state_ = initial_state::sa_init;
         out.slots[0] = w.written();
         outgoing o;
@@ -788,14 +899,20 @@ private:
         if (!av) return refuse_protected(ex, notify_error::invalid_syntax, av.error(), rng, out);
         auto ia = int_auth_.finish(mid_);
         if (!ia) return ia.error();
+        if (av->method != wire::auth_method::shared_key_mic)
+            return refuse_protected(ex, notify_error::authentication_failed,
+                                    {errc::authentication_failed, "auth.method", auth_p->body_offset()}, rng, out);
+        auto keys_used = ppk_auth_keys(pl, av->data);
+        if (!keys_used) return refuse_protected(ex, notify_error::authentication_failed, keys_used.error(), rng, out);
         {
-            const auto octets = keys::initiator_signed_octets(*sa_.keys, base::real_message_1(), base::nonce_r(),
+            const auto octets = keys::initiator_signed_octets(keys_used->stage, base::real_message_1(), base::nonce_r(),
                                                               id_p->body, *ia);
-            status s = av->method == wire::auth_method::shared_key_mic
-                           ? keys::verify_psk_auth(cfg_.psk, octets, av->data)
-                           : status{errc::authentication_failed, "auth.method", auth_p->body_offset()};
-            if (!s) return refuse_protected(ex, notify_error::authentication_failed, s.error(), rng, out);
+            if (status s = keys::verify_psk_auth(cfg_.psk, octets, keys_used->auth_data); !s)
+                return refuse_protected(ex, notify_error::authentication_failed, s.error(), rng, out);
         }
+        // The IKE SA's keys from here on (RFC 8784 mixing changes SK_d, SK_pi, SK_pr only).
+        const keys::ike_sa_keys<prf>& final_keys = keys_used->stage;
+        const bool ppk_now = final_keys.ppk_mixed() && !sa_.keys->ppk_mixed();
         // Child SA (optional).
         child_sa child;
         std::optional<kex::negotiated_sa> cneg;
@@ -814,7 +931,7 @@ private:
                 child_refusal = !neg ? notify_error::no_proposal_chosen : notify_error::invalid_syntax;
             } else {
                 if (status s = rng.fill(cspi); !s) return s.error();
-                auto c = base::make_child(*neg, neg->peer_spi_view(), bytes_view{cspi});
+                auto c = base::make_child(final_keys, *neg, neg->peer_spi_view(), bytes_view{cspi});
                 if (!c) {
                     child_refusal = notify_error::no_proposal_chosen;
                 } else {
@@ -828,7 +945,7 @@ private:
         std::array<std::byte, 260> idb{};
         const bytes_view idr = base::id_body(idb);
         if (idr.empty()) return error{errc::buffer_too_small, "id.responder", 0};
-        const auto octets = keys::responder_signed_octets(*sa_.keys, base::real_message_2(), base::nonce_i(), idr, *ia);
+        const auto octets = keys::responder_signed_octets(final_keys, base::real_message_2(), base::nonce_i(), idr, *ia);
         std::array<std::byte, prf::output_size> auth{};
         keys::psk_auth(cfg_.psk, octets, std::span<std::byte, prf::output_size>{auth});
         bounded_bytes<detail::max_peer_id> peer_id;
@@ -841,6 +958,10 @@ private:
         ib.add(wire::payload_type::idr, idr);
         ib.begin(wire::payload_type::auth);
         wire::auth_view{wire::auth_method::shared_key_mic, {0, 0, 0}, bytes_view{auth}}.encode(ib.out());
+        if (ppk_now) {  // RFC 8784 §3: an empty PPK_IDENTITY tells the initiator its PPK was used
+            ib.begin(wire::payload_type::notify);
+            wire::ppk_identity_notify{}.encode(ib.out());
+        }
         if (cneg) {
             ib.begin(wire::payload_type::sa);
             if (status s = kex::encode_reply(ib.out(), *cneg, bytes_view{cspi}); !s) return s.error();
@@ -859,6 +980,8 @@ private:
         if (!o) return o.error();
         base::peer_id_ = peer_id;
         child_ = child;
+        ppk_index_ = keys_used->ppk_index;
+        sa_.keys.emplace(final_keys);
         sa_.next_request_id = 0;
         sa_.next_peer_id = mid_ + 1;
         state_ = initial_state::established;

@@ -105,40 +105,4 @@ struct additional_ke_notify {
     }
 };
 
-// PPK_IDENTITY (RFC 8784 §3) and PPK_IDENTITY_KEY (RFC 9867): data starts with the PPK ID
-// (PPK_ID type octet, then the ID); PPK_IDENTITY_KEY adds a confirmation value after it. Both are
-// exposed as the non-empty opaque data; `ppk_id_type` is its first octet.
-struct ppk_identity_notify {
-    notify_type kind = notify_type::ppk_identity;
-    bytes_view data{};
-
-    static constexpr result<ppk_identity_notify> decode(const notify_view& n,
-                                                        std::size_t base = 0) noexcept {
-        if (n.kind != notify_type::ppk_identity && n.kind != notify_type::ppk_identity_key)
-            return error{errc::invalid_syntax, "notify.type", base + 2};
-        if (n.data.empty()) return error{errc::length_too_small, "notify.data", base + n.data_offset()};
-        return ppk_identity_notify{n.kind, n.data};
-    }
-    constexpr std::uint8_t ppk_id_type() const noexcept {
-        return std::to_integer<std::uint8_t>(data[0]);
-    }
-    constexpr void encode(writer& w) const noexcept { make_notify(kind, data).encode(w); }
-};
-
-// NO_PPK_AUTH (RFC 8784 §3): the AUTH data computed without the PPK (non-empty).
-struct no_ppk_auth_notify {
-    bytes_view auth_data{};
-
-    static constexpr result<no_ppk_auth_notify> decode(const notify_view& n,
-                                                       std::size_t base = 0) noexcept {
-        if (n.kind != notify_type::no_ppk_auth)
-            return error{errc::invalid_syntax, "notify.type", base + 2};
-        if (n.data.empty()) return error{errc::length_too_small, "notify.data", base + n.data_offset()};
-        return no_ppk_auth_notify{n.data};
-    }
-    constexpr void encode(writer& w) const noexcept {
-        make_notify(notify_type::no_ppk_auth, auth_data).encode(w);
-    }
-};
-
 }  // namespace pqike::wire

@@ -135,4 +135,30 @@ std::size_t drive(exchange::outgoing first, I&& on_initiator, Rsp&& on_responder
     return n;
 }
 
+// An authentic protected message with chosen inner payloads, sealed with `k` by cipher C.
+template <class C>
+std::vector<std::byte> craft(const wire::sk_keys& k, const wire::ike_header& h,
+                             const std::function<void(exchange::inner_builder&)>& fill) {
+    std::vector<std::byte> inner(8192);
+    exchange::inner_builder ib{inner};
+    fill(ib);
+    auto chain = ib.finish();
+    REQUIRE(chain);
+    wire::protected_message m;
+    m.header = h;
+    m.first_inner = ib.first();
+    m.inner = *chain;
+    std::vector<std::byte> out(8192);
+    seeded_rng rng{99};
+    auto s = wire::seal<C>(k, m, rng, out);
+    REQUIRE(s);
+    return {s->begin(), s->end()};
+}
+
+inline void add_ke(exchange::inner_builder& ib, ke_method m, std::size_t n, std::uint8_t fill = 0x11) {
+    std::vector<std::byte> data(n, std::byte{fill});
+    ib.begin(wire::payload_type::ke);
+    wire::encode_ke(ib.out(), m, data);
+}
+
 }  // namespace exh

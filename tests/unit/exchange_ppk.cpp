@@ -217,3 +217,200 @@ TEST_CASE_TEMPLATE("RFC 8784: a peer without PPK support sees a plain exchange",
     CHECK_FALSE(p.ini->sa().keys->ppk_mixed());
     CHECK(same_ike_keys(*p.ini->sa().keys, *p.rsp->sa().keys));
 }
+
+// ---- RFC 9867 (IKE_INTERMEDIATE) ------------------------------------------------------------------
+
+namespace {
+template <class S>
+void use_rfc9867(ppk_peers<S>& c, bool also_8784_i = false, bool also_8784_r = false) {
+    c.ci.ppk.rfc9867 = c.cr.ppk.rfc9867 = true;
+    c.ci.ppk.rfc8784 = also_8784_i;
+    c.cr.ppk.rfc8784 = also_8784_r;
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("RFC 9867: the PPK rides in the last IKE_INTERMEDIATE, mixed after its ADDKE", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    ppk_peers<S> c;
+    // The initiator offers B (which the responder holds under another secret) then A: B's
+    // confirmation fails, A is chosen.
+    const auto b_other = as_bytes_view("not the responder's B secret", 28);
+    c.set({{id_b(), b_other}, {id_a(), ppk_a()}}, {{id_b(), ppk_b()}, {id_a(), ppk_a()}});
+    use_rfc9867(c);
+    seeded_rng ri{41}, rr{42};
+    pair<S> p{c};
+    const outcome e = run_to_end(p, ri, rr);
+    CHECK(e.refused.code == errc::ok);
+    CHECK(e.initiator.code == errc::ok);
+    REQUIRE(p.ini->established());
+    REQUIRE(p.rsp->established());
+    CHECK(p.exchanges == 3);  // IKE_SA_INIT, one IKE_INTERMEDIATE (ML-KEM-768 + PPK), IKE_AUTH
+    CHECK(p.ini->ppk_negotiated() == exchange::ppk_mechanism::rfc9867);
+    REQUIRE(p.ini->ppk_used() == &c.keys_i[1]);
+    REQUIRE(p.rsp->ppk_used() == &c.keys_r[1]);
+    const auto& k = *p.ini->sa().keys;
+    CHECK(k.ppk_mixed());
+    CHECK(k.stage() == 1);
+    CHECK(same_ike_keys(k, *p.rsp->sa().keys));
+    // Same seeds, no PPK: the stage after the ADDKE, mixed by keys/ppk.hpp, is the PPK run's SA.
+    peers_cfg<S> plain{{ke_method::ml_kem_768}, {ke_method::ml_kem_768}};
+    auto q = plain_run<S>({}, 41, 42, plain);
+    auto m = keys::mix_ppk_intermediate(*q->ini->sa().keys, ppk_a());
+    REQUIRE(m);
+    CHECK(same_ike_keys(k, *m));
+    CHECK(tohex(k.sk_ei()) != tohex(q->ini->sa().keys->sk_ei()));  // every key changes (§3.2)
+    auto len = exchange::child_lengths(p.ini->child().negotiated);
+    REQUIRE(len);
+    auto child = keys::derive_child_sa_keys(*m, p.ini->nonce_i(), p.ini->nonce_r(), {}, *len);
+    REQUIRE(child);
+    CHECK(tohex(p.rsp->child().keys->encr_i()) == tohex(child->encr_i()));
+    // And a key exchange after the PPK is refused by the key schedule itself.
+    CHECK(k.after_additional_ke(ppk_a()).code() == errc::ppk_not_last);
+}
+
+TEST_CASE_TEMPLATE("RFC 9867 without an ADDKE: one IKE_INTERMEDIATE of its own", S, PQIKE_EXCHANGE_SUITES) {
+    ppk_peers<S> c{{ke_method::none}};
+    c.set({{id_a(), ppk_a()}}, {{id_a(), ppk_a()}});
+    use_rfc9867(c);
+    seeded_rng ri{43}, rr{44};
+    pair<S> p{c};
+    const outcome e = run_to_end(p, ri, rr);
+    CHECK(e.refused.code == errc::ok);
+    REQUIRE(p.ini->established());
+    CHECK(p.exchanges == 3);
+    CHECK(p.ini->intermediates_done() == 1);
+    CHECK(p.ini->sa().keys->stage() == 0);
+    CHECK(p.ini->sa().keys->ppk_mixed());
+    CHECK(same_ike_keys(*p.ini->sa().keys, *p.rsp->sa().keys));
+    CHECK(p.rsp->int_auth().responder_count() == 1);  // the PPK exchange is in IntAuth (RFC 9242 §3.3)
+}
+
+TEST_CASE_TEMPLATE("RFC 9867 and RFC 8784 offered together: RFC 9867 wins; an RFC 8784-only peer gets RFC 8784",
+                   S, PQIKE_EXCHANGE_SUITES) {
+    SUBCASE("both sides announce both") {
+        ppk_peers<S> c;
+        c.set({{id_a(), ppk_a()}}, {{id_a(), ppk_a()}});
+        use_rfc9867(c, true, true);
+        seeded_rng ri{45}, rr{46};
+        pair<S> p{c};
+        p.run(ri, rr);
+        REQUIRE(p.ini->established());
+        CHECK(p.ini->ppk_negotiated() == exchange::ppk_mechanism::rfc9867);
+        CHECK(p.rsp->ppk_negotiated() == exchange::ppk_mechanism::rfc9867);
+        CHECK(p.ini->sa().keys->ppk_mixed());
+        CHECK(same_ike_keys(*p.ini->sa().keys, *p.rsp->sa().keys));
+    }
+    SUBCASE("the responder speaks RFC 8784 only") {
+        ppk_peers<S> c;
+        c.set({{id_a(), ppk_a()}}, {{id_a(), ppk_a()}});
+        use_rfc9867(c, true, true);
+        c.cr.ppk.rfc9867 = false;
+        seeded_rng ri{47}, rr{48};
+        pair<S> p{c};
+        p.run(ri, rr);
+        REQUIRE(p.ini->established());
+        CHECK(p.ini->ppk_negotiated() == exchange::ppk_mechanism::rfc8784);
+        CHECK(p.ini->sa().keys->ppk_mixed());
+        CHECK(same_ike_keys(*p.ini->sa().keys, *p.rsp->sa().keys));
+    }
+}
+
+TEST_CASE_TEMPLATE("RFC 9867 refusals: no PPK in common with a requiring responder or initiator", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    SUBCASE("responder requires: AUTHENTICATION_FAILED in the IKE_INTERMEDIATE response") {
+        ppk_peers<S> c;
+        c.set({{id_a(), ppk_a()}}, {{id_b(), ppk_b()}});
+        use_rfc9867(c);
+        c.cr.ppk.required = true;
+        seeded_rng ri{51}, rr{52};
+        pair<S> p{c};
+        const outcome e = run_to_end(p, ri, rr);
+        CHECK(e.refused.code == errc::ppk_required);
+        CHECK(e.initiator.code == errc::authentication_failed);
+        CHECK(p.exchanges == 2);
+        CHECK(p.rsp->failed());
+        CHECK(p.ini->failed());
+    }
+    SUBCASE("a wrong secret under a known ID fails the confirmation, not AUTH") {
+        ppk_peers<S> c;
+        c.set({{id_a(), ppk_b()}}, {{id_a(), ppk_a()}});
+        use_rfc9867(c);
+        c.cr.ppk.required = true;
+        seeded_rng ri{53}, rr{54};
+        pair<S> p{c};
+        const outcome e = run_to_end(p, ri, rr);
+        CHECK(e.refused.code == errc::ppk_required);
+        CHECK(p.exchanges == 2);
+    }
+    SUBCASE("initiator requires: it ends the attempt when the response names no PPK") {
+        ppk_peers<S> c;
+        c.set({{id_a(), ppk_a()}}, {{id_b(), ppk_b()}});
+        use_rfc9867(c);
+        c.ci.ppk.required = true;
+        seeded_rng ri{55}, rr{56};
+        pair<S> p{c};
+        const outcome e = run_to_end(p, ri, rr);
+        CHECK(e.refused.code == errc::ok);
+        CHECK(e.initiator.code == errc::ppk_required);
+        CHECK(p.ini->failed());
+        CHECK_FALSE(p.rsp->established());
+    }
+    SUBCASE("neither requires: the SA is made without a PPK") {
+        ppk_peers<S> c;
+        c.set({{id_a(), ppk_a()}}, {{id_b(), ppk_b()}});
+        use_rfc9867(c);
+        seeded_rng ri{57}, rr{58};
+        pair<S> p{c};
+        p.run(ri, rr);
+        REQUIRE(p.ini->established());
+        CHECK(p.ini->ppk_used() == nullptr);
+        CHECK_FALSE(p.rsp->sa().keys->ppk_mixed());
+        CHECK(same_ike_keys(*p.ini->sa().keys, *p.rsp->sa().keys));
+    }
+}
+
+TEST_CASE_TEMPLATE("RFC 9867: an IKE_INTERMEDIATE after the PPK exchange is refused (ppk_not_last)", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    using C = typename S::cipher;
+    ppk_peers<S> c;
+    c.set({{id_a(), ppk_a()}}, {{id_a(), ppk_a()}});
+    use_rfc9867(c);
+    seeded_rng ri{61}, rr{62};
+    pair<S> p{c};
+    buffer bi, br;
+    auto o = p.ini->start(ri, bi.out());
+    REQUIRE(o);
+    datagrams req = copy(*o);
+    for (int i = 0; i < 2; ++i) {  // IKE_SA_INIT, then the IKE_INTERMEDIATE with ML-KEM-768 + PPK
+        datagrams resp;
+        for (auto& d : req) {
+            auto r = p.rsp->on_message(view(d), rr, br.out());
+            REQUIRE(r);
+            if (!r->empty()) resp = copy(*r);
+        }
+        req.clear();
+        for (auto& d : resp) {
+            auto r = p.ini->on_message(view(d), ri, bi.out());
+            REQUIRE(r);
+            if (!r->empty()) req = copy(*r);
+        }
+    }
+    REQUIRE(p.ini->state() == exchange::initial_state::auth);
+    REQUIRE(p.rsp->sa().keys->ppk_mixed());
+    const auto before = p.rsp->snapshot();
+    const auto& sa = p.ini->sa();
+    auto extra = craft<C>(sa.send_keys(), sa.header(wire::exchange_type::ike_intermediate, 2, false),
+                          [](auto& ib) { add_ke(ib, ke_method::ml_kem_768, 1184); });
+    auto r = p.rsp->on_message(view(extra), rr, br.out());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::ppk_not_last);
+    CHECK(p.rsp->snapshot() == before);
+    // The genuine IKE_AUTH still completes.
+    for (auto& d : req) {
+        auto a = p.rsp->on_message(view(d), rr, br.out());
+        REQUIRE(a);
+        for (auto v : a->datagrams) REQUIRE(p.ini->on_message(v, ri, bi.out()));
+    }
+    CHECK(p.ini->established());
+    CHECK(p.rsp->established());
+}

@@ -55,32 +55,6 @@ std::vector<std::byte> patched(std::vector<std::byte> d, std::size_t at, std::ui
     return d;
 }
 
-// An authentic protected message with chosen inner payloads, sealed with `k` by cipher C.
-template <class C>
-std::vector<std::byte> craft(const wire::sk_keys& k, const wire::ike_header& h,
-                             const std::function<void(exchange::inner_builder&)>& fill) {
-    std::vector<std::byte> inner(8192);
-    exchange::inner_builder ib{inner};
-    fill(ib);
-    auto chain = ib.finish();
-    REQUIRE(chain);
-    wire::protected_message m;
-    m.header = h;
-    m.first_inner = ib.first();
-    m.inner = *chain;
-    std::vector<std::byte> out(8192);
-    seeded_rng rng{99};
-    auto s = wire::seal<C>(k, m, rng, out);
-    REQUIRE(s);
-    return {s->begin(), s->end()};
-}
-
-void add_ke(exchange::inner_builder& ib, ke_method m, std::size_t n, std::uint8_t fill = 0x11) {
-    std::vector<std::byte> data(n, std::byte{fill});
-    ib.begin(wire::payload_type::ke);
-    wire::encode_ke(ib.out(), m, data);
-}
-
 }  // namespace
 
 TEST_CASE_TEMPLATE("IKE_SA_INIT response: wrong exchange type, Message ID, direction flag are dropped", S,

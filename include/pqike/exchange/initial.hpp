@@ -135,6 +135,12 @@ public:
     const kex::ke_plan& plan() const noexcept { return plan_; }
     // The number of IKE_INTERMEDIATE exchanges completed.
     std::size_t intermediates_done() const noexcept { return step_ > 0 ? step_ - 1 : 0; }
+    // IKE_INTERMEDIATE exchanges of this attempt: one per negotiated ADDKE; RFC 9867 puts its
+    // PPK notifies in the last of them, or in one of its own when there is no ADDKE.
+    std::size_t intermediates_planned() const noexcept {
+        const std::size_t n = plan_.additional();
+        return n == 0 && ppk_ == ppk_mechanism::rfc9867 ? 1 : n;
+    }
     const keys::int_auth<prf>& int_auth() const noexcept { return int_auth_; }
     bytes_view nonce_i() const noexcept { return ni_.view(); }
     bytes_view nonce_r() const noexcept { return nr_.view(); }
@@ -196,10 +202,14 @@ protected:
             wire::make_notify(wire::notify_type::use_ppk_int).encode(w);
         }
     }
-    ppk_mechanism peer_ppk(const payload_list& pl) const noexcept {
+    // RFC 9867 needs IKE_INTERMEDIATE (`peer_int`: the peer announced it).
+    ppk_mechanism peer_ppk(const payload_list& pl, bool peer_int) const noexcept {
         return negotiate_ppk(cfg_.ppk, pl.notify(wire::notify_type::use_ppk).has_value(),
-                             pl.notify(wire::notify_type::use_ppk_int).has_value());
+                             peer_int && pl.notify(wire::notify_type::use_ppk_int).has_value());
     }
+    // The current IKE_INTERMEDIATE (step_) carries a key exchange / the RFC 9867 PPK notifies.
+    bool step_has_ke() const noexcept { return step_ < plan_.size(); }
+    bool step_has_ppk() const noexcept { return ppk_ == ppk_mechanism::rfc9867 && step_ == intermediates_planned(); }
 
     bytes_view real_message_1() const noexcept { return msg1_.view(); }
     bytes_view real_message_2() const noexcept { return msg2_.view(); }
@@ -392,7 +402,7 @@ private:
             return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
         // RFC 8784 §3 / RFC 9867 §3: a responder without PPK support while ours is required. The
         // response is unauthenticated, so the helper keeps waiting; the stack gives up on timeout.
-        const ppk_mechanism ppk = base::peer_ppk(pl);
+        const ppk_mechanism ppk = base::peer_ppk(pl, peer_int);
         if (cfg_.ppk.required && ppk == ppk_mechanism::none) return error{errc::ppk_required, "notify.use_ppk", 0};
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return nv.error();
@@ -422,20 +432,33 @@ private:
 
     template <policy::Rng R>
     result<outgoing> next_request(R& rng, out_buffer out) noexcept {
-        auto o = step_ < plan_.size() ? intermediate_request(rng, out) : auth_request(rng, out);
+        auto o = step_ <= base::intermediates_planned() ? intermediate_request(rng, out) : auth_request(rng, out);
         if (!o) return fail(o.error());
         return o;
     }
 
     template <policy::Rng R>
     result<outgoing> intermediate_request(R& rng, out_buffer out) noexcept {
-        const std::uint16_t method = plan_[step_].method;
-        ke_.reset();
-        auto data = ke_.start(method, rng);
-        if (!data) return data.error();
         inner_builder ib{inner_};
-        ib.begin(wire::payload_type::ke);
-        wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *data);
+        if (base::step_has_ke()) {
+            const std::uint16_t method = plan_[step_].method;
+            ke_.reset();
+            auto data = ke_.start(method, rng);
+            if (!data) return data.error();
+            ib.begin(wire::payload_type::ke);
+            wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *data);
+        }
+        if (base::step_has_ppk()) {
+            // RFC 9867 §3.1: every PPK we may use, each with its confirmation, in the last
+            // IKE_INTERMEDIATE request.
+            const std::size_t n = cfg_.ppk.keys.size() < max_ppk_offers ? cfg_.ppk.keys.size() : max_ppk_offers;
+            for (std::size_t i = 0; i < n; ++i) {
+                std::array<std::byte, wire::ppk_confirmation_size> conf{};
+                keys::ppk_confirmation<prf>(cfg_.ppk.keys[i].key, *sa_.keys, conf);
+                ib.begin(wire::payload_type::notify);
+                wire::ppk_identity_key_notify{cfg_.ppk.keys[i].id, bytes_view{conf}}.encode(ib.out());
+            }
+        }
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
@@ -463,21 +486,45 @@ private:
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.error());
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
-        const auto* ke_p = pl.find(wire::payload_type::ke);
-        if (ke_p == nullptr) return fail({errc::missing_payload, "ke", 0});
-        auto kv = wire::ke_view::decode(*ke_p);
-        if (!kv) return fail(kv.error());
-        const std::uint16_t method = plan_[step_].method;
-        if (wire::to_number(kv->method) != method)
-            return fail({errc::invalid_ke_method, "ke.method", ke_p->body_offset()});
-        if (kv->data.size() != registry::responder_data_size(method))
-            return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
-        auto ss = ke_.finish(kv->data);
-        if (!ss) return fail(ss.error());
-        auto next = sa_.keys->after_additional_ke(ss->view());
-        if (!next) return fail(next.error());
+        std::optional<keys::ike_sa_keys<prf>> next{*sa_.keys};
+        if (base::step_has_ke()) {
+            const auto* ke_p = pl.find(wire::payload_type::ke);
+            if (ke_p == nullptr) return fail({errc::missing_payload, "ke", 0});
+            auto kv = wire::ke_view::decode(*ke_p);
+            if (!kv) return fail(kv.error());
+            const std::uint16_t method = plan_[step_].method;
+            if (wire::to_number(kv->method) != method)
+                return fail({errc::invalid_ke_method, "ke.method", ke_p->body_offset()});
+            if (kv->data.size() != registry::responder_data_size(method))
+                return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
+            auto ss = ke_.finish(kv->data);
+            if (!ss) return fail(ss.error());
+            auto k = sa_.keys->after_additional_ke(ss->view());
+            if (!k) return fail(k.error());
+            next.emplace(*k);
+        } else if (pl.find(wire::payload_type::ke) != nullptr) {
+            return fail({errc::ppk_not_last, "ke", 0});  // a key exchange in the PPK-only exchange
+        }
+        std::size_t chosen = ppk_index_;
+        if (base::step_has_ppk()) {
+            // RFC 9867 §3.1: N(PPK_IDENTITY) names the PPK the responder chose among ours; mixing it
+            // is the last key update (after this exchange's ADDKE, §3.2).
+            if (auto n = pl.notify(wire::notify_type::ppk_identity)) {
+                auto id = wire::ppk_identity_notify::decode(*n);
+                if (!id || !id->has_id) return fail({errc::invalid_syntax, "notify.ppk_identity", 0});
+                chosen = find_ppk(cfg_.ppk, id->id);
+                if (chosen >= cfg_.ppk.keys.size() || chosen >= max_ppk_offers)
+                    return fail({errc::authentication_failed, "notify.ppk_identity", 0});  // not one we offered
+                auto k = keys::mix_ppk_intermediate(*next, cfg_.ppk.keys[chosen].key);
+                if (!k) return fail(k.error());
+                next.emplace(*k);
+            } else if (cfg_.ppk.required) {
+                return fail({errc::ppk_required, "notify.ppk_identity", 0});
+            }
+        }
         if (status s = base::fold_int_auth(keys::int_auth_sender::responder, m); !s) return fail(s.error());
         sa_.keys.emplace(*next);
+        ppk_index_ = chosen;
         ++step_;
         ++mid_;
         return next_request(rng, out);
@@ -798,7 +845,7 @@ private:
             b.begin(wire::payload_type::notify);
             wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
         }
-        const ppk_mechanism ppk = base::peer_ppk(pl);
+        const ppk_mechanism ppk = base::peer_ppk(pl, peer_int);
         base::announce_ppk(b, w, ppk == ppk_mechanism::rfc8784, ppk == ppk_mechanism::rfc9867);
         auto n = b.finish();
         if (!n) return n.error();
@@ -833,7 +880,8 @@ private:
         if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_intermediate, mid_, false)); !s)
             return s.error();
         // More IKE_INTERMEDIATE exchanges than negotiated ADDKEs.
-        if (step_ >= plan_.size()) return error{errc::unexpected_message, "ike_intermediate.count", 0};
+        if (step_ > base::intermediates_planned())
+            return error{sa_.keys->ppk_mixed() ? errc::ppk_not_last : errc::unexpected_message, "ike_intermediate.count", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
         if (!r) return r.error();
         if (!*r) return outgoing{};
@@ -842,46 +890,85 @@ private:
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
             return refuse_protected(ex, notify_error::invalid_syntax, s.error(), rng, out);
-        const auto* ke_p = pl.find(wire::payload_type::ke);
-        if (ke_p == nullptr || pl.count(wire::payload_type::ke) != 1)
-            return refuse_protected(ex, notify_error::invalid_syntax, {errc::missing_payload, "ke", 0}, rng, out);
-        auto kv = wire::ke_view::decode(*ke_p);
-        if (!kv) return refuse_protected(ex, notify_error::invalid_syntax, kv.error(), rng, out);
-        const std::uint16_t method = plan_[step_].method;
-        if (wire::to_number(kv->method) != method)  // RFC 9370 §2.2.2: the negotiated ADDKE only
-            return refuse_protected(ex, notify_error::invalid_syntax,
-                                    {errc::invalid_ke_method, "ke.method", ke_p->body_offset()}, rng, out);
-        auto resp = kex::respond_any<registry>(method, rng, kv->data);
-        if (!resp) return refuse_protected(ex, kex::notify_for(resp.error(), cfg_.ke_errors), resp.error(), rng, out);
+        inner_builder ib{inner_};
+        std::optional<keys::ike_sa_keys<prf>> next{*sa_.keys};
+        if (base::step_has_ke()) {
+            const auto* ke_p = pl.find(wire::payload_type::ke);
+            if (ke_p == nullptr || pl.count(wire::payload_type::ke) != 1)
+                return refuse_protected(ex, notify_error::invalid_syntax, {errc::missing_payload, "ke", 0}, rng, out);
+            auto kv = wire::ke_view::decode(*ke_p);
+            if (!kv) return refuse_protected(ex, notify_error::invalid_syntax, kv.error(), rng, out);
+            const std::uint16_t method = plan_[step_].method;
+            if (wire::to_number(kv->method) != method)  // RFC 9370 §2.2.2: the negotiated ADDKE only
+                return refuse_protected(ex, notify_error::invalid_syntax,
+                                        {errc::invalid_ke_method, "ke.method", ke_p->body_offset()}, rng, out);
+            auto resp = kex::respond_any<registry>(method, rng, kv->data);
+            if (!resp) return refuse_protected(ex, kex::notify_for(resp.error(), cfg_.ke_errors), resp.error(), rng, out);
+            ib.begin(wire::payload_type::ke);
+            wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
+            auto k = sa_.keys->after_additional_ke(resp->shared.view());
+            if (!k) return k.error();
+            next.emplace(*k);
+        } else if (pl.find(wire::payload_type::ke) != nullptr) {  // the PPK-only exchange
+            return refuse_protected(ex, notify_error::invalid_syntax, {errc::ppk_not_last, "ke", 0}, rng, out);
+        }
+        std::size_t chosen = ppk_index_;
+        if (base::step_has_ppk()) {
+            auto pick = pick_ppk(pl);
+            if (!pick) return refuse_protected(ex, notify_for(pick.error().code), pick.error(), rng, out);
+            if (*pick < cfg_.ppk.keys.size()) {
+                // RFC 9867 §3.1-3.2: name the PPK chosen; mix it after this exchange's ADDKE.
+                chosen = *pick;
+                ib.begin(wire::payload_type::notify);
+                wire::ppk_identity_notify{true, cfg_.ppk.keys[chosen].id}.encode(ib.out());
+                auto k = keys::mix_ppk_intermediate(*next, cfg_.ppk.keys[chosen].key);
+                if (!k) return k.error();
+                next.emplace(*k);
+            }
+        }
         // The request's IntAuth chunks, before the receive buffer is reused.
         std::array<std::byte, 64> a_req{};
         auto ap = wire::int_auth_a_p(m, a_req);
         if (!ap) return ap.error();
-        inner_builder ib{inner_};
-        ib.begin(wire::payload_type::ke);
-        wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message rm;
         rm.header = sa_.header(ex, mid_, true);
         rm.first_inner = ib.first();
         rm.inner = *chain;
-        auto next = sa_.keys->after_additional_ke(resp->shared.view());
-        if (!next) return next.error();
         auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
         if (!o) return o.error();
         int_auth_.add(keys::int_auth_sender::initiator, *sa_.keys, ap->a, ap->p);
         if (status s = base::fold_int_auth(keys::int_auth_sender::responder, rm); !s) return s.error();
         sa_.keys.emplace(*next);
+        ppk_index_ = chosen;
         ++step_;
         ++mid_;
         return o;
     }
 
+    // RFC 9867 §3.1: the first offered PPK we hold whose confirmation matches (index into
+    // cfg_.ppk.keys), cfg_.ppk.keys.size() for none; errc::ppk_required when none and we require one.
+    result<std::size_t> pick_ppk(const payload_list& pl) const noexcept {
+        for (std::size_t i = 0; i < pl.n; ++i) {
+            if (pl.slots[i].type != wire::payload_type::notify) continue;
+            auto n = wire::notify_view::decode(pl.slots[i]);
+            if (!n || n->kind != wire::notify_type::ppk_identity_key) continue;
+            auto k = wire::ppk_identity_key_notify::decode(*n, pl.slots[i].body_offset());
+            if (!k) return k.error();
+            const std::size_t at = find_ppk(cfg_.ppk, k->id);
+            if (at < cfg_.ppk.keys.size() &&
+                keys::ppk_confirmation_matches<prf>(cfg_.ppk.keys[at].key, *sa_.keys, k->confirmation))
+                return at;
+        }
+        if (cfg_.ppk.required) return error{errc::ppk_required, "notify.ppk_identity_key", 0};
+        return cfg_.ppk.keys.size();
+    }
+
     template <policy::Rng R>
     result<outgoing> on_auth(const wire::ike_header& h, bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_auth, mid_, false)); !s) return s.error();
-        if (step_ < plan_.size()) return error{errc::unexpected_message, "ike_auth.early", 0};
+        if (step_ <= base::intermediates_planned()) return error{errc::unexpected_message, "ike_auth.early", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
         if (!r) return r.error();
         if (!*r) return outgoing{};

@@ -95,10 +95,12 @@ public:
     }
 
     // Stage n+1 after the next additional key exchange (IKE_INTERMEDIATE), whose shared secret
-    // is SK(n+1). Refused after 7 additional exchanges.
+    // is SK(n+1). Refused after 7 additional exchanges, and after PPK mixing (errc::ppk_not_last).
     [[nodiscard]] result<ike_sa_keys> after_additional_ke(bytes_view sk_next) const noexcept {
         if (stage_ >= max_additional_key_exchanges)
             return {errc::unexpected_message, "additional_key_exchange", error_value{stage_ + 1u}};
+        // RFC 9867 §3.2: mixing the PPK is the last key update of the initial exchanges.
+        if (ppk_mixed_) return {errc::ppk_not_last, "additional_key_exchange", error_value{stage_ + 1u}};
         secret_array<P::output_size> seed;
         skeyseed_next<P>(sk_d(), sk_next, nonce_i(), nonce_r(), seed.span());
         return result<ike_sa_keys>{std::in_place, token{}, *this, seed.view(), stage_ + 1, ppk_mixed_};

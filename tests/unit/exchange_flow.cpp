@@ -12,27 +12,6 @@
 using namespace exh;
 using namespace pqike::test;
 
-namespace {
-
-template <class S>
-struct rekey_run {
-    std::unique_ptr<exchange::rekey_initiator<S>> ki;
-    std::unique_ptr<exchange::rekey_responder<S>> kr;
-    std::size_t exchanges = 0;
-    rekey_run(exchange::ike_sa<S>& a, const exchange::rekey_config& ca, exchange::ike_sa<S>& b,
-              const exchange::rekey_config& cb, seeded_rng& ra, seeded_rng& rb)
-        : ki(std::make_unique<exchange::rekey_initiator<S>>(a, ca)),
-          kr(std::make_unique<exchange::rekey_responder<S>>(b, cb)) {
-        buffer ba, bb;
-        auto o = ki->start(ra, ba.out());
-        REQUIRE(o);
-        exchanges = drive(
-            *o, [&](bytes_view d) { return ki->on_message(d, ra, ba.out()); },
-            [&](bytes_view d) { return kr->on_message(d, rb, bb.out()); });
-    }
-};
-
-}  // namespace
 
 TEST_CASE_TEMPLATE("initial exchange, Child SA rekey with IKE_FOLLOWUP_KE, IKE SA rekey, INFORMATIONAL", S,
                    PQIKE_EXCHANGE_SUITES) {

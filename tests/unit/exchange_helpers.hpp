@@ -135,6 +135,26 @@ std::size_t drive(exchange::outgoing first, I&& on_initiator, Rsp&& on_responder
     return n;
 }
 
+// A rekey between two established SAs, run to the end (no refusal expected).
+template <class S>
+struct rekey_run {
+    std::unique_ptr<exchange::rekey_initiator<S>> ki;
+    std::unique_ptr<exchange::rekey_responder<S>> kr;
+    std::size_t exchanges = 0;
+    rekey_run(exchange::ike_sa<S>& a, const exchange::rekey_config& ca, exchange::ike_sa<S>& b,
+              const exchange::rekey_config& cb, seeded_rng& ra, seeded_rng& rb)
+        : ki(std::make_unique<exchange::rekey_initiator<S>>(a, ca)),
+          kr(std::make_unique<exchange::rekey_responder<S>>(b, cb)) {
+        buffer ba, bb;
+        auto o = ki->start(ra, ba.out());
+        REQUIRE(o);
+        exchanges = drive(
+            *o, [&](bytes_view d) { return ki->on_message(d, ra, ba.out()); },
+            [&](bytes_view d) { return kr->on_message(d, rb, bb.out()); });
+    }
+};
+
+
 // An authentic protected message with chosen inner payloads, sealed with `k` by cipher C.
 template <class C>
 std::vector<std::byte> craft(const wire::sk_keys& k, const wire::ike_header& h,

@@ -414,3 +414,173 @@ TEST_CASE_TEMPLATE("RFC 9867: an IKE_INTERMEDIATE after the PPK exchange is refu
     CHECK(p.ini->established());
     CHECK(p.rsp->established());
 }
+
+// ---- RFC 9867 (CREATE_CHILD_SA) -------------------------------------------------------------------
+
+namespace {
+// An IKE SA made with RFC 9867 (so USE_PPK_INT was negotiated), both sides holding A and B.
+template <class S>
+struct ppk_sa {
+    ppk_peers<S> c;
+    seeded_rng ri, rr;
+    std::unique_ptr<pair<S>> p;
+    ppk_sa(std::uint64_t si, std::uint64_t sr) : ri{si}, rr{sr} {
+        c.set({{id_a(), ppk_a()}}, {{id_a(), ppk_a()}});
+        use_rfc9867(c);
+        p = std::make_unique<pair<S>>(c);
+        p->run(ri, rr);
+        REQUIRE(p->ini->established());
+        REQUIRE(p->ini->sa().ppk_int);
+        REQUIRE(p->rsp->sa().ppk_int);
+    }
+};
+}  // namespace
+
+TEST_CASE_TEMPLATE("RFC 9867 CREATE_CHILD_SA: a Child SA without PFS gets KEYMAT = prf+(SK_d', Ni | Nr)", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    ppk_sa<S> t{71, 72};
+    const std::array<kex::proposal, 1> child_i{esp_proposal(7)};
+    const std::array<kex::proposal, 1> child_r{esp_proposal(8)};
+    const std::vector<exchange::ppk_entry> offer{{id_b(), ppk_b()}, {id_a(), ppk_a()}};
+    const std::vector<exchange::ppk_entry> hold{{id_b(), as_bytes_view("another B secret", 16)}, {id_a(), ppk_a()}};
+    exchange::rekey_config ci, cr;
+    ci.proposals = child_i;
+    ci.ts_i = ci.ts_r = ts_body();
+    ci.ppk.keys = offer;
+    cr.proposals = child_r;
+    cr.ppk.keys = hold;
+    auto& sa_i = t.p->ini->sa();
+    auto& sa_r = t.p->rsp->sa();
+    const std::string sk_d_before = tohex(sa_i.keys->sk_d());
+    rekey_run<S> k{sa_i, ci, sa_r, cr, t.ri, t.rr};
+    REQUIRE(k.ki->done());
+    REQUIRE(k.kr->done());
+    REQUIRE(k.ki->ppk_used() == &offer[1]);  // B's confirmation fails at the responder: A is chosen
+    REQUIRE(k.kr->ppk_used() == &hold[1]);
+    const auto& a = k.ki->child();
+    CHECK(ct_equal(a.keys->encr_i(), k.kr->child().keys->encr_i()));
+    auto from = keys::with_ppk_sk_d(*sa_i.keys, ppk_a());
+    REQUIRE(from);
+    auto len = exchange::child_lengths(a.negotiated);
+    REQUIRE(len);
+    auto want = keys::derive_child_sa_keys(*from, k.ki->nonce_i(), k.ki->nonce_r(), {}, *len);
+    REQUIRE(want);
+    CHECK(tohex(a.keys->encr_i()) == tohex(want->encr_i()));
+    CHECK(tohex(a.keys->encr_r()) == tohex(want->encr_r()));
+    auto plain = keys::derive_child_sa_keys(*sa_i.keys, k.ki->nonce_i(), k.ki->nonce_r(), {}, *len);
+    REQUIRE(plain);
+    CHECK(tohex(a.keys->encr_i()) != tohex(plain->encr_i()));
+    CHECK(tohex(sa_i.keys->sk_d()) == sk_d_before);  // the IKE SA keeps its SK_d
+}
+
+TEST_CASE_TEMPLATE("RFC 9867 CREATE_CHILD_SA: Child SA with IKE_FOLLOWUP_KE and IKE SA rekey, both with the PPK", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    ppk_sa<S> t{73, 74};
+    auto& sa_i = t.p->ini->sa();
+    auto& sa_r = t.p->rsp->sa();
+    const std::vector<exchange::ppk_entry> keys{{id_a(), ppk_a()}};
+    {
+        const std::array<kex::proposal, 1> child_i{esp_proposal(9, {S::classical}, {ke_method::ml_kem_768})};
+        const std::array<kex::proposal, 1> child_r{esp_proposal(10, {S::classical}, {ke_method::ml_kem_768})};
+        exchange::rekey_config ci, cr;
+        ci.proposals = child_i;
+        ci.ts_i = ci.ts_r = ts_body();
+        ci.ppk.keys = keys;
+        ci.ppk.required = true;
+        cr.proposals = child_r;
+        cr.ppk.keys = keys;
+        rekey_run<S> k{sa_i, ci, sa_r, cr, t.ri, t.rr};
+        REQUIRE(k.ki->done());
+        REQUIRE(k.kr->done());
+        CHECK(k.exchanges == 2);
+        CHECK(k.ki->ppk_used() != nullptr);
+        CHECK(k.kr->ppk_used() != nullptr);
+        CHECK(ct_equal(k.ki->child().keys->encr_r(), k.kr->child().keys->encr_r()));
+    }
+    // IKE SA rekey with X25519/toy DH + ML-KEM-768; the new SA may use RFC 9867 PPKs again.
+    const std::array<kex::proposal, 1> ike{ike_proposal<S>(S::classical, {ke_method::ml_kem_768})};
+    exchange::rekey_config ci, cr;
+    ci.proposals = cr.proposals = ike;
+    ci.ppk.keys = cr.ppk.keys = keys;
+    cr.ppk.required = true;
+    rekey_run<S> k{sa_i, ci, sa_r, cr, t.ri, t.rr};
+    REQUIRE(k.ki->done());
+    CHECK(k.ki->ppk_used() != nullptr);
+    CHECK(k.kr->ppk_used() != nullptr);
+    const auto& na = k.ki->new_ike_sa();
+    CHECK(same_ike_keys(*na.keys, *k.kr->new_ike_sa().keys));
+    CHECK(na.ppk_int);
+}
+
+TEST_CASE_TEMPLATE("RFC 9867 CREATE_CHILD_SA refusals: no common PPK, or no USE_PPK_INT on the SA", S,
+                   PQIKE_EXCHANGE_SUITES) {
+    const std::array<kex::proposal, 1> child_i{esp_proposal(11)};
+    const std::array<kex::proposal, 1> child_r{esp_proposal(12)};
+    const std::vector<exchange::ppk_entry> a{{id_a(), ppk_a()}}, b{{id_b(), ppk_b()}};
+    SUBCASE("the responder requires a PPK it does not get: NO_PROPOSAL_CHOSEN, the IKE SA stays") {
+        ppk_sa<S> t{75, 76};
+        exchange::rekey_config ci, cr;
+        ci.proposals = child_i;
+        ci.ts_i = ci.ts_r = ts_body();
+        ci.ppk.keys = a;
+        cr.proposals = child_r;
+        cr.ppk.keys = b;
+        cr.ppk.required = true;
+        exchange::rekey_initiator<S> ki{t.p->ini->sa(), ci};
+        exchange::rekey_responder<S> kr{t.p->rsp->sa(), cr};
+        buffer b1, b2;
+        auto o = ki.start(t.ri, b1.out());
+        REQUIRE(o);
+        const auto req = copy(*o);
+        auto r = kr.on_message(view(req[0]), t.rr, b2.out());
+        REQUIRE(r);
+        CHECK(r->refused.code == errc::ppk_required);
+        const auto resp = copy(*r);
+        auto fin = ki.on_message(view(resp[0]), t.ri, b1.out());
+        REQUIRE_FALSE(fin);
+        CHECK(fin.error().code == errc::no_proposal_chosen);
+        CHECK(t.p->rsp->sa().established());
+        CHECK(kr.state() == exchange::rekey_state::idle);  // ready for another request
+    }
+    SUBCASE("the initiator requires one and the responder names none") {
+        ppk_sa<S> t{77, 78};
+        exchange::rekey_config ci, cr;
+        ci.proposals = child_i;
+        ci.ts_i = ci.ts_r = ts_body();
+        ci.ppk.keys = a;
+        ci.ppk.required = true;
+        cr.proposals = child_r;
+        cr.ppk.keys = b;
+        exchange::rekey_initiator<S> ki{t.p->ini->sa(), ci};
+        exchange::rekey_responder<S> kr{t.p->rsp->sa(), cr};
+        buffer b1, b2;
+        auto o = ki.start(t.ri, b1.out());
+        REQUIRE(o);
+        const auto req = copy(*o);
+        auto r = kr.on_message(view(req[0]), t.rr, b2.out());
+        REQUIRE(r);
+        CHECK_FALSE(r->is_refusal());
+        CHECK(kr.ppk_used() == nullptr);
+        const auto resp = copy(*r);
+        auto fin = ki.on_message(view(resp[0]), t.ri, b1.out());
+        REQUIRE_FALSE(fin);
+        CHECK(fin.error().code == errc::ppk_required);
+        CHECK(ki.failed());
+    }
+    SUBCASE("an SA made without USE_PPK_INT: a required PPK cannot be used, start() says so") {
+        peers_cfg<S> c{{ke_method::ml_kem_768}, {ke_method::ml_kem_768}};
+        seeded_rng ri{79}, rr{80};
+        pair<S> p{c};
+        p.run(ri, rr);
+        REQUIRE(p.ini->established());
+        CHECK_FALSE(p.ini->sa().ppk_int);
+        exchange::rekey_config ci;
+        ci.proposals = child_i;
+        ci.ts_i = ci.ts_r = ts_body();
+        ci.ppk.keys = a;
+        ci.ppk.required = true;
+        exchange::rekey_initiator<S> ki{p.ini->sa(), ci};
+        buffer b1;
+        CHECK(ki.start(ri, b1.out()).code() == errc::ppk_required);
+    }
+}

@@ -32,6 +32,7 @@ struct ike_sa {
     std::uint32_t next_request_id = 0; // Message ID of our next request (RFC 7296 §2.2)
     std::uint32_t next_peer_id = 0;    // Message ID the peer's next request must carry
     fragmentation frag{};              // both announced IKEV2_FRAGMENTATION_SUPPORTED
+    bool ppk_int = false;              // USE_PPK_INT negotiated: RFC 9867 PPKs in CREATE_CHILD_SA
 
     bool established() const noexcept { return keys.has_value(); }
     // SK_e/SK_a of our messages and of the peer's.

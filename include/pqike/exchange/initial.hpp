@@ -448,17 +448,7 @@ private:
             ib.begin(wire::payload_type::ke);
             wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *data);
         }
-        if (base::step_has_ppk()) {
-            // RFC 9867 §3.1: every PPK we may use, each with its confirmation, in the last
-            // IKE_INTERMEDIATE request.
-            const std::size_t n = cfg_.ppk.keys.size() < max_ppk_offers ? cfg_.ppk.keys.size() : max_ppk_offers;
-            for (std::size_t i = 0; i < n; ++i) {
-                std::array<std::byte, wire::ppk_confirmation_size> conf{};
-                keys::ppk_confirmation<prf>(cfg_.ppk.keys[i].key, *sa_.keys, conf);
-                ib.begin(wire::payload_type::notify);
-                wire::ppk_identity_key_notify{cfg_.ppk.keys[i].id, bytes_view{conf}}.encode(ib.out());
-            }
-        }
+        if (base::step_has_ppk()) offer_ppks(ib, cfg_.ppk, *sa_.keys);  // RFC 9867: in the last one
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
@@ -509,17 +499,13 @@ private:
         if (base::step_has_ppk()) {
             // RFC 9867 §3.1: N(PPK_IDENTITY) names the PPK the responder chose among ours; mixing it
             // is the last key update (after this exchange's ADDKE, §3.2).
-            if (auto n = pl.notify(wire::notify_type::ppk_identity)) {
-                auto id = wire::ppk_identity_notify::decode(*n);
-                if (!id || !id->has_id) return fail({errc::invalid_syntax, "notify.ppk_identity", 0});
-                chosen = find_ppk(cfg_.ppk, id->id);
-                if (chosen >= cfg_.ppk.keys.size() || chosen >= max_ppk_offers)
-                    return fail({errc::authentication_failed, "notify.ppk_identity", 0});  // not one we offered
+            auto named = named_ppk(cfg_.ppk, pl);
+            if (!named) return fail(named.error());
+            if (*named < cfg_.ppk.keys.size()) {
+                chosen = *named;
                 auto k = keys::mix_ppk_intermediate(*next, cfg_.ppk.keys[chosen].key);
                 if (!k) return fail(k.error());
                 next.emplace(*k);
-            } else if (cfg_.ppk.required) {
-                return fail({errc::ppk_required, "notify.ppk_identity", 0});
             }
         }
         if (status s = base::fold_int_auth(keys::int_auth_sender::responder, m); !s) return fail(s.error());
@@ -632,6 +618,7 @@ private:
             // No SA: the IKE SA stands without a Child SA (RFC 7296 §1.2: e.g. NO_PROPOSAL_CHOSEN).
         }
         sa_.keys.emplace(*final_keys);
+        sa_.ppk_int = ppk_ == ppk_mechanism::rfc9867;
         sa_.next_request_id = mid_ + 1;
         sa_.next_peer_id = 0;
         state_ = initial_state::established;
@@ -914,7 +901,7 @@ private:
         }
         std::size_t chosen = ppk_index_;
         if (base::step_has_ppk()) {
-            auto pick = pick_ppk(pl);
+            auto pick = pick_offered_ppk(cfg_.ppk, pl, *sa_.keys);
             if (!pick) return refuse_protected(ex, notify_for(pick.error().code), pick.error(), rng, out);
             if (*pick < cfg_.ppk.keys.size()) {
                 // RFC 9867 §3.1-3.2: name the PPK chosen; mix it after this exchange's ADDKE.
@@ -945,24 +932,6 @@ private:
         ++step_;
         ++mid_;
         return o;
-    }
-
-    // RFC 9867 §3.1: the first offered PPK we hold whose confirmation matches (index into
-    // cfg_.ppk.keys), cfg_.ppk.keys.size() for none; errc::ppk_required when none and we require one.
-    result<std::size_t> pick_ppk(const payload_list& pl) const noexcept {
-        for (std::size_t i = 0; i < pl.n; ++i) {
-            if (pl.slots[i].type != wire::payload_type::notify) continue;
-            auto n = wire::notify_view::decode(pl.slots[i]);
-            if (!n || n->kind != wire::notify_type::ppk_identity_key) continue;
-            auto k = wire::ppk_identity_key_notify::decode(*n, pl.slots[i].body_offset());
-            if (!k) return k.error();
-            const std::size_t at = find_ppk(cfg_.ppk, k->id);
-            if (at < cfg_.ppk.keys.size() &&
-                keys::ppk_confirmation_matches<prf>(cfg_.ppk.keys[at].key, *sa_.keys, k->confirmation))
-                return at;
-        }
-        if (cfg_.ppk.required) return error{errc::ppk_required, "notify.ppk_identity_key", 0};
-        return cfg_.ppk.keys.size();
     }
 
     template <policy::Rng R>
@@ -1069,6 +1038,7 @@ private:
         child_ = child;
         ppk_index_ = keys_used->ppk_index;
         sa_.keys.emplace(final_keys);
+        sa_.ppk_int = ppk_ == ppk_mechanism::rfc9867;
         sa_.next_request_id = 0;
         sa_.next_peer_id = mid_ + 1;
         state_ = initial_state::established;

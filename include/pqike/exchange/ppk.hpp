@@ -10,14 +10,20 @@
 //             RFC 9370 additional key exchange: N(PPK_IDENTITY_KEY, PPK_ID | confirmation) per
 //             offered PPK --> N(PPK_IDENTITY, PPK_ID) of the one chosen; then every key is
 //             re-derived with the PPK (the last key update before IKE_AUTH).
+//             CREATE_CHILD_SA on an SA that negotiated USE_PPK_INT: the same two notifies in the
+//             request and response; the exchange derives its keys from SK_d' (keys/ppk.hpp).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "../bytes.hpp"
+#include "../keys/ppk.hpp"
+#include "../result.hpp"
 #include "../wire/ppk.hpp"
+#include "common.hpp"
 
 namespace pqike::exchange {
 
@@ -64,6 +70,53 @@ constexpr std::size_t find_ppk(const ppk_config& c, const wire::ppk_id& id) noex
     std::size_t i = 0;
     while (i < c.keys.size() && !(c.keys[i].id == id)) ++i;
     return i;
+}
+
+// RFC 9867: one N(PPK_IDENTITY_KEY) per PPK we may use (at most max_ppk_offers, in order), each
+// with its confirmation over the IKE SA's nonces and SPIs.
+template <policy::Prf P>
+void offer_ppks(inner_builder& ib, const ppk_config& c, const keys::ike_sa_keys<P>& sa) noexcept {
+    for (std::size_t i = 0; i < c.keys.size() && i < max_ppk_offers; ++i) {
+        std::array<std::byte, wire::ppk_confirmation_size> conf{};
+        keys::ppk_confirmation<P>(c.keys[i].key, sa, conf);
+        ib.begin(wire::payload_type::notify);
+        wire::ppk_identity_key_notify{c.keys[i].id, bytes_view{conf}}.encode(ib.out());
+    }
+}
+
+// Responder: the first offered PPK we hold whose confirmation matches (its index in c.keys), or
+// c.keys.size() for none; errc::ppk_required when none matches and `c.required`.
+template <policy::Prf P>
+result<std::size_t> pick_offered_ppk(const ppk_config& c, const payload_list& pl,
+                                     const keys::ike_sa_keys<P>& sa) noexcept {
+    for (const wire::raw_payload& p : pl.view()) {
+        if (p.type != wire::payload_type::notify) continue;
+        auto n = wire::notify_view::decode(p);
+        if (!n || n->kind != wire::notify_type::ppk_identity_key) continue;
+        auto k = wire::ppk_identity_key_notify::decode(*n, p.body_offset());
+        if (!k) return k.error();
+        const std::size_t at = find_ppk(c, k->id);
+        if (at < c.keys.size() && keys::ppk_confirmation_matches<P>(c.keys[at].key, sa, k->confirmation)) return at;
+    }
+    if (c.required) return error{errc::ppk_required, "notify.ppk_identity_key", 0};
+    return c.keys.size();
+}
+
+// Initiator: the PPK the responder named in N(PPK_IDENTITY) (its index in c.keys), or
+// c.keys.size() when it named none. A PPK we did not offer is an error; so is none when
+// `c.required`.
+inline result<std::size_t> named_ppk(const ppk_config& c, const payload_list& pl) noexcept {
+    auto n = pl.notify(wire::notify_type::ppk_identity);
+    if (!n) {
+        if (c.required) return error{errc::ppk_required, "notify.ppk_identity", 0};
+        return c.keys.size();
+    }
+    auto id = wire::ppk_identity_notify::decode(*n);
+    if (!id || !id->has_id) return error{errc::invalid_syntax, "notify.ppk_identity", 0};
+    const std::size_t at = find_ppk(c, id->id);
+    if (at >= c.keys.size() || at >= max_ppk_offers)
+        return error{errc::authentication_failed, "notify.ppk_identity", 0};  // not one we offered
+    return at;
 }
 
 }  // namespace pqike::exchange

@@ -14,6 +14,10 @@
 // SPIs; the side that started the rekey is the new IKE SA's original initiator (RFC 7296 §2.18).
 // Which kind runs follows from the proposals' protocol (IKE or ESP/AH).
 //
+// RFC 9867 PPKs (rekey_config::ppk, on an SA that negotiated USE_PPK_INT): the CREATE_CHILD_SA
+// request carries N(PPK_IDENTITY_KEY) per offered PPK, the response N(PPK_IDENTITY) of the one
+// chosen, and the exchange derives from SK_d' = prf+(PPK, SK_d) (exchange/ppk.hpp, keys/ppk.hpp).
+//
 // Rejections follow initial.hpp: messages that are unauthentic or not the expected ones are
 // dropped with no state change. The responder answers a refused CREATE_CHILD_SA with an error
 // notify (NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD with the method it wants, INVALID_SYNTAX) and
@@ -32,6 +36,7 @@
 #include "../kex/negotiate.hpp"
 #include "../kex/proposal.hpp"
 #include "../keys/child_sa_keys.hpp"
+#include "../keys/ppk.hpp"
 #include "../keys/rekey.hpp"
 #include "../result.hpp"
 #include "../secret.hpp"
@@ -41,6 +46,7 @@
 #include "../wire/sa.hpp"
 #include "common.hpp"
 #include "ike_sa.hpp"
+#include "ppk.hpp"
 
 namespace pqike::exchange {
 
@@ -50,6 +56,8 @@ namespace pqike::exchange {
 //   ts_i, ts_r  TS bodies the initiator sends for a Child SA (the responder echoes them)
 //   rekeyed_spi the Child SA's SPI being rekeyed: sent in N(REKEY_SA) (empty: a new Child SA)
 //   link_size   responder: octets of each ADDITIONAL_KEY_EXCHANGE link (>= 1, at most 64)
+//   ppk         RFC 9867 PPKs: initiator offers, responder accepts; `required` refuses the rekey
+//               without one (rfc8784/rfc9867 flags are not used here)
 struct rekey_config {
     std::span<const kex::proposal> proposals{};
     bytes_view ts_i{};
@@ -59,6 +67,7 @@ struct rekey_config {
     std::size_t nonce_size = 32;
     kex::preference order = kex::preference::peer;
     kex::responder_options ke_errors{};
+    ppk_config ppk{};
 };
 
 enum class rekey_state : std::uint8_t { idle, create_child_sa, followup, done, failed };
@@ -100,15 +109,20 @@ public:
     const child_sa& child() const noexcept { return child_; }
     const ike_sa<Suite>& new_ike_sa() const noexcept { return new_sa_; }
     ike_sa<Suite>& new_ike_sa() noexcept { return new_sa_; }
+    // The RFC 9867 PPK this exchange mixed in (nullptr: none).
+    const ppk_entry* ppk_used() const noexcept {
+        return ppk_index_ < cfg_.ppk.keys.size() ? &cfg_.ppk.keys[ppk_index_] : nullptr;
+    }
     rekey_snapshot snapshot() const noexcept {
         return {state_, step_, sa_.next_request_id, sa_.next_peer_id, rx_.in_progress()};
     }
 
-protected:
-    rekey_core(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : sa_(sa), cfg_(cfg) {}
-
+    // The exchange's nonces (of its initiator and responder), once known.
     bytes_view nonce_i() const noexcept { return ni_.view(); }
     bytes_view nonce_r() const noexcept { return nr_.view(); }
+
+protected:
+    rekey_core(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : sa_(sa), cfg_(cfg) {}
 
     // KEYMAT or the new IKE SA from the collected secrets; spi_i/spi_r: of the exchange's
     // initiator/responder.
@@ -116,9 +130,17 @@ protected:
         std::array<bytes_view, 1 + kex::max_addke> views{};
         for (std::size_t i = 0; i < n_secrets_; ++i) views[i] = secrets_[i].view();
         const std::span<const bytes_view> ks{views.data(), n_secrets_};
+        // RFC 9867: with a PPK the exchange derives from SK_d' instead of the IKE SA's SK_d.
+        std::optional<keys::ike_sa_keys<prf>> with_ppk;
+        if (const ppk_entry* p = ppk_used()) {
+            auto k = keys::with_ppk_sk_d(*sa_.keys, p->key);
+            if (!k) return k.error();
+            with_ppk.emplace(*k);
+        }
+        const keys::ike_sa_keys<prf>& from = with_ppk ? *with_ppk : *sa_.keys;
         if (negotiated_.protocol == wire::protocol_id::ike) {
             if (spi_i.size() != 8 || spi_r.size() != 8) return {errc::invalid_syntax, "proposal.spi_size", 0};
-            auto k = keys::rekey_ike_sa<prf>(*sa_.keys, nonce_i(), nonce_r(), spi_i, spi_r, ks, Suite::ike_lengths);
+            auto k = keys::rekey_ike_sa<prf>(from, nonce_i(), nonce_r(), spi_i, spi_r, ks, Suite::ike_lengths);
             if (!k) return k.error();
             new_sa_.keys.emplace(*k);
             new_sa_.negotiated = negotiated_;
@@ -128,10 +150,11 @@ protected:
             new_sa_.next_request_id = 0;
             new_sa_.next_peer_id = 0;
             new_sa_.frag = sa_.frag;
+            new_sa_.ppk_int = sa_.ppk_int;
         } else {
             auto len = child_lengths(negotiated_);
             if (!len) return len.error();
-            auto k = keys::derive_child_sa_keys(*sa_.keys, nonce_i(), nonce_r(), ks, *len);
+            auto k = keys::derive_child_sa_keys(from, nonce_i(), nonce_r(), ks, *len);
             if (!k) return k.error();
             if (spi_i.size() != 4 || spi_r.size() != 4) return {errc::invalid_syntax, "proposal.spi_size", 0};
             child_.keys.emplace(*k);
@@ -165,6 +188,7 @@ protected:
     ike_sa<Suite> new_sa_{};
     std::array<std::byte, 8192> inner_{};
     protected_receiver<cipher> rx_{};
+    std::size_t ppk_index_ = static_cast<std::size_t>(-1);  // cfg_.ppk.keys index mixed in; none
 };
 
 }  // namespace detail
@@ -195,6 +219,7 @@ class rekey_initiator : public detail::rekey_core<Suite> {
     using base::our_spi_;
     using base::inner_;
     using base::rx_;
+    using base::ppk_index_;
 
 public:
     // The SA and the configuration are kept by reference: temporaries would dangle.
@@ -210,6 +235,8 @@ public:
             return error{errc::invalid_length, "proposals", error_value{cfg_.proposals.size()}};
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
             return error{errc::invalid_nonce_length, "nonce.ni", error_value{cfg_.nonce_size}};
+        if (cfg_.ppk.required && !(sa_.ppk_int && !cfg_.ppk.keys.empty()))
+            return error{errc::ppk_required, "ike_sa.ppk_int", 0};  // RFC 9867 not negotiated
         n_offered_ = cfg_.proposals.size();
         for (std::size_t i = 0; i < n_offered_; ++i) offered_[i] = cfg_.proposals[i];
         const bool ike = offered_[0].protocol == wire::protocol_id::ike;
@@ -287,6 +314,7 @@ private:
             ib.add(wire::payload_type::tsi, cfg_.ts_i);
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }
+        if (sa_.ppk_int) offer_ppks(ib, cfg_.ppk, *sa_.keys);
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
@@ -373,6 +401,13 @@ private:
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return fail(nv.error());
         if (neg->peer_spi_size != our_spi_.size()) return fail({errc::invalid_syntax, "proposal.spi_size", 0});
+        std::size_t ppk = static_cast<std::size_t>(-1);
+        if (sa_.ppk_int && !cfg_.ppk.keys.empty()) {
+            auto named = named_ppk(cfg_.ppk, pl);
+            if (!named) return fail(named.error());
+            ppk = *named;
+        }
+        ppk_index_ = ppk;
         negotiated_ = *neg;
         plan_ = neg->plan();
         (void)nr_.assign(nv->data);
@@ -445,6 +480,7 @@ class rekey_responder : public detail::rekey_core<Suite> {
     using base::our_spi_;
     using base::inner_;
     using base::rx_;
+    using base::ppk_index_;
 
 public:
     rekey_responder(ike_sa<Suite>&&, const rekey_config&) = delete;  // kept by reference
@@ -551,6 +587,16 @@ private:
         const kex::ke_plan plan = neg->plan();
         if (neg->ke() == 0 && !plan.empty())
             return refuse(ex, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "transform.addke", 0}, false, rng, out);
+        // RFC 9867: the first offered PPK we hold; none with `required` refuses this rekey (the IKE
+        // SA stays).
+        std::size_t ppk = static_cast<std::size_t>(-1);
+        if (sa_.ppk_int && !cfg_.ppk.keys.empty()) {
+            auto pick = pick_offered_ppk(cfg_.ppk, pl, *sa_.keys);
+            if (!pick) return refuse(ex, notify_error::no_proposal_chosen, {}, pick.error(), false, rng, out);
+            if (*pick < cfg_.ppk.keys.size()) ppk = *pick;
+        } else if (cfg_.ppk.required) {
+            return refuse(ex, notify_error::no_proposal_chosen, {}, {errc::ppk_required, "ike_sa.ppk_int", 0}, false, rng, out);
+        }
         std::optional<kex::any_responder_output<registry>> resp;
         if (neg->ke() != 0) {
             auto rr = kex::respond_any<registry>(neg->ke(), rng, kv->data);
@@ -584,6 +630,10 @@ private:
             ib.add(wire::payload_type::tsr, tsr->body);
         }
         if (more) ib.notify(wire::notify_type::additional_key_exchange, link_.view());
+        if (ppk < cfg_.ppk.keys.size()) {
+            ib.begin(wire::payload_type::notify);
+            wire::ppk_identity_notify{true, cfg_.ppk.keys[ppk].id}.encode(ib.out());
+        }
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message rm;
@@ -600,6 +650,7 @@ private:
         if (!o) return o.error();
         negotiated_ = *neg;
         plan_ = plan;
+        ppk_index_ = ppk;
         n_secrets_ = 0;
         if (resp) (void)secrets_[n_secrets_++].assign(resp->shared.view());
         step_ = resp ? 1 : 0;

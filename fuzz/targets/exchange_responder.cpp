@@ -6,6 +6,9 @@
 //                   0 = fresh (the input is taken as IKE_SA_INIT)
 //                   1 = after IKE_SA_INIT (input: IKE_INTERMEDIATE / IKE_AUTH / anything)
 //                   2 = after the IKE_INTERMEDIATE exchange
+//   byte 0 / 3 (mod 4): PPKs on both sides (exchange/ppk.hpp): none, RFC 8784, RFC 9867 (its
+//                   notifies ride in the IKE_INTERMEDIATE), both announced; the responder holds
+//                   two PPKs and requires one in modes 1-3
 //   rest:           the datagram
 // Crypto: ML-KEM-768 as the KE method (no OpenSSL needed), ML-KEM-768 as ADDKE1, HMAC-SHA-256,
 // and a stand-in SK cipher built from HMAC (keystream + 16-octet ICV): it exercises the
@@ -53,14 +56,32 @@ struct world {
     fixed_rng ri{1}, rr{2};
     std::vector<std::vector<std::byte>> next;  // the initiator's pending request datagrams
 
-    world() {
+    std::array<exchange::ppk_entry, 2> ppks{};
+    exchange::initial_config rcfg{};
+
+    explicit world(unsigned ppk_mode) {
         static const char psk[] = "fuzz psk";
         static const char id[] = "fuzz.example";
+        static const char ppk1[] = "fuzz post-quantum preshared key one";
+        static const char ppk2[] = "fuzz post-quantum preshared key two";
+        static const char ppk_id1[] = "ppk-1";
+        static const char ppk_id2[] = "ppk-2";
+        ppks[0] = {{2, as_bytes_view(ppk_id1, 5)}, as_bytes_view(ppk1, sizeof ppk1 - 1)};
+        ppks[1] = {{2, as_bytes_view(ppk_id2, 5)}, as_bytes_view(ppk2, sizeof ppk2 - 1)};
         cfg.ike = ike;
         cfg.psk = as_bytes_view(psk, sizeof psk - 1);
         cfg.id = {wire::id_type::fqdn, as_bytes_view(id, sizeof id - 1)};
+        rcfg = cfg;
+        if (ppk_mode != 0) {
+            cfg.ppk.keys = std::span<const exchange::ppk_entry>(ppks.data() + 1, 1);
+            cfg.ppk.rfc8784 = ppk_mode != 2;
+            cfg.ppk.rfc9867 = ppk_mode != 1;
+            rcfg.ppk = cfg.ppk;
+            rcfg.ppk.keys = ppks;
+            rcfg.ppk.required = true;
+        }
         ini = std::make_unique<exchange::initial_initiator<suite>>(cfg);
-        rsp = std::make_unique<exchange::initial_responder<suite>>(cfg);
+        rsp = std::make_unique<exchange::initial_responder<suite>>(rcfg);
         auto o = ini->start(ri, {bi, si});
         if (!o) std::abort();
         keep(*o);
@@ -89,7 +110,7 @@ struct world {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 1) return 0;
-    world w;
+    world w{(data[0] / 3u) % 4u};
     const unsigned phase = data[0] % 3u;
     for (unsigned i = 0; i < phase; ++i) w.advance();
     const bytes_view msg = as_bytes_view(data + 1, size - 1);
@@ -110,16 +131,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 #include <string>
 int main(int argc, char** argv) {
     if (argc < 2) return 1;
-    world w;
-    for (unsigned phase = 0; phase < 3; ++phase) {
-        for (std::size_t i = 0; i < w.next.size(); ++i) {
-            std::ofstream f(std::string(argv[1]) + "/genuine_phase" + std::to_string(phase) + "_" + std::to_string(i),
-                            std::ios::binary);
-            const char p = static_cast<char>(phase);
-            f.write(&p, 1);
-            f.write(reinterpret_cast<const char*>(w.next[i].data()), static_cast<std::streamsize>(w.next[i].size()));
+    for (unsigned mode = 0; mode < 4; ++mode) {
+        world w{mode};
+        for (unsigned phase = 0; phase < 3; ++phase) {
+            for (std::size_t i = 0; i < w.next.size(); ++i) {
+                const std::string tag = mode == 0 ? "" : "_ppk" + std::to_string(mode);
+                std::ofstream f(std::string(argv[1]) + "/genuine" + tag + "_phase" + std::to_string(phase) + "_" +
+                                    std::to_string(i),
+                                std::ios::binary);
+                const char p = static_cast<char>(phase + 3 * mode);
+                f.write(&p, 1);
+                f.write(reinterpret_cast<const char*>(w.next[i].data()), static_cast<std::streamsize>(w.next[i].size()));
+            }
+            w.advance();
         }
-        w.advance();
     }
     return 0;
 }

@@ -339,6 +339,7 @@ TEST_CASE("interop replay s6: PPK_IDENTITY, USE_PPK and the logged SK_d', SK_pi'
     // No PPK for s1 (no USE_PPK, no PPK_IDENTITY, nothing mixed).
     auto r1 = replay_scenario<s6_prf, s6_cipher>("s1_mlkem768_gcm");
     CHECK_FALSE(r1->result().sas[0].ppk.use_ppk_i);
+    CHECK_FALSE(r1->result().sas[0].ppk.use_ppk_r);
     CHECK_FALSE(r1->result().sas[0].ppk.identity_request.has_value());
     CHECK_FALSE(r1->result().sas[0].ppk.used);
 }

@@ -248,8 +248,7 @@ private:
         if (kind == "negative_control_SKEYSEED_with_SK(1)_before_nonces_differs") {
             const auto* s = sa(c.at("ike_sa"));
             if (!s || s->rekey_of < 0 || s->kes.size() < 2) return 0;
-            const auto& old = r_.sas[static_cast<std::size_t>(s->rekey_of)];
-            (void)old;
+            // The old SA's SK_d the rekey used (SK_d' after an RFC 8784 PPK).
             const auto sk_d = un(s->rekey_sk_d), k0 = un(s->kes[0].secret), k1 = un(s->kes[1].secret);
             const auto ni = un(s->ni), nr = un(s->nr);
             std::array<std::byte, P::output_size> wrong{};

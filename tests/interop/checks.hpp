@@ -208,13 +208,31 @@ private:
         }
         if (kind == "model_PSK_AUTH_equals_AUTH_payload_in_packet") {
             const auto* a = auth(c);
-            return a && a->computed == a->in_packet && a->verified;
+            return a && a->computed == a->in_packet && a->verified && a->ppk == c.value("ppk", false);
         }
         if (kind == "model_AUTH_octets_equal_logged") {
             const auto* a = auth(c);
             return a && logged_has(c.at("side"), "octets = message + nonce + prf(Sk_px, IDx') + IntAuth", a->octets) &&
                    logged_has(c.at("side"), "AUTH = prf(prf(secret, keypad), octets)", a->computed);
         }
+        if (kind == "intermediate_exchange_supported_notifies_iff_additional_kes") {
+            // RFC 9370 §2.1.1 / RFC 9242 §3.1: both IKE_SA_INIT messages carry the notify exactly
+            // when the chosen proposal has additional key exchanges.
+            const auto* s = sa(c.at("ike_sa"));
+            const auto n = c.at("additional_kes").get<std::size_t>();
+            return s && !s->proposal_kes.empty() && s->proposal_kes.size() - 1 == n &&
+                   (s->intermediate_i && s->intermediate_r) == (n > 0);
+        }
+        if (kind == "intermediate_exchanges_equal_additional_ke_transforms") {
+            const auto* s = sa(c.at("ike_sa"));
+            if (!s) return 0;
+            const auto idx = static_cast<int>(id_index(c.at("ike_sa").get<std::string>()));
+            std::size_t found = 0;
+            for (const auto& m : r_.messages) found += m.ike_sa == idx && m.exchange == 43 && !m.response;
+            return found == c.at("found").get<std::size_t>() &&
+                   s->proposal_kes.size() - 1 == c.at("expected").get<std::size_t>() && found == s->proposal_kes.size() - 1;
+        }
+        if (int v = ppk_check(kind, c); v >= 0) return v;
         if (kind == "followup_exchanges_found_equal_additional_ke_transforms") {
             const auto idx = static_cast<int>(id_index(c.at("ike_sa").get<std::string>()));
             const auto mid = c.at("mid").get<std::uint32_t>();
@@ -230,8 +248,8 @@ private:
         if (kind == "negative_control_SKEYSEED_with_SK(1)_before_nonces_differs") {
             const auto* s = sa(c.at("ike_sa"));
             if (!s || s->rekey_of < 0 || s->kes.size() < 2) return 0;
-            const auto& old = r_.sas[static_cast<std::size_t>(s->rekey_of)];
-            const auto sk_d = un(old.stages.back().sk_d), k0 = un(s->kes[0].secret), k1 = un(s->kes[1].secret);
+            // The old SA's SK_d the rekey used (SK_d' after an RFC 8784 PPK).
+            const auto sk_d = un(s->rekey_sk_d), k0 = un(s->kes[0].secret), k1 = un(s->kes[1].secret);
             const auto ni = un(s->ni), nr = un(s->nr);
             std::array<std::byte, P::output_size> wrong{};
             policy::prf_compute(P{test::view(sk_d)}, {test::view(k0), test::view(k1), test::view(ni), test::view(nr)}, wrong);
@@ -242,7 +260,7 @@ private:
         if (kind == "negative_control_KEYMAT_with_SK(1)_before_nonces_differs") {
             const auto* ch = child(c.at("child"));
             if (!ch || ch->kes.size() < 2) return 0;
-            const auto sk_d = un(r_.sas[static_cast<std::size_t>(ch->ike_sa)].stages.back().sk_d);
+            const auto sk_d = un(ch->sk_d);  // SK_d' after an RFC 8784 PPK
             const auto k0 = un(ch->kes[0].secret), k1 = un(ch->kes[1].secret);
             const auto seed = un(ch->seed);
             const std::size_t nlen = (seed.size() - k0.size() - k1.size()) / 2;
@@ -287,6 +305,133 @@ private:
                    pq.size() == seen["initiator"].size();
         }
         return -1;
+    }
+
+    // RFC 8784 facts (s6). -1: not a PPK kind.
+    int ppk_check(const std::string& kind, const nlohmann::json& c) const {
+        if (kind.find("PPK") == std::string::npos && kind.find("ppk") == std::string::npos) return -1;
+        const auto* s = sa(c.contains("ike_sa") ? c.at("ike_sa") : nlohmann::json("IKE_SA_1"));
+        if (!s) return 0;
+        const auto& p = s->ppk;
+        const auto& conf = sc_.at("scenario").at("ppk");
+        if (kind == "use_ppk_notify_in_both_ike_sa_init_messages")
+            return p.use_ppk_i == c.at("initiator").get<bool>() && p.use_ppk_r == c.at("responder").get<bool>();
+        if (kind == "ppk_identity_in_ike_auth_request_is_PPK_ID_FIXED_plus_configured_id")
+            return p.identity_request && hx(*p.identity_request) == c.at("data").get<std::string>() &&
+                   p.id_type == 2 && p.id_type == conf.at("ppk_id_type_in_notify").get<unsigned>() &&
+                   p.id == conf.at("ppk_id").get<std::string>();
+        if (kind == "ppk_identity_in_ike_auth_response_confirms_ppk_use")
+            return p.identity_response && hx(*p.identity_response) == c.at("data").get<std::string>() && p.used;
+        const std::string side = c.value("side", "");
+        if (kind == "logged_ppk_derivation_found") {
+            // strongSwan's "derive keys using PPK" blocks whose SK_d', SK_pi', SK_pr' are pqike's.
+            std::size_t found = 0;
+            for (const auto& d : dumps_.at(side))
+                if (d.label == "derive keys using PPK") found += ppk_block_matches(side, d.line, p);
+            return p.used && found == c.at("found").get<std::size_t>();
+        }
+        if (kind == "logged_PPK_equals_configured_PPK") {
+            const auto b = block_at_ppk(side, c.at("log_line").get<std::size_t>());
+            return !b.empty() && b[0]->label == "derive keys using PPK" &&
+                   b[0]->hex == conf.at("secret_hex").get<std::string>();
+        }
+        if (kind.rfind("model_PPK_SK_", 0) == 0 && kind.size() > 14 &&
+            kind.compare(kind.size() - 14, 14, "_equals_logged") == 0) {
+            const std::string what = kind.substr(10, kind.size() - 10 - 14);  // SK_d' ...
+            const std::map<std::string, std::pair<std::string, const std::string*>> fields{
+                {"SK_d'", {"Sk_d secret", &p.sk_d}}, {"SK_pi'", {"Sk_pi secret", &p.sk_pi}},
+                {"SK_pr'", {"Sk_pr secret", &p.sk_pr}}};
+            auto it = fields.find(what);
+            if (it == fields.end()) return -1;
+            const auto* d = in_block(block_at_ppk(side, c.at("log_line").get<std::size_t>()), it->second.first);
+            return p.used && d && !it->second.second->empty() && d->hex == *it->second.second;
+        }
+        if (kind == "model_PPK_SK_pi'_used_for_AUTH_equals_logged_SK_p" ||
+            kind == "model_PPK_SK_pr'_used_for_AUTH_equals_logged_SK_p") {
+            // The SK_p strongSwan logged right before the octets of that AUTH is pqike's SK_p'.
+            const bool init = kind.find("SK_pi'") != std::string::npos;
+            const auth_record* a = nullptr;
+            for (const auto& x : s->auth)
+                if (x.initiator == init) a = &x;
+            if (!a || !a->ppk || a->sk_p != (init ? p.sk_pi : p.sk_pr)) return 0;
+            return logged_auth_sequence(side, *a);
+        }
+        if (kind == "negative_control_AUTH_with_non_PPK_SK_p_differs_from_AUTH_payload") {
+            const bool init = c.at("sender") == "initiator";
+            const auto* a = auth(c);
+            return a && a->ppk && a->verified && a->other_sk_p == (init ? p.sk_pi_before : p.sk_pr_before) &&
+                   !a->other_computed.empty() && a->other_computed != a->in_packet && !a->other_verified;
+        }
+        if (kind == "model_NO_PPK_AUTH_equals_notify_data_in_packet") {
+            const auto& n = p.no_ppk_auth;
+            return c.at("sender") == "initiator" && n && !n->ppk && n->sk_p == p.sk_pi_before &&
+                   n->computed == n->in_packet && n->verified && n->other_sk_p == p.sk_pi && !n->other_verified;
+        }
+        if (kind == "model_NO_PPK_AUTH_octets_equal_logged_by_sender")
+            return c.at("sender") == "initiator" && p.no_ppk_auth && logged_auth_sequence(side, *p.no_ppk_auth);
+        if (kind == "negative_control_IKE_rekey_SKEYSEED_with_non_PPK_SK_d_differs") {
+            // The rekey's SKEYSEED is keyed with the old SA's SK_d' (RFC 8784 §3); with SK_d it
+            // would differ and strongSwan logged no such value.
+            if (s->rekey_of < 0 || s->stages.empty()) return 0;
+            const auto& op = r_.sas[static_cast<std::size_t>(s->rekey_of)].ppk;
+            if (!op.used || s->rekey_sk_d != op.sk_d) return 0;
+            std::vector<byte_vec> secrets;
+            for (const auto& k : s->kes) secrets.push_back(un(k.secret));
+            std::vector<bytes_view> sv(secrets.begin(), secrets.end());
+            const auto old_d = un(op.sk_d_before), ni = un(s->ni), nr = un(s->nr);
+            std::array<std::byte, P::output_size> wrong{};
+            if (!keys::skeyseed_rekey<P>(test::view(old_d), test::view(ni), test::view(nr), sv, wrong).ok()) return 0;
+            return hx(wrong) != s->stages[0].skeyseed && logged_has("initiator", "SKEYSEED", s->stages[0].skeyseed) &&
+                   logged_has("responder", "SKEYSEED", s->stages[0].skeyseed) &&
+                   !logged_has("initiator", "SKEYSEED", hx(wrong)) && !logged_has("responder", "SKEYSEED", hx(wrong));
+        }
+        if (kind == "negative_control_child_KEYMAT_with_non_PPK_SK_d_differs") {
+            const auto* ch = child(c.at("child"));
+            if (!ch) return 0;
+            const auto& op = r_.sas[static_cast<std::size_t>(ch->ike_sa)].ppk;
+            if (!op.used || ch->sk_d != op.sk_d) return 0;
+            const auto old_d = un(op.sk_d_before), seed = un(ch->seed);
+            byte_vec wrong(ch->encr_i.size() / 2);
+            if (!keys::prf_plus(P{test::view(old_d)}, {test::view(seed)}, wrong).ok()) return 0;
+            return hx(wrong) != ch->encr_i && logged_has("initiator", "encryption initiator key", ch->encr_i) &&
+                   !logged_has("initiator", "encryption initiator key", hx(wrong)) &&
+                   !logged_has("responder", "encryption initiator key", hx(wrong));
+        }
+        return -1;
+    }
+
+    // The dumps of a "derive keys using PPK" block: the PPK, then SK_d', SK_pi', SK_pr'.
+    std::vector<const log_dump*> block_at_ppk(const std::string& side, std::size_t line) const {
+        std::vector<const log_dump*> b;
+        for (const auto& d : dumps_.at(side)) {
+            if (d.line < line) continue;
+            if (!b.empty() && d.label != "Sk_d secret" && d.label != "Sk_pi secret" && d.label != "Sk_pr secret") break;
+            b.push_back(&d);
+        }
+        return b;
+    }
+    bool ppk_block_matches(const std::string& side, std::size_t line, const ppk_record& p) const {
+        const auto b = block_at_ppk(side, line);
+        const auto* d = in_block(b, "Sk_d secret");
+        const auto* pi = in_block(b, "Sk_pi secret");
+        const auto* pr = in_block(b, "Sk_pr secret");
+        return b.size() == 4 && d && pi && pr && d->hex == p.sk_d && pi->hex == p.sk_pi && pr->hex == p.sk_pr;
+    }
+    // strongSwan logs SK_p, then the octets, then AUTH for each AUTH it computes or verifies:
+    // some SK_p dump equal to the record's is followed by its octets and its AUTH value.
+    bool logged_auth_sequence(const std::string& side, const auth_record& a) const {
+        const auto& v = dumps_.at(side);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (v[i].label != "SK_p" || v[i].hex != a.sk_p) continue;
+            const log_dump *oct = nullptr, *au = nullptr;
+            for (std::size_t j = i + 1; j < v.size() && !(oct && au); ++j) {
+                if (v[j].label == "SK_p") break;
+                if (!oct && v[j].label == "octets = message + nonce + prf(Sk_px, IDx') + IntAuth") oct = &v[j];
+                if (!au && v[j].label == "AUTH = prf(prf(secret, keypad), octets)") au = &v[j];
+            }
+            if (oct && au && oct->hex == a.octets && au->hex == a.computed) return true;
+        }
+        return false;
     }
 
     static byte_vec un(const std::string& h) { return hex::decode(h).value(); }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Inputs of the interop replay: the two captures, exchanges.json (shared secrets, PSK, the
-// extraction's facts and checks) and the values strongSwan logged (strongswan_logged.json),
-// all under tests/data/ (see tests/data/README.md).
+// Inputs of the interop replay: the three captures, exchanges.json + exchanges_s6.json (shared
+// secrets, PSK, PPK, the extraction's facts and checks) and the values strongSwan logged
+// (strongswan_logged.json), all under tests/data/ (see tests/data/README.md).
 #pragma once
 
 #include "common.hpp"
@@ -22,8 +22,16 @@ inline test::byte_vec read_data_file(const std::string& name) {
     return b;
 }
 
+// s1/s3 from interop/exchanges.json, s6 (RFC 8784 PPK) from interop/exchanges_s6.json: the same
+// extraction, split so the C ABI vectors (tests/c/make_vectors.py) keep their s1/s3 messages.
 inline const nlohmann::json& exchanges() {
-    static const nlohmann::json j = test::load_json("interop/exchanges.json");
+    static const nlohmann::json j = [] {
+        nlohmann::json all = test::load_json("interop/exchanges.json");
+        const nlohmann::json more = test::load_json("interop/exchanges_s6.json");
+        for (auto it = more.at("scenarios").begin(); it != more.at("scenarios").end(); ++it)
+            all["scenarios"][it.key()] = it.value();
+        return all;
+    }();
     return j;
 }
 inline const nlohmann::json& logged() {

@@ -3,7 +3,8 @@
 // reader, decoded, SK/SKF payloads are opened with keys that pqike derives itself (from the
 // key-exchange shared secrets, looked up by the KE data seen in the packets, plus the nonces,
 // SPIs and transforms decoded from the packets), fragments are reassembled, IntAuth is chained,
-// PSK AUTH computed, Child SA and rekeyed IKE SA keys derived. Everything observed is recorded
+// PSK AUTH computed (with an RFC 8784 PPK mixed in when both sides negotiated one), Child SA
+// and rekeyed IKE SA keys derived. Everything observed is recorded
 // (as hex) for the tests and the exchanges.json check dispatcher (checks.hpp) to compare.
 //
 // Test helper: heap and exceptions-free style are not required here, but the library calls are
@@ -27,6 +28,7 @@
 #include <pqike/keys/ike_sa_keys.hpp>
 #include <pqike/keys/int_auth.hpp>
 #include <pqike/keys/key_lengths.hpp>
+#include <pqike/keys/ppk.hpp>
 #include <pqike/keys/rekey.hpp>
 #include <pqike/tools/pcap.hpp>
 #include <pqike/wire/fragment.hpp>
@@ -80,10 +82,29 @@ struct int_auth_record {
 
 struct auth_record {
     bool initiator = true;
+    bool ppk = false;         // computed with SK_pi'/SK_pr' (RFC 8784 §3)
+    std::string sk_p;         // the SK_p the octets were built with
     std::string octets;       // the whole signed octets
     std::string computed;     // PSK AUTH computed by pqike
-    std::string in_packet;    // AUTH payload data
+    std::string in_packet;    // AUTH payload data (N(NO_PPK_AUTH) data for no_ppk_auth)
     bool verified = false;    // keys::verify_psk_auth accepted the packet's value
+    // With a PPK: the same value from the other key set (unmixed for AUTH, mixed for
+    // NO_PPK_AUTH), which must not verify.
+    std::string other_sk_p, other_computed;
+    bool other_verified = false;
+};
+
+// RFC 8784 on one IKE SA: what the packets said and what pqike derived.
+struct ppk_record {
+    bool use_ppk_i = false, use_ppk_r = false;  // N(USE_PPK) in the IKE_SA_INIT request / response
+    std::optional<byte_vec> identity_request;   // N(PPK_IDENTITY) data of the IKE_AUTH request
+    std::optional<byte_vec> identity_response;  // ... of the response (empty: PPK used)
+    std::uint8_t id_type = 0;                   // PPK_ID type octet (2 = PPK_ID_FIXED)
+    std::string id;                             // the PPK ID after it
+    bool used = false;                          // keys switched to the mixed set
+    std::string sk_d_before, sk_pi_before, sk_pr_before;
+    std::string sk_d, sk_pi, sk_pr;             // SK_d', SK_pi', SK_pr'
+    std::optional<auth_record> no_ppk_auth;     // N(NO_PPK_AUTH) of the request
 };
 
 struct message_record {       // one (reassembled) protected IKE message
@@ -110,14 +131,17 @@ struct sa_record {
     std::string ni, nr;
     std::uint16_t encr = 0, encr_bits = 0, integ = 0, prf = 0;
     std::vector<std::uint16_t> proposal_kes;  // KE, ADDKE1.. in the chosen proposal
+    bool intermediate_i = false, intermediate_r = false;  // N(INTERMEDIATE_EXCHANGE_SUPPORTED)
     std::vector<ke_record> kes;              // in order of use
     std::vector<stage_record> stages;
     std::vector<int_auth_record> int_auth;
     std::string int_auth_value;              // IntAuth_iN | IntAuth_rN | MID
     std::vector<auth_record> auth;
+    ppk_record ppk;
     int rekey_of = -1;
     std::uint32_t created_mid = 0;           // CREATE_CHILD_SA mid (rekey)
     std::size_t followups = 0;               // IKE_FOLLOWUP_KE exchanges seen for the rekey
+    std::string rekey_sk_d;                  // the old SA's SK_d its SKEYSEED came from
 };
 
 struct child_record {
@@ -132,6 +156,7 @@ struct child_record {
     std::string seed;                        // SK(0) | Ni | Nr | SK(1) ...
     std::string encr_i, integ_i, encr_r, integ_r;
     std::size_t followups = 0;
+    std::string sk_d;                        // the IKE SA's SK_d the KEYMAT came from
 };
 
 struct natd_record {
@@ -282,7 +307,9 @@ class session_replay {
 public:
     using keys_t = keys::ike_sa_keys<P>;
 
-    session_replay(secret_lookup secrets, std::string psk) : secrets_(std::move(secrets)), psk_(std::move(psk)) {}
+    // ppk: an RFC 8784 PPK for the sessions of the capture (empty: none configured).
+    session_replay(secret_lookup secrets, std::string psk, byte_vec ppk = {})
+        : secrets_(std::move(secrets)), psk_(std::move(psk)), ppk_(std::move(ppk)) {}
 
     // Replays a whole pcap file; a pcap error (truncated, bad magic) is returned as is.
     status run(bytes_view file, std::size_t max_frames = static_cast<std::size_t>(-1)) {
@@ -308,6 +335,7 @@ public:
         keys::int_auth<P> ia;
         byte_vec ni, nr, init_req, init_resp;
         std::optional<keys::int_auth_value<P>> ia_value;
+        std::optional<keys::ppk_candidates<P>> ppk;  // RFC 8784: both key sets, from the IKE_AUTH request
         byte_vec pending_ke_i;  // IKE_INTERMEDIATE request's KE data
         std::unique_ptr<wire::reassembly_storage<>> store = std::make_unique<wire::reassembly_storage<>>();
         std::unique_ptr<wire::reassembler> reasm = std::make_unique<wire::reassembler>(*store);
@@ -341,6 +369,7 @@ public:
               << ' ' << sa->frag_frames.size();
             if (sa->reasm->in_progress()) d << " mid " << sa->reasm->message_id();
             d << " cc " << sa->cc.active << sa->cc.kes.size() << hx(sa->pending_ke_i);
+            d << " ppk " << sa->ppk.has_value();
         }
         return d.str();
     }
@@ -447,6 +476,8 @@ private:
             init_ni_ = copy(wire::nonce_view::decode(*nonce)->data);
             init_ke_ = copy(kv.data);
             init_ke_method_ = to_number(kv.method);
+            init_use_ppk_ = find_notify(ps, wire::notify_type::use_ppk) != nullptr;
+            init_intermediate_ = find_notify(ps, wire::notify_type::intermediate_exchange_supported) != nullptr;
             return true;
         }
         auto c = first_proposal(*sa);
@@ -474,6 +505,10 @@ private:
         rec.integ = c->integ;
         rec.prf = c->prf;
         rec.proposal_kes = c->kes;
+        rec.ppk.use_ppk_i = init_use_ppk_;  // RFC 8784 §3: N(USE_PPK) in both IKE_SA_INIT messages
+        rec.ppk.use_ppk_r = find_notify(ps, wire::notify_type::use_ppk) != nullptr;
+        rec.intermediate_i = init_intermediate_;  // RFC 9242 §3.1
+        rec.intermediate_r = find_notify(ps, wire::notify_type::intermediate_exchange_supported) != nullptr;
         ke_record k{to_number(kv.method), init_ke_, copy(kv.data), {}};
         if (init_ke_method_ != k.method) return fail(fr.frame, "KE methods differ"), false;
         const byte_vec secret = secrets_(k.i_data);
@@ -635,10 +670,11 @@ private:
     }
 
     bool ike_auth(sa_state& sa, int idx, const frame_record& fr, const std::vector<wire::raw_payload>& ps, bool from_i) {
-        const keys_t& k = sa.stages.back();
         const auto* id = find(ps, from_i ? wire::payload_type::idi : wire::payload_type::idr);
         const auto* au = find(ps, wire::payload_type::auth);
         auto& rec = out_.sas[static_cast<std::size_t>(idx)];
+        if (!ppk_step(sa, rec, fr, ps)) return false;
+        const keys_t& k = sa.stages.back();
         if (id && au) {
             if (!sa.ia_value) {
                 auto v = sa.ia.finish(fr.mid);
@@ -647,17 +683,32 @@ private:
                 rec.int_auth_value = hx(v->view());
             }
             const auto av = *wire::auth_view::decode(*au);
-            const auto oct = from_i ? keys::initiator_signed_octets(k, sa.init_req, sa.nr, id->body, *sa.ia_value)
-                                    : keys::responder_signed_octets(k, sa.init_resp, sa.ni, id->body, *sa.ia_value);
-            auth_record a;
-            a.initiator = from_i;
-            for (const bytes_view part : oct.parts()) a.octets += hx(part);
-            std::array<std::byte, P::output_size> out{};
-            keys::psk_auth(test::view(psk_), oct, out);
-            a.computed = hx(out);
-            a.in_packet = hx(av.data);
-            a.verified = keys::verify_psk_auth(test::view(psk_), oct, av.data).ok();
+            // With a PPK the request's AUTH uses SK_pi' (the initiator proposes the PPK) and the
+            // response's AUTH the keys the responder chose (RFC 8784 §3).
+            const keys_t& ka = sa.ppk && !fr.response ? sa.ppk->mixed : k;
+            auth_record a = psk_auth_record(sa, ka, from_i, id->body, av.data);
+            if (sa.ppk) {
+                const keys_t& other = ka.ppk_mixed() ? sa.ppk->unmixed : sa.ppk->mixed;
+                const auth_record o = psk_auth_record(sa, other, from_i, id->body, av.data);
+                a.other_sk_p = o.sk_p;
+                a.other_computed = o.computed;
+                a.other_verified = o.verified;
+            }
             rec.auth.push_back(a);
+            // N(NO_PPK_AUTH): the AUTH data with the unmixed SK_pi, for a responder without the PPK.
+            if (const auto* n = find_notify(ps, wire::notify_type::no_ppk_auth); n && from_i && !fr.response) {
+                auto np = wire::no_ppk_auth_notify::decode(*wire::notify_view::decode(*n));
+                if (!np) return fail(fr.frame, "NO_PPK_AUTH"), false;
+                const keys_t& unmixed = sa.ppk ? sa.ppk->unmixed : k;
+                auth_record na = psk_auth_record(sa, unmixed, true, id->body, np->auth_data);
+                if (sa.ppk) {
+                    const auth_record o = psk_auth_record(sa, sa.ppk->mixed, true, id->body, np->auth_data);
+                    na.other_sk_p = o.sk_p;
+                    na.other_computed = o.computed;
+                    na.other_verified = o.verified;
+                }
+                rec.ppk.no_ppk_auth = na;
+            }
         }
         // The Child SA created with IKE_AUTH: SA payload in request (initiator SPI) and response.
         const auto* sap = find(ps, wire::payload_type::sa);
@@ -675,6 +726,63 @@ private:
         ch.spi_i = hx(auth_child_spi_i_);
         ch.spi_r = hx(c->spi);
         return child_keys(ch, k, *c, sa.ni, sa.nr, fr.frame);
+    }
+
+    // PSK AUTH over the octets built with this key set's SK_pi / SK_pr (RFC 7296 §2.15, RFC 9242
+    // §3.3.2 with IntAuth).
+    auth_record psk_auth_record(const sa_state& sa, const keys_t& k, bool from_i, bytes_view id_body,
+                                bytes_view received) const {
+        const auto oct = from_i ? keys::initiator_signed_octets(k, sa.init_req, sa.nr, id_body, *sa.ia_value)
+                                : keys::responder_signed_octets(k, sa.init_resp, sa.ni, id_body, *sa.ia_value);
+        auth_record a;
+        a.initiator = from_i;
+        a.ppk = k.ppk_mixed();
+        a.sk_p = hx(from_i ? k.sk_pi() : k.sk_pr());
+        for (const bytes_view part : oct.parts()) a.octets += hx(part);
+        std::array<std::byte, P::output_size> out{};
+        keys::psk_auth(test::view(psk_), oct, out);
+        a.computed = hx(out);
+        a.in_packet = hx(received);
+        a.verified = keys::verify_psk_auth(test::view(psk_), oct, received).ok();
+        return a;
+    }
+
+    // RFC 8784 §3 at IKE_AUTH. Request: N(PPK_IDENTITY) (PPK_ID type octet + ID) after both
+    // IKE_SA_INIT messages carried N(USE_PPK); with a PPK configured, both key sets are derived
+    // (mix_ppk_rfc8784). Response: N(PPK_IDENTITY) (empty) says the responder used the PPK, so
+    // the SA continues with SK_d', SK_pi', SK_pr'; without it, with the unmixed keys.
+    bool ppk_step(sa_state& sa, sa_record& rec, const frame_record& fr, const std::vector<wire::raw_payload>& ps) {
+        const auto* n = find_notify(ps, wire::notify_type::ppk_identity);
+        if (!fr.response) {
+            if (!n) return true;
+            const auto nv = *wire::notify_view::decode(*n);
+            auto pi = wire::ppk_identity_notify::decode(nv);
+            if (!pi) return fail(fr.frame, "PPK_IDENTITY"), false;
+            rec.ppk.identity_request = copy(pi->data);
+            rec.ppk.id_type = pi->ppk_id_type();
+            for (const std::byte b : pi->data.subspan(1)) rec.ppk.id += static_cast<char>(b);
+            if (!rec.ppk.use_ppk_i || !rec.ppk.use_ppk_r) return fail(fr.frame, "PPK_IDENTITY without USE_PPK"), false;
+            if (ppk_.empty() || sa.ppk) return true;
+            auto c = keys::mix_ppk_rfc8784(sa.stages.back(), test::view(ppk_));
+            if (!c) return fail(fr.frame, std::string("PPK mix: ") + c.error().name()), false;
+            sa.ppk.emplace(std::move(*c));
+            return true;
+        }
+        // PPK_IDENTITY in a response carries no data (RFC 8784 §3), which ppk_identity_notify
+        // does not accept; the plain notify view does.
+        if (n) rec.ppk.identity_response = copy(wire::notify_view::decode(*n)->data);
+        if (!sa.ppk) return true;
+        rec.ppk.used = n != nullptr;
+        const auto& before = sa.ppk->unmixed;
+        rec.ppk.sk_d_before = hx(before.sk_d());
+        rec.ppk.sk_pi_before = hx(before.sk_pi());
+        rec.ppk.sk_pr_before = hx(before.sk_pr());
+        const auto& m = sa.ppk->mixed;
+        rec.ppk.sk_d = hx(m.sk_d());
+        rec.ppk.sk_pi = hx(m.sk_pi());
+        rec.ppk.sk_pr = hx(m.sk_pr());
+        sa.stages.back() = sa.ppk->select(rec.ppk.used);
+        return true;
     }
 
     bool child_keys(child_record& ch, const keys_t& k, const chosen_proposal& c, bytes_view ni, bytes_view nr,
@@ -697,6 +805,7 @@ private:
         ch.integ_i = hx(ck->integ_i());
         ch.encr_r = hx(ck->encr_r());
         ch.integ_r = hx(ck->integ_r());
+        ch.sk_d = hx(k.sk_d());
         out_.children.push_back(std::move(ch));
         return true;
     }
@@ -797,6 +906,7 @@ private:
         rec.rekey_of = idx;
         rec.created_mid = cc.mid;
         rec.followups = cc.followups;
+        rec.rekey_sk_d = hx(k.sk_d());  // SK_d' when the old SA used a PPK (RFC 8784 §3)
         rec.stages.push_back(stage(*nk, seed, sv.size()));
         st->stages.push_back(std::move(*nk));
         out_.sas.push_back(std::move(rec));
@@ -808,7 +918,9 @@ private:
     std::string psk_;
     replay_result out_;
     std::vector<std::unique_ptr<sa_state>> sas_;
+    byte_vec ppk_;
     byte_vec init_req_, init_ni_, init_ke_, auth_child_spi_i_;
+    bool init_use_ppk_ = false, init_intermediate_ = false;
     std::uint16_t init_ke_method_ = 0;
     errc last_error_ = errc::ok;
 };

@@ -3,7 +3,7 @@
 
 Usage: make_logged.py ../shared/interop/strongswan > strongswan_logged.json
 
-Keeps, per scenario and side, every DBG4 hex dump whose label is in LABELS (1-based log line,
+Keeps, per scenario (s1, s3, s6) and side, every DBG4 hex dump whose label is in LABELS (1-based log line,
 the IKE SA's unique id from the "<name|id>" prefix, label, hex), the save-keys
 ikev2_decryption_table rows of each side and the tshark esp_sa rows. Nothing is computed here.
 """
@@ -16,6 +16,8 @@ LABELS = {
     "octets = message + nonce + prf(Sk_px, IDx') + IntAuth", "AUTH = prf(prf(secret, keypad), octets)",
     "seed", "encryption initiator key", "encryption responder key", "integrity initiator key",
     "integrity responder key", "plain",
+    # RFC 8784 (s6): the PPK, the keys derived with it, and the SK_p each AUTH computation used.
+    "PPK", "derive keys using PPK", "SK_p",
 }
 HEAD = re.compile(r"^\S+ \d+\[\w+\] <(?:[^|>]*\|)?(\d+)> (.+?) => (\d+) bytes")
 DUMP = re.compile(r"^\S+ \d+\[\w+\] <[^>]*>\s+\d+: ((?:[0-9A-F]{2} ?)+)")
@@ -53,7 +55,7 @@ def rows(path):
 root = sys.argv[1]
 doc = {"source": "../shared/interop/strongswan (strongSwan 6.0.6 charon logs, save-keys tables)",
        "scenarios": {}}
-for sc in ("s1_mlkem768_gcm", "s3_cbc_hmac_natt"):
+for sc in ("s1_mlkem768_gcm", "s3_cbc_hmac_natt", "s6_ppk_rfc8784"):
     s = {}
     for side in ("initiator", "responder"):
         s[side] = {"dumps": dumps(os.path.join(root, sc, side, "charon.log")),

@@ -33,6 +33,7 @@
 #include <pqike/tools/pcap.hpp>
 #include <pqike/wire/fragment.hpp>
 #include <pqike/wire/message.hpp>
+#include <pqike/wire/ppk.hpp>
 #include <pqike/wire/sk.hpp>
 
 namespace pqike::interop {
@@ -757,10 +758,10 @@ private:
             if (!n) return true;
             const auto nv = *wire::notify_view::decode(*n);
             auto pi = wire::ppk_identity_notify::decode(nv);
-            if (!pi) return fail(fr.frame, "PPK_IDENTITY"), false;
-            rec.ppk.identity_request = copy(pi->data);
-            rec.ppk.id_type = pi->ppk_id_type();
-            for (const std::byte b : pi->data.subspan(1)) rec.ppk.id += static_cast<char>(b);
+            if (!pi || !pi->has_id) return fail(fr.frame, "PPK_IDENTITY"), false;
+            rec.ppk.identity_request = copy(nv.data);
+            rec.ppk.id_type = pi->id.type;
+            for (const std::byte b : pi->id.identity) rec.ppk.id += static_cast<char>(b);
             if (!rec.ppk.use_ppk_i || !rec.ppk.use_ppk_r) return fail(fr.frame, "PPK_IDENTITY without USE_PPK"), false;
             if (ppk_.empty() || sa.ppk) return true;
             auto c = keys::mix_ppk_rfc8784(sa.stages.back(), test::view(ppk_));
@@ -768,9 +769,12 @@ private:
             sa.ppk.emplace(std::move(*c));
             return true;
         }
-        // PPK_IDENTITY in a response carries no data (RFC 8784 §3), which ppk_identity_notify
-        // does not accept; the plain notify view does.
-        if (n) rec.ppk.identity_response = copy(wire::notify_view::decode(*n)->data);
+        // PPK_IDENTITY in a response carries no data (RFC 8784 §3).
+        if (n) {
+            auto pr = wire::ppk_identity_notify::decode(*wire::notify_view::decode(*n));
+            if (!pr || pr->has_id) return fail(fr.frame, "PPK_IDENTITY response not empty"), false;
+            rec.ppk.identity_response.emplace();
+        }
         if (!sa.ppk) return true;
         rec.ppk.used = n != nullptr;
         const auto& before = sa.ppk->unmixed;

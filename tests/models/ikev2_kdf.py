@@ -4,7 +4,8 @@
 
 Deliberately written in another style from include/pqike/keys/: whole byte strings are
 concatenated, prf+ is an explicit loop over a growing output, and only Python's hmac/hashlib
-are used. Formulas: RFC 7296 §2.13/§2.14/§2.17/§2.18, RFC 9370 §2.2.2-§2.2.4, RFC 9242 §3.3.2.
+are used. Formulas: RFC 7296 §2.13/§2.14/§2.17/§2.18, RFC 9370 §2.2.2-§2.2.4, RFC 9242 §3.3.2,
+RFC 8784 §3 and RFC 9867 (PPK mixing in IKE_AUTH, IKE_INTERMEDIATE and CREATE_CHILD_SA).
 
 Usage: ikev2_kdf.py <input.json>   (prints the results as JSON on stdout)"""
 import hashlib
@@ -89,6 +90,24 @@ def int_auth(case):
     return (chains["i"] + chains["r"] + struct.pack(">I", case["mid"])).hex()
 
 
+def ppk(case):
+    """Post-quantum preshared keys from one stage (SK_d, SK_pi, SK_pr and its context):
+    RFC 8784 replaces SK_d, SK_pi, SK_pr by prf+(PPK, key) of the same length; RFC 9867 in
+    IKE_INTERMEDIATE re-derives all seven keys from SKEYSEED' = prf+(PPK, SK_d); its confirmation
+    is the first 8 octets of prf(PPK, Ni | Nr | SPIi | SPIr); in CREATE_CHILD_SA the Child SA
+    KEYMAT comes from SK_d' = prf+(PPK, SK_d)."""
+    alg = case["prf"]
+    h = {k: bytes.fromhex(case[k]) for k in ("ppk", "sk_d", "sk_pi", "sk_pr", "ni", "nr", "spi_i", "spi_r")}
+    mixed = [prf_plus(alg, h["ppk"], h[k], len(h[k])).hex() for k in ("sk_d", "sk_pi", "sk_pr")]
+    seed = prf_plus(alg, h["ppk"], h["sk_d"], len(h["sk_d"]))
+    restaged = seven_keys(alg, seed, h["ni"], h["nr"], h["spi_i"], h["spi_r"], case["lengths"])
+    confirmation = prf(alg, h["ppk"], h["ni"] + h["nr"] + h["spi_i"] + h["spi_r"])[:8]
+    sk_d_child = prf_plus(alg, h["ppk"], h["sk_d"], len(h["sk_d"]))
+    keymat = prf_plus(alg, sk_d_child, h["ni"] + h["nr"], case["child_length"])
+    return {"rfc8784": mixed, "rfc9867": [k.hex() for k in restaged], "confirmation": confirmation.hex(),
+            "child_keymat": keymat.hex()}
+
+
 def main():
     inp = json.load(open(sys.argv[1]))
     out = {
@@ -96,6 +115,7 @@ def main():
         "ike_rekey": [ike_rekey(c) for c in inp.get("ike_rekey", [])],
         "child": [child(c) for c in inp.get("child", [])],
         "int_auth": [int_auth(c) for c in inp.get("int_auth", [])],
+        "ppk": [ppk(c) for c in inp.get("ppk", [])],
     }
     json.dump(out, sys.stdout)
 

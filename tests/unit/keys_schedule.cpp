@@ -179,6 +179,46 @@ TEST_CASE_TEMPLATE("multi-KE chains, rekeys and Child SAs agree with the indepen
     for (std::size_t i = 0; i < childs.size(); ++i) CHECK(model["child"][i] == childs[i]);
 }
 
+TEST_CASE_TEMPLATE("PPK mixing (RFC 8784, RFC 9867 IKE_INTERMEDIATE and CREATE_CHILD_SA) agrees with the model", P,
+                   crypto::hmac_sha1, crypto::hmac_sha256, crypto::hmac_sha384, crypto::hmac_sha512) {
+    json in;
+    std::vector<json> mine;
+    for (const std::size_t n_add : {std::size_t{0}, std::size_t{2}}) {
+        const auto s = random_sa(P::preferred_key_size, n_add);
+        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r),
+                                                         view(s.g_ir), s.len);
+        REQUIRE(k);
+        for (const auto& sk : s.additional) k = k->after_additional_ke(view(sk));
+        REQUIRE(k);
+        const auto ppk = random_bytes(random_size(1, 96));
+        const std::size_t child_len = random_size(16, 128);
+        in["ppk"].push_back({{"prf", model_name(P::transform_id)}, {"ppk", tohex(view(ppk))},
+                             {"sk_d", tohex(k->sk_d())}, {"sk_pi", tohex(k->sk_pi())}, {"sk_pr", tohex(k->sk_pr())},
+                             {"ni", tohex(view(s.ni))}, {"nr", tohex(view(s.nr))}, {"spi_i", tohex(view(s.spi_i))},
+                             {"spi_r", tohex(view(s.spi_r))}, {"lengths", {s.len.prf_key, s.len.integ_key, s.len.encr_key}},
+                             {"child_length", child_len}});
+        auto c = keys::mix_ppk_rfc8784(*k, view(ppk));
+        REQUIRE(c);
+        auto m = keys::mix_ppk_intermediate(*k, view(ppk));
+        REQUIRE(m);
+        std::array<std::byte, keys::ppk_confirmation_size> conf{};
+        keys::ppk_confirmation(view(ppk), *k, conf);
+        // CREATE_CHILD_SA without a key exchange: KEYMAT = prf+(SK_d', Ni | Nr) (here with the
+        // stage's own nonces as the exchange's).
+        auto d = keys::with_ppk_sk_d(*k, view(ppk));
+        REQUIRE(d);
+        byte_vec km(child_len);
+        REQUIRE(keys::child_keymat(*d, view(s.ni), view(s.nr), {}, km).ok());
+        mine.push_back({{"rfc8784", json::array({tohex(c->mixed.sk_d()), tohex(c->mixed.sk_pi()), tohex(c->mixed.sk_pr())})},
+                        {"rfc9867", stage_hex(*m)},
+                        {"confirmation", tohex(conf)},
+                        {"child_keymat", tohex(view(km))}});
+    }
+    const json model = run_model(in);
+    REQUIRE(model.at("ppk").size() == mine.size());
+    for (std::size_t i = 0; i < mine.size(); ++i) CHECK(model["ppk"][i] == mine[i]);
+}
+
 TEST_CASE("IntAuth over 0, 1, 2 and 7 IKE_INTERMEDIATE exchanges agrees with the model, fragmented or not") {
     using P = crypto::hmac_sha256;
     const auto s = random_sa(32, 7);

@@ -820,6 +820,15 @@ int pqike_ike_sa_keys_mix_ppk_intermediate(const pqike_ike_sa_keys* keys, const 
     });
 }
 
+int pqike_ike_sa_keys_with_ppk_sk_d(const pqike_ike_sa_keys* keys, const uint8_t* ppk, size_t ppk_len,
+                                    pqike_ike_sa_keys* out) {
+    if (!out || bad(ppk, ppk_len)) return PQIKE_NULL_POINTER;
+    return with_keys(keys, [&](const auto& k) -> int {
+        using P = typename std::remove_cvref_t<decltype(k)>::prf_type;
+        return store<P>(out, keys::with_ppk_sk_d(k, in(ppk, ppk_len)));
+    });
+}
+
 int pqike_ppk_confirmation(const pqike_ike_sa_keys* keys, const uint8_t* ppk, size_t ppk_len,
                            uint8_t out[PQIKE_PPK_CONFIRMATION_SIZE]) {
     if (!out || bad(ppk, ppk_len)) return PQIKE_NULL_POINTER;

@@ -317,12 +317,19 @@ int q_day(transcript& t) {
     t.expect(branch_plan->proc == escape::procedure::ike_sa_rekey, "procedure: IKE SA rekey");
 
     // ---- the PQ rekey ---------------------------------------------------------------------------------
-    t.section("IKE SA rekey: X25519 (CREATE_CHILD_SA) + ML-KEM-768 (IKE_FOLLOWUP_KE), escape PPK mixed");
+    t.section("IKE SA rekey: X25519 (CREATE_CHILD_SA) + ML-KEM-768 (IKE_FOLLOWUP_KE), escape PPK on the wire");
     const std::array<kex::proposal, 1> rekey_b{ike_proposal({static_cast<ke_method>(branch_plan->method)})};
     const std::array<kex::proposal, 1> rekey_g{ike_proposal({ke_method::ml_kem_768})};
+    // The PPK the ESCAPE named rides in the rekey itself (RFC 9867 CREATE_CHILD_SA notifies): the
+    // ESCAPE/ACK exchange agreed it for this legacy SA, and both sides require it, so a side that
+    // lacks it refuses the rekey instead of deriving other keys (docs/escape-message.md §7).
+    const std::array<exchange::ppk_entry, 1> escape_ppk{exchange::ppk_entry{{2, ppk_id}, ppk}};
     exchange::rekey_config rcb, rcg;
     rcb.proposals = rekey_b;
     rcg.proposals = rekey_g;
+    rcb.ppk.keys = rcg.ppk.keys = escape_ppk;
+    rcb.ppk.required = rcg.ppk.required = true;
+    old_b.ppk_int = old_g.ppk_int = true;
     auto ki = std::make_unique<exchange::rekey_initiator<suite>>(old_b, rcb);
     auto kr = std::make_unique<exchange::rekey_responder<suite>>(old_g, rcg);
     t0 = transcript::clock::now();
@@ -339,16 +346,14 @@ int q_day(transcript& t) {
     sa_t new_b = ki->new_ike_sa(), new_g = kr->new_ike_sa();
     t.expect(same_keys(*new_b.keys, *new_g.keys), "both sides hold the same rekeyed keys");
     t.expect(!ct_equal(new_b.keys->sk_d(), old_b.keys->sk_d()), "new SK_d differs from the legacy one");
-    auto mixed_b = escape::mix_escape_ppk(*new_b.keys, ppk);
-    auto mixed_g = escape::mix_escape_ppk(*new_g.keys, ppk);
-    if (!t.expect(mixed_b && mixed_g && mixed_b->ppk_mixed(), "PPK mixed into SK_d, SK_pi, SK_pr")) return 1;
-    new_b.keys.emplace(*mixed_b);
-    new_g.keys.emplace(*mixed_g);
+    if (!t.expect(ki->ppk_used() && kr->ppk_used() && new_b.keys->ppk_mixed(),
+                  "the escape PPK agreed in the rekey (PPK_IDENTITY_KEY / PPK_IDENTITY), new SA from SK_d'"))
+        return 1;
     t.keys_in_force(*new_b.keys, "PQ IKE SA (X25519 + ML-KEM-768, PPK)");
     t.note(std::string("rekey + PPK: ") + std::to_string(ms_since(t0)) + " ms");
 
     // ---- ESCAPE_CONFIRM both ways on the new SA ----------------------------------------------------
-    t.section("ESCAPE_CONFIRM both ways on the new SA (tags under the PPK-mixed keys)");
+    t.section("ESCAPE_CONFIRM both ways on the new SA (tags under its PPK-derived keys)");
     // Each side states what its own rekey negotiated (KE, ADDKE1..) and which PPK it mixed.
     auto methods_of = [](const sa_t& sa) {
         std::vector<std::uint16_t> m;

@@ -355,6 +355,20 @@ static void keys_rules(void) {
     CHECK_RC(pqike_ike_sa_keys_mix_ppk(&mixed, ppk, sizeof ppk, &other), PQIKE_UNEXPECTED_MESSAGE, "mix twice");
     CHECK_RC(pqike_ike_sa_keys_mix_ppk(&k, ppk, 0, &other), PQIKE_INVALID_LENGTH, "empty PPK");
 
+    // RFC 9867 CREATE_CHILD_SA: only SK_d becomes SK_d', and it equals RFC 8784's SK_d'.
+    CHECK_RC(pqike_ike_sa_keys_with_ppk_sk_d(&k, ppk, sizeof ppk, &other), PQIKE_OK, "SK_d'");
+    for (int s = PQIKE_SK_D; s <= PQIKE_SK_PR; ++s) {
+        size_t a = 0, b = 0, c = 0;
+        (void)pqike_ike_sa_keys_get(&k, (pqike_sk)s, x, sizeof x, &a);
+        (void)pqike_ike_sa_keys_get(&other, (pqike_sk)s, y, sizeof y, &b);
+        CHECK(a == b && (a == 0 || (memcmp(x, y, a) != 0) == (s == PQIKE_SK_D)), "SK_d' changes key %d only", s);
+        if (s == PQIKE_SK_D) {
+            (void)pqike_ike_sa_keys_get(&mixed, (pqike_sk)s, x, sizeof x, &c);
+            CHECK(c == b && memcmp(x, y, b) == 0, "SK_d' = prf+(PPK, SK_d) in both RFCs");
+        }
+    }
+    CHECK_RC(pqike_ike_sa_keys_with_ppk_sk_d(&k, ppk, 0, &other), PQIKE_INVALID_LENGTH, "SK_d' without a PPK");
+
     // RFC 9867: every key changes.
     CHECK_RC(pqike_ike_sa_keys_mix_ppk_intermediate(&k, ppk, sizeof ppk, &ppk_int), PQIKE_OK, "mix int");
     for (int s = PQIKE_SK_D; s <= PQIKE_SK_PR; ++s) {

@@ -63,10 +63,8 @@ TEST_CASE("escape: a whole migration allocates nothing") {
                                                            view(binding).subspan(8), view(g), len);
         failures += !old;
         const bytes_view secrets[] = {view(ss)};
-        auto fresh = keys::rekey_ike_sa<P>(*old, view(ni), view(nr), view(binding).first(8),
-                                           view(binding).subspan(8), secrets, len);
-        failures += !fresh;
-        auto mixed = mix_escape_ppk(*fresh, view(ppk));
+        auto mixed = rekey_with_escape_ppk<P>(*old, view(ppk), view(ni), view(nr), view(binding).first(8),
+                                              view(binding).subspan(8), secrets, len);
         failures += !mixed;
         auto ck = confirm_keys(*mixed, view(key_id));
         failures += !ck;

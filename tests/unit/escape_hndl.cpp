@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Harvest-now-decrypt-later: a man in the middle who broke the classical exchange (knows the old
 // SA's keys) and runs the PQ rekey with each side separately must fail ESCAPE_CONFIRM, because
-// the confirm keys come from SK_d with the escape's PPK mixed in.
+// the new SA (and so the confirm keys) comes from the legacy SA's SK_d with the escape's PPK
+// mixed in by the rekey itself (RFC 9867 CREATE_CHILD_SA, hndl.hpp).
 #include "escape_helpers.hpp"
 
 #include <pqike/escape/consumer.hpp>
@@ -39,10 +40,14 @@ ike_keys rekeyed(const ike_keys& old, const byte_vec& ss) {
     REQUIRE(k.has_value());
     return *k;
 }
-ike_keys mixed(const ike_keys& k, const byte_vec& with) {
-    auto m = mix_escape_ppk(k, view(with));
-    REQUIRE(m.has_value());
-    return *m;
+// The same rekey carrying the escape PPK.
+ike_keys rekeyed_ppk(const ike_keys& old, const byte_vec& ss, const byte_vec& with) {
+    const bytes_view secrets[] = {view(ss)};
+    const auto spi_i = fixed_hex("2122232425262728"), spi_r = fixed_hex("3132333435363738");
+    auto k = rekey_with_escape_ppk<P>(old, view(with), view(seq_bytes(4, 32)), view(seq_bytes(5, 32)), view(spi_i),
+                                      view(spi_r), secrets, lengths);
+    REQUIRE(k.has_value());
+    return *k;
 }
 byte_vec copy(bytes_view b) { return byte_vec(b.begin(), b.end()); }
 
@@ -79,29 +84,38 @@ struct migration {
 
 }  // namespace
 
-TEST_CASE("hndl: PPK mixing changes SK_d, SK_pi, SK_pr and nothing else") {
-    const auto n = rekeyed(classical_sa(), seq_bytes(9, 32));
-    const auto m = mixed(n, ppk);
+TEST_CASE("hndl: the rekey with the escape PPK derives the new SA from SK_d' = prf+(PPK, SK_d)") {
+    const auto old = classical_sa();
+    const auto ss = seq_bytes(9, 32);
+    const auto n = rekeyed(old, ss);
+    const auto m = rekeyed_ppk(old, ss, ppk);
+    // Every key of the new SA differs from a rekey without the PPK.
     CHECK_FALSE(ct_equal(n.sk_d(), m.sk_d()));
-    CHECK_FALSE(ct_equal(n.sk_pi(), m.sk_pi()));
+    CHECK_FALSE(ct_equal(n.sk_ei(), m.sk_ei()));
     CHECK_FALSE(ct_equal(n.sk_pr(), m.sk_pr()));
-    CHECK(ct_equal(n.sk_ei(), m.sk_ei()));
-    CHECK(ct_equal(n.sk_er(), m.sk_er()));
     CHECK(m.ppk_mixed());
-    // SK_d' = prf+(PPK, SK_d) (RFC 8784 §3), computed independently here.
-    std::array<std::byte, 32> expect{};
-    REQUIRE(keys::prf_plus<P>(view(ppk), {n.sk_d()}, expect).ok());
-    CHECK(ct_equal(m.sk_d(), expect));
-    // Confirm keys need the mixed stage.
+    CHECK_FALSE(n.ppk_mixed());
+    // SKEYSEED = prf(SK_d', SK | Ni | Nr) with SK_d' = prf+(PPK, SK_d), computed independently here.
+    std::array<std::byte, 32> sk_d_ppk{}, seed{};
+    REQUIRE(keys::prf_plus<P>(view(ppk), {old.sk_d()}, sk_d_ppk).ok());
+    policy::prf_compute(P{bytes_view{sk_d_ppk}}, {view(ss), view(seq_bytes(4, 32)), view(seq_bytes(5, 32))}, seed);
+    std::array<std::byte, 32> d{};
+    const auto spi_i = fixed_hex("2122232425262728"), spi_r = fixed_hex("3132333435363738");
+    REQUIRE(keys::prf_plus<P>(bytes_view{seed}, {view(seq_bytes(4, 32)), view(seq_bytes(5, 32)), view(spi_i), view(spi_r)},
+                              d)
+                .ok());
+    CHECK(ct_equal(m.sk_d(), d));
+    // Confirm keys need a PPK-derived SA.
     CHECK(confirm_keys(n, view(key_id)).code() == errc::invalid_key);
+    CHECK(confirm_keys(m, view(key_id)).has_value());
 }
 
-TEST_CASE("hndl: honest peers confirm under the PPK-mixed keys") {
+TEST_CASE("hndl: honest peers confirm under the keys the PPK rekey gave them") {
     migration mg;
     const auto ss = seq_bytes(0x90, 32);  // same ML-KEM shared secret on both sides
     const auto old = classical_sa();
-    const auto pk = confirm_keys(mixed(rekeyed(old, ss), ppk), view(key_id));
-    const auto ck_sa = mixed(rekeyed(old, ss), ppk);
+    const auto pk = confirm_keys(rekeyed_ppk(old, ss, ppk), view(key_id));
+    const auto ck_sa = rekeyed_ppk(old, ss, ppk);
     REQUIRE(pk.has_value());
     auto ck = confirm_keys(ck_sa, view(key_id));
     REQUIRE(ck.has_value());
@@ -122,8 +136,8 @@ TEST_CASE("hndl: a man in the middle with the classical keys but not the PPK fai
     // The attacker runs the rekey with each side: two different ML-KEM shared secrets.
     const auto ss_provider_side = seq_bytes(0xa0, 32);
     const auto ss_consumer_side = seq_bytes(0xb0, 32);
-    const auto prov_sa = mixed(rekeyed(old, ss_provider_side), ppk);
-    const auto cons_sa = mixed(rekeyed(old, ss_consumer_side), ppk);
+    const auto prov_sa = rekeyed_ppk(old, ss_provider_side, ppk);
+    const auto cons_sa = rekeyed_ppk(old, ss_consumer_side, ppk);
     auto pk = confirm_keys(prov_sa, view(key_id));
     REQUIRE(pk.has_value());
     auto ck = confirm_keys(cons_sa, view(key_id));
@@ -139,11 +153,11 @@ TEST_CASE("hndl: a man in the middle with the classical keys but not the PPK fai
     CHECK(mg.prov.on_confirm(mg.s, pr, (*cc)[0].bytes, t0 + 2).code() == errc::escape_bad_tag);
     CHECK(mg.cons.on_message(copy((*pc)[0].bytes), t0 + 2).code() == errc::escape_bad_tag);
 
-    // 2. Forging with everything the attacker knows: the unmixed new SK_d of each side, and
-    //    the old SA's SK_d, as confirm bases; and a guessed PPK.
+    // 2. Forging with everything the attacker knows: each side's new SK_d as a rekey without the
+    //    PPK would give it, the old SA's SK_d, as confirm bases; and a guessed PPK.
     const auto unmixed_p = rekeyed(old, ss_provider_side);
     const auto unmixed_c = rekeyed(old, ss_consumer_side);
-    const auto guessed = mixed(rekeyed(old, ss_provider_side), seq_bytes(0x71, 32));
+    const auto guessed = rekeyed_ppk(old, ss_provider_side, seq_bytes(0x71, 32));
     fields c;
     c.type = msg_type::confirm;
     c.sequence = 100;
@@ -167,7 +181,7 @@ TEST_CASE("hndl: a man in the middle with the classical keys but not the PPK fai
     CHECK(mg.cons.state() == consumer_state::migrating);
 
     // Control: an attacker who also had the PPK could confirm (so the test above can fail).
-    auto with_ppk = confirm_keys(mixed(rekeyed(old, ss_provider_side), ppk), view(key_id));
+    auto with_ppk = confirm_keys(rekeyed_ppk(old, ss_provider_side, ppk), view(key_id));
     REQUIRE(with_ppk.has_value());
     CHECK(mg.prov.on_confirm(mg.s, pr, view(sealed(with_ppk->c2p, c)), t0 + 2).has_value());
 }

@@ -267,6 +267,11 @@ int pqike_ike_sa_keys_mix_ppk(const pqike_ike_sa_keys* keys, const uint8_t* ppk,
 /* RFC 9867 PPK mixing in IKE_INTERMEDIATE: every key re-derived from prf+(PPK, SK_d). */
 int pqike_ike_sa_keys_mix_ppk_intermediate(const pqike_ike_sa_keys* keys, const uint8_t* ppk,
                                            size_t ppk_len, pqike_ike_sa_keys* out);
+/* RFC 9867 PPK in CREATE_CHILD_SA (and the escape migration's rekey): *out is *keys with
+ * SK_d' = prf+(PPK, SK_d) in place of SK_d; derive that exchange's Child SA KEYMAT
+ * (pqike_child_keymat) or new IKE SA (pqike_ike_sa_rekey) from it. *keys is unchanged. */
+int pqike_ike_sa_keys_with_ppk_sk_d(const pqike_ike_sa_keys* keys, const uint8_t* ppk, size_t ppk_len,
+                                    pqike_ike_sa_keys* out);
 /* RFC 9867 PPK Confirmation: first 8 octets of prf(PPK, Ni | Nr | SPIi | SPIr). */
 #define PQIKE_PPK_CONFIRMATION_SIZE 8
 int pqike_ppk_confirmation(const pqike_ike_sa_keys* keys, const uint8_t* ppk, size_t ppk_len,

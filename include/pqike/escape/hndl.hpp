@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: MIT
-// The answer to harvest-now-decrypt-later (docs/escape-message.md §7): after the PQ rekey, mix
-// the PPK the ESCAPE named into the new IKE SA's SK_d, SK_pi, SK_pr (RFC 8784 §3 formulas, via
-// keys/ppk.hpp) and derive the ESCAPE_CONFIRM keys from the mixed SK_d and the new SPIs. An
-// attacker who broke the classical exchange and sits in the middle of the rekey holds the
-// unmixed keys only, so its CONFIRM fails the tag check.
+// The answer to harvest-now-decrypt-later (docs/escape-message.md §7): the PQ rekey carries the
+// PPK the ESCAPE named on the wire (RFC 9867's CREATE_CHILD_SA notifies; exchange/rekey.hpp with
+// rekey_config::ppk), so the new IKE SA's SKEYSEED comes from the legacy SA's SK_d' =
+// prf+(PPK, SK_d), and the ESCAPE_CONFIRM keys from the new SK_d and the new SPIs. Both sides
+// agree on the PPK inside the rekey itself: a peer that never saw the ACK still mixes the same
+// PPK, or refuses the rekey. An attacker who broke the classical exchange and sits in the middle
+// of the rekey lacks the PPK, so its CONFIRM fails the tag check.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <span>
 
 #include "../bytes.hpp"
 #include "../policy.hpp"
 #include "../keys/ike_sa_keys.hpp"
 #include "../keys/ppk.hpp"
+#include "../keys/rekey.hpp"
 #include "../result.hpp"
 #include "actions.hpp"
 
@@ -35,16 +39,21 @@ struct ike_binding {
     }
 };
 
-// The new SA's keys with the PPK mixed in: SK_d' = prf+(PPK, SK_d), SK_pi' = prf+(PPK, SK_pi),
-// SK_pr' = prf+(PPK, SK_pr). Use these keys for the new SA from now on.
-template <policy::Prf P>
-result<keys::ike_sa_keys<P>> mix_escape_ppk(const keys::ike_sa_keys<P>& rekeyed, bytes_view ppk) noexcept {
-    auto c = keys::mix_ppk_rfc8784(rekeyed, ppk);
-    if (!c) return c.error();
-    return c->mixed;
+// The migration's new IKE SA for a stack that runs the rekey itself (the exchange helpers do the
+// same): SKEYSEED = prf(SK_d', SK(0) | Ni | Nr | SK(1) | ...) with SK_d' = prf+(PPK, SK_d) of the
+// legacy SA, then the new SA's seven keys (RFC 7296 §2.18, RFC 9370 §2.2.4, RFC 9867).
+template <policy::Prf NewP, policy::Prf OldP>
+result<keys::ike_sa_keys<NewP>> rekey_with_escape_ppk(const keys::ike_sa_keys<OldP>& legacy, bytes_view ppk,
+                                                      bytes_view ni, bytes_view nr, bytes_view spi_i,
+                                                      bytes_view spi_r, std::span<const bytes_view> ke_secrets,
+                                                      const keys::sa_key_lengths& new_lengths) noexcept {
+    auto from = keys::with_ppk_sk_d(legacy, ppk);
+    if (!from) return from.error();
+    return keys::rekey_ike_sa<NewP>(*from, ni, nr, spi_i, spi_r, ke_secrets, new_lengths);
 }
 
-// ESCAPE_CONFIRM keys: key_mode::confirm from the mixed SK_d, bound to the new SPIs.
+// ESCAPE_CONFIRM keys: key_mode::confirm from the new SA's SK_d (derived with the PPK), bound to
+// the new SPIs.
 template <policy::Prf P>
 result<key_pair<P>> confirm_keys(const keys::ike_sa_keys<P>& mixed, bytes_view key_id) noexcept {
     if (!mixed.ppk_mixed()) return error{errc::invalid_key, "escape.confirm.ppk"};

@@ -532,9 +532,9 @@ private:
             mixed.emplace(*m);
         }
         std::array<std::byte, prf::output_size> auth{}, no_ppk_auth{};
-        const auto sign = [&](const keys::ike_sa_keys<prf>& k, std::span<std::byte, prf::output_size> out) {
+        const auto sign = [&](const keys::ike_sa_keys<prf>& k, std::span<std::byte, prf::output_size> dst) {
             keys::psk_auth(cfg_.psk, keys::initiator_signed_octets(k, base::real_message_1(), base::nonce_r(), idi, *ia),
-                           out);
+                           dst);
         };
         sign(mixed ? mixed->mixed : *sa_.keys, auth);
         inner_builder ib{inner_};

@@ -108,7 +108,9 @@ public:
 
     // Number of additional key exchanges folded in (0 right after IKE_SA_INIT or a rekey).
     unsigned stage() const noexcept { return stage_; }
-    // True once PPK material was mixed in (RFC 8784 or RFC 9867; see ppk.hpp).
+    // True once PPK material was mixed in (RFC 8784 or RFC 9867; see ppk.hpp), or when the
+    // stage is a rekeyed SA whose SKEYSEED came from such keys' SK_d (RFC 8784 §3 protection
+    // carries over to rekeys; an RFC 9867 CREATE_CHILD_SA with a PPK gives it too).
     bool ppk_mixed() const noexcept { return ppk_mixed_; }
 
     bytes_view sk_d() const noexcept { return km_.view().subspan(0, len_.prf_key); }
@@ -209,15 +211,18 @@ private:
 
 namespace detail {
 struct ike_stage_factory {
-    // Stage 0 of an SA from an already computed SKEYSEED (IKE SA rekey, RFC 7296 §2.18).
+    // Stage 0 of an SA from an already computed SKEYSEED (IKE SA rekey, RFC 7296 §2.18);
+    // `ppk`: the SKEYSEED came from a PPK-derived SK_d.
     template <policy::Prf P>
     [[nodiscard]] static result<ike_sa_keys<P>> from_skeyseed(bytes_view skeyseed, bytes_view ni,
                                                               bytes_view nr, bytes_view spi_i,
-                                                              bytes_view spi_r,
-                                                              const sa_key_lengths& len) noexcept {
+                                                              bytes_view spi_r, const sa_key_lengths& len,
+                                                              bool ppk = false) noexcept {
         using K = ike_sa_keys<P>;
         if (const status s = K::check_context(ni, nr, spi_i, spi_r, len); !s) return s.error();
-        return result<K>{std::in_place, typename K::token{}, ni, nr, spi_i, spi_r, len, skeyseed};
+        result<K> k{std::in_place, typename K::token{}, ni, nr, spi_i, spi_r, len, skeyseed};
+        k->ppk_mixed_ = ppk;
+        return k;
     }
     // The same SA and stage, keys re-derived from a new SKEYSEED (RFC 9867 PPK step).
     template <policy::Prf P>

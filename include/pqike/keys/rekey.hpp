@@ -5,7 +5,8 @@
 //   {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
 // SK(0) comes from the CREATE_CHILD_SA KE payload and SK(1..n) from the IKE_FOLLOWUP_KE
 // exchanges, in order. Ni/SPIi belong to the peer that started the rekey (it becomes the
-// original initiator of the new SA).
+// original initiator of the new SA). A new SA rekeyed from PPK-derived keys (SK_d' of RFC 8784,
+// or RFC 9867's SK_d' for this exchange) reports ppk_mixed().
 #pragma once
 
 #include <array>
@@ -45,7 +46,7 @@ template <policy::Prf NewP, policy::Prf OldP>
                                                      const sa_key_lengths& new_lengths) noexcept {
     std::array<std::byte, OldP::output_size> seed{};
     if (const status s = skeyseed_rekey<OldP>(old.sk_d(), ni, nr, ke_secrets, seed); !s) return s.error();
-    auto k = detail::ike_stage_factory::from_skeyseed<NewP>(seed, ni, nr, spi_i, spi_r, new_lengths);
+    auto k = detail::ike_stage_factory::from_skeyseed<NewP>(seed, ni, nr, spi_i, spi_r, new_lengths, old.ppk_mixed());
     secure_zeroize(seed.data(), seed.size());
     return k;
 }

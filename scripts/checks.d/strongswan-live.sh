@@ -64,10 +64,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Both examples at once (most of the script's time is these two compilations).
+declare -A builds=()
 for ex in initiator responder; do
-  if ! ${CXX:-g++} -std=c++20 -O1 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Werror \
-       -I"$root/include" "$root/examples/strongswan_live/$ex.cpp" -lcrypto -o "$work/pqike_live_$ex" 2>"$work/build.log"; then
-    head -30 "$work/build.log"; echo "strongswan-live: FAILED to build the example $ex"; exit 1
+  ${CXX:-g++} -std=c++20 -O1 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Werror \
+    -I"$root/include" "$root/examples/strongswan_live/$ex.cpp" -lcrypto -o "$work/pqike_live_$ex" 2>"$work/build-$ex.log" &
+  builds[$ex]=$!
+done
+for ex in initiator responder; do
+  if ! wait "${builds[$ex]}"; then
+    head -30 "$work/build-$ex.log"; echo "strongswan-live: FAILED to build the example $ex"; exit 1
   fi
 done
 

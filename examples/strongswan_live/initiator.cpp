@@ -10,8 +10,15 @@
 //   INFORMATIONAL    Delete of the old IKE SA, then of the new one
 //
 // Usage: initiator <peer-port> <local-port> <psk> <local-id> [pause-seconds-after-auth] [marker]
+//                  [--ppk-id ID --ppk HEX [--ppk-required]]
 //   marker: send and expect the non-ESP marker (strongSwan wants it when neither port is 500)
-// Prints one line per step ("pqike: ..."); exits 0 only if every step succeeded.
+//   --ppk*: RFC 8784 post-quantum preshared key (ppk_args.hpp): USE_PPK in IKE_SA_INIT,
+//           PPK_IDENTITY (and NO_PPK_AUTH unless required) in IKE_AUTH; the rekey then starts
+//           from SK_d', so a wrong PPK mix shows up there too
+// Prints one line per step ("pqike: ..."), with the PPK outcome ("pqike: PPK negotiated
+// rfc8784, mixed yes, PPK_ID '...'") and, when the initial exchanges fail, the reason
+// ("pqike: FAILED initial exchanges: authentication_failed"); exits 0 only if every step
+// succeeded.
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +32,7 @@
 #include <pqike/exchange/initial.hpp>
 #include <pqike/exchange/rekey.hpp>
 
+#include "ppk_args.hpp"
 #include "udp.hpp"
 
 using namespace pqike;
@@ -78,8 +86,11 @@ bool exchange_loop(udp& s, std::vector<std::vector<std::byte>> req, On&& on, Don
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 5) {
-        std::fprintf(stderr, "usage: %s <peer-port> <local-port> <psk> <local-id> [pause-after-auth] [marker]\n",
+    ppk_args ppk;
+    if (!ppk.parse(argc, argv) || argc < 5) {
+        std::fprintf(stderr,
+                     "usage: %s <peer-port> <local-port> <psk> <local-id> [pause-after-auth] [marker]"
+                     " [--ppk-id ID --ppk HEX [--ppk-required]]\n",
                      argv[0]);
         return 2;
     }
@@ -99,23 +110,29 @@ int main(int argc, char** argv) {
     cfg.ike = ike;
     cfg.id = exchange::identity{wire::id_type::fqdn, as_bytes_view(id.data(), id.size())};
     cfg.psk = as_bytes_view(psk.data(), psk.size());
+    cfg.ppk = ppk.config();
     auto ini = std::make_unique<exchange::initial_initiator<suite>>(cfg);
     buffer b;
     auto o = ini->start(rng, b.out());
     if (!o) return fail("IKE_SA_INIT", o.error());
     std::size_t sa_inits = 0;
+    error why{};
     const bool ok = exchange_loop(
         s, copy(*o),
         [&](bytes_view d) {
             auto h = wire::decode_header(d);
             if (h && h->exchange == wire::exchange_type::ike_sa_init) ++sa_inits;
-            return ini->on_message(d, rng, b.out());
+            auto r = ini->on_message(d, rng, b.out());
+            if (!r) why = r.error();
+            return r;
         },
         [&] { return ini->established() || ini->failed(); }, "initial");
-    if (!ok || !ini->established()) return std::printf("pqike: FAILED initial exchanges\n"), 1;
+    if (!ok || !ini->established())
+        return std::printf("pqike: FAILED initial exchanges: %s\n", ini->failed() ? errc_name(why.code) : "timeout"), 1;
     std::printf("pqike: IKE_SA_INIT responses %zu (INVALID_KE_PAYLOAD retry %s)\n", sa_inits,
                 sa_inits >= 2 ? "done" : "not seen");
     std::printf("pqike: IKE SA established (PSK, childless)\n");
+    if (ppk.enabled()) print_ppk("pqike", *ini);
     std::fflush(stdout);
     if (sa_inits < 2) return std::printf("pqike: FAILED expected an INVALID_KE_PAYLOAD round\n"), 1;
     if (pause > 0) ::sleep(static_cast<unsigned>(pause));

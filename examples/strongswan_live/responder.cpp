@@ -8,8 +8,12 @@
 //   IKE SA Delete.
 //
 // Usage: responder <local-port> <peer-port> <psk> <local-id> [marker]
-// Prints one line per step ("pqike-responder: ..."); exits 0 only if the IKE SA was established
-// and then deleted by the peer.
+//                  [--ppk-id ID --ppk HEX [--ppk-required]]
+//   --ppk*: the RFC 8784 post-quantum preshared key it accepts (ppk_args.hpp)
+// Prints one line per step ("pqike-responder: ..."), with the PPK outcome; exits 0 only if the
+// IKE SA was established and then deleted by the peer. A refusal that ends the attempt (e.g.
+// AUTHENTICATION_FAILED on a PPK mismatch) prints "pqike-responder: FAILED initial exchanges:
+// refused <errc>" and exits 1 at once.
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +25,7 @@
 #include <pqike/exchange/initial.hpp>
 #include <pqike/wire/delete.hpp>
 
+#include "ppk_args.hpp"
 #include "udp.hpp"
 
 using namespace pqike;
@@ -35,8 +40,12 @@ using suite = exchange::suite<methods, adapters::openssl_prf_hmac_sha2_256, adap
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 5) {
-        std::fprintf(stderr, "usage: %s <local-port> <peer-port> <psk> <local-id> [marker]\n", argv[0]);
+    ppk_args ppk;
+    if (!ppk.parse(argc, argv) || argc < 5) {
+        std::fprintf(stderr,
+                     "usage: %s <local-port> <peer-port> <psk> <local-id> [marker]"
+                     " [--ppk-id ID --ppk HEX [--ppk-required]]\n",
+                     argv[0]);
         return 2;
     }
     const auto local = static_cast<std::uint16_t>(std::atoi(argv[1]));
@@ -60,6 +69,7 @@ int main(int argc, char** argv) {
     cfg.child = esps;
     cfg.id = exchange::identity{wire::id_type::fqdn, as_bytes_view(id.data(), id.size())};
     cfg.psk = as_bytes_view(psk.data(), psk.size());
+    cfg.ppk = ppk.config();
     auto rsp = std::make_unique<exchange::initial_responder<suite>>(cfg);
     buffer b;
 
@@ -77,10 +87,13 @@ int main(int argc, char** argv) {
         }
         if (o->is_refusal()) std::printf("pqike-responder: refused: %s\n", errc_name(o->refused.code));
         if (!s.send(o->datagrams)) return std::printf("pqike-responder: FAILED send\n"), 1;
+        if (rsp->failed())
+            return std::printf("pqike-responder: FAILED initial exchanges: refused %s\n", errc_name(o->refused.code)), 1;
     }
     if (!rsp->established()) return std::printf("pqike-responder: FAILED initial exchanges\n"), 1;
     std::printf("pqike-responder: IKE SA established (PSK), Child SA %s\n",
                 rsp->child().established() ? "established" : "not requested");
+    if (ppk.enabled()) print_ppk("pqike-responder", *rsp);
     std::fflush(stdout);
 
     // INFORMATIONAL requests until the peer deletes the IKE SA.

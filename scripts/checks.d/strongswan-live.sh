@@ -9,7 +9,12 @@
 # INFORMATIONAL deletes; then charon initiates to pqike's example responder (responder.cpp:
 # IKE_AUTH with a Child SA on unused addresses, no policies; negotiated, but not installable in
 # this sandbox, see below), and terminates it. Success is read from charon's own log and `swanctl --list-sas`, and from the
-# examples' exit status. charon is stopped by its PID. Needs root (charon binds
+# examples' exit status. Then RFC 8784 post-quantum preshared keys on the same charon (5.9.8:
+# ppk_id / ppk_required, PPK_ID sent as PPK_ID_FIXED | id): pqike -> charon and charon -> pqike
+# with the PPK (required on both sides), the same PPK_ID with another secret and an unknown
+# PPK_ID where the PPK is required (refused both ways: AUTHENTICATION_FAILED, no IKE SA), and the
+# NO_PPK_AUTH fallback. PQIKE_LIVE_WRONG_PSK=1 / PQIKE_LIVE_FLIP_PPK=1 are self-tests: every
+# check that depends on the PSK / PPK must then fail. charon is stopped by its PID. Needs root (charon binds
 # sockets and reads its config as root); skips with a message otherwise. Installs
 # strongswan-charon / strongswan-swanctl if missing (policy-rc.d keeps the system service off).
 set -uo pipefail
@@ -42,6 +47,12 @@ psk="pqike-live-psk-NOT-SECRET-0123456789"
 bin=$work/pqike_live_initiator
 resp_bin=$work/pqike_live_responder
 resp_port=$((port + 3))
+ppk_ini_ports=$((port + 4))   # +4..+7: one local port per pqike-initiated PPK case
+ppk_resp_port=$((port + 8))   # pqike's responder in the charon-initiated PPK cases
+# RFC 8784 PPK (hex, as swanctl.conf takes it); the other secret differs in its last octet.
+ppk_id=pqike-ppk-1
+ppk_hex=7071696b652d6c6976652d70706b2d4e4f542d5345435245542d303132333435
+ppk_other=${ppk_hex%??}00
 pid=""
 
 cleanup() {
@@ -53,10 +64,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Both examples at once (most of the script's time is these two compilations).
+declare -A builds=()
 for ex in initiator responder; do
-  if ! ${CXX:-g++} -std=c++20 -O1 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Werror \
-       -I"$root/include" "$root/examples/strongswan_live/$ex.cpp" -lcrypto -o "$work/pqike_live_$ex" 2>"$work/build.log"; then
-    head -30 "$work/build.log"; echo "strongswan-live: FAILED to build the example $ex"; exit 1
+  ${CXX:-g++} -std=c++20 -O1 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Werror \
+    -I"$root/include" "$root/examples/strongswan_live/$ex.cpp" -lcrypto -o "$work/pqike_live_$ex" 2>"$work/build-$ex.log" &
+  builds[$ex]=$!
+done
+for ex in initiator responder; do
+  if ! wait "${builds[$ex]}"; then
+    head -30 "$work/build-$ex.log"; echo "strongswan-live: FAILED to build the example $ex"; exit 1
   fi
 done
 
@@ -104,6 +121,71 @@ connections {
       id = initiator.pqike.test
     }
   }
+  pqike-ppk {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    local_port = $port
+    proposals = aes256gcm16-prfsha256-x25519
+    encap = no
+    mobike = no
+    ppk_id = $ppk_id
+    ppk_required = yes
+    local {
+      auth = psk
+      id = responder.pqike.test
+    }
+    remote {
+      auth = psk
+      id = ppk-initiator.pqike.test
+    }
+  }
+  pqike-noppk {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    local_port = $port
+    proposals = aes256gcm16-prfsha256-x25519
+    encap = no
+    mobike = no
+    local {
+      auth = psk
+      id = responder.pqike.test
+    }
+    remote {
+      auth = psk
+      id = noppk-initiator.pqike.test
+    }
+  }
+  pqike-out-ppk {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    local_port = $port
+    remote_port = $ppk_resp_port
+    proposals = aes256gcm16-prfsha256-x25519
+    encap = no
+    mobike = no
+    ppk_id = $ppk_id
+    ppk_required = yes
+    local {
+      auth = psk
+      id = responder.pqike.test
+    }
+    remote {
+      auth = psk
+      id = initiator.pqike.test
+    }
+    children {
+      c3 {
+        esp_proposals = aes256gcm16
+        local_ts = 10.123.1.1/32
+        remote_ts = 10.123.2.1/32
+        policies = no
+        start_action = none
+      }
+    }
+  }
   pqike-out {
     version = 2
     local_addrs = 127.0.0.1
@@ -136,7 +218,13 @@ secrets {
   ike-pqike {
     id-1 = initiator.pqike.test
     id-2 = responder.pqike.test
+    id-3 = ppk-initiator.pqike.test
+    id-4 = noppk-initiator.pqike.test
     secret = "$psk"
+  }
+  ppk-pqike {
+    id = $ppk_id
+    secret = 0x$ppk_hex
   }
 }
 EOF
@@ -197,8 +285,99 @@ check "charon selected pqike's ESP proposal and traffic selectors for c2" \
   sh -c "grep -q 'selected proposal: ESP:AES_GCM_16_256/NO_EXT_SEQ' '$log' && grep -q 'received: 10.123.2.1/32 => match: 10.123.2.1/32' '$log'"
 check "swanctl --list-sas showed pqike-out ESTABLISHED" grep -q "pqike-out: #[0-9]*, ESTABLISHED" "$work/list-sas-out.log"
 check "charon's Delete of the IKE SA was answered" grep -q "Delete IKE SA" "$work/pqike-responder.log"
+
+# ---- RFC 8784 post-quantum preshared keys, on the same charon -------------------------------
+# Each case keeps the charon log lines written while it ran ($work/<case>.charon), the example's
+# output (<case>.log), its exit status (<case>.rc) and `swanctl --list-sas` (<case>.sas).
+# PQIKE_LIVE_FLIP_PPK=1 flips every case: the PPK cases get the other secret, the mismatch cases
+# the right one, the unknown-ID cases the known ID (they always hold the right secret), the
+# fallback case --ppk-required.
+flip=${PQIKE_LIVE_FLIP_PPK:-0}
+good=$ppk_hex; bad=$ppk_other; other_id=pqike-ppk-unknown
+if [ "$flip" = 1 ]; then good=$ppk_other; bad=$ppk_hex; other_id=$ppk_id; fi
+ppk_mark() { wc -l <"$log"; }
+ppk_finish() {  # case, mark, pid: wait for the example, keep the charon lines of the case
+  wait "$3"; echo $? >"$work/$1.rc"
+  sleep 0.2  # charon's last lines of the case (it logs after sending)
+  tail -n +"$(($2 + 1))" "$log" >"$work/$1.charon"
+  sed "s/^/[$1] /" "$work/$1.log"
+}
+# pqike initiates: the example's full run (IKE_SA_INIT, IKE_AUTH, rekey, deletes) or its refusal.
+ppk_initiate() {  # case, local port, local id, pause after IKE_AUTH (s), example PPK options...
+  local name=$1 lport=$2 lid=$3 pause=$4; shift 4
+  local mark; mark=$(ppk_mark)
+  "$bin" "$port" "$lport" "$ex_psk" "$lid" "$pause" marker "$@" >"$work/$name.log" 2>&1 &
+  local p=$!
+  for _ in $(seq 1 40); do grep -Eq "IKE SA established|FAILED" "$work/$name.log" 2>/dev/null && break; sleep 0.1; done
+  sw --list-sas >"$work/$name.sas" 2>&1
+  ppk_finish "$name" "$mark" "$p"
+}
+# charon initiates (pqike-out-ppk: ppk_id, ppk_required = yes) to pqike's responder.
+ppk_respond() {  # case, example PPK options...
+  local name=$1; shift
+  local mark; mark=$(ppk_mark)
+  "$resp_bin" "$ppk_resp_port" "$port" "$ex_psk" initiator.pqike.test marker "$@" >"$work/$name.log" 2>&1 &
+  local p=$!
+  sleep 0.2
+  sw --initiate --child c3 --ike pqike-out-ppk --timeout 10 >"$work/$name.initiate" 2>&1
+  sw --list-sas --ike pqike-out-ppk >"$work/$name.sas" 2>&1
+  sw --terminate --ike pqike-out-ppk --timeout 10 >"$work/$name.terminate" 2>&1
+  ppk_finish "$name" "$mark" "$p"
+}
+has() { grep -Eq "$2" "$work/$1"; }          # file in $work, ERE
+hasnt() { ! grep -Eq "$2" "$work/$1"; }
+
+# The fallback: pqike offers a PPK_ID charon has no secret for (charon looks the received PPK_ID
+# up among all its PPKs, whatever the connection's ppk_id), neither side requires a PPK.
+fallback_opts=(); [ "$flip" = 1 ] && fallback_opts=(--ppk-required)
+ppk_initiate ppk-i "$ppk_ini_ports" ppk-initiator.pqike.test 1 --ppk-id "$ppk_id" --ppk "$good" --ppk-required
+ppk_initiate ppk-i-mismatch $((ppk_ini_ports + 1)) ppk-initiator.pqike.test 0 --ppk-id "$ppk_id" --ppk "$bad"
+ppk_initiate ppk-i-unknown $((ppk_ini_ports + 2)) ppk-initiator.pqike.test 0 --ppk-id "$other_id" --ppk "$ppk_hex"
+ppk_initiate ppk-i-fallback $((ppk_ini_ports + 3)) noppk-initiator.pqike.test 0 --ppk-id pqike-ppk-unknown \
+  --ppk "$good" "${fallback_opts[@]}"
+ppk_respond ppk-r --ppk-id "$ppk_id" --ppk "$good" --ppk-required
+ppk_respond ppk-r-mismatch --ppk-id "$ppk_id" --ppk "$bad"
+ppk_respond ppk-r-unknown --ppk-id "$other_id" --ppk "$ppk_hex" --ppk-required
+
+echo "RFC 8784 PPK:"
+mixed_line="PPK negotiated rfc8784, mixed yes, PPK_ID '$ppk_id'"
+check "ppk-i: example initiator exit status 0 (rekey and deletes on SK_d')" test "$(cat "$work/ppk-i.rc")" -eq 0
+check "ppk-i: pqike mixed the PPK ($mixed_line)" has ppk-i.log "$mixed_line"
+check "ppk-i: charon established pqike-ppk (ppk_required = yes)" has ppk-i.charon "IKE_SA pqike-ppk\[[0-9]+\] established"
+check "ppk-i: charon used the PPK" has ppk-i.charon "using PPK for PPK_ID '$ppk_id'"
+check "ppk-i: swanctl --list-sas showed pqike-ppk ESTABLISHED" has ppk-i.sas "pqike-ppk: #[0-9]+, ESTABLISHED"
+check "ppk-i: charon rekeyed and deleted both IKE SAs" sh -c "grep -Eq 'IKE_SA pqike-ppk\[[0-9]+\] rekeyed' '$work/ppk-i.charon' &&
+  test \$(grep -c 'received DELETE for IKE_SA pqike-ppk' '$work/ppk-i.charon') -eq 2"
+for c in ppk-i-mismatch ppk-i-unknown; do
+  check "$c: pqike got AUTHENTICATION_FAILED (exit status 1)" \
+    sh -c "test \$(cat '$work/$c.rc') -eq 1 && grep -q 'FAILED initial exchanges: authentication_failed' '$work/$c.log'"
+  check "$c: charon refused with AUTHENTICATION_FAILED" has "$c.charon" "generating IKE_AUTH response 1 \[ N\(AUTH_FAILED\) \]"
+  check "$c: no IKE SA (charon's log, swanctl --list-sas)" \
+    sh -c "! grep -q 'IKE_SA pqike-ppk\[[0-9]*\] established' '$work/$c.charon' && ! grep -q 'pqike-ppk:' '$work/$c.sas'"
+done
+check "ppk-i-mismatch: charon's MAC check with its PPK failed" has ppk-i-mismatch.charon "MAC mismatched"
+check "ppk-i-unknown: charon required its own PPK_ID" has ppk-i-unknown.charon "received PPK_ID '$other_id', but require '$ppk_id'"
+check "ppk-i-fallback: example initiator exit status 0" test "$(cat "$work/ppk-i-fallback.rc")" -eq 0
+check "ppk-i-fallback: charon established pqike-noppk with NO_PPK_AUTH" sh -c \
+  "grep -Eq 'IKE_SA pqike-noppk\[[0-9]+\] established' '$work/ppk-i-fallback.charon' &&
+   grep -q 'no PPK available, using NO_PPK_AUTH notify' '$work/ppk-i-fallback.charon' && ! grep -q 'using PPK for' '$work/ppk-i-fallback.charon'"
+check "ppk-i-fallback: pqike negotiated RFC 8784 and did not mix the PPK" has ppk-i-fallback.log "PPK negotiated rfc8784, mixed no, PPK_ID '-'"
+check "ppk-r: example responder exit status 0" test "$(cat "$work/ppk-r.rc")" -eq 0
+check "ppk-r: pqike mixed the PPK ($mixed_line)" has ppk-r.log "$mixed_line"
+check "ppk-r: charon established pqike-out-ppk using the PPK" sh -c \
+  "grep -Eq 'IKE_SA pqike-out-ppk\[[0-9]+\] established' '$work/ppk-r.charon' && grep -q \"using PPK for PPK_ID '$ppk_id'\" '$work/ppk-r.charon'"
+check "ppk-r: swanctl --list-sas showed pqike-out-ppk ESTABLISHED" has ppk-r.sas "pqike-out-ppk: #[0-9]+, ESTABLISHED"
+check "ppk-r-mismatch: pqike refused with AUTHENTICATION_FAILED" has ppk-r-mismatch.log "FAILED initial exchanges: refused authentication_failed"
+check "ppk-r-unknown: pqike refused (ppk_required) with AUTHENTICATION_FAILED" has ppk-r-unknown.log "FAILED initial exchanges: refused ppk_required"
+for c in ppk-r-mismatch ppk-r-unknown; do
+  check "$c: charon got AUTHENTICATION_FAILED" has "$c.charon" "received AUTHENTICATION_FAILED notify error"
+  check "$c: no IKE SA (charon's log, swanctl --list-sas)" \
+    sh -c "! grep -q 'IKE_SA pqike-out-ppk\[[0-9]*\] established' '$work/$c.charon' && ! grep -q 'pqike-out-ppk:' '$work/$c.sas'"
+done
+
 if [ "$fail" -ne 0 ]; then
   echo "--- charon.log (tail) ---"; tail -60 "$log"; echo "--- list-sas ---"; cat "$work/list-sas.log" "$work/list-sas-out.log"
+  echo "(KEEP=1 keeps $work: per PPK case <case>.charon, .log, .sas, .rc)"
   echo "strongswan-live: FAILED against $version"; exit 1
 fi
 echo "strongswan-live: passed against $version"

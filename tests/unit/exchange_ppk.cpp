@@ -584,3 +584,13 @@ TEST_CASE_TEMPLATE("RFC 9867 CREATE_CHILD_SA refusals: no common PPK, or no USE_
         CHECK(ki.start(ri, b1.out()).code() == errc::ppk_required);
     }
 }
+
+TEST_CASE_TEMPLATE("a PPK required with none configured is refused before anything is sent", S, PQIKE_EXCHANGE_SUITES) {
+    ppk_peers<S> c;
+    c.ci.ppk.required = true;
+    exchange::initial_initiator<S> ini{c.ci};
+    seeded_rng r{81};
+    buffer b;
+    CHECK(ini.start(r, b.out()).code() == errc::ppk_required);
+    CHECK(ini.state() == exchange::initial_state::idle);
+}

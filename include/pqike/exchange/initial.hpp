@@ -190,8 +190,8 @@ protected:
         return {};
     }
 
-    // N(USE_PPK) / N(USE_PPK_INT) of an IKE_SA_INIT message: ours (`mech` none: what the
-    // config announces) or, in the response, the one negotiated.
+    // Adds N(USE_PPK) / N(USE_PPK_INT) to an IKE_SA_INIT message (RFC 8784 §3, RFC 9867): the
+    // request announces what the config allows, the response the one mechanism negotiated.
     void announce_ppk(wire::message_builder& b, writer& w, bool use_ppk, bool use_ppk_int) const noexcept {
         if (use_ppk) {
             b.begin(wire::payload_type::notify);
@@ -294,6 +294,7 @@ public:
         if (retry_.current() == 0) return error{errc::no_proposal_chosen, "ke", 0};
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
             return error{errc::invalid_nonce_length, "nonce.ni", error_value{cfg_.nonce_size}};
+        if (cfg_.ppk.required && !cfg_.ppk.enabled()) return error{errc::ppk_required, "ppk.keys", 0};
         auto spi = base::random_spi(rng);
         if (!spi) return spi.error();
         if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.error();

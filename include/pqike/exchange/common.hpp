@@ -69,8 +69,20 @@ struct out_buffer {
 struct outgoing {
     std::span<const bytes_view> datagrams{};
     error refused{};
+    bool cookie_challenge = false;  // HDR, N(COOKIE) (RFC 7296 §2.6): nothing was kept, still idle
     bool empty() const noexcept { return datagrams.empty(); }
     bool is_refusal() const noexcept { return refused.code != errc::ok; }
+};
+
+// What the stack knows about a datagram that its bytes do not say: the UDP path (addresses of 4
+// or 16 octets, ports) for cookies (RFC 7296 §2.6: IPi) and NAT detection (§2.23), and for a
+// responder the number of half-open IKE SAs it holds now (cookies from cookie_config::threshold).
+struct datagram_context {
+    bytes_view local_address{};
+    std::uint16_t local_port = 500;
+    bytes_view peer_address{};
+    std::uint16_t peer_port = 500;
+    std::size_t half_open = 0;
 };
 
 // ---- headers -------------------------------------------------------------------------------------

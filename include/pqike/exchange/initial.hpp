@@ -49,6 +49,7 @@
 #include "../wire/ppk.hpp"
 #include "../wire/sa.hpp"
 #include "common.hpp"
+#include "cookie.hpp"
 #include "ike_sa.hpp"
 #include "ppk.hpp"
 
@@ -69,6 +70,7 @@ struct identity {
 //   fragments   datagram size for RFC 7383 fragmentation (used when both sides announce it)
 //   ke_errors   which notify answers an invalid KE payload (INVALID_SYNTAX by default)
 //   ppk         post-quantum preshared keys (RFC 8784 / RFC 9867, exchange/ppk.hpp)
+//   cookies     responder: stateless cookies above a half-open threshold (exchange/cookie.hpp)
 struct initial_config {
     std::span<const kex::proposal> ike{};
     std::span<const kex::proposal> child{};
@@ -82,6 +84,7 @@ struct initial_config {
     std::size_t nonce_size = 32;
     kex::preference order = kex::preference::peer;
     ppk_config ppk{};
+    cookie_config cookies{};
 };
 
 enum class initial_state : std::uint8_t {
@@ -318,22 +321,33 @@ public:
     }
 
 private:
+    // The IKE_SA_INIT request with `method`'s KE: a fresh key share, or (`new_ke` false: the
+    // COOKIE retry, RFC 7296 §2.6 "all other payloads unchanged") the one sent before. A cookie
+    // we hold goes first.
     template <policy::Rng R>
-    result<outgoing> sa_init_request(std::uint16_t method, std::uint64_t spi_i, R& rng, out_buffer out) noexcept {
+    result<outgoing> sa_init_request(std::uint16_t method, std::uint64_t spi_i, R& rng, out_buffer out,
+                                     bool new_ke = true) noexcept {
         if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
-        ke_.reset();
-        auto data = ke_.start(method, rng);
-        if (!data) return data.error();
+        if (new_ke) {
+            ke_.reset();
+            auto data = ke_.start(method, rng);
+            if (!data) return data.error();
+            ke_data_ = *data;
+        }
         wire::ike_header h;
         h.spi_i = spi_i;
         h.exchange = wire::exchange_type::ike_sa_init;
         h.flags = header_flags(true, false);
         writer w{out.storage};
         wire::message_builder b{w, h};
+        if (!cookie_.empty()) {
+            b.begin(wire::payload_type::notify);
+            wire::make_notify(wire::notify_type::cookie, cookie_.view()).encode(w);
+        }
         b.begin(wire::payload_type::sa);
         if (status s = kex::encode_sa(w, cfg_.ike); !s) return s.error();
         b.begin(wire::payload_type::ke);
-        wire::encode_ke(w, static_cast<wire::ke_method>(method), *data);
+        wire::encode_ke(w, static_cast<wire::ke_method>(method), ke_data_);
         b.add(wire::payload_type::nonce, ni_.view());
         if (cfg_.announce_fragmentation) {
             b.begin(wire::payload_type::notify);
@@ -367,6 +381,21 @@ private:
         payload_list pl;
         if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
             return s.error();
+        if (auto n = pl.notify(wire::notify_type::cookie)) {
+            // RFC 7296 §2.6: repeat the request with the cookie first. Unauthenticated, so bounded.
+            if (n->data.empty() || n->data.size() > cookie_max_size)
+                return error{errc::invalid_length, "notify.cookie", error_value{n->data.size()}};
+            if (cookie_retries_ == max_cookie_retries) return error{errc::unexpected_message, "notify.cookie", 0};
+            const bounded_bytes<cookie_max_size> previous = cookie_;
+            (void)cookie_.assign(n->data);
+            auto o = sa_init_request(retry_.current(), sa_.spi_i, rng, out, false);
+            if (!o) {
+                cookie_ = previous;
+                return o.error();
+            }
+            ++cookie_retries_;
+            return o;
+        }
         if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
             auto ik = wire::invalid_ke_notify::decode(*n);
             if (!ik) return ik.error();
@@ -627,8 +656,13 @@ private:
         return outgoing{};
     }
 
+    static constexpr unsigned max_cookie_retries = 3;
+
     kex::ke_retry retry_;
     kex::any_initiator_ke<registry> ke_{};
+    bytes_view ke_data_{};                   // our KE data, held by ke_
+    bounded_bytes<cookie_max_size> cookie_;  // the responder's cookie, repeated in every request
+    unsigned cookie_retries_ = 0;
 };
 
 // ---- responder -----------------------------------------------------------------------------------
@@ -663,9 +697,10 @@ public:
     explicit initial_responder(const initial_config& cfg) noexcept : base(cfg) {}
 
     // Handle a request; returns the response datagram(s), or nothing while fragments are missing.
+    // `ctx`: the peer's address (bound into cookies) and the stack's half-open count.
     template <policy::Rng R>
-    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
-        if (state_ == initial_state::idle) return on_sa_init(datagram, rng, out);
+    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out, const datagram_context& ctx = {}) noexcept {
+        if (state_ == initial_state::idle) return on_sa_init(datagram, rng, out, ctx);
         if (state_ != initial_state::sa_init) return error{errc::unexpected_message, "state", 0};
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
@@ -749,7 +784,7 @@ private:
     }
 
     template <policy::Rng R>
-    result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out) noexcept {
+    result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out, const datagram_context& ctx) noexcept {
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
         if (h->spi_i == 0) return error{errc::invalid_syntax, "ike.spi_i", wire::header_offset::spi_i};
@@ -764,6 +799,20 @@ private:
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
         if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
             return refuse_clear(*h, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "nonce.ni" : "sa", 0}, out);
+        if (ctx.half_open >= cfg_.cookies.threshold) {
+            // RFC 7296 §2.6: no valid cookie, no work (and no state): answer with one.
+            const auto spi_i = spi_bytes(h->spi_i);
+            const auto c = pl.notify(wire::notify_type::cookie);
+            if (!c || !cookie_valid<prf>(cfg_.cookies, c->data, nonce_p->body, ctx.peer_address, spi_i)) {
+                std::array<std::byte, cookie_size> fresh{};
+                if (status s = make_cookie<prf>(cfg_.cookies.current, nonce_p->body, ctx.peer_address, spi_i, fresh);
+                    !s)
+                    return s.error();
+                auto o = refuse_clear(*h, wire::to_number(wire::notify_type::cookie), fresh, {}, out);
+                if (o) o->cookie_challenge = true;
+                return o;
+            }
+        }
         auto sv = wire::sa_view::decode(*sa_p);
         if (!sv) return sv.error();
         std::optional<wire::ke_view> kv;

@@ -371,6 +371,86 @@ TEST_CASE("interop helpers s6: the responder refuses strongSwan's IKE_AUTH when 
     }
 }
 
+// ---- initiator ---------------------------------------------------------------------------------
+namespace {
+
+struct initiator_run {
+    std::unique_ptr<peer_setup> setup;
+    std::unique_ptr<exchange::initial_initiator<s6_suite>> ini;
+    scripted_rng rng;
+    out_storage out;
+    byte_vec intermediate_request;  // what the helper sent after frame 2
+    std::optional<result<exchange::outgoing>> auth_response;
+};
+
+// Starts an initiator configured like charon's (ppk_required = no: it sends NO_PPK_AUTH too) and
+// feeds it frames 2, 4, 6.
+template <class Tweak>
+std::unique_ptr<initiator_run> run_initiator(Tweak tweak) {
+    auto r = std::make_unique<initiator_run>();
+    r->setup = std::make_unique<peer_setup>(side::initiator, false);
+    tweak(*r->setup);
+    r->setup->cfg.ppk.keys = r->setup->ppks;
+    r->ini = std::make_unique<exchange::initial_initiator<s6_suite>>(r->setup->cfg);
+    const auto& sa1 = ike_sa_json(0);
+    r->rng.push(unhex(jstr(sa1.at("spi_i"))));  // SPIi, then Ni
+    r->rng.push(unhex(jstr(sa1.at("Ni"))));
+    auto o0 = r->ini->start(r->rng, r->out.buf());
+    REQUIRE(o0.has_value());
+    CHECK(r->rng.served == 2);
+    r->rng.push(iv_of(3));
+    auto o2 = r->ini->on_message(frame(2), r->rng, r->out.buf());
+    REQUIRE(o2.has_value());
+    REQUIRE(o2->datagrams.size() == 1);
+    r->intermediate_request.assign(o2->datagrams[0].begin(), o2->datagrams[0].end());
+    auto o4 = r->ini->on_message(frame(4), r->rng, r->out.buf());
+    REQUIRE(o4.has_value());
+    REQUIRE(o4->datagrams.size() == 1);
+    r->auth_response.emplace(r->ini->on_message(frame(6), r->rng, r->out.buf()));
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("interop helpers s6: initial_initiator accepts strongSwan's IKE_AUTH response (AUTH with SK_pr', empty PPK_IDENTITY)") {
+    ke_scope ke{side::initiator};
+    auto r = run_initiator([](peer_setup&) {});
+    // Its IKE_INTERMEDIATE request is frame 3 byte for byte (the IntAuth A|P chunks strongSwan's
+    // AUTH covers, RFC 9242 §3.1).
+    CHECK(tohex(test::view(r->intermediate_request)) == tohex(frame(3)));
+    REQUIRE(r->auth_response->has_value());
+    CHECK((*r->auth_response)->empty());
+    REQUIRE(r->ini->established());
+    REQUIRE(r->ini->ppk_used() != nullptr);
+    CHECK(r->ini->ppk_used()->id == wire::ppk_id{2, test::view(std::string("ppk-oracle@pq.test"))});
+    check_logged_stage(*r->ini->sa().keys, true);
+    check_child(r->ini->child(), 0);
+    CHECK(tohex(r->ini->child().spi_r) == jstr(child_json(0).at("spi_in_at_exchange_responder")));
+    CHECK(tohex(r->ini->peer_id()) == "02000000" + tohex(test::view(std::string("responder.pq.test"))));
+    CHECK(ke.script.refused == 0);
+    CHECK(ke.script.derives == 1);
+    CHECK(ke.script.decaps == 1);
+}
+
+TEST_CASE("interop helpers s6: the initiator refuses strongSwan's IKE_AUTH response without the right PPK") {
+    ke_scope ke{side::initiator};
+    SUBCASE("one PPK byte flipped: SK_pr' differs, AUTH does not verify") {
+        auto r = run_initiator([](peer_setup& s) {
+            s.ppk[5] ^= std::byte{0x10};
+            s.ppks[0].key = test::view(s.ppk);
+        });
+        REQUIRE_FALSE(r->auth_response->has_value());
+        CHECK(r->auth_response->error().code == errc::authentication_failed);
+        CHECK(r->ini->failed());
+    }
+    SUBCASE("no PPK: the helper keeps SK_pr, strongSwan's AUTH used SK_pr'") {
+        auto r = run_initiator([](peer_setup& s) { s.ppks.clear(); });
+        REQUIRE_FALSE(r->auth_response->has_value());
+        CHECK(r->auth_response->error().code == errc::authentication_failed);
+        CHECK_FALSE(r->ini->established());
+    }
+}
+
 #else
 TEST_CASE("interop helpers: needs the OpenSSL adapters (AES-GCM SK cipher)") {
     PQIKE_SKIP("built without OpenSSL 3");

@@ -451,6 +451,262 @@ TEST_CASE("interop helpers s6: the initiator refuses strongSwan's IKE_AUTH respo
     }
 }
 
+// ---- rekeys and INFORMATIONAL on the established SA (the original responder's side) ------------
+namespace {
+
+// The datagrams a helper sent are the captured frames `want`, byte for byte.
+void check_sent(const result<exchange::outgoing>& o, std::initializer_list<std::size_t> want) {
+    REQUIRE(o.has_value());
+    CHECK_FALSE(o->is_refusal());
+    REQUIRE(o->datagrams.size() == want.size());
+    std::size_t i = 0;
+    for (std::size_t f : want) {
+        CAPTURE(f);
+        CHECK(tohex(o->datagrams[i++]) == tohex(frame(f)));
+    }
+}
+
+// The transforms of an SA payload body's proposals as a sorted list, each with its "last
+// substructure" octet cleared (RFC 7296 §3.3.2); the proposal headers and SPIs as they are.
+std::vector<std::string> sa_parts(bytes_view body) {
+    std::vector<std::string> parts;
+    std::size_t at = 0;
+    while (at + 8 <= body.size()) {
+        const std::size_t plen = load_be16(body.data() + at + 2);
+        const std::size_t spi = std::to_integer<std::size_t>(body[at + 6]);
+        REQUIRE(plen >= 8 + spi);
+        REQUIRE(at + plen <= body.size());
+        parts.push_back("P" + tohex(body.subspan(at, 8 + spi)));
+        std::vector<std::string> ts;
+        for (std::size_t t = at + 8 + spi; t + 8 <= at + plen;) {
+            const std::size_t tlen = load_be16(body.data() + t + 2);
+            REQUIRE(tlen >= 8);
+            ts.push_back(tohex(body.subspan(t + 1, tlen - 1)));
+            t += tlen;
+        }
+        std::sort(ts.begin(), ts.end());
+        parts.insert(parts.end(), ts.begin(), ts.end());
+        at += plen;
+    }
+    return parts;
+}
+
+// A sent CREATE_CHILD_SA message equals the captured frame except for the order of the
+// transforms inside the SA payload: pqike writes them by Transform Type (ENCR, KE, ESN,
+// ADDKE1), strongSwan puts ESN last. Both are opened with the sender's keys and compared
+// payload by payload; the header and lengths (all that is not encrypted) are equal.
+void check_sent_but_transform_order(const result<exchange::outgoing>& o, std::size_t f, const wire::sk_keys& keys) {
+    using C = s6_suite::cipher;
+    REQUIRE(o.has_value());
+    REQUIRE(o->datagrams.size() == 1);
+    const bytes_view ours = o->datagrams[0];
+    const bytes_view theirs = frame(f);
+    REQUIRE(ours.size() == theirs.size());
+    CHECK(tohex(ours.first(40)) == tohex(theirs.first(40)));  // header, SK header, IV
+    std::vector<std::byte> a(ours.size()), b(theirs.size());
+    auto oa = wire::open<C>(keys, ours, a);
+    auto ob = wire::open<C>(keys, theirs, b);
+    REQUIRE(oa.has_value());
+    REQUIRE(ob.has_value());
+    exchange::payload_list la, lb;
+    REQUIRE(exchange::decode_payloads(oa->frame.first_inner, oa->inner, 0, la).ok());
+    REQUIRE(exchange::decode_payloads(ob->frame.first_inner, ob->inner, 0, lb).ok());
+    REQUIRE(la.n == lb.n);
+    std::size_t reordered = 0;
+    for (std::size_t i = 0; i < la.n; ++i) {
+        CAPTURE(i);
+        CHECK(la.slots[i].type == lb.slots[i].type);
+        if (la.slots[i].type == wire::payload_type::sa) {
+            CHECK(sa_parts(la.slots[i].body) == sa_parts(lb.slots[i].body));
+            reordered += tohex(la.slots[i].body) != tohex(lb.slots[i].body) ? 1u : 0u;
+        } else {
+            CHECK(tohex(la.slots[i].body) == tohex(lb.slots[i].body));
+        }
+    }
+    CHECK(reordered == 1);  // the only difference
+}
+
+// CHILD_SA_2: charon's initiator rekeys the IKE_AUTH Child SA (frames 11-15: CREATE_CHILD_SA with
+// X25519, IKE_FOLLOWUP_KE with ML-KEM-768 in two SKF fragments); the responder draws Nr, its SPI
+// and the one-octet link strongSwan used (0x42, RFC 9370 §2.2.4).
+struct child2_run {
+    exchange::rekey_config cfg;
+    std::unique_ptr<exchange::rekey_responder<s6_suite>> rk;
+};
+std::unique_ptr<child2_run> rekey_child2(exchange::ike_sa<s6_suite>& sa, peer_setup& setup, scripted_rng& rng,
+                                         out_storage& out, bool expect_recorded) {
+    auto r = std::make_unique<child2_run>();
+    r->cfg.proposals = setup.rekey_child;
+    r->cfg.link_size = 1;
+    r->rk = std::make_unique<exchange::rekey_responder<s6_suite>>(sa, r->cfg);
+    rng.push(unhex(jstr(child_json(1).at("Nr"))));
+    rng.push(unhex(jstr(child_json(1).at("spi_in_at_exchange_responder"))));
+    rng.push(byte_vec{std::byte{0x42}});
+    rng.push(iv_of(12));
+    auto o12 = r->rk->on_message(frame(11), rng, out.buf());
+    if (expect_recorded) check_sent_but_transform_order(o12, 12, sa.send_keys());
+    else REQUIRE(o12.has_value());
+    rng.push(iv_of(15));
+    auto o13 = r->rk->on_message(frame(13), rng, out.buf());
+    REQUIRE(o13.has_value());
+    CHECK(o13->empty());  // first fragment stored (RFC 7383 §2.6)
+    auto o15 = r->rk->on_message(frame(14), rng, out.buf());
+    if (expect_recorded) check_sent(o15, {15});
+    else REQUIRE(o15.has_value());
+    REQUIRE(r->rk->done());
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("interop helpers s6: rekey and INFORMATIONAL helpers replay the rest of the capture from SK_d'") {
+    ke_scope ke{side::responder};
+    auto r = run_responder([](peer_setup&) {});
+    REQUIRE(r->rsp->established());
+    auto& sa = r->rsp->sa();
+    auto& rng = r->rng;
+    auto& out = r->out;
+
+    SUBCASE("the whole session") {
+        // CHILD_SA_2 (RFC 9370 §2.2.3-2.2.4): KEYMAT from SK_d', SK(0) | Ni | Nr | SK(1).
+        auto c2 = rekey_child2(sa, *r->setup, rng, out, true);
+        CHECK_FALSE(c2->rk->is_ike_rekey());
+        check_child(c2->rk->child(), 1);
+        CHECK(tohex(c2->rk->child().spi_i) == jstr(child_json(1).at("spi_in_at_exchange_initiator")));
+        CHECK(tohex(c2->rk->child().spi_r) == jstr(child_json(1).at("spi_in_at_exchange_responder")));
+
+        // Frames 16/17: Delete of the old Child SA (RFC 7296 §1.4.1), answered with ours.
+        {
+            exchange::informational_responder<s6_suite> inf{sa};
+            auto got = inf.receive(frame(16));
+            REQUIRE(got.has_value());
+            REQUIRE(*got);
+            const auto* d = inf.payloads().find(wire::payload_type::del);
+            REQUIRE(d != nullptr);
+            CHECK(tohex(d->body) == "03040001" + jstr(child_json(0).at("spi_in_at_exchange_initiator")));
+            const byte_vec ours = unhex("03040001" + jstr(child_json(0).at("spi_in_at_exchange_responder")));
+            const exchange::payload_item items[]{{wire::payload_type::del, test::view(ours)}};
+            rng.push(iv_of(17));
+            check_sent(inf.respond(items, rng, out.buf()), {17});
+        }
+
+        // IKE_SA_2 (RFC 7296 §2.18, RFC 9370 §2.2.4): SKEYSEED = prf(SK_d', SK(0) | Ni | Nr | SK(1)).
+        exchange::rekey_config ike_cfg;
+        ike_cfg.proposals = r->setup->ike;
+        ike_cfg.link_size = 1;
+        auto rk = std::make_unique<exchange::rekey_responder<s6_suite>>(sa, ike_cfg);
+        const auto& sa2j = ike_sa_json(1);
+        rng.push(unhex(jstr(sa2j.at("Nr"))));
+        rng.push(unhex(jstr(sa2j.at("spi_r"))));
+        rng.push(byte_vec{std::byte{0x42}});
+        rng.push(iv_of(21));
+        check_sent(rk->on_message(frame(20), rng, out.buf()), {21});
+        rng.push(iv_of(24));
+        auto o22 = rk->on_message(frame(22), rng, out.buf());
+        REQUIRE(o22.has_value());
+        CHECK(o22->empty());
+        check_sent(rk->on_message(frame(23), rng, out.buf()), {24});
+        REQUIRE(rk->done());
+        REQUIRE(rk->is_ike_rekey());
+        auto sa2 = std::make_unique<exchange::ike_sa<s6_suite>>(rk->new_ike_sa());
+        REQUIRE(sa2->established());
+        CHECK_FALSE(sa2->original_initiator);  // charon's initiator started the rekey
+        CHECK(tohex(exchange::spi_bytes(sa2->spi_i)) == jstr(sa2j.at("spi_i")));
+        CHECK(tohex(exchange::spi_bytes(sa2->spi_r)) == jstr(sa2j.at("spi_r")));
+        const auto& st = sa2j.at("stages").at(0);
+        CHECK(tohex(sa2->keys->sk_d()) == jstr(st.at("SK_d")));
+        CHECK(tohex(sa2->keys->sk_ei()) == jstr(st.at("SK_ei")));
+        CHECK(tohex(sa2->keys->sk_er()) == jstr(st.at("SK_er")));
+        CHECK(tohex(sa2->keys->sk_pi()) == jstr(st.at("SK_pi")));
+        CHECK(tohex(sa2->keys->sk_pr()) == jstr(st.at("SK_pr")));
+        CHECK(st.at("inputs").at("old_SA_SK_d") == jstr(ike_sa_json(0).at("ppk").at("SK_d'")));
+        for (const char* who : {"initiator", "responder"}) CHECK(logged_has(who, "Sk_d secret", sa2->keys->sk_d()));
+
+        // Frames 25/26: Delete of the old IKE SA on the old SA, empty response.
+        {
+            exchange::informational_responder<s6_suite> inf{sa};
+            auto got = inf.receive(frame(25));
+            REQUIRE(got.has_value());
+            REQUIRE(*got);
+            const auto* d = inf.payloads().find(wire::payload_type::del);
+            REQUIRE(d != nullptr);
+            CHECK(tohex(d->body) == "01000000");
+            rng.push(iv_of(26));
+            check_sent(inf.respond({}, rng, out.buf()), {26});
+        }
+
+        // CHILD_SA_3: charon's responder rekeys CHILD_SA_2 on the new IKE SA; here the helper is the
+        // exchange initiator (rekey_initiator), its request is frame 27, its IKE_FOLLOWUP_KE frames
+        // 29 + 30 (RFC 7383 fragments of strongSwan's size).
+        exchange::rekey_config c3;
+        std::vector<kex::proposal> c3p = r->setup->rekey_child;
+        REQUIRE(c3p[0].set_spi(test::view(unhex(jstr(child_json(2).at("spi_in_at_exchange_initiator"))))));
+        const byte_vec ts_i = payload_body(27, 44), ts_r = payload_body(27, 45);
+        const byte_vec rekeyed = unhex(jstr(child_json(1).at("spi_in_at_exchange_responder")));
+        c3.proposals = c3p;
+        c3.ts_i = test::view(ts_i);
+        c3.ts_r = test::view(ts_r);
+        c3.rekeyed_spi = test::view(rekeyed);
+        auto rk3 = std::make_unique<exchange::rekey_initiator<s6_suite>>(*sa2, c3);
+        rng.push(unhex(jstr(child_json(2).at("Ni"))));
+        rng.push(iv_of(27));
+        check_sent_but_transform_order(rk3->start(rng, out.buf()), 27, sa2->send_keys());
+        rng.push(iv_of(29));
+        rng.push(iv_of(30));
+        check_sent(rk3->on_message(frame(28), rng, out.buf()), {29, 30});
+        auto o31 = rk3->on_message(frame(31), rng, out.buf());
+        REQUIRE(o31.has_value());
+        CHECK(o31->empty());
+        REQUIRE(rk3->done());
+        check_child(rk3->child(), 2);
+        CHECK(tohex(rk3->child().spi_r) == jstr(child_json(2).at("spi_in_at_exchange_responder")));
+
+        // Frames 32/33: our Delete of CHILD_SA_2 and charon's answer; 36/37: charon deletes IKE_SA_2.
+        {
+            exchange::informational_initiator<s6_suite> inf{*sa2};
+            const byte_vec del = unhex("03040001" + tohex(test::view(rekeyed)));
+            const exchange::payload_item items[]{{wire::payload_type::del, test::view(del)}};
+            rng.push(iv_of(32));
+            check_sent(inf.start(items, rng, out.buf()), {32});
+            auto got = inf.on_message(frame(33));
+            REQUIRE(got.has_value());
+            CHECK(*got);
+            const auto* d = inf.payloads().find(wire::payload_type::del);
+            REQUIRE(d != nullptr);
+            CHECK(tohex(d->body) == "03040001" + jstr(child_json(1).at("spi_in_at_exchange_initiator")));
+        }
+        {
+            exchange::informational_responder<s6_suite> inf{*sa2};
+            auto got = inf.receive(frame(36));
+            REQUIRE(got.has_value());
+            REQUIRE(*got);
+            rng.push(iv_of(37));
+            check_sent(inf.respond({}, rng, out.buf()), {37});
+        }
+        CHECK(ke.script.refused == 0);
+        CHECK(ke.script.own_dh.empty());
+        CHECK(ke.script.own_ek.empty());
+        CHECK(rng.script.empty());
+    }
+
+    SUBCASE("negative control: a Child SA rekey from the unmixed SK_d gives keys nobody installed") {
+        // The same requests on an SA whose SK_d is not SK_d' (SK_e is the same: they still open).
+        static const byte_vec other_name{std::byte{'z'}};
+        ke_scope ke2{side::responder};
+        auto plain = run_responder([](peer_setup& s) {
+            s.ppks[0].id = wire::ppk_id{2, test::view(other_name)};
+            s.cfg.ppk.required = false;
+        });
+        REQUIRE(plain->rsp->established());
+        REQUIRE(plain->rsp->ppk_used() == nullptr);
+        auto c2 = rekey_child2(plain->rsp->sa(), *plain->setup, plain->rng, plain->out, false);
+        REQUIRE(c2->rk->child().established());
+        CHECK(tohex(c2->rk->child().keys->encr_i()) != jstr(child_json(1).at("keymat").at("encr_i")));
+        CHECK(tohex(c2->rk->child().keys->encr_r()) != jstr(child_json(1).at("keymat").at("encr_r")));
+        CHECK_FALSE(logged_has("initiator", "encryption initiator key", c2->rk->child().keys->encr_i()));
+    }
+}
+
 #else
 TEST_CASE("interop helpers: needs the OpenSSL adapters (AES-GCM SK cipher)") {
     PQIKE_SKIP("built without OpenSSL 3");

@@ -707,6 +707,128 @@ TEST_CASE("interop helpers s6: rekey and INFORMATIONAL helpers replay the rest o
     }
 }
 
+TEST_CASE("interop helpers s6: the original initiator's side of the rekeys and INFORMATIONAL exchanges") {
+    ke_scope ke{side::initiator};
+    auto r = run_initiator([](peer_setup&) {});
+    REQUIRE(r->ini->established());
+    auto& sa = r->ini->sa();
+    auto& rng = r->rng;
+    auto& out = r->out;
+
+    // CHILD_SA_2: the helper sends frame 11 (but for the transform order) and 13 + 14.
+    exchange::rekey_config c2;
+    std::vector<kex::proposal> c2p = r->setup->rekey_child;
+    REQUIRE(c2p[0].set_spi(test::view(unhex(jstr(child_json(1).at("spi_in_at_exchange_initiator"))))));
+    const byte_vec ts_i = payload_body(11, 44), ts_r = payload_body(11, 45);
+    const byte_vec old_spi = unhex(jstr(child_json(0).at("spi_in_at_exchange_initiator")));
+    c2.proposals = c2p;
+    c2.ts_i = test::view(ts_i);
+    c2.ts_r = test::view(ts_r);
+    c2.rekeyed_spi = test::view(old_spi);
+    auto rk2 = std::make_unique<exchange::rekey_initiator<s6_suite>>(sa, c2);
+    rng.push(unhex(jstr(child_json(1).at("Ni"))));
+    rng.push(iv_of(11));
+    check_sent_but_transform_order(rk2->start(rng, out.buf()), 11, sa.send_keys());
+    rng.push(iv_of(13));
+    rng.push(iv_of(14));
+    check_sent(rk2->on_message(frame(12), rng, out.buf()), {13, 14});
+    auto o15 = rk2->on_message(frame(15), rng, out.buf());
+    REQUIRE(o15.has_value());
+    CHECK(o15->empty());
+    REQUIRE(rk2->done());
+    check_child(rk2->child(), 1);
+
+    {  // frames 16/17
+        exchange::informational_initiator<s6_suite> inf{sa};
+        const byte_vec del = unhex("03040001" + tohex(test::view(old_spi)));
+        const exchange::payload_item items[]{{wire::payload_type::del, test::view(del)}};
+        rng.push(iv_of(16));
+        check_sent(inf.start(items, rng, out.buf()), {16});
+        auto got = inf.on_message(frame(17));
+        REQUIRE(got.has_value());
+        CHECK(*got);
+    }
+
+    // IKE_SA_2: the helper draws the new SPIi, then Ni (RFC 7296 §2.18).
+    exchange::rekey_config ike_cfg;
+    ike_cfg.proposals = r->setup->ike;
+    auto rk = std::make_unique<exchange::rekey_initiator<s6_suite>>(sa, ike_cfg);
+    const auto& sa2j = ike_sa_json(1);
+    rng.push(unhex(jstr(sa2j.at("spi_i"))));
+    rng.push(unhex(jstr(sa2j.at("Ni"))));
+    rng.push(iv_of(20));
+    check_sent(rk->start(rng, out.buf()), {20});
+    rng.push(iv_of(22));
+    rng.push(iv_of(23));
+    check_sent(rk->on_message(frame(21), rng, out.buf()), {22, 23});
+    auto o24 = rk->on_message(frame(24), rng, out.buf());
+    REQUIRE(o24.has_value());
+    REQUIRE(rk->done());
+    auto sa2 = std::make_unique<exchange::ike_sa<s6_suite>>(rk->new_ike_sa());
+    CHECK(sa2->original_initiator);
+    const auto& st = sa2j.at("stages").at(0);
+    CHECK(tohex(sa2->keys->sk_d()) == jstr(st.at("SK_d")));
+    CHECK(tohex(sa2->keys->sk_ei()) == jstr(st.at("SK_ei")));
+    CHECK(tohex(sa2->keys->sk_er()) == jstr(st.at("SK_er")));
+    CHECK(tohex(sa2->keys->sk_pi()) == jstr(st.at("SK_pi")));
+    CHECK(tohex(sa2->keys->sk_pr()) == jstr(st.at("SK_pr")));
+
+    {  // frames 25/26 on the old SA
+        exchange::informational_initiator<s6_suite> inf{sa};
+        const byte_vec del = unhex("01000000");
+        const exchange::payload_item items[]{{wire::payload_type::del, test::view(del)}};
+        rng.push(iv_of(25));
+        check_sent(inf.start(items, rng, out.buf()), {25});
+        auto got = inf.on_message(frame(26));
+        REQUIRE(got.has_value());
+        CHECK(*got);
+    }
+
+    // CHILD_SA_3, started by charon's responder: the helper answers frame 27 with 28 (but for the
+    // transform order) and the fragmented follow-up 29 + 30 with 31.
+    exchange::rekey_config c3;
+    c3.proposals = r->setup->rekey_child;
+    c3.link_size = 1;
+    auto rk3 = std::make_unique<exchange::rekey_responder<s6_suite>>(*sa2, c3);
+    rng.push(unhex(jstr(child_json(2).at("Nr"))));
+    rng.push(unhex(jstr(child_json(2).at("spi_in_at_exchange_responder"))));
+    rng.push(byte_vec{std::byte{0x42}});
+    rng.push(iv_of(28));
+    check_sent_but_transform_order(rk3->on_message(frame(27), rng, out.buf()), 28, sa2->send_keys());
+    rng.push(iv_of(31));
+    auto o29 = rk3->on_message(frame(29), rng, out.buf());
+    REQUIRE(o29.has_value());
+    CHECK(o29->empty());
+    check_sent(rk3->on_message(frame(30), rng, out.buf()), {31});
+    REQUIRE(rk3->done());
+    check_child(rk3->child(), 2);
+
+    {  // frames 32/33, then 36/37 (Delete of IKE_SA_2)
+        exchange::informational_responder<s6_suite> inf{*sa2};
+        auto got = inf.receive(frame(32));
+        REQUIRE(got.has_value());
+        REQUIRE(*got);
+        const byte_vec del = unhex("03040001" + jstr(child_json(1).at("spi_in_at_exchange_initiator")));
+        const exchange::payload_item items[]{{wire::payload_type::del, test::view(del)}};
+        rng.push(iv_of(33));
+        check_sent(inf.respond(items, rng, out.buf()), {33});
+    }
+    {
+        exchange::informational_initiator<s6_suite> inf{*sa2};
+        const byte_vec del = unhex("01000000");
+        const exchange::payload_item items[]{{wire::payload_type::del, test::view(del)}};
+        rng.push(iv_of(36));
+        check_sent(inf.start(items, rng, out.buf()), {36});
+        auto got = inf.on_message(frame(37));
+        REQUIRE(got.has_value());
+        CHECK(*got);
+    }
+    CHECK(ke.script.refused == 0);
+    CHECK(ke.script.own_dh.empty());
+    CHECK(ke.script.own_ek.empty());
+    CHECK(rng.script.empty());
+}
+
 #else
 TEST_CASE("interop helpers: needs the OpenSSL adapters (AES-GCM SK cipher)") {
     PQIKE_SKIP("built without OpenSSL 3");

@@ -245,6 +245,25 @@ std::unique_ptr<responder_run> run_responder(Tweak tweak) {
     return r;
 }
 
+// The inner payloads of a message the helper sealed with `keys`: the Notify types (with their data)
+// it carries, in order.
+std::vector<std::pair<std::uint16_t, std::string>> sent_notifies(bytes_view msg, const wire::sk_keys& keys) {
+    std::vector<std::byte> buf(msg.size());
+    auto o = wire::open<s6_suite::cipher>(keys, msg, buf);
+    REQUIRE(o.has_value());
+    exchange::payload_list pl;
+    REQUIRE(exchange::decode_payloads(o->frame.first_inner, o->inner, 0, pl).ok());
+    std::vector<std::pair<std::uint16_t, std::string>> v;
+    for (const auto& p : pl.view()) {
+        if (p.type != wire::payload_type::notify) continue;
+        auto n = wire::notify_view::decode(p);
+        REQUIRE(n.has_value());
+        v.emplace_back(wire::to_number(n->kind), tohex(n->data));
+    }
+    return v;
+}
+constexpr std::uint16_t n_ppk_identity = 16436, n_no_ppk_auth = 16437;  // RFC 8784 §5
+
 void check_logged_stage(const keys::ike_sa_keys<crypto::hmac_sha384>& k, bool mixed) {
     const auto& p = ike_sa_json(0).at("ppk");
     CHECK(tohex(k.sk_d()) == jstr(p.at(mixed ? "SK_d'" : "SK_d_before")));
@@ -309,6 +328,10 @@ TEST_CASE("interop helpers s6: initial_responder accepts strongSwan's IKE_AUTH (
     CHECK(ke.script.refused == 0);
     CHECK(ke.script.derives == 1);
     CHECK(ke.script.encaps == 1);
+    // RFC 8784 §3: the response tells the initiator its PPK was used with an empty N(PPK_IDENTITY).
+    REQUIRE(r->auth()->datagrams.size() == 1);
+    const auto ns = sent_notifies(r->auth()->datagrams[0], r->rsp->sa().send_keys());
+    CHECK(ns == std::vector<std::pair<std::uint16_t, std::string>>{{n_ppk_identity, ""}});
 }
 
 TEST_CASE("interop helpers s6: with another PPK and no requirement the responder accepts NO_PPK_AUTH (unmixed SK_pi)") {
@@ -327,6 +350,9 @@ TEST_CASE("interop helpers s6: with another PPK and no requirement the responder
     // The Child SA then comes from the unmixed SK_d: not the keys strongSwan installed.
     REQUIRE(r->rsp->child().established());
     CHECK(tohex(r->rsp->child().keys->encr_i()) != jstr(child_json(0).at("keymat").at("encr_i")));
+    // No N(PPK_IDENTITY) in the response: the initiator learns the PPK was not used (RFC 8784 §3).
+    REQUIRE(r->auth()->datagrams.size() == 1);
+    CHECK(sent_notifies(r->auth()->datagrams[0], r->rsp->sa().send_keys()).empty());
 }
 
 TEST_CASE("interop helpers s6: the responder refuses strongSwan's IKE_AUTH when the PPK is required but unknown or wrong") {
@@ -380,6 +406,7 @@ struct initiator_run {
     scripted_rng rng;
     out_storage out;
     byte_vec intermediate_request;  // what the helper sent after frame 2
+    byte_vec auth_request;          // and after frame 4
     std::optional<result<exchange::outgoing>> auth_response;
 };
 
@@ -406,6 +433,7 @@ std::unique_ptr<initiator_run> run_initiator(Tweak tweak) {
     auto o4 = r->ini->on_message(frame(4), r->rng, r->out.buf());
     REQUIRE(o4.has_value());
     REQUIRE(o4->datagrams.size() == 1);
+    r->auth_request.assign(o4->datagrams[0].begin(), o4->datagrams[0].end());
     r->auth_response.emplace(r->ini->on_message(frame(6), r->rng, r->out.buf()));
     return r;
 }
@@ -430,6 +458,13 @@ TEST_CASE("interop helpers s6: initial_initiator accepts strongSwan's IKE_AUTH r
     CHECK(ke.script.refused == 0);
     CHECK(ke.script.derives == 1);
     CHECK(ke.script.decaps == 1);
+    // Its IKE_AUTH request carried what charon's did (frame 5): N(PPK_IDENTITY, PPK_ID_FIXED |
+    // "ppk-oracle@pq.test") and, ppk_required being off, N(NO_PPK_AUTH) with a 48-octet AUTH.
+    const auto ns = sent_notifies(test::view(r->auth_request), r->ini->sa().send_keys());
+    REQUIRE(ns.size() == 2);
+    CHECK(ns[0] == std::pair<std::uint16_t, std::string>{n_ppk_identity, "02" + tohex(test::view(std::string("ppk-oracle@pq.test")))});
+    CHECK(ns[1].first == n_no_ppk_auth);
+    CHECK(ns[1].second.size() == 2 * 48);
 }
 
 TEST_CASE("interop helpers s6: the initiator refuses strongSwan's IKE_AUTH response without the right PPK") {

@@ -16,7 +16,13 @@
 //   - on the established SA the rekey and INFORMATIONAL helpers run the rest of the capture: the
 //     Child SA rekey (CREATE_CHILD_SA + fragmented IKE_FOLLOWUP_KE, RFC 9370 §2.2.4), the IKE SA
 //     rekey (RFC 7296 §2.18, SKEYSEED from SK_d') and the responder-started Child SA rekey on the
-//     new IKE SA; every KEYMAT and the new IKE SA's keys equal exchanges_s6.json and the log.
+//     new IKE SA; every KEYMAT and the new IKE SA's keys equal exchanges_s6.json and the log
+//   - both sides: each of the capture's 29 IKE datagrams is fed to a helper, and each one the
+//     replayed side sent comes out of the helper byte for byte, except IKE_SA_INIT and IKE_AUTH
+//     (pqike sends other notifies: no NAT-D, no SIGNATURE_HASH_ALGORITHMS, ...) and the SA
+//     payloads of CREATE_CHILD_SA for a Child SA, whose transforms pqike writes by type (ESN
+//     before ADDKE1; strongSwan puts ESN last): those are compared payload by payload.
+// Every check has a failing twin: a flipped, unknown or missing PPK, or an unmixed SK_d.
 #include "common.hpp"
 #include "support/skip.hpp"
 

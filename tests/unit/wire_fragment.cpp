@@ -70,6 +70,7 @@ split_result split_toy(const toy_keys& k, const protected_message& m, std::size_
     pqike::test::counter_rng rng;
     fragment_options o;
     o.max_size = max_size;
+    o.ip_udp_overhead = 0;  // sizes of the IKE message itself
     auto n = split<toy>(k.keys(), m, o, rng, r.buf, views);
     REQUIRE(n.has_value());
     for (std::size_t i = 0; i < *n; ++i) {
@@ -93,6 +94,20 @@ state snapshot(const reassembler& r) {
 }
 
 }  // namespace
+
+TEST_CASE("the default fragment size counts the IPv4 and UDP headers (as strongSwan's fragment_size)") {
+    const fragment_options d{};
+    CHECK(d.max_size == 1280);
+    CHECK(d.ip_udp_overhead == 28);
+    toy_keys k;
+    const auto m = message_of(inner_of(3000));
+    std::vector<std::byte> buf(64 * 1024);
+    std::array<bytes_view, 64> views{};
+    pqike::test::counter_rng rng;
+    auto n = split<toy>(k.keys(), m, d, rng, buf, views);
+    REQUIRE(n.has_value());
+    for (std::size_t i = 0; i < *n; ++i) CHECK(views[i].size() + 28 <= 1280);
+}
 
 TEST_CASE("split then reassemble, in every order, for many sizes") {
     toy_keys k;

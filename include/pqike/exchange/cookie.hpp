@@ -20,6 +20,7 @@
 #include "../bytes.hpp"
 #include "../policy.hpp"
 #include "../result.hpp"
+#include "../secret.hpp"
 
 namespace pqike::exchange {
 

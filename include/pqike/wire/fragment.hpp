@@ -28,14 +28,14 @@ namespace pqike::wire {
 // How large a fragment may be.
 //   max_size          the datagram limit (RFC 7383 §2.5.1: 1280 for IPv6 paths, 576 for IPv4 by
 //                     default)
-//   ip_udp_overhead   octets of max_size taken by IP and UDP headers (20 + 8 for IPv4, 40 + 8 for
-//                     IPv6); strongSwan's fragment_size counts them, so set 28 to match it
+//   ip_udp_overhead   octets of max_size taken by IP and UDP headers: 28 (IPv4: 20 + 8) by default,
+//                     as strongSwan's fragment_size counts them; 48 on IPv6 paths
 //   non_esp_marker    the message goes to port 4500: its 4-octet marker counts against max_size
 //                     (it is not written; the transport prepends it)
 //   random_padding    padding octets come from the Rng (after each fragment's IV) instead of zeros
 struct fragment_options {
     std::size_t max_size = 1280;
-    std::size_t ip_udp_overhead = 0;
+    std::size_t ip_udp_overhead = 28;
     bool non_esp_marker = false;
     bool random_padding = false;
 };

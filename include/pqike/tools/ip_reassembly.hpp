@@ -22,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "../bytes.hpp"
@@ -355,8 +356,9 @@ private:
         pkt.src = e.k.src;
         pkt.dst = e.k.dst;
         pkt.fragments = e.pieces.size();
-        done_.swap(e.data);
-        bytes_ -= done_.size();
+        bytes_ -= e.data.size();
+        done_ = std::move(e.data);
+        e.data = {};  // erase_at() below accounts for nothing more
         const std::uint8_t first_next = e.first_next;
         const std::uint8_t proto = e.k.protocol;
         for (std::size_t i = 0; i < pending_.size(); ++i)

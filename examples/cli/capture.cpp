@@ -83,9 +83,11 @@ std::string endpoint(const pqike::ip::packet& p, const pqike::ip::address& a, st
 
 // ---- RFC 9329 TCP streams ------------------------------------------------------------------------
 // One direction of a connection: bytes in sequence order, cut into Length-prefixed frames. Bounded:
-// out-of-order segments (max_ooo, each ≤ one segment), one frame of at most 65535 octets buffered.
+// out-of-order segments (max_ooo of them, max_ooo_bytes in all), one frame of at most 65535 octets
+// buffered; max_flows directions (the oldest is forgotten).
 constexpr std::size_t max_flows = 64;
 constexpr std::size_t max_ooo = 32;
+constexpr std::size_t max_ooo_bytes = 256 * 1024;
 constexpr std::size_t max_stream_buffer = 65535 + 65535;
 
 struct flow {
@@ -95,6 +97,7 @@ struct flow {
     std::uint32_t next = 0;
     std::vector<std::byte> buf;
     std::map<std::uint32_t, std::vector<std::byte>> ooo;
+    std::size_t ooo_bytes = 0;
 };
 using flow_key = std::tuple<pqike::ip::address, pqike::ip::address, std::uint16_t, std::uint16_t>;
 
@@ -126,8 +129,10 @@ public:
                 if (old < data.size()) append(*f, data.subspan(old));
             } else if (rel == 0) {
                 append(*f, data);
-            } else if (f->ooo.size() < max_ooo) {
+            } else if (f->ooo.size() < max_ooo && f->ooo_bytes + data.size() <= max_ooo_bytes &&
+                       f->ooo.count(seq) == 0) {
                 f->ooo.emplace(seq, std::vector<std::byte>(data.begin(), data.end()));
+                f->ooo_bytes += data.size();
             }
             // Segments that now fit, in order.
             for (bool moved = true; moved;) {
@@ -137,6 +142,7 @@ public:
                     if (d > 0) continue;
                     const auto old = static_cast<std::size_t>(-static_cast<std::int64_t>(d));
                     if (old < it->second.size()) append(*f, bytes_view{it->second}.subspan(old));
+                    f->ooo_bytes -= it->second.size();
                     f->ooo.erase(it);
                     moved = true;
                     break;

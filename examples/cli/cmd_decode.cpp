@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// pqike decode (--hex HEX | --file F | --pcap F) [--keys TABLE]
-// One JSON object per IKE message (message_json.hpp). With --keys, SK payloads are opened and SKF
+// pqike decode (--hex HEX | --file F | --pcap F) [--keys TABLE] [--format json|summary]
+// One JSON object per IKE message (message_json.hpp), or one summary line per message. With --keys, SK payloads are opened and SKF
 // fragments reassembled and opened with the OpenSSL ciphers (adapters/openssl.hpp); the inner
 // payloads appear under "inner".
 #include "args.hpp"
+#include "capture.hpp"
 #include "commands.hpp"
 #include "io.hpp"
 #include "keys_table.hpp"
@@ -11,7 +12,6 @@
 #include "requests.hpp"
 
 #include <pqike/adapters/openssl.hpp>
-#include <pqike/tools/pcap.hpp>
 #include <pqike/wire/fragment.hpp>
 
 #include <map>
@@ -21,7 +21,7 @@
 namespace pqike_cli {
 namespace {
 
-constexpr const char* help = R"(usage: pqike decode (--hex HEX | --file F | --pcap F) [--keys TABLE]
+constexpr const char* help = R"(usage: pqike decode (--hex HEX | --file F | --pcap F) [--keys TABLE] [--format json|summary]
 
 Decode IKEv2 messages and print one JSON object per message (one per line):
   {"spi_i", "spi_r" (hex), "exchange", "exchange_name", "flags": {"initiator", "response"},
@@ -32,13 +32,23 @@ Per payload type: SA "proposals" [{"number", "protocol", "transforms" [{"type", 
 
   --hex HEX     one IKE message in hex (whitespace and ':' allowed)
   --file F      a file holding one IKE message (binary, or hex text)
-  --pcap F      every IKE message in a pcap (UDP 500, and 4500 with the non-ESP marker; ESP and
-                keepalives are skipped); each object also has "frame", "src", "dst"
+  --pcap F      every IKE message in a capture, pcap or pcapng (libpcap): Ethernet (802.1Q),
+                raw IP, Linux cooked v1/v2, loopback; IPv4 and IPv6 (extension headers), IP
+                fragments reassembled; UDP 500, UDP 4500 with the non-ESP marker (ESP and
+                keepalives skipped), TCP 4500 (RFC 9329). Each object also has "frame" (the frame
+                that completed the message), "src", "dst", "time" (seconds since the epoch), and
+                "ip_fragments": N when IP-reassembled, "transport": "tcp" when TCP-encapsulated
   --keys TABLE  Wireshark's ikev2_decryption_table (SPIi,SPIr,SK_ei,SK_er,"encr",SK_ai,SK_ar,"integ"):
                 SK payloads are opened and SKF fragments reassembled (RFC 7383), the inner payloads
                 shown under "inner" with "keys_line" (the table line that opened it). Every line
                 for the SPI pair is tried, last first, so one table covers IKE_INTERMEDIATE stages.
                 Ciphers: AES-GCM-16 (128/256), AES-CBC (128/256) + HMAC-SHA2-256-128.
+  --format F    json (default) or summary: one line per message, like tshark's default output:
+                  FRAME TIME SRC -> DST EXCHANGE MID=N Initiator|Responder Request|Response PAYLOADS
+                TIME is seconds since the first message; PAYLOADS lists the payload names, with
+                N(notify name), KE(method), SKF(n/total); an opened SK shows its inner payloads
+                as SK{...} and "keys=line N" (the table line, i.e. key stage, that opened it);
+                then "ipfrag=N" / "tcp" for IP-reassembled / TCP-encapsulated messages.
 
 Errors: {"error": "<code>", "detail": "...", "offset": N}, exit status 1. A message that cannot be
 opened keeps its outer fields and gets "inner_error".
@@ -160,19 +170,85 @@ bool is_hex_text(const std::string& s) {
     return !s.empty();
 }
 
-std::string addr(const pcap::ipv4_addr& a, std::uint16_t port) {
-    return std::to_string(a[0]) + std::string(".") + std::to_string(a[1]) + std::string(".") + std::to_string(a[2]) + "." +
-           std::to_string(a[3]) + std::string(":") + std::to_string(port);
+// ---- --format summary --------------------------------------------------------------------------
+
+// One payload as the summary names it: N(notify), KE(method), SKF(n/total), SK{inner...}.
+std::string payload_word(const json& p) {
+    std::string s = p.value("name", std::string("?"));
+    if (p.contains("notify_name")) {
+        const auto n = p["notify_name"].get<std::string>();
+        return "N(" + (n == "unknown" ? std::to_string(p["notify_type"].get<unsigned>()) : n) + ")";
+    }
+    if (p.contains("ke_method_name")) return s + "(" + p["ke_method_name"].get<std::string>() + ")";
+    if (p.contains("fragment_number"))
+        return s + "(" + std::to_string(p["fragment_number"].get<unsigned>()) + "/" +
+               std::to_string(p["total_fragments"].get<unsigned>()) + ")";
+    if (p.contains("error") && !p.contains("name")) return "!" + p["error"].value("error", std::string());
+    return s;
 }
 
+std::string payload_words(const json& ps) {
+    std::string s;
+    for (const auto& p : ps) s += (s.empty() ? "" : " ") + payload_word(p);
+    return s;
+}
+
+// The line for one decoded message (or its error object) in json form.
+std::string summary_line(const json& m, std::optional<double>& t0) {
+    std::string s;
+    char num[64];
+    if (m.contains("frame")) {
+        std::snprintf(num, sizeof num, "%5zu ", m["frame"].get<std::size_t>());
+        s += num;
+        const double t = m["time"].get<double>();
+        if (!t0) t0 = t;
+        std::snprintf(num, sizeof num, "%10.6f ", t - *t0);
+        s += num;
+        s += m["src"].get<std::string>() + " -> " + m["dst"].get<std::string>() + " ";
+    }
+    if (m.contains("error")) return s + "error " + m["error"].get<std::string>() + " (" + m["detail"].get<std::string>() + ")";
+    s += m["exchange_name"].get<std::string>() + " MID=" + std::to_string(m["message_id"].get<std::uint32_t>());
+    s += m["flags"]["initiator"].get<bool>() ? " Initiator" : " Responder";
+    s += m["flags"]["response"].get<bool>() ? " Response" : " Request";
+    json outer = m["payloads"];
+    const bool protected_ = !outer.empty() && (outer.back()["name"] == "SK" || outer.back()["name"] == "SKF");
+    if (protected_) outer.erase(outer.size() - 1);
+    const std::string before = payload_words(outer);
+    if (!before.empty()) s += " " + before;
+    if (protected_) {
+        s += " " + payload_word(m["payloads"].back());
+        if (m.contains("reassembly") && m["reassembly"] != "complete") s += " " + m["reassembly"].get<std::string>();
+        if (m.contains("inner")) {
+            if (m.contains("reassembly")) s += " reassembled";
+            s += "{" + payload_words(m["inner"]) + "}";
+        }
+        if (m.contains("inner_error")) s += " not-opened:" + m["inner_error"]["error"].get<std::string>();
+        if (m.contains("keys_line")) s += " keys=line " + std::to_string(m["keys_line"].get<std::size_t>());
+    }
+    if (m.contains("ip_fragments")) s += " ipfrag=" + std::to_string(m["ip_fragments"].get<std::size_t>());
+    if (m.contains("transport")) s += " " + m["transport"].get<std::string>();
+    return s;
+}
+
+struct output {
+    bool summary = false;
+    std::optional<double> t0;
+    void operator()(const json& j) {
+        if (!summary) return print(j);
+        const std::string line = summary_line(j, t0);
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fputc('\n', stdout);
+    }
+};
+
 // Decode (and open) one message; prints it and returns false if it failed to decode.
-bool one(bytes_view msg, json meta, opener* op) {
+bool one(bytes_view msg, json meta, opener* op, output& out) {
     failure f;
     auto j = message_json(msg, f);
     if (!j) {
         json e = std::move(meta);
         e.update(error_json(f));
-        print(e);
+        out(e);
         return false;
     }
     meta.update(*j);
@@ -184,7 +260,7 @@ bool one(bytes_view msg, json meta, opener* op) {
             if (h) op->open(msg, *h, type == wire::to_number(wire::payload_type::skf), meta);
         }
     }
-    print(meta);
+    out(meta);
     return true;
 }
 
@@ -192,7 +268,7 @@ bool one(bytes_view msg, json meta, opener* op) {
 
 int cmd_decode(int argc, char** argv) {
     failure f;
-    auto a = parse_args(argc, argv, 1, {"hex", "file", "pcap", "keys"}, f);
+    auto a = parse_args(argc, argv, 1, {"hex", "file", "pcap", "keys", "format"}, f);
     if (!a) return fail(f);
     if (a->help) {
         std::fputs(help, stdout);
@@ -201,6 +277,12 @@ int cmd_decode(int argc, char** argv) {
     if (!a->words.empty()) return fail(failure{"usage", "unexpected argument " + a->words[0], 0});
     const int sources = int{a->has("hex")} + int{a->has("file")} + int{a->has("pcap")};
     if (sources != 1) return fail(failure{"usage", "give exactly one of --hex, --file, --pcap", 0});
+
+    output out;
+    if (const std::string* fmt = a->get("format")) {
+        if (*fmt != "json" && *fmt != "summary") return fail(failure{"usage", "--format is json or summary", 0});
+        out.summary = *fmt == "summary";
+    }
 
     std::vector<key_row> rows;
     std::optional<opener> op;
@@ -217,7 +299,7 @@ int cmd_decode(int argc, char** argv) {
     if (const std::string* h = a->get("hex")) {
         auto b = parse_hex(*h, "--hex", f);
         if (!b) return fail(f);
-        return one(view(*b), json::object(), opp) ? 0 : 1;
+        return one(view(*b), json::object(), opp, out) ? 0 : 1;
     }
     if (const std::string* path = a->get("file")) {
         auto text = read_file(*path, f);
@@ -225,38 +307,23 @@ int cmd_decode(int argc, char** argv) {
         if (is_hex_text(*text)) {
             auto b = parse_hex(*text, "--file", f);
             if (!b) return fail(f);
-            return one(view(*b), json::object(), opp) ? 0 : 1;
+            return one(view(*b), json::object(), opp, out) ? 0 : 1;
         }
-        return one(bytes_of(*text), json::object(), opp) ? 0 : 1;
+        return one(bytes_of(*text), json::object(), opp, out) ? 0 : 1;
     }
 
-    auto file = read_file(*a->get("pcap"), f);
-    if (!file) return fail(f);
-    auto rd = pcap::file_reader::open(bytes_of(*file));
-    if (!rd) return fail(from_error(rd.error(), "pcap"));
     int status = 0;
-    std::size_t frame = 0;
-    while (!rd->done()) {
-        auto rec = rd->next();
-        if (!rec) return fail(from_error(rec.error(), "pcap"));
-        ++frame;
-        auto udp = pcap::parse_udp(rd->link(), rec->frame);
-        if (!udp) continue;  // not IPv4/UDP (ESP, ARP, IPv6): not IKE
-        const auto& ep = udp->endpoints;
-        bytes_view msg = udp->payload;
-        if (ep.sport == 4500 || ep.dport == 4500) {
-            auto c = wire::classify_udp4500(msg);
-            if (!c || c->kind != wire::udp_encap_kind::ike) continue;  // ESP or keepalive
-            msg = c->data;
-        } else if (ep.sport != 500 && ep.dport != 500) {
-            continue;
-        }
+    const auto err = read_capture(*a->get("pcap"), [&](const ike_datagram& d) {
         json meta;
-        meta["frame"] = frame;
-        meta["src"] = addr(ep.src, ep.sport);
-        meta["dst"] = addr(ep.dst, ep.dport);
-        if (!one(msg, std::move(meta), opp)) status = 1;
-    }
+        meta["frame"] = d.frame;
+        meta["src"] = d.src;
+        meta["dst"] = d.dst;
+        meta["time"] = static_cast<double>(d.time_ns / 1000u) / 1e6;
+        if (d.ip_fragments != 0) meta["ip_fragments"] = d.ip_fragments;
+        if (d.tcp) meta["transport"] = "tcp";
+        if (!one(d.msg, std::move(meta), opp, out)) status = 1;
+    });
+    if (err) return fail(*err);
     return status;
 }
 

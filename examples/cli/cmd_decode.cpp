@@ -21,28 +21,18 @@
 namespace pqike_cli {
 namespace {
 
-constexpr const char* help = R"(usage: pqike decode (--hex HEX | --file F | --pcap F) [--keys TABLE]
-
-Decode IKEv2 messages and print one JSON object per message (one per line):
+// What --help shows besides the options (the options are in cmd_decode's option list).
+constexpr const char* footer = R"(Give exactly one of --hex, --file, --pcap. One JSON object per message, one per line:
   {"spi_i", "spi_r" (hex), "exchange", "exchange_name", "flags": {"initiator", "response"},
    "message_id", "length", "payloads": [{"type", "name", "critical", "length", ...}]}
 Per payload type: SA "proposals" [{"number", "protocol", "transforms" [{"type", "id", "name",
 "key_length"?}]}]; KE "ke_method" + "data_len"; Nonce "data_len"; Notify "notify_type" +
-"data_len"; SKF "fragment_number" + "total_fragments"; SK "data_len".
-
-  --hex HEX     one IKE message in hex (whitespace and ':' allowed)
-  --file F      a file holding one IKE message (binary, or hex text)
-  --pcap F      every IKE message in a pcap (UDP 500, and 4500 with the non-ESP marker; ESP and
-                keepalives are skipped); each object also has "frame", "src", "dst"
-  --keys TABLE  Wireshark's ikev2_decryption_table (SPIi,SPIr,SK_ei,SK_er,"encr",SK_ai,SK_ar,"integ"):
-                SK payloads are opened and SKF fragments reassembled (RFC 7383), the inner payloads
-                shown under "inner" with "keys_line" (the table line that opened it). Every line
-                for the SPI pair is tried, last first, so one table covers IKE_INTERMEDIATE stages.
-                Ciphers: AES-GCM-16 (128/256), AES-CBC (128/256) + HMAC-SHA2-256-128.
-
-Errors: {"error": "<code>", "detail": "...", "offset": N}, exit status 1. A message that cannot be
-opened keeps its outer fields and gets "inner_error".
-)";
+"data_len"; SKF "fragment_number" + "total_fragments"; SK "data_len". From a pcap (UDP 500, and
+4500 with the non-ESP marker; ESP and keepalives skipped) each object also has "frame", "src",
+"dst". With --keys, SK payloads are opened and SKF fragments reassembled (RFC 7383), the inner
+payloads shown under "inner" with "keys_line" (the table line that opened it); every line for the
+SPI pair is tried, last first. Ciphers: AES-GCM-16 (128/256), AES-CBC (128/256) +
+HMAC-SHA2-256-128. A message that cannot be opened keeps its outer fields and gets "inner_error".)";
 
 using namespace pqike;
 namespace ad = pqike::adapters;
@@ -192,13 +182,15 @@ bool one(bytes_view msg, json meta, opener* op) {
 
 int cmd_decode(int argc, char** argv) {
     failure f;
-    auto a = parse_args(argc, argv, 1, {"hex", "file", "pcap", "keys"}, f);
-    if (!a) return fail(f);
-    if (a->help) {
-        std::fputs(help, stdout);
-        return 0;
-    }
-    if (!a->words.empty()) return fail(failure{"usage", "unexpected argument " + a->words[0], 0});
+    auto parsed = parse_options(
+        argc, argv, "decode", "Decode IKEv2 messages to JSON; open SK/SKF payloads with Wireshark's key table.",
+        {{"hex", "HEX", "one IKE message in hex (whitespace and ':' allowed)"},
+         {"file", "FILE", "a file holding one IKE message (binary, or hex text); - for stdin"},
+         {"pcap", "FILE", "every IKE message in a pcap; - for stdin"},
+         {"keys", "TABLE", "Wireshark's ikev2_decryption_table (SPIi,SPIr,SK_ei,SK_er,\"encr\",SK_ai,SK_ar,\"integ\")"}},
+        footer);
+    if (const int* rc = std::get_if<int>(&parsed)) return *rc;
+    const args* a = &std::get<args>(parsed);
     const int sources = int{a->has("hex")} + int{a->has("file")} + int{a->has("pcap")};
     if (sources != 1) return fail(failure{"usage", "give exactly one of --hex, --file, --pcap", 0});
 

@@ -36,15 +36,15 @@ int cmd_derive(int argc, char** argv) {
     pqike_style(app, footer);
     const char* request_help = "the JSON request file; - or none: stdin";
     std::string request = "-";
-    app.add_option("REQUEST", request, request_help);
+    app.add_option("REQUEST", request, request_help)->type_name("FILE");
     app.require_subcommand(0, 1);
     std::string child_request = "-", rekey_request = "-";
     CLI::App* child = app.add_subcommand("child", "Child SA KEYMAT (RFC 7296 §2.17, RFC 9370 §2.2.3)");
     pqike_style(*child, "");
-    child->add_option("REQUEST", child_request, request_help);
+    child->add_option("REQUEST", child_request, request_help)->type_name("FILE");
     CLI::App* rekey = app.add_subcommand("rekey", "SKEYSEED of a rekeyed IKE SA (RFC 7296 §2.18, RFC 9370 §2.2.4)");
     pqike_style(*rekey, "");
-    rekey->add_option("REQUEST", rekey_request, request_help);
+    rekey->add_option("REQUEST", rekey_request, request_help)->type_name("FILE");
     if (auto rc = parse_command_line(app, argc, argv)) return *rc;
 
     failure f;

@@ -38,10 +38,10 @@ int cmd_escape(int argc, char** argv) {
     std::string build_request = "-", verify_request = "-";
     CLI::App* build = app.add_subcommand("build", "build a message: {key fields, type, sequence, ...} -> {message, length}");
     pqike_style(*build, "");
-    build->add_option("REQUEST", build_request, request_help);
+    build->add_option("REQUEST", build_request, request_help)->type_name("FILE");
     CLI::App* verify = app.add_subcommand("verify", "verify a message: {key fields, message} -> {valid, fields..., tag}");
     pqike_style(*verify, "");
-    verify->add_option("REQUEST", verify_request, request_help);
+    verify->add_option("REQUEST", verify_request, request_help)->type_name("FILE");
     if (auto rc = parse_command_line(app, argc, argv)) return *rc;
 
     failure f;

@@ -162,7 +162,7 @@ bool one(bytes_view msg, json meta, opener* op) {
     if (!j) {
         json e = std::move(meta);
         e.update(error_json(f));
-        print(e);
+        print_error(e);
         return false;
     }
     meta.update(*j);

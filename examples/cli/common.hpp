@@ -61,11 +61,15 @@ inline void print(const json& j) {
     std::fwrite(s.data(), 1, s.size(), stdout);
     std::fputc('\n', stdout);
 }
-// Errors: the error object on stderr; the exit status is 2 for a usage error, 1 otherwise.
-inline int fail(const failure& f) {
-    const std::string s = error_json(f).dump(-1, ' ', false, json::error_handler_t::replace);
+// Errors: one JSON object per line on stderr.
+inline void print_error(const json& j) {
+    const std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
     std::fwrite(s.data(), 1, s.size(), stderr);
     std::fputc('\n', stderr);
+}
+// The error object on stderr; the exit status is 2 for a usage error, 1 otherwise.
+inline int fail(const failure& f) {
+    print_error(error_json(f));
     return f.code == "usage" ? 2 : 1;
 }
 

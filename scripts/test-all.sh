@@ -11,7 +11,7 @@ root=$(pwd)
 export CTEST_OUTPUT_ON_FAILURE=1
 
 # ---- dependencies ---------------------------------------------------------------------------
-pkgs=(g++ clang cmake ninja-build meson pkg-config python3 doctest-dev nlohmann-json3-dev
+pkgs=(g++ clang cmake ninja-build meson pkg-config python3 doctest-dev nlohmann-json3-dev libcli11-dev
       libbenchmark-dev libclang-rt-14-dev libssl-dev libpcap-dev valgrind tshark zip unzip)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -21,38 +21,27 @@
 namespace pqike_cli {
 namespace {
 
-constexpr const char* help = R"(usage: pqike decode (--hex HEX | --file F | --pcap F) [--keys TABLE] [--format json|summary]
-
-Decode IKEv2 messages and print one JSON object per message (one per line):
+// What --help shows besides the options (the options are in cmd_decode's option list).
+constexpr const char* footer = R"(Give exactly one of --hex, --file, --pcap. One JSON object per message, one per line:
   {"spi_i", "spi_r" (hex), "exchange", "exchange_name", "flags": {"initiator", "response"},
    "message_id", "length", "payloads": [{"type", "name", "critical", "length", ...}]}
 Per payload type: SA "proposals" [{"number", "protocol", "transforms" [{"type", "id", "name",
 "key_length"?}]}]; KE "ke_method" + "data_len"; Nonce "data_len"; Notify "notify_type" +
-"data_len"; SKF "fragment_number" + "total_fragments"; SK "data_len".
-
-  --hex HEX     one IKE message in hex (whitespace and ':' allowed)
-  --file F      a file holding one IKE message (binary, or hex text)
-  --pcap F      every IKE message in a capture, pcap or pcapng (libpcap): Ethernet (802.1Q),
-                raw IP, Linux cooked v1/v2, loopback; IPv4 and IPv6 (extension headers), IP
-                fragments reassembled; UDP 500, UDP 4500 with the non-ESP marker (ESP and
-                keepalives skipped), TCP 4500 (RFC 9329). Each object also has "frame" (the frame
-                that completed the message), "src", "dst", "time" (seconds since the epoch), and
-                "ip_fragments": N when IP-reassembled, "transport": "tcp" when TCP-encapsulated
-  --keys TABLE  Wireshark's ikev2_decryption_table (SPIi,SPIr,SK_ei,SK_er,"encr",SK_ai,SK_ar,"integ"):
-                SK payloads are opened and SKF fragments reassembled (RFC 7383), the inner payloads
-                shown under "inner" with "keys_line" (the table line that opened it). Every line
-                for the SPI pair is tried, last first, so one table covers IKE_INTERMEDIATE stages.
-                Ciphers: AES-GCM-16 (128/256), AES-CBC (128/256) + HMAC-SHA2-256-128.
-  --format F    json (default) or summary: one line per message, like tshark's default output:
-                  FRAME TIME SRC -> DST EXCHANGE MID=N Initiator|Responder Request|Response PAYLOADS
-                TIME is seconds since the first message; PAYLOADS lists the payload names, with
-                N(notify name), KE(method), SKF(n/total); an opened SK shows its inner payloads
-                as SK{...} and "keys=line N" (the table line, i.e. key stage, that opened it);
-                then "ipfrag=N" / "tcp" for IP-reassembled / TCP-encapsulated messages.
-
-Errors: {"error": "<code>", "detail": "...", "offset": N}, exit status 1. A message that cannot be
-opened keeps its outer fields and gets "inner_error".
-)";
+"data_len"; SKF "fragment_number" + "total_fragments"; SK "data_len". From a capture (pcap or
+pcapng, read with libpcap: Ethernet with 802.1Q, raw IP, Linux cooked v1/v2, loopback; IPv4 and
+IPv6 with extension headers, IP fragments reassembled; UDP 500, UDP 4500 with the non-ESP marker,
+ESP and keepalives skipped; TCP 4500, RFC 9329) each object also has "frame" (the frame that
+completed the message), "src", "dst", "time" (seconds since the epoch), "ip_fragments": N when
+IP-reassembled and "transport": "tcp" when TCP-encapsulated. With --keys, SK payloads are opened
+and SKF fragments reassembled (RFC 7383), the inner payloads shown under "inner" with "keys_line"
+(the table line that opened it); every line for the SPI pair is tried, last first. Ciphers:
+AES-GCM-16 (128/256), AES-CBC (128/256) + HMAC-SHA2-256-128. A message that cannot be opened keeps
+its outer fields and gets "inner_error". --format summary prints one line per message instead,
+like tshark's default output:
+  FRAME TIME SRC -> DST EXCHANGE MID=N Initiator|Responder Request|Response PAYLOADS
+TIME is seconds since the first message; PAYLOADS lists the payload names, with N(notify name),
+KE(method), SKF(n/total); an opened SK shows its inner payloads as SK{...} and "keys=line N" (the
+table line, i.e. key stage, that opened it); then "ipfrag=N" / "tcp".)";
 
 using namespace pqike;
 namespace ad = pqike::adapters;
@@ -248,7 +237,7 @@ bool one(bytes_view msg, json meta, opener* op, output& out) {
     if (!j) {
         json e = std::move(meta);
         e.update(error_json(f));
-        out(e);
+        print_error(e);
         return false;
     }
     meta.update(*j);
@@ -268,13 +257,16 @@ bool one(bytes_view msg, json meta, opener* op, output& out) {
 
 int cmd_decode(int argc, char** argv) {
     failure f;
-    auto a = parse_args(argc, argv, 1, {"hex", "file", "pcap", "keys", "format"}, f);
-    if (!a) return fail(f);
-    if (a->help) {
-        std::fputs(help, stdout);
-        return 0;
-    }
-    if (!a->words.empty()) return fail(failure{"usage", "unexpected argument " + a->words[0], 0});
+    auto parsed = parse_options(
+        argc, argv, "decode", "Decode IKEv2 messages to JSON; open SK/SKF payloads with Wireshark's key table.",
+        {{"hex", "HEX", "one IKE message in hex (whitespace and ':' allowed)"},
+         {"file", "FILE", "a file holding one IKE message (binary, or hex text); - for stdin"},
+         {"pcap", "FILE", "every IKE message in a capture, pcap or pcapng; - for stdin"},
+         {"keys", "TABLE", "Wireshark's ikev2_decryption_table (SPIi,SPIr,SK_ei,SK_er,\"encr\",SK_ai,SK_ar,\"integ\")"},
+         {"format", "FORMAT", "json (default) or summary: one line per message, like tshark"}},
+        footer);
+    if (const int* rc = std::get_if<int>(&parsed)) return *rc;
+    const args* a = &std::get<args>(parsed);
     const int sources = int{a->has("hex")} + int{a->has("file")} + int{a->has("pcap")};
     if (sources != 1) return fail(failure{"usage", "give exactly one of --hex, --file, --pcap", 0});
 

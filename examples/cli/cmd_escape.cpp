@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// pqike escape build|verify: the escape message from JSON on stdin (escape.hpp).
+// pqike escape build|verify [REQUEST]: the escape message from a JSON request (escape.hpp).
 #include "args.hpp"
 #include "commands.hpp"
 #include "escape.hpp"
@@ -8,10 +8,8 @@
 namespace pqike_cli {
 namespace {
 
-constexpr const char* help = R"(usage: pqike escape build|verify < request.json
-
-Build or verify a PQC escape message (docs/escape-message.md; the JSON is specified in its
-section "JSON for the command-line tool"). Hex strings may contain whitespace and ':'.
+constexpr const char* footer = R"(The JSON is specified in docs/escape-message.md §12. Hex strings may contain whitespace
+and ':'. A field the command does not define is an error (unknown_field).
 
 Key fields (both):
   "prf"         hmac-sha1|hmac-sha256|hmac-sha384|hmac-sha512 (default hmac-sha256)
@@ -27,32 +25,35 @@ build: key fields plus
   out: {"message": hex, "length": N}
 verify: key fields plus "message" (hex, 1..1024 octets)
   out: {"valid": true, "type", "flags", "sequence", ... every field present ..., "tag"}
-  a message that fails any check is an error object (escape_bad_tag, escape_wrong_key_id, ...).
-
-Errors: {"error": "<code>", "detail": "...", "offset": N}, exit status 1.
-)";
+  a message that fails any check is an error (escape_bad_tag, escape_wrong_key_id, ...).)";
 
 }  // namespace
 
 int cmd_escape(int argc, char** argv) {
+    CLI::App app{"Build or verify a PQC escape message (docs/escape-message.md) from a JSON request.",
+                 "pqike escape"};
+    pqike_style(app, footer);
+    app.require_subcommand(1);
+    const char* request_help = "the JSON request file; - or none: stdin";
+    std::string build_request = "-", verify_request = "-";
+    CLI::App* build = app.add_subcommand("build", "build a message: {key fields, type, sequence, ...} -> {message, length}");
+    pqike_style(*build, "");
+    build->add_option("REQUEST", build_request, request_help)->type_name("FILE");
+    CLI::App* verify = app.add_subcommand("verify", "verify a message: {key fields, message} -> {valid, fields..., tag}");
+    pqike_style(*verify, "");
+    verify->add_option("REQUEST", verify_request, request_help)->type_name("FILE");
+    if (auto rc = parse_command_line(app, argc, argv)) return *rc;
+
     failure f;
-    auto a = parse_args(argc, argv, 1, {}, f);
-    if (!a) return fail(f);
-    if (a->help) {
-        std::fputs(help, stdout);
-        return 0;
-    }
-    if (a->words.size() != 1) return fail(failure{"usage", "pqike escape build|verify (see --help)", 0});
-    const std::string text = read_stdin();
+    const auto text = read_file(build->parsed() ? build_request : verify_request, f);
+    if (!text) return fail(f);
     std::optional<json> out;
-    if (a->words[0] == "build") {
-        auto r = parse_escape_build(text, f);
+    if (build->parsed()) {
+        auto r = parse_escape_build(*text, f);
         if (r) out = run_escape_build(*r, f);
-    } else if (a->words[0] == "verify") {
-        auto r = parse_escape_verify(text, f);
-        if (r) out = run_escape_verify(*r, f);
     } else {
-        return fail(failure{"usage", "unknown escape command " + a->words[0] + " (build|verify)", 0});
+        auto r = parse_escape_verify(*text, f);
+        if (r) out = run_escape_verify(*r, f);
     }
     if (!out) return fail(f);
     print(*out);

@@ -1,31 +1,27 @@
 // SPDX-License-Identifier: MIT
-// pqike mlkem keygen|encaps|decaps|check-ek: FIPS 203 ML-KEM with explicit randomness, so results
+// pqike mlkem keygen|encaps|decaps|check-ek --set S ...: FIPS 203 ML-KEM with explicit randomness, so results
 // can be checked against the NIST ACVP vectors (crypto/mlkem.hpp).
 #include "args.hpp"
 #include "commands.hpp"
 #include "requests.hpp"
+
+#include <initializer_list>
+#include <map>
 
 #include <pqike/crypto/mlkem.hpp>
 
 namespace pqike_cli {
 namespace {
 
-constexpr const char* help = R"(usage: pqike mlkem <command> --set 512|768|1024 ...
-
-FIPS 203 ML-KEM with the randomness given on the command line (hex), JSON out:
-  keygen   --set S --seed HEX        seed = d || z (64 octets), ML-KEM.KeyGen_internal (Alg. 16)
-           -> {"ek", "dk"}
-  encaps   --set S --ek HEX --m HEX  m: 32 octets; ek is checked first (FIPS 203 §7.2),
-           ML-KEM.Encaps_internal (Alg. 17) -> {"ct", "ss"}
-  decaps   --set S --dk HEX --ct HEX dk is checked first (§7.3), ML-KEM.Decaps_internal (Alg. 18;
-           a modified ct gives the implicit-rejection secret) -> {"ss"}
-  check-ek --set S --ek HEX          the §7.2 modulus check -> {"valid": true|false}
+constexpr const char* footer = R"(FIPS 203 ML-KEM with the randomness given on the command line (hex), JSON out:
+  keygen    ML-KEM.KeyGen_internal (Alg. 16), seed = d || z (64 octets) -> {"ek", "dk"}
+  encaps    ek is checked first (FIPS 203 §7.2), ML-KEM.Encaps_internal (Alg. 17) -> {"ct", "ss"}
+  decaps    dk is checked first (§7.3), ML-KEM.Decaps_internal (Alg. 18; a modified ct gives the
+            implicit-rejection secret) -> {"ss"}
+  check-ek  the §7.2 modulus check -> {"valid": true|false}
 Sizes (ek/dk/ct): 512: 800/1632/768, 768: 1184/2400/1088, 1024: 1568/3168/1568 octets.
-
-Errors: {"error": "<code>", "detail": "...", "offset": N}, exit status 1 (invalid_hex,
-invalid_length for a wrong size, invalid_key for a key that fails its check, unknown_name for
-an unknown set, usage).
-)";
+Error codes: invalid_hex, invalid_length (a wrong size), invalid_key (a key that fails its
+check), unknown_name (an unknown set), usage.)";
 
 template <class F>
 std::optional<int> with_set(const std::string& s, F&& f) {
@@ -99,18 +95,38 @@ int run(const std::string& cmd, const args& a) {
 }  // namespace
 
 int cmd_mlkem(int argc, char** argv) {
-    failure f;
-    auto a = parse_args(argc, argv, 1, {"set", "seed", "ek", "dk", "ct", "m"}, f);
-    if (!a) return fail(f);
-    if (a->help) {
-        std::fputs(help, stdout);
-        return 0;
+    CLI::App app{"FIPS 203 ML-KEM with explicit randomness, so results can be checked against NIST ACVP.",
+                 "pqike mlkem"};
+    pqike_style(app, footer);
+    app.require_subcommand(1);
+    struct sub_spec {
+        const char* name;
+        const char* description;
+        std::initializer_list<option_spec> options;
+    };
+    const option_spec set{"set", "512|768|1024", "the parameter set (ML-KEM-512, -768, -1024)"};
+    const sub_spec subs[] = {
+        {"keygen", "key pair from a seed -> {ek, dk}", {set, {"seed", "HEX", "d || z, 64 octets"}}},
+        {"encaps", "encapsulate to ek with message m -> {ct, ss}",
+         {set, {"ek", "HEX", "the encapsulation key"}, {"m", "HEX", "the message m, 32 octets"}}},
+        {"decaps", "decapsulate ct with dk -> {ss}",
+         {set, {"dk", "HEX", "the decapsulation key"}, {"ct", "HEX", "the ciphertext"}}},
+        {"check-ek", "the modulus check of ek -> {valid}", {set, {"ek", "HEX", "the encapsulation key"}}},
+    };
+    std::map<std::string, std::map<std::string, std::string>> values;
+    for (const sub_spec& sp : subs) {
+        CLI::App* sub = app.add_subcommand(sp.name, sp.description);
+        pqike_style(*sub, "");
+        for (const option_spec& o : sp.options)
+            sub->add_option(std::string("--") + o.name, values[sp.name][o.name], o.help)->type_name(o.value_name)->required();
     }
-    if (a->words.size() != 1) return fail(failure{"usage", "pqike mlkem keygen|encaps|decaps|check-ek (see --help)", 0});
-    const std::string* set = need(*a, "set", f);
-    if (set == nullptr) return fail(f);
-    auto rc = with_set(*set, [&](auto tag) { return run<typename decltype(tag)::type>(a->words[0], *a); });
-    if (!rc) return fail(failure{"unknown_name", "unknown parameter set " + *set + " (512|768|1024)", 0});
+    if (auto rc = parse_command_line(app, argc, argv)) return *rc;
+    const CLI::App* chosen = app.get_subcommands().front();
+    args a;
+    a.options = values[chosen->get_name()];
+    const std::string& s = a.options["set"];
+    auto rc = with_set(s, [&](auto tag) { return run<typename decltype(tag)::type>(chosen->get_name(), a); });
+    if (!rc) return fail(failure{"unknown_name", "unknown parameter set " + s + " (512|768|1024)", 0});
     return *rc;
 }
 

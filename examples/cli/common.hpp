@@ -2,7 +2,8 @@
 // Shared pieces of the pqike command-line tool: the JSON type, the error object every subcommand
 // prints, and typed field readers that turn a request's JSON (or a hex argument) into bytes and
 // numbers. Nothing here throws on bad input: a failure is a value with a code, a detail and an
-// offset, printed as {"error": "<code>", "detail": "...", "offset": N} with exit status 1.
+// offset, printed on stderr as {"error": "<code>", "detail": "...", "offset": N}, with exit status
+// 2 for a usage error and 1 for any other failure.
 #pragma once
 
 #include <pqike/tools/hex.hpp>
@@ -11,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -23,9 +25,10 @@ using json = nlohmann::ordered_json;  // keeps the documented field order in the
 using byte_vec = std::vector<std::byte>;
 
 // Codes are pqike's errc names (truncated, invalid_hex, escape_bad_tag, ...) plus the tool's own:
-//   usage          bad command line (unknown option, missing argument)
+//   usage          bad command line (unknown option, missing argument): exit status 2
 //   bad_json       the input is not JSON
 //   missing_field  a required request field is absent
+//   unknown_field  a request field the command does not know (a typo is never ignored)
 //   wrong_type     a field has the wrong JSON type (string where a number is needed, ...)
 //   unknown_name   an unknown PRF, parameter set, key mode, message type, algorithm, ...
 //   io             a file cannot be read
@@ -51,16 +54,23 @@ inline json error_json(const failure& f) {
     return j;
 }
 
-// One JSON value per line on stdout. Every string is UTF-8 (the escape decoder refuses a REASON
+// Results: one JSON value per line on stdout. Every string is UTF-8 (the escape decoder refuses a REASON
 // text that is not, docs §3); `replace` is only a last guard against a crash.
 inline void print(const json& j) {
     const std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
     std::fwrite(s.data(), 1, s.size(), stdout);
     std::fputc('\n', stdout);
 }
+// Errors: one JSON object per line on stderr.
+inline void print_error(const json& j) {
+    const std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::fwrite(s.data(), 1, s.size(), stderr);
+    std::fputc('\n', stderr);
+}
+// The error object on stderr; the exit status is 2 for a usage error, 1 otherwise.
 inline int fail(const failure& f) {
-    print(error_json(f));
-    return 1;
+    print_error(error_json(f));
+    return f.code == "usage" ? 2 : 1;
 }
 
 inline std::string to_hex(pqike::bytes_view b) { return pqike::hex::encode(b); }
@@ -89,32 +99,15 @@ inline std::optional<byte_vec> parse_hex_exact(std::string_view text, std::size_
     return v;
 }
 
-// Parse a whole request document.
+// Parse a whole request document (a JSON object). The JSON library's public parse_error gives
+// the byte where parsing stopped; its internal namespace is not used.
 inline std::optional<json> parse_json(std::string_view text, failure& f) {
-    json j = json::parse(text.begin(), text.end(), nullptr, false);
-    if (j.is_discarded()) {
-        // Non-throwing parse gives no position; re-run the SAX parser to find where it stopped.
-        struct locate : nlohmann::json_sax<json> {
-            std::size_t at = 0;
-            bool null() override { return true; }
-            bool boolean(bool) override { return true; }
-            bool number_integer(number_integer_t) override { return true; }
-            bool number_unsigned(number_unsigned_t) override { return true; }
-            bool number_float(number_float_t, const string_t&) override { return true; }
-            bool string(string_t&) override { return true; }
-            bool binary(binary_t&) override { return true; }
-            bool start_object(std::size_t) override { return true; }
-            bool key(string_t&) override { return true; }
-            bool end_object() override { return true; }
-            bool start_array(std::size_t) override { return true; }
-            bool end_array() override { return true; }
-            bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) override {
-                at = position;
-                return false;
-            }
-        } sax;
-        (void)json::sax_parse(text.begin(), text.end(), &sax, nlohmann::detail::input_format_t::json, true);
-        f = failure{"bad_json", "input is not valid JSON", sax.at == 0 ? 0 : sax.at - 1};
+    json j;
+    try {
+        j = json::parse(text.begin(), text.end());
+    } catch (const json::parse_error& e) {
+        // e.byte counts from 1 and points one past the last character read.
+        f = failure{"bad_json", "input is not valid JSON", e.byte == 0 ? 0 : e.byte - 1};
         return std::nullopt;
     }
     if (!j.is_object()) {
@@ -122,6 +115,25 @@ inline std::optional<json> parse_json(std::string_view text, failure& f) {
         return std::nullopt;
     }
     return j;
+}
+
+// Every member of `obj` must be one of `known`: a misspelt optional field ("keymat_lenght")
+// is an error naming it, never silently ignored.
+inline bool only_known_fields(const json& obj, std::initializer_list<std::string_view> known, failure& f) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        bool ok = false;
+        for (std::string_view k : known) ok = ok || it.key() == k;
+        if (!ok) {
+            std::string allowed;
+            for (std::string_view k : known) {
+                if (!allowed.empty()) allowed += ", ";
+                allowed += k;
+            }
+            f = failure{"unknown_field", "unknown field \"" + it.key() + "\" (known: " + allowed + ")", 0};
+            return false;
+        }
+    }
+    return true;
 }
 
 // ---- typed request fields ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// File and stdin reading for the command-line tool (the only I/O besides printing).
+// File and stdin reading for the command-line tool (the only I/O besides printing). A file name of
+// "-" is stdin, which can be read once per run.
 #pragma once
 
 #include "common.hpp"
@@ -11,7 +12,25 @@
 
 namespace pqike_cli {
 
+inline std::string read_stdin() {
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
 inline std::optional<std::string> read_file(const std::string& path, failure& f) {
+    if (path == "-") {
+        static bool taken = false;
+        if (taken) {
+            f = failure{"usage", "stdin (-) given for more than one input", 0};
+            return std::nullopt;
+        }
+        taken = true;
+        std::string s = read_stdin();
+        if (std::cin.bad()) {
+            f = failure{"io", "cannot read stdin", 0};
+            return std::nullopt;
+        }
+        return s;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         f = failure{"io", "cannot open " + path, 0};
@@ -24,10 +43,6 @@ inline std::optional<std::string> read_file(const std::string& path, failure& f)
         return std::nullopt;
     }
     return ss.str();
-}
-
-inline std::string read_stdin() {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 }
 
 inline pqike::bytes_view bytes_of(const std::string& s) { return pqike::as_bytes_view(s.data(), s.size()); }

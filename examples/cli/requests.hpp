@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The JSON front end of `pqike derive` and `pqike escape`: request documents parsed into typed
-// requests, every field checked (type, hex, length, range, known names) before any crypto runs.
+// requests, every field checked (type, hex, length, range, known names) before any crypto runs;
+// a field the request does not define is refused by name (unknown_field).
 // Pure functions (no I/O), so fuzz/targets/cli_json.cpp drives them without the process.
 #pragma once
 
@@ -84,6 +85,8 @@ struct rekey_request {
 inline std::optional<derive_request> parse_derive(std::string_view text, failure& f) {
     auto j = parse_json(text, f);
     if (!j) return std::nullopt;
+    if (!only_known_fields(*j, {"prf", "ni", "nr", "spi_i", "spi_r", "key_exchanges", "sk_e_len", "sk_a_len"}, f))
+        return std::nullopt;
     derive_request r;
     auto prf = prf_field(*j, f);
     if (!prf) return std::nullopt;
@@ -115,6 +118,7 @@ inline std::optional<derive_request> parse_derive(std::string_view text, failure
 inline std::optional<child_request> parse_child(std::string_view text, failure& f) {
     auto j = parse_json(text, f);
     if (!j) return std::nullopt;
+    if (!only_known_fields(*j, {"prf", "sk_d", "ni", "nr", "key_exchanges", "keymat_len"}, f)) return std::nullopt;
     child_request r;
     auto prf = prf_field(*j, f);
     if (!prf) return std::nullopt;
@@ -145,6 +149,7 @@ inline std::optional<child_request> parse_child(std::string_view text, failure& 
 inline std::optional<rekey_request> parse_rekey(std::string_view text, failure& f) {
     auto j = parse_json(text, f);
     if (!j) return std::nullopt;
+    if (!only_known_fields(*j, {"prf", "sk_d_old", "ni", "nr", "key_exchanges"}, f)) return std::nullopt;
     rekey_request r;
     auto prf = prf_field(*j, f);
     if (!prf) return std::nullopt;
@@ -274,6 +279,11 @@ inline std::optional<escape_build_request> parse_escape_build(std::string_view t
     }};
     auto j = parse_json(text, f);
     if (!j) return std::nullopt;
+    if (!only_known_fields(*j, {"prf", "mode", "direction", "base_key", "key_id", "sa_binding", "type", "sequence",
+                                "flags", "timestamp", "nonce", "ke_methods", "procedure", "deadline", "reason",
+                                "reason_text", "ppk_id", "status", "selected_method", "echoed_nonce"},
+                           f))
+        return std::nullopt;
     escape_build_request r;
     auto key = parse_escape_key(*j, f);
     if (!key) return std::nullopt;
@@ -353,6 +363,8 @@ inline std::optional<escape_build_request> parse_escape_build(std::string_view t
 inline std::optional<escape_verify_request> parse_escape_verify(std::string_view text, failure& f) {
     auto j = parse_json(text, f);
     if (!j) return std::nullopt;
+    if (!only_known_fields(*j, {"prf", "mode", "direction", "base_key", "key_id", "sa_binding", "message"}, f))
+        return std::nullopt;
     escape_verify_request r;
     auto key = parse_escape_key(*j, f);
     if (!key) return std::nullopt;

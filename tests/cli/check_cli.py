@@ -6,7 +6,11 @@ Usage: check_cli.py PQIKE_BINARY SOURCE_DIR [MIGRATION_BINARY]
 Known answers come from tests/data (see its README): the real strongSwan s1 capture with its key
 table and an independent extraction of its inner payloads, NIST CAVS IKEv2 KDF cases, strongSwan's
 logged key schedule, NIST ACVP ML-KEM cases, and the escape-message vectors of
-docs/escape-message.md §10. Bad input must give exactly one error object and exit status 1.
+docs/escape-message.md §10. Bad input must give exactly one error object, on stderr, with exit
+status 1 (2 for a usage error) and nothing on stdout. The command-line conventions of docs/cli.md
+are checked too: --name=value, - for stdin, --version, --help per command, unknown request fields
+refused by name, and the options docs/cli.md lists are exactly those each --help lists, and each
+is accepted by the parser.
 """
 import json
 import os
@@ -36,6 +40,11 @@ def run(args, stdin=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def run_bytes(args, stdin):
+    p = subprocess.run([BIN] + args, input=stdin, capture_output=True, timeout=120)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
 def run_json(args, stdin=None):
     rc, out, err = run(args, stdin)
     lines = [json.loads(l) for l in out.splitlines() if l.strip()]
@@ -50,21 +59,23 @@ def expect_ok(args, stdin=None, what=""):
 
 def expect_error(args, code, stdin=None, what=""):
     rc, out, err = run(args, stdin)
-    lines = out.splitlines()
+    lines = err.splitlines()
     obj = {}
     try:
         obj = json.loads(lines[-1]) if lines else {}
     except json.JSONDecodeError:
         pass
-    check(rc == 1, f"{what or args}: exit status 1 (got {rc})")
+    want_rc = 2 if code == "usage" else 1
+    check(rc == want_rc, f"{what or args}: exit status {want_rc} (got {rc})")
+    check(out == "", f"{what or args}: nothing on stdout ({out[:200]!r})")
     keys = set(obj.keys())
     check(keys in ({"error", "detail", "offset"}, {"error", "detail", "offset", "value"}),
-          f"{what or args}: error object {out[:200]!r}")
+          f"{what or args}: error object on stderr {err[:200]!r}")
     check("value" not in obj or (isinstance(obj["value"], int) and obj["value"] > 0),
           f"{what or args}: a value, when present, is a positive integer")
     check(obj.get("error") == code, f"{what or args}: error {code} (got {obj.get('error')})")
     check(isinstance(obj.get("offset"), int), f"{what or args}: integer offset")
-    check(not err or "runtime error" not in err, f"{what or args}: no sanitizer report")
+    check("runtime error" not in err, f"{what or args}: no sanitizer report")
     return obj
 
 
@@ -96,9 +107,12 @@ def pcap_udp_payloads(path):
 
 
 # ---- help -------------------------------------------------------------------------------------
-for args in (["--help"], ["decode", "--help"], ["derive", "--help"], ["mlkem", "--help"], ["escape", "--help"]):
-    rc, out, _ = run(args)
-    check(rc == 0 and "usage: pqike" in out, f"{args}: help text")
+for args in (["--help"], ["decode", "--help"], ["derive", "--help"], ["mlkem", "--help"], ["escape", "--help"],
+             ["derive", "child", "--help"], ["mlkem", "keygen", "-h"], ["escape", "verify", "--help"]):
+    rc, out, err = run(args)
+    usage = ("Usage: pqike " + " ".join(a for a in args if not a.startswith("-"))).rstrip()
+    check(rc == 0 and usage + " " in out and err == "",
+          f"{args}: help text on stdout ({out[:80]!r})")
 rc, out, _ = run(["escape", "--help"])
 check('"ke_methods"' in out and "escape-psk" in out, "escape --help documents the JSON fields")
 
@@ -180,9 +194,10 @@ with tempfile.TemporaryDirectory() as tmp:
     raw = open(PCAP, "rb").read()
     trunc = os.path.join(tmp, "trunc.pcap")
     open(trunc, "wb").write(raw[:3000])
-    rc, out, _ = run(["decode", "--pcap", trunc])
-    last = json.loads(out.splitlines()[-1])
-    check(rc == 1 and last.get("error") == "truncated", "decode: truncated pcap -> truncated, exit 1")
+    rc, out, err = run(["decode", "--pcap", trunc])
+    last = json.loads(err.splitlines()[-1])
+    check(rc == 1 and last.get("error") == "truncated" and len(out.splitlines()) > 0,
+          "decode: truncated pcap -> the messages before it on stdout, truncated on stderr, exit 1")
     open(trunc, "wb").write(raw[:10])
     expect_error(["decode", "--pcap", trunc], "truncated", what="decode: pcap shorter than its header")
     open(trunc, "wb").write(b"\x00" * 40)
@@ -275,7 +290,8 @@ check(expect_error(["derive", "child"], "too_much_output",
                    json.dumps({"prf": "hmac-sha1", "sk_d": "00" * 20, "ni": "00", "nr": "00",
                                "keymat_len": 255 * 20 + 1}), what="derive child: size asked").get("value") == 255 * 20 + 1,
       "derive child: the error's value is the KEYMAT length asked for")
-expect_error(["derive", "sideways"], "usage", "{}", what="derive: unknown mode")
+expect_error(["derive", "child", "a.json", "b.json"], "usage", "{}", what="derive: two request files")
+expect_error(["derive", "no-such-request.json"], "io", what="derive: missing request file")
 
 # ---- mlkem: NIST ACVP ---------------------------------------------------------------------------
 SET = {"ML-KEM-512": "512", "ML-KEM-768": "768", "ML-KEM-1024": "1024"}
@@ -410,6 +426,102 @@ expect_error(["escape", "build"], "length_too_large",
              json.dumps(dict(key, direction="p2c", **dict(esc_fields, reason_text="x" * 65))),
              what="escape: reason_text above 64 octets")
 expect_error(["escape"], "usage", what="escape: no command")
+
+# ---- command-line conventions (docs/cli.md "Conventions") ---------------------------------------
+# --version and `version`: one JSON object on stdout
+for args in (["--version"], ["version"]):
+    rc, out, err = run(args)
+    obj = json.loads(out) if rc == 0 and out.count("\n") == 1 else {}
+    check(rc == 0 and set(obj) == {"version"} and re.fullmatch(r"\d+\.\d+\.\d+.*", obj["version"]) and err == "",
+          f"{args}: {{\"version\"}} on stdout ({out!r})")
+# --name=value is --name value
+seed = "00" * 64
+a = expect_ok(["mlkem", "keygen", "--set", "768", "--seed", seed])
+b = expect_ok(["mlkem", "keygen", "--set=768", "--seed=" + seed])
+check(a == b and "ek" in a, "mlkem keygen: --set=768 --seed=HEX equals --set 768 --seed HEX")
+check(expect_ok(["decode", "--hex=" + payloads[2].hex()]) == want, "decode --hex=HEX equals decode --hex HEX")
+# - for stdin, and a request file by name
+rc, out, err = run_bytes(["decode", "--file", "-"], payloads[2])
+check(rc == 0 and json.loads(out) == want, f"decode --file - reads a binary message from stdin ({err[:200]})")
+rc, out, err = run_bytes(["decode", "--pcap", "-"], open(PCAP, "rb").read())
+check(rc == 0 and [json.loads(l) for l in out.splitlines()] == plain, f"decode --pcap - equals decode --pcap FILE ({err[:200]})")
+expect_error(["decode", "--pcap", "-", "--keys", "-"], "usage", "", what="decode: stdin named twice")
+child = {"prf": "hmac-sha256", "sk_d": "00" * 32, "ni": "01" * 16, "nr": "02" * 16, "keymat_len": 40}
+ref = expect_ok(["derive", "child"], json.dumps(child))
+check(expect_ok(["derive", "child", "-"], json.dumps(child)) == ref, "derive child - reads the request from stdin")
+with tempfile.TemporaryDirectory() as tmp:
+    rq = os.path.join(tmp, "child.json")
+    open(rq, "w").write(json.dumps(child))
+    check(expect_ok(["derive", "child", rq]) == ref, "derive child FILE reads the request from the file")
+    ev = os.path.join(tmp, "verify.json")
+    open(ev, "w").write(json.dumps(dict(key, direction="p2c", message=vec["escape"])))
+    check(expect_ok(["escape", "verify", ev]).get("valid") is True, "escape verify FILE")
+# unknown request fields are refused with their name, optional ones included
+o = expect_error(["derive", "child"], "unknown_field", json.dumps(dict(child, keymat_lenght=40)),
+                 what="derive child: misspelt keymat_len")
+check('"keymat_lenght"' in o.get("detail", ""), "unknown_field names the field (keymat_lenght)")
+o = expect_error(["escape", "build"], "unknown_field",
+                 json.dumps(dict(key, direction="p2c", deadlin=60, **esc_fields)), what="escape build: misspelt deadline")
+check('"deadlin"' in o.get("detail", ""), "unknown_field names the field (deadlin)")
+expect_error(["escape", "verify"], "unknown_field", json.dumps(dict(key, direction="p2c", message=vec["escape"], type="escape")),
+             what="escape verify: a build-only field")
+expect_error(["derive"], "unknown_field", json.dumps(dict(req, keymat_len=3)), what="derive: a child-only field")
+expect_error(["derive", "rekey"], "unknown_field", json.dumps({"prf": "hmac-sha256", "sk_d_old": "00" * 32, "ni": "00",
+             "nr": "00", "key_exchanges": ["00"], "sk_d": "00"}), what="derive rekey: sk_d instead of sk_d_old")
+# usage errors: exit status 2, the error object on stderr
+expect_error([], "usage", what="no command")
+expect_error(["decode", "--hex"], "usage", what="decode: option without its value")
+expect_error(["decode", "--hex", "00", "--hex", "00"], "usage", what="decode: option given twice")
+expect_error(["decode", "--hex", "00", "extra"], "usage", what="decode: stray word")
+expect_error(["mlkem", "keygen", "--seed", seed], "usage", what="mlkem keygen without --set")
+expect_error(["mlkem", "keygen", "--set", "768", "--seed", seed, "--ek", "00"], "usage", what="mlkem keygen: encaps option")
+expect_error(["escape", "sign"], "usage", what="escape: unknown subcommand")
+expect_error(["--frobnicate"], "usage", what="unknown global option")
+
+# ---- docs/cli.md and --help list the same options, and each one exists --------------------------
+def help_of(path):
+    rc, out, _ = run(path + ["--help"])
+    check(rc == 0, f"{path} --help exits 0")
+    opts, subs, section = set(), [], None
+    for line in out.splitlines():
+        if line and not line.startswith(" "):
+            section = line.rstrip(":") if line.endswith(":") else None
+            continue
+        if section == "Options":
+            m = re.match(r"\s+(?:-\w,)?(--[a-z][a-z0-9-]*)", line)
+            if m and m.group(1) != "--help":
+                opts.add(m.group(1))
+        elif section == "Subcommands":
+            m = re.match(r"\s+([a-z][a-z0-9-]*)\s", line)
+            if m:
+                subs.append(m.group(1))
+    return opts, subs
+
+
+helped, todo = {}, [[]]
+while todo:
+    path = todo.pop()
+    opts, subs = help_of(path)
+    helped[" ".join(path)] = opts
+    todo += [path + [s] for s in subs]
+cli_doc = open(os.path.join(SRC, "docs", "cli.md")).read()
+documented = {}
+for m in re.finditer(r"^\| `pqike ?([a-z0-9 -]*)` \| `(--[a-z][a-z0-9-]*)[^`]*` \|", cli_doc, re.M):
+    documented.setdefault(m.group(1).strip(), set()).add(m.group(2))
+check(len(documented) >= 6, f"docs/cli.md has an options table ({sorted(documented)})")
+for cmd in sorted(set(helped) | set(documented)):
+    h, d = helped.get(cmd), documented.get(cmd, set())
+    check(h is not None, f"documented command `pqike {cmd}` exists")
+    if h is None:
+        continue
+    check(h == d, f"`pqike {cmd}`: docs/cli.md lists {sorted(d)}, --help lists {sorted(h)}")
+    for opt in sorted(d):
+        rc, out, err = run(cmd.split() + [opt + "=1"])
+        check("not expected" not in err and "unknown option" not in err.lower(),
+              f"documented option `pqike {cmd} {opt}` is accepted by the parser ({err[:120]!r})")
+check(set(helped) >= {"", "decode", "derive", "derive child", "derive rekey", "mlkem keygen", "mlkem encaps",
+                      "mlkem decaps", "mlkem check-ek", "escape build", "escape verify", "version"},
+      f"every command has --help ({sorted(helped)})")
 
 # ---- decode the migration demo's own capture with the table it wrote -----------------------------
 if MIGRATION:

@@ -2,6 +2,7 @@
 // Capture reading for `pqike decode --pcap` (capture.hpp): libpcap for the file formats, the rest
 // (link layers, IP, UDP, TCP) parsed here with pqike's bounded readers.
 #include "capture.hpp"
+#include "io.hpp"
 
 #include <pqike/tools/ip_reassembly.hpp>
 #include <pqike/wire/header.hpp>
@@ -218,7 +219,19 @@ struct closer {
 }  // namespace
 
 std::optional<failure> read_capture(const std::string& path, const std::function<void(const ike_datagram&)>& on) {
-    std::FILE* fp = std::fopen(path.c_str(), "rb");
+    // "-": stdin, read once per run (io.hpp), handed to libpcap as an in-memory FILE.
+    std::string stdin_bytes;
+    std::FILE* fp = nullptr;
+    if (path == "-") {
+        failure f;
+        auto all = read_file(path, f);
+        if (!all) return f;
+        stdin_bytes = std::move(*all);
+        if (stdin_bytes.empty()) return failure{"truncated", "pcap: empty input", 0};
+        fp = fmemopen(stdin_bytes.data(), stdin_bytes.size(), "rb");
+    } else {
+        fp = std::fopen(path.c_str(), "rb");
+    }
     if (fp == nullptr) return failure{"io", "cannot open " + path, 0};
     char err[PCAP_ERRBUF_SIZE] = {};
     std::unique_ptr<pcap_t, closer> pc{pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, err)};

@@ -22,7 +22,9 @@ ALLOWED = {
     "kex": {"core", "policy", "wire"},                   # key exchange methods, negotiation
     "keys": {"core", "policy", "wire"},                  # key schedule
     "escape": {"core", "policy", "wire", "keys"},        # the escape message and its engines
-    "exchange": {"core", "policy", "wire", "kex", "keys"},  # sans-I/O exchange helpers
+    # sans-I/O exchange helpers; crypto only for NAT detection's SHA-1 (RFC 7296 §2.23, public
+    # values; a suite may name its own nat_hash)
+    "exchange": {"core", "policy", "wire", "kex", "keys", "crypto"},
     "tools": {"core", "policy", "wire", "keys"},         # hex, pcap, Wireshark export: not protocol
     "adapters": {"core", "policy", "wire"},              # optional OpenSSL 3 policies
     "c": set(),                                          # the C ABI header (C11, self-contained)

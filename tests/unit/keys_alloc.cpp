@@ -52,8 +52,11 @@ std::size_t run_schedule(const byte_vec& ni, const byte_vec& nr, const byte_vec&
         failures += !ck;
         auto r = keys::rekey_ike_sa<P>(pp->mixed, view(nr), view(ni), view(spi), view(spi), eight,
                                        keys::sa_key_lengths{P::preferred_key_size, 32, 32});
-        failures += !r;
-        auto m = keys::mix_ppk_intermediate(*r, view(sk));
+        failures += !r || !r->ppk_mixed();  // rekeyed from SK_d': still PPK-protected
+        auto plain = keys::rekey_ike_sa<P>(cur, view(nr), view(ni), view(spi), view(spi), eight,
+                                           keys::sa_key_lengths{P::preferred_key_size, 32, 32});
+        failures += !plain;
+        auto m = keys::mix_ppk_intermediate(*plain, view(sk));
         failures += !m;
         std::array<char, keys::wireshark_line_max> line{};
         failures += !keys::wireshark_ikev2_line(*m, wire::encr_id::aes_cbc, 256, wire::integ_id::hmac_sha2_256_128,

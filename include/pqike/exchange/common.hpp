@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -222,25 +223,62 @@ struct fragmentation {
     wire::fragment_options options{};
 };
 
+// ---- the non-ESP marker on port 4500 (RFC 3948 §2.2) --------------------------------------------
+// A helper whose SA runs on port 4500 (fragmentation::options.non_esp_marker, see nat.hpp) writes
+// the 4-octet marker before every datagram it produces; the views it returns include it.
+
+// Where one unfragmented IKE message goes in `out`: after the marker when `marker`.
+inline mut_bytes message_area(out_buffer out, bool marker) noexcept {
+    if (!marker) return out.storage;
+    if (out.storage.size() < wire::non_esp_marker_size) return {};
+    for (std::size_t i = 0; i < wire::non_esp_marker_size; ++i) out.storage[i] = std::byte{0};
+    return out.storage.subspan(wire::non_esp_marker_size);
+}
+// The datagram holding `msg`, written at message_area(out, marker).
+inline bytes_view datagram_of(out_buffer out, bytes_view msg, bool marker) noexcept {
+    return marker ? bytes_view{out.storage.data(), msg.size() + wire::non_esp_marker_size} : msg;
+}
+// Gives each of the `n` datagrams written back to back at the start of `storage` its marker,
+// moving them apart (last first, so nothing is overwritten before it moves).
+inline status prefix_markers(mut_bytes storage, std::span<bytes_view> slots, std::size_t n) noexcept {
+    constexpr std::size_t m = wire::non_esp_marker_size;
+    std::size_t end = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        end = static_cast<std::size_t>(slots[i].data() - storage.data()) + slots[i].size();
+    if (end + m * n > storage.size()) return {errc::buffer_too_small, "output", error_value{end + m * n}};
+    for (std::size_t k = n; k-- > 0;) {
+        const std::size_t at = static_cast<std::size_t>(slots[k].data() - storage.data());
+        const std::size_t len = slots[k].size();
+        std::byte* dst = storage.data() + at + m * k;
+        std::memmove(dst + m, storage.data() + at, len);
+        for (std::size_t i = 0; i < m; ++i) dst[i] = std::byte{0};
+        slots[k] = bytes_view{dst, len + m};
+    }
+    return {};
+}
+
 // Seal `m` as one SK message, or as SKF fragments when fragmentation is enabled and the SK
-// message would exceed options.max_size (RFC 7383 §2.5).
+// message would exceed options.max_size (RFC 7383 §2.5); with the non-ESP marker on port 4500.
 template <policy::SkCipher C, policy::Rng R>
 result<outgoing> send_protected(const wire::sk_keys& keys, const wire::protected_message& m,
                                 const fragmentation& frag, R& rng, out_buffer out) noexcept {
     if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
+    const bool marker = frag.options.non_esp_marker;
     const std::size_t whole = wire::sealed_size<C>(m, wire::sk_min_padding<C>(m.inner.size()));
     const std::size_t room = frag.options.max_size - frag.options.ip_udp_overhead -
-                             (frag.options.non_esp_marker ? wire::non_esp_marker_size : 0);
+                             (marker ? wire::non_esp_marker_size : 0);
     if (frag.enabled && whole > room) {
         auto n = wire::split<C>(keys, m, frag.options, rng, out.storage, out.slots);
         if (!n) return n.error();
+        if (marker)
+            if (status s = prefix_markers(out.storage, out.slots, *n); !s) return s.error();
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), *n);
         return o;
     }
-    auto s = wire::seal<C>(keys, m, rng, out.storage);
+    auto s = wire::seal<C>(keys, m, rng, message_area(out, marker));
     if (!s) return s.error();
-    out.slots[0] = *s;
+    out.slots[0] = datagram_of(out, *s, marker);
     outgoing o;
     o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
     return o;

@@ -16,6 +16,7 @@
 #include "../keys/ike_sa_keys.hpp"
 #include "../wire/sk.hpp"
 #include "common.hpp"
+#include "nat.hpp"
 
 namespace pqike::exchange {
 
@@ -31,7 +32,10 @@ struct ike_sa {
     std::uint64_t spi_r = 0;
     std::uint32_t next_request_id = 0; // Message ID of our next request (RFC 7296 §2.2)
     std::uint32_t next_peer_id = 0;    // Message ID the peer's next request must carry
-    fragmentation frag{};              // both announced IKEV2_FRAGMENTATION_SUPPORTED
+    fragmentation frag{};              // both announced IKEV2_FRAGMENTATION_SUPPORTED;
+                                       // options.non_esp_marker: the SA runs on port 4500 and the
+                                       // helpers add / remove the marker (nat.hpp)
+    nat_status nat{};                  // what NAT detection found in IKE_SA_INIT
     bool ppk_int = false;              // USE_PPK_INT negotiated: RFC 9867 PPKs in CREATE_CHILD_SA
 
     bool established() const noexcept { return keys.has_value(); }

@@ -72,8 +72,11 @@ protected:
     }
 
     // true: a whole message was authenticated and its payloads decoded into got_.
-    result<bool> take(bytes_view datagram, std::uint32_t mid, bool response) noexcept {
+    result<bool> take(bytes_view udp, std::uint32_t mid, bool response) noexcept {
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
+        auto msg = ike_message_of(udp, sa_.frag.options.non_esp_marker);
+        if (!msg) return msg.error();
+        const bytes_view datagram = *msg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
         if (status s = check_header(*h, sa_.expect(wire::exchange_type::informational, mid, response)); !s)

@@ -51,6 +51,7 @@
 #include "common.hpp"
 #include "cookie.hpp"
 #include "ike_sa.hpp"
+#include "nat.hpp"
 #include "ppk.hpp"
 
 namespace pqike::exchange {
@@ -71,6 +72,8 @@ struct identity {
 //   ke_errors   which notify answers an invalid KE payload (INVALID_SYNTAX by default)
 //   ppk         post-quantum preshared keys (RFC 8784 / RFC 9867, exchange/ppk.hpp)
 //   cookies     responder: stateless cookies above a half-open threshold (exchange/cookie.hpp)
+//   nat         NAT traversal (exchange/nat.hpp): NAT detection runs when the datagram_context
+//               names both addresses; force_encapsulation floats to port 4500 regardless
 struct initial_config {
     std::span<const kex::proposal> ike{};
     std::span<const kex::proposal> child{};
@@ -85,6 +88,7 @@ struct initial_config {
     kex::preference order = kex::preference::peer;
     ppk_config ppk{};
     cookie_config cookies{};
+    nat_config nat{};
 };
 
 enum class initial_state : std::uint8_t {
@@ -122,6 +126,7 @@ public:
     using registry = typename Suite::registry;
     using prf = typename Suite::prf;
     using cipher = typename Suite::cipher;
+    using nat_hash = typename nat_hash_of<Suite>::type;
 
     initial_core(const initial_core&) = delete;
     initial_core& operator=(const initial_core&) = delete;
@@ -152,6 +157,9 @@ public:
     // The PPK mechanism both announced in IKE_SA_INIT, and the PPK mixed into the SA (nullptr:
     // none, e.g. after an RFC 8784 fallback to NO_PPK_AUTH).
     ppk_mechanism ppk_negotiated() const noexcept { return ppk_; }
+    // NAT detection's result (RFC 7296 §2.23); encapsulate(): the SA uses port 4500 from IKE_AUTH
+    // on (the initiator floats; the helpers write and strip the non-ESP marker).
+    const nat_status& nat() const noexcept { return sa_.nat; }
     const ppk_entry* ppk_used() const noexcept {
         return sa_.keys && sa_.keys->ppk_mixed() && ppk_index_ < cfg_.ppk.keys.size() ? &cfg_.ppk.keys[ppk_index_]
                                                                                     : nullptr;
@@ -252,6 +260,8 @@ protected:
     protected_receiver<cipher> rx_{};
     ppk_mechanism ppk_ = ppk_mechanism::none;  // negotiated in IKE_SA_INIT
     std::size_t ppk_index_ = 0;                // cfg_.ppk.keys index of the PPK mixed in
+    udp_path path_{};                          // the IKE_SA_INIT path, for NAT detection
+    std::array<std::byte, nat_detection_size> fake_nat_{};  // force_encapsulation's source hash
 };
 
 }  // namespace detail
@@ -291,8 +301,10 @@ public:
         : base(cfg), retry_(kex::ke_retry::first_guess(cfg.ike)) {}
 
     // The IKE_SA_INIT request (fresh SPIi and Ni).
+    // `ctx`: the addresses and ports of the path (NAT detection when both addresses are given;
+    // a peer port of 4500 starts there, with the non-ESP marker).
     template <policy::Rng R>
-    result<outgoing> start(R& rng, out_buffer out) noexcept {
+    result<outgoing> start(R& rng, out_buffer out, const datagram_context& ctx = {}) noexcept {
         if (state_ != initial_state::idle) return error{errc::unexpected_message, "start", 0};
         if (retry_.current() == 0) return error{errc::no_proposal_chosen, "ke", 0};
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
@@ -301,6 +313,10 @@ public:
         auto spi = base::random_spi(rng);
         if (!spi) return spi.error();
         if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.error();
+        base::path_ = udp_path::of(ctx);
+        if (cfg_.nat.force_encapsulation)
+            if (status s = rng.fill(base::fake_nat_); !s) return s.error();
+        sa_.frag.options.non_esp_marker = ctx.peer_port == nat_t_port;
         auto o = sa_init_request(retry_.current(), *spi, rng, out);
         if (!o) return o.error();
         sa_.spi_i = *spi;
@@ -311,11 +327,13 @@ public:
 
     // Handle a response; returns the next request (empty when established).
     template <policy::Rng R>
-    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
+    result<outgoing> on_message(bytes_view udp, R& rng, out_buffer out) noexcept {
+        auto datagram = ike_message_of(udp, sa_.frag.options.non_esp_marker);  // port 4500: marker
+        if (!datagram) return datagram.error();
         switch (state_) {
-            case initial_state::sa_init: return on_sa_init(datagram, rng, out);
-            case initial_state::intermediate: return on_intermediate(datagram, rng, out);
-            case initial_state::auth: return on_auth(datagram);
+            case initial_state::sa_init: return on_sa_init(*datagram, rng, out);
+            case initial_state::intermediate: return on_intermediate(*datagram, rng, out);
+            case initial_state::auth: return on_auth(*datagram);
             default: return error{errc::unexpected_message, "state", 0};
         }
     }
@@ -338,7 +356,8 @@ private:
         h.spi_i = spi_i;
         h.exchange = wire::exchange_type::ike_sa_init;
         h.flags = header_flags(true, false);
-        writer w{out.storage};
+        const bool marker = sa_.frag.options.non_esp_marker;
+        writer w{message_area(out, marker)};
         wire::message_builder b{w, h};
         if (!cookie_.empty()) {
             b.begin(wire::payload_type::notify);
@@ -356,11 +375,14 @@ private:
         b.begin(wire::payload_type::notify);
         wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
         if (cfg_.ppk.enabled()) base::announce_ppk(b, w, cfg_.ppk.rfc8784, cfg_.ppk.rfc9867);
+        if (base::path_.known())
+            add_nat_detection<typename base::nat_hash>(b, w, spi_i, 0, base::path_,
+                                                       cfg_.nat.force_encapsulation ? &this->fake_nat_ : nullptr);
         auto n = b.finish();
         if (!n) return n.error();
         if (status s = w.finish(); !s) return s.error();
         if (!msg1_.assign(w.written())) return error{errc::buffer_too_small, "real_message1", error_value{w.written().size()}};
-        out.slots[0] = w.written();
+        out.slots[0] = datagram_of(out, w.written(), marker);
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
         return o;
@@ -434,6 +456,8 @@ private:
         // response is unauthenticated, so the helper keeps waiting; the stack gives up on timeout.
         const ppk_mechanism ppk = base::peer_ppk(pl, peer_int);
         if (cfg_.ppk.required && ppk == ppk_mechanism::none) return error{errc::ppk_required, "notify.use_ppk", 0};
+        nat_status nat = check_nat_detection<typename base::nat_hash>(pl, sa_.spi_i, h->spi_r, base::path_);
+        if (nat.checked && cfg_.nat.force_encapsulation) nat.local_behind_nat = true;
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return nv.error();
         if (datagram.size() > msg2_.capacity) return error{errc::buffer_too_small, "real_message2", error_value{datagram.size()}};
@@ -453,7 +477,10 @@ private:
         base::ppk_ = ppk;
         sa_.frag.enabled = cfg_.announce_fragmentation &&
                            pl.notify(wire::notify_type::ikev2_fragmentation_supported).has_value();
+        const bool marker = sa_.frag.options.non_esp_marker || nat.encapsulate();  // float to 4500
         sa_.frag.options = cfg_.fragments;
+        sa_.frag.options.non_esp_marker = marker;
+        sa_.nat = nat;
         plan_ = plan;
         step_ = 1;
         mid_ = 1;
@@ -697,15 +724,29 @@ public:
     explicit initial_responder(const initial_config& cfg) noexcept : base(cfg) {}
 
     // Handle a request; returns the response datagram(s), or nothing while fragments are missing.
-    // `ctx`: the peer's address (bound into cookies) and the stack's half-open count.
+    // `ctx`: the path (NAT detection; a local port of 4500 means the non-ESP marker, and the
+    // answer goes back with one), the peer's address (bound into cookies) and the stack's
+    // half-open count.
     template <policy::Rng R>
-    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out, const datagram_context& ctx = {}) noexcept {
-        if (state_ == initial_state::idle) return on_sa_init(datagram, rng, out, ctx);
+    result<outgoing> on_message(bytes_view udp, R& rng, out_buffer out, const datagram_context& ctx = {}) noexcept {
+        const bool on_4500 = ctx.local_port == nat_t_port;
+        auto datagram = ike_message_of(udp, on_4500);
+        if (!datagram) return datagram.error();
+        if (state_ == initial_state::idle) {
+            auto o = on_sa_init(*datagram, rng, out_buffer{message_area(out, on_4500), out.slots}, ctx);
+            if (o && on_4500 && !o->empty()) out.slots[0] = datagram_of(out, out.slots[0], true);
+            return o;
+        }
         if (state_ != initial_state::sa_init) return error{errc::unexpected_message, "state", 0};
-        auto h = wire::decode_header(datagram);
+        auto h = wire::decode_header(*datagram);
         if (!h) return h.error();
-        if (h->exchange == wire::exchange_type::ike_auth) return on_auth(*h, datagram, rng, out);
-        return on_intermediate(*h, datagram, rng, out);
+        // Answer on the port the request came to (the initiator floats to 4500 behind a NAT).
+        const bool was = sa_.frag.options.non_esp_marker;
+        sa_.frag.options.non_esp_marker = on_4500;
+        auto o = h->exchange == wire::exchange_type::ike_auth ? on_auth(*h, *datagram, rng, out)
+                                                              : on_intermediate(*h, *datagram, rng, out);
+        if (!o) sa_.frag.options.non_esp_marker = was;
+        return o;
     }
 
 private:
@@ -884,6 +925,17 @@ private:
         }
         const ppk_mechanism ppk = base::peer_ppk(pl, peer_int);
         base::announce_ppk(b, w, ppk == ppk_mechanism::rfc8784, ppk == ppk_mechanism::rfc9867);
+        const udp_path path = udp_path::of(ctx);
+        nat_status nat = check_nat_detection<typename base::nat_hash>(pl, h->spi_i, 0, path);
+        std::array<std::byte, nat_detection_size> fake{};
+        if (nat.checked) {  // RFC 7296 §2.23: answered only to a request that carried them
+            if (cfg_.nat.force_encapsulation) {
+                if (status s = rng.fill(fake); !s) return s.error();
+                nat.local_behind_nat = true;
+            }
+            add_nat_detection<typename base::nat_hash>(b, w, h->spi_i, *spi, path,
+                                                       cfg_.nat.force_encapsulation ? &fake : nullptr);
+        }
         auto n = b.finish();
         if (!n) return n.error();
         if (status s = w.finish(); !s) return s.error();
@@ -901,6 +953,9 @@ private:
         sa_.negotiated = *neg;
         sa_.frag.enabled = frag;
         sa_.frag.options = cfg_.fragments;
+        sa_.frag.options.non_esp_marker = ctx.local_port == nat_t_port;
+        sa_.nat = nat;
+        base::path_ = path;
         plan_ = plan;
         step_ = 1;
         mid_ = 1;

@@ -262,9 +262,12 @@ public:
     }
 
     template <policy::Rng R>
-    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
+    result<outgoing> on_message(bytes_view udp, R& rng, out_buffer out) noexcept {
         if (state_ != rekey_state::create_child_sa && state_ != rekey_state::followup)
             return error{errc::unexpected_message, "state", 0};
+        auto msg = ike_message_of(udp, sa_.frag.options.non_esp_marker);
+        if (!msg) return msg.error();
+        const bytes_view datagram = *msg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
         const auto ex = state_ == rekey_state::create_child_sa ? wire::exchange_type::create_child_sa
@@ -488,8 +491,11 @@ public:
     rekey_responder(ike_sa<Suite>& sa, const rekey_config& cfg) noexcept : base(sa, cfg) {}
 
     template <policy::Rng R>
-    result<outgoing> on_message(bytes_view datagram, R& rng, out_buffer out) noexcept {
+    result<outgoing> on_message(bytes_view udp, R& rng, out_buffer out) noexcept {
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
+        auto msg = ike_message_of(udp, sa_.frag.options.non_esp_marker);
+        if (!msg) return msg.error();
+        const bytes_view datagram = *msg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
         if (h->exchange != wire::exchange_type::create_child_sa && h->exchange != wire::exchange_type::ike_followup_ke)

@@ -128,6 +128,11 @@ const char ppk_secret[] = "post-quantum preshared key 2026!";
 const char wrong_secret[] = "the attacker's guess at the PPK!";
 const char key_id_text[] = "escape-key-1";
 
+// --what-if no-ppk: the world before the PPK rode in the rekey (no PPK on the wire, confirm keys
+// from any new SA, the ESCAPE's PPK ID claimed anyway). The keyed MITM then wins: the run must
+// report violations (a self-test of the invariants; ctest escape_sim_what_if_no_ppk, WILL_FAIL).
+bool what_if_no_ppk = false;
+
 bytes to_bytes(bytes_view b) { return bytes(b.begin(), b.end()); }
 bytes_view ppk_id() { return as_bytes_view(ppk_name, sizeof ppk_name - 1); }
 bytes_view key_id() { return as_bytes_view(key_id_text, sizeof key_id_text - 1); }
@@ -189,7 +194,8 @@ bool take(outcome& o, const Helper& h) {
     if (!h.done() || !h.is_ike_rekey()) return false;
     const sa_t& s = h.new_ike_sa();
     if (!s.keys) return false;
-    auto k = confirm_keys(*s.keys, key_id());
+    auto k = what_if_no_ppk ? key_pair<P>::derive(key_mode::confirm, s.keys->sk_d(), key_id(), ike_binding::of(*s.keys).view())
+                            : confirm_keys(*s.keys, key_id());
     if (!k) return false;
     o = outcome{};
     o.sa.emplace(s);
@@ -197,6 +203,7 @@ bool take(outcome& o, const Helper& h) {
     for (const auto& step : s.negotiated.plan())
         if (o.n_methods < o.methods.size()) o.methods[o.n_methods++] = step.method;
     if (const auto* p = h.ppk_used()) o.ppk.assign(p->id.identity.begin(), p->id.identity.end());
+    if (what_if_no_ppk) o.ppk = to_bytes(ppk_id());
     o.done = true;
     return true;
 }
@@ -277,6 +284,7 @@ private:
         init_stack ini;
         std::array<kex::proposal, 1> props{};
         bytes ppk_key_notify;  // the consumer's N(PPK_IDENTITY_KEY), to forward (variant 2)
+        std::optional<sa_t> new_c, new_p;  // the new SAs its rekeys made with each side
     };
 
     void setup() {
@@ -302,6 +310,7 @@ private:
         rc_p_.proposals = props_p_;
         rc_p_.ppk.keys = escape_ppk_;
         rc_p_.ppk.required = true;
+        if (what_if_no_ppk) rc_p_.ppk = {};
         auto p = provider<P>::make(pc_);
         if (!p) std::abort();
         prov_.emplace(*p);
@@ -326,6 +335,7 @@ private:
             c.rc.proposals = c.props;
             c.rc.ppk.keys = escape_ppk_;
             c.rc.ppk.required = true;
+            if (what_if_no_ppk) c.rc.ppk = {};
         }
         if (sc_.rekey_mitm) {
             // 0: the right PPK ID with a wrong secret; 1: no PPK; 2: no PPK, but echo
@@ -373,7 +383,8 @@ private:
             list.push_back(to_bytes(b));
             if (sc_.attacker) captured_.push_back({to, i, to_bytes(b), ike});
         }
-        const bool intercept = genuine && ike && sc_.rekey_mitm;
+        const bool confirm = !ike && b.size() > 4 && b[4] == std::byte{4};
+        const bool intercept = genuine && (ike || confirm) && sc_.rekey_mitm;
         int copies = r_.chance(sc_.dup) ? 2 : 1;
         for (int c = 0; c < copies; ++c) {
             if (r_.chance(sc_.loss)) continue;
@@ -395,7 +406,8 @@ private:
         std::sort(due.begin(), due.end(), [](const packet& a, const packet& b) { return a.order < b.order; });
         for (std::size_t k = due.size(); k > 1; --k) std::swap(due[k - 1], due[r_.below(k)]);
         for (auto& pk : due) {
-            if (pk.intercept) mitm_in(pk);
+            if (pk.intercept && !pk.ike) mitm_confirm(pk);
+            else if (pk.intercept) mitm_in(pk);
             else if (pk.ike && pk.to == node::consumer) consumer_ike(pk);
             else if (pk.ike) provider_ike(pk);
             else if (pk.to == node::consumer) to_consumer(pk);
@@ -612,6 +624,7 @@ private:
             });
             if (finished) {
                 attacker_sas_.push_back(a.resp.h->new_ike_sa());
+                a.new_c.emplace(a.resp.h->new_ike_sa());
                 log("attacker: rekey with the consumer done", i);
             }
             if (create && !a.ini.active()) {  // and run our own toward the provider
@@ -648,12 +661,48 @@ private:
         }
         if (a.ini.h->done()) {
             attacker_sas_.push_back(a.ini.h->new_ike_sa());
+            a.new_p.emplace(a.ini.h->new_ike_sa());
             log("attacker: rekey with the provider done", i);
             a.ini.h.reset();
         } else if (a.ini.h->failed()) {
             use_up(a.to_p, a.ini);
             a.ini.h.reset();
         }
+    }
+
+    // A CONFIRM on its way: if the attacker holds the new SA the sender confirms, it re-seals the
+    // CONFIRM under the confirm key of its SA with the other side; else it passes unchanged.
+    void mitm_confirm(packet pk) {
+        const std::size_t i = pk.consumer;
+        auto& a = mitm_[i];
+        pk.intercept = false;
+        if (a.new_c && a.new_p) {
+            auto derive = [](const sa_t& sa) {
+                return key_pair<P>::derive(key_mode::confirm, sa.keys->sk_d(), key_id(), ike_binding::of(*sa.keys).view());
+            };
+            auto kc = derive(*a.new_c), kp = derive(*a.new_p);
+            const bool c2p = pk.to == node::provider;
+            if (kc && kp) {
+                auto v = verify(c2p ? kc->c2p : kp->p2c, pk.data);
+                if (v && v->type() == msg_type::confirm && v->selected_method()) {
+                    std::array<std::uint16_t, limits::max_methods> m{};
+                    for (std::size_t k = 0; k < v->method_count() && k < m.size(); ++k) m[k] = v->method(k);
+                    const rekey_result<P> r{c2p ? *kp : *kc, std::span<const std::uint16_t>(m.data(), v->method_count()),
+                                            v->ppk_id()};
+                    std::array<std::byte, limits::max_message> out{};
+                    auto sealed = seal_confirm(c2p ? kp->c2p : kc->p2c, v->echoed_nonce(),
+                                               plan{procedure::ike_sa_rekey, *v->selected_method(), v->ppk_id()}, r, out);
+                    if (sealed) {
+                        log("attacker re-seals a CONFIRM", i);
+                        pk.data = to_bytes(*sealed);
+                        pk.genuine = false;
+                        pk.keyed = true;
+                    }
+                }
+            }
+        }
+        if (pk.to == node::consumer) to_consumer(pk);
+        else to_provider(pk);
     }
 
     // ---- actions ----
@@ -881,8 +930,9 @@ int main(int argc, char** argv) {
         else if (a == "--first") first = num();
         else if (a == "--seed") one = num();
         else if (a == "--verbose") verbose = true;
+        else if (a == "--what-if" && k + 1 < argc && std::string_view(argv[k + 1]) == "no-ppk") what_if_no_ppk = (++k, true);
         else {
-            std::fprintf(stderr, "usage: escape_sim [--seeds N] [--first S] | --seed S [--verbose]\n");
+            std::fprintf(stderr, "usage: escape_sim [--seeds N] [--first S] | --seed S [--verbose]  [--what-if no-ppk]\n");
             return 2;
         }
     }
@@ -915,9 +965,9 @@ int main(int argc, char** argv) {
         if (!v.empty()) {
             bad_runs++;
             for (const auto& m : v)
-                std::printf("VIOLATION seed %llu (%s): %s -- replay: escape_sim --seed %llu --verbose\n",
+                std::printf("VIOLATION seed %llu (%s): %s -- replay: escape_sim --seed %llu --verbose%s\n",
                             static_cast<unsigned long long>(seed), sc.name, m.c_str(),
-                            static_cast<unsigned long long>(seed));
+                            static_cast<unsigned long long>(seed), what_if_no_ppk ? " --what-if no-ppk" : "");
         }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

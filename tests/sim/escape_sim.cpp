@@ -35,6 +35,8 @@
 //
 //   escape_sim [--seeds N] [--first S]      run seeds S..S+N-1, print a tally per scenario
 //   escape_sim --seed S [--verbose]         replay one seed (its scenario follows from S)
+//   --only SCENARIO                          run only that scenario's seeds
+//   --what-if no-ppk                         see what_if_no_ppk (expected to fail)
 #include "sim_ike.hpp"
 
 #include <pqike/crypto/hmac.hpp>
@@ -123,6 +125,7 @@ constexpr std::uint64_t horizon = 3 * deadline + 60;  // two attempts and the ta
 constexpr std::uint16_t offered[] = {36, 37};         // ML-KEM-768, ML-KEM-1024
 constexpr std::uint16_t supported[] = {37, 36};
 constexpr int max_rekeys = 4;  // rekey attempts per migration
+constexpr std::uint64_t settle_ticks = 60;  // run on this long after every migration ended
 const char ppk_name[] = "ppk-2026";
 const char ppk_secret[] = "post-quantum preshared key 2026!";
 const char wrong_secret[] = "the attacker's guess at the PPK!";
@@ -167,11 +170,12 @@ struct packet {
 };
 
 struct tally {
-    std::uint64_t runs = 0, migrations = 0, confirmed = 0, failed = 0, violations = 0, rekeys = 0, before_ack = 0;
+    std::uint64_t runs = 0, migrations = 0, confirmed = 0, failed = 0, violations = 0, rekeys = 0, before_ack = 0, chatter = 0;
+    double secs = 0;
 };
 
 struct run_result {
-    std::uint64_t confirmed = 0, failed = 0, rekeys = 0, before_ack = 0;
+    std::uint64_t confirmed = 0, failed = 0, rekeys = 0, before_ack = 0, chatter = 0;
     std::vector<std::string> violations;
 };
 
@@ -233,11 +237,17 @@ public:
     run_result run() {
         setup();
         for (std::size_t i = 0; i < consumers; ++i) start(i, now_);
+        std::uint64_t settled_since = 0;
         for (; now_ <= t_start + horizon; ++now_) {
             deliver_due();
             timers();
             if (sc_.attacker) attack();
             if (sc_.restarts) maybe_restart();
+            // Everyone settled for a while (late copies delivered): the rest of the horizon
+            // would only carry CONFIRM copies (see `chatter`).
+            if (!settled()) settled_since = 0;
+            else if (settled_since == 0) settled_since = now_;
+            else if (now_ - settled_since >= settle_ticks) break;
         }
         finish();
         return std::move(res_);
@@ -406,6 +416,9 @@ private:
         std::sort(due.begin(), due.end(), [](const packet& a, const packet& b) { return a.order < b.order; });
         for (std::size_t k = due.size(); k > 1; --k) std::swap(due[k - 1], due[r_.below(k)]);
         for (auto& pk : due) {
+            if (!pk.ike && cs_[pk.consumer].m->state() == consumer_state::confirmed &&
+                ps_[pk.consumer].s.state == provider_state::confirmed)
+                res_.chatter++;
             if (pk.intercept && !pk.ike) mitm_confirm(pk);
             else if (pk.intercept) mitm_in(pk);
             else if (pk.ike && pk.to == node::consumer) consumer_ike(pk);
@@ -808,6 +821,19 @@ private:
         }
     }
 
+    // Every migration ended for good on both sides, no rekey or retry pending.
+    bool settled() const {
+        for (std::size_t i = 0; i < consumers; ++i) {
+            const auto cs = cs_[i].m->state();
+            const auto ps = ps_[i].s.state;
+            if (cs == consumer_state::migrating || cs == consumer_state::idle) return false;
+            if (ps != provider_state::confirmed && ps != provider_state::failed) return false;
+            if (ps_[i].retry_at != 0 || cs_[i].retry_at != 0 || cs_[i].ini.active() || mitm_[i].ini.active()) return false;
+            if (now_ < cs_[i].down_until) return false;
+        }
+        return now_ >= p_down_until_;
+    }
+
     // ---- faults ----
     void maybe_restart() {
         if (!r_.chance(0.01)) return;
@@ -923,6 +949,7 @@ int main(int argc, char** argv) {
     std::uint64_t first = 1, count = 10000;
     std::optional<std::uint64_t> one;
     bool verbose = false;
+    std::string_view only;
     for (int k = 1; k < argc; ++k) {
         const std::string_view a = argv[k];
         auto num = [&] { return k + 1 < argc ? std::strtoull(argv[++k], nullptr, 10) : 0ull; };
@@ -930,9 +957,10 @@ int main(int argc, char** argv) {
         else if (a == "--first") first = num();
         else if (a == "--seed") one = num();
         else if (a == "--verbose") verbose = true;
+        else if (a == "--only" && k + 1 < argc) only = argv[++k];
         else if (a == "--what-if" && k + 1 < argc && std::string_view(argv[k + 1]) == "no-ppk") what_if_no_ppk = (++k, true);
         else {
-            std::fprintf(stderr, "usage: escape_sim [--seeds N] [--first S] | --seed S [--verbose]  [--what-if no-ppk]\n");
+            std::fprintf(stderr, "usage: escape_sim [--seeds N] [--first S] [--only SCENARIO] | --seed S [--verbose]  [--what-if no-ppk]\n");
             return 2;
         }
     }
@@ -947,9 +975,12 @@ int main(int argc, char** argv) {
     for (std::uint64_t seed = first; seed < first + count; ++seed) {
         const std::size_t si = seed % scenario_count;
         const scenario& sc = scenarios[si];
+        if (!only.empty() && only != sc.name) continue;
         if (verbose) std::printf("seed %llu, scenario %s\n", static_cast<unsigned long long>(seed), sc.name);
+        const auto t1 = std::chrono::steady_clock::now();
         auto s = std::make_unique<sim>(seed, sc, verbose);
         const auto r = s->run();
+        t[si].secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
         auto& x = t[si];
         x.runs++;
         x.migrations += consumers;
@@ -957,6 +988,7 @@ int main(int argc, char** argv) {
         x.failed += r.failed;
         x.rekeys += r.rekeys;
         x.before_ack += r.before_ack;
+        x.chatter += r.chatter;
         // Under a rekey MITM nobody may confirm: the attacker lacks the PPK, so the two sides'
         // rekeys cannot end with the same keys.
         std::vector<std::string> v = r.violations;
@@ -972,18 +1004,22 @@ int main(int argc, char** argv) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     // rekeys: CREATE_CHILD_SA exchanges the consumers started; pre-ACK: rekeys the provider
-    // finished before it had seen the ACK (row 10).
-    std::printf("%-20s %7s %10s %10s %8s %8s %8s %10s\n", "scenario", "runs", "confirmed", "failed", "rate", "rekeys",
-                "pre-ACK", "violations");
+    // finished before it had seen the ACK (row 10); chatter: CONFIRM copies delivered after both
+    // ends confirmed, per confirmed migration (within settle_ticks of the end).
+    std::printf("%-20s %7s %10s %10s %8s %8s %8s %8s %10s %7s\n", "scenario", "runs", "confirmed", "failed", "rate", "rekeys",
+                "pre-ACK", "chatter", "violations", "ms/run");
     bool live_ok = true;
     for (std::size_t si = 0; si < scenario_count; ++si) {
         const auto& x = t[si];
         if (x.runs == 0) continue;
         const double rate = x.migrations ? static_cast<double>(x.confirmed) / static_cast<double>(x.migrations) : 0;
-        std::printf("%-20s %7llu %10llu %10llu %7.3f%% %8llu %8llu %10llu\n", scenarios[si].name,
+        std::printf("%-20s %7llu %10llu %10llu %7.3f%% %8llu %8llu %8.1f %10llu %7.2f\n", scenarios[si].name,
                     static_cast<unsigned long long>(x.runs), static_cast<unsigned long long>(x.confirmed),
                     static_cast<unsigned long long>(x.failed), 100 * rate, static_cast<unsigned long long>(x.rekeys),
-                    static_cast<unsigned long long>(x.before_ack), static_cast<unsigned long long>(x.violations));
+                    static_cast<unsigned long long>(x.before_ack),
+                    x.confirmed ? static_cast<double>(x.chatter) / static_cast<double>(x.confirmed) : 0.0,
+                    static_cast<unsigned long long>(x.violations),
+                    1000 * x.secs / static_cast<double>(x.runs));
         // Liveness: with loss <= 30 % and no attacker, >= 99.9 % of migrations confirm.
         if (scenarios[si].liveness && rate < 0.999) {
             live_ok = false;

@@ -18,8 +18,15 @@
 //     need not have seen the ACK), and calls rekey_done once both the rekey and the ACK are in;
 //   - a failed rekey is started again (at most 4 per migration) while the engine is migrating.
 // The confirm keys come from the new SA (escape::confirm_keys), the methods from its negotiated
-// plan, the PPK ID from the PPK the rekey mixed in. ESCAPE/ACK/CONFIRM travel as escape messages
-// (message-level carriage, not yet inside INFORMATIONAL exchanges).
+// plan, the PPK ID from the PPK the rekey mixed in. ESCAPE/ACK/CONFIRM ride in real INFORMATIONAL
+// exchanges (exchange/informational.hpp, escape/ikev2.hpp Notify): the ESCAPE in a request on the
+// legacy SA and the ACK/NACK in its response, each CONFIRM in a request on the side's new SA (an
+// escape message the engine emits while a request is being answered goes into that response).
+// Window 1: an engine send while our request is outstanding retransmits that request. A peer
+// request that comes again gets the stored response. No dead-peer detection: an exchange that
+// never gets its response blocks later requests on that SA (ack-never's second attempt).
+// --carriage message sends the escape messages bare instead (the keyed MITM then also re-seals
+// CONFIRMs, which --what-if no-ppk needs).
 //
 // Scenarios: clean, loss/dup/reorder, restarts, keyless attacker, "rekey-mitm" (an attacker who
 // holds the legacy SA's keys but not the PPK runs its own rekey responder toward the consumer and
@@ -43,7 +50,9 @@
 #include <pqike/escape/consumer.hpp>
 #include <pqike/escape/device_key.hpp>
 #include <pqike/escape/hndl.hpp>
+#include <pqike/escape/ikev2.hpp>
 #include <pqike/escape/provider.hpp>
+#include <pqike/exchange/informational.hpp>
 
 #include <algorithm>
 #include <array>
@@ -135,6 +144,8 @@ const char key_id_text[] = "escape-key-1";
 // from any new SA, the ESCAPE's PPK ID claimed anyway). The keyed MITM then wins: the run must
 // report violations (a self-test of the invariants; ctest escape_sim_what_if_no_ppk, WILL_FAIL).
 bool what_if_no_ppk = false;
+// --carriage message: escape messages travel bare instead of in INFORMATIONAL exchanges.
+bool ike_carriage = true;
 
 bytes to_bytes(bytes_view b) { return bytes(b.begin(), b.end()); }
 bytes_view ppk_id() { return as_bytes_view(ppk_name, sizeof ppk_name - 1); }
@@ -229,6 +240,19 @@ struct resp_stack {
     datagrams last_req, last_resp;
 };
 
+// The stack's INFORMATIONAL exchanges on one IKE SA (escape/ikev2.hpp carriage): our requests
+// (window 1: the outstanding one is retransmitted when the engine sends again) and the peer's
+// (the last response is kept for a retransmitted request, RFC 7296 §2.1). Made for one SA (its
+// SPIs); reset when the stack's new SA changes.
+struct info_stack {
+    std::uint64_t spi_i = 0, spi_r = 0;
+    std::unique_ptr<exchange::informational_initiator<S>> ini;
+    datagrams req;
+    std::unique_ptr<exchange::informational_responder<S>> rsp;
+    datagrams partial, last_req, last_resp;
+    bool resp_ack = false;  // the last response carries an ACK
+};
+
 class sim {
 public:
     sim(std::uint64_t seed, const scenario& sc, bool verbose)
@@ -262,6 +286,7 @@ private:
         exchange::rekey_config rc{};
         init_stack ini;
         outcome out;
+        info_stack il, in;  // INFORMATIONAL on the legacy and on the new SA
         std::uint16_t method = 0;
         int rekeys = 0;              // rekey attempts in this migration
         std::uint64_t retry_at = 0;  // next attempt after a failed one (0: none)
@@ -278,6 +303,7 @@ private:
         sa_t legacy;
         resp_stack resp;
         outcome out;
+        info_stack il, in;
         std::uint64_t retry_at = 0;
         int attempts = 0;
         std::vector<bytes> from_consumer;
@@ -388,9 +414,8 @@ private:
     // ---- network ----
     void send(node to, std::size_t i, bytes_view b, bool genuine, bool ike = false, bool keyed = false) {
         if (genuine) {
-            auto& list = ike ? (to == node::consumer ? cs_[i].ike_from_provider : ps_[i].ike_from_consumer)
-                             : (to == node::consumer ? cs_[i].from_provider : ps_[i].from_consumer);
-            list.push_back(to_bytes(b));
+            if (ike) (to == node::consumer ? cs_[i].ike_from_provider : ps_[i].ike_from_consumer).push_back(to_bytes(b));
+            else record(to, i, b);
             if (sc_.attacker) captured_.push_back({to, i, to_bytes(b), ike});
         }
         const bool confirm = !ike && b.size() > 4 && b[4] == std::byte{4};
@@ -401,6 +426,141 @@ private:
             queue_.push_back({now_ + r_.below(sc_.max_delay + 1), order_++, to, i, to_bytes(b), genuine, ike, keyed, intercept});
         }
     }
+    // An escape message one engine sent to the other (what `judge` accepts as genuine).
+    void record(node to, std::size_t i, bytes_view m) {
+        (to == node::consumer ? cs_[i].from_provider : ps_[i].from_consumer).push_back(to_bytes(m));
+    }
+
+    // ---- escape messages out of the engines: bare, or in INFORMATIONAL exchanges ----
+    void esc_out(node from, std::size_t i, bytes_view m) {
+        const node to = from == node::consumer ? node::provider : node::consumer;
+        const bool ack = from == node::consumer && m.size() > 4 && m[4] == std::byte{2};
+        if (!ike_carriage) {
+            if (!(ack && drop_ack(i))) send(to, i, m, true);
+            return;
+        }
+        record(to, i, m);
+        if (capture_reply_ && !reply_) {  // answering a request: in its response
+            reply_ = to_bytes(m);
+            return;
+        }
+        info_request(from, i, m);
+    }
+    bool drop_ack(std::size_t i) {
+        auto& c = cs_[i];
+        ++c.acks;
+        if (sc_.acks == ack_drop::all || (sc_.acks == ack_drop::first && c.acks <= 3)) {
+            log("consumer's ACK lost", i);
+            return true;
+        }
+        return false;
+    }
+    // The SA (legacy, or the new one of this side's rekey) and its INFORMATIONAL stack.
+    std::pair<sa_t*, info_stack*> info_of(node at, std::size_t i, bool on_new) {
+        sa_t& legacy = at == node::consumer ? cs_[i].legacy : ps_[i].legacy;
+        outcome& out = at == node::consumer ? cs_[i].out : ps_[i].out;
+        info_stack& st = on_new ? (at == node::consumer ? cs_[i].in : ps_[i].in)
+                                : (at == node::consumer ? cs_[i].il : ps_[i].il);
+        sa_t* sa = on_new ? (out.sa ? &*out.sa : nullptr) : &legacy;
+        if (sa == nullptr) return {nullptr, nullptr};
+        if (st.spi_i != sa->spi_i || st.spi_r != sa->spi_r) {
+            st = info_stack{};
+            st.spi_i = sa->spi_i;
+            st.spi_r = sa->spi_r;
+        }
+        return {sa, &st};
+    }
+    void info_request(node from, std::size_t i, bytes_view m) {
+        const node to = from == node::consumer ? node::provider : node::consumer;
+        // ESCAPE on the classical SA, CONFIRM on the new one (docs §9).
+        auto [sa, st] = info_of(from, i, m.size() > 4 && m[4] == std::byte{4});
+        if (sa == nullptr) return;
+        if (st->ini && st->ini->pending()) {  // window 1: the outstanding request again
+            for (const auto& d : st->req) send(to, i, d, true, true);
+            return;
+        }
+        if (!st->ini) st->ini = std::make_unique<exchange::informational_initiator<S>>(*sa);
+        auto n = carriage_.notify(m);
+        if (!n) return;
+        auto item = exchange::notify_item(*n, item_buf_);
+        if (!item) return;
+        auto o = st->ini->start(std::span<const exchange::payload_item>(&*item, 1), hrng_, buf_.out());
+        if (!o) return;
+        st->req = sim_ike::copy(*o);
+        for (const auto& d : st->req) send(to, i, d, true, true);
+    }
+    std::optional<bytes> escape_in(const exchange::payload_list& pl) const {
+        auto n = pl.notify(static_cast<wire::notify_type>(carriage_.notify_type));
+        if (!n) return std::nullopt;
+        auto m = carriage_.extract(*n);
+        if (!m) return std::nullopt;
+        return to_bytes(*m);
+    }
+    void to_engine(node at, std::size_t i, bytes m) {
+        packet e{now_, 0, at, i, std::move(m), true};
+        if (at == node::consumer) to_consumer(e);
+        else to_provider(e);
+    }
+    // An INFORMATIONAL datagram at `at`: the response to our request, or the peer's request.
+    void info_in(node at, const packet& pk) {
+        const std::size_t i = pk.consumer;
+        auto h = wire::decode_header(pk.data);
+        if (!h) return;
+        const sa_t& legacy = at == node::consumer ? cs_[i].legacy : ps_[i].legacy;
+        const bool on_new = !(h->spi_i == legacy.spi_i && h->spi_r == legacy.spi_r);
+        auto [sa, st] = info_of(at, i, on_new);
+        if (sa == nullptr || h->spi_i != sa->spi_i || h->spi_r != sa->spi_r) return;  // no such SA
+        const node to = at == node::consumer ? node::provider : node::consumer;
+        if (h->response()) {
+            if (!st->ini || !st->ini->pending()) return;
+            auto r = st->ini->on_message(pk.data);
+            if (!r || !*r) return;
+            if (auto m = escape_in(st->ini->payloads())) to_engine(at, i, std::move(*m));
+            return;
+        }
+        if (contains(st->last_req, pk.data)) {  // retransmitted: the same response
+            if (!(st->resp_ack && drop_ack(i)))
+                for (const auto& d : st->last_resp) send(to, i, d, true, true);
+            return;
+        }
+        if (!st->rsp) st->rsp = std::make_unique<exchange::informational_responder<S>>(*sa);
+        auto r = st->rsp->receive(pk.data);
+        if (!r) return;
+        if (!*r) {
+            st->partial.push_back(pk.data);
+            return;
+        }
+        auto m = escape_in(st->rsp->payloads());
+        capture_reply_ = true;
+        reply_.reset();
+        if (m) to_engine(at, i, std::move(*m));
+        capture_reply_ = false;
+        std::optional<exchange::payload_item> item;
+        if (reply_) {
+            auto n = carriage_.notify(*reply_);
+            if (n) {
+                auto it = exchange::notify_item(*n, item_buf_);
+                if (it) item = *it;
+            }
+        }
+        auto o = st->rsp->respond(item ? std::span<const exchange::payload_item>(&*item, 1)
+                                       : std::span<const exchange::payload_item>{},
+                                  hrng_, buf_.out());
+        if (!o) return;
+        st->last_req = std::move(st->partial);
+        st->partial.clear();
+        st->last_req.push_back(pk.data);
+        st->last_resp = sim_ike::copy(*o);
+        st->resp_ack = reply_ && reply_->size() > 4 && (*reply_)[4] == std::byte{2};
+        reply_.reset();
+        if (!(st->resp_ack && drop_ack(i)))
+            for (const auto& d : st->last_resp) send(to, i, d, true, true);
+    }
+    static bool is_informational(bytes_view d) {
+        auto h = wire::decode_header(d);
+        return h && h->exchange == wire::exchange_type::informational;
+    }
+
     void deliver_due() {
         // Everything due now, in an order the seed decides (reordering within a tick).
         std::vector<packet> due;
@@ -416,9 +576,6 @@ private:
         std::sort(due.begin(), due.end(), [](const packet& a, const packet& b) { return a.order < b.order; });
         for (std::size_t k = due.size(); k > 1; --k) std::swap(due[k - 1], due[r_.below(k)]);
         for (auto& pk : due) {
-            if (!pk.ike && cs_[pk.consumer].m->state() == consumer_state::confirmed &&
-                ps_[pk.consumer].s.state == provider_state::confirmed)
-                res_.chatter++;
             if (pk.intercept && !pk.ike) mitm_confirm(pk);
             else if (pk.intercept) mitm_in(pk);
             else if (pk.ike && pk.to == node::consumer) consumer_ike(pk);
@@ -450,9 +607,13 @@ private:
         return n == node::provider ? "provider/c" + std::to_string(i) : "consumer c" + std::to_string(i);
     }
 
+    void count_chatter(std::size_t i) {
+        if (cs_[i].m->state() == consumer_state::confirmed && ps_[i].s.state == provider_state::confirmed) res_.chatter++;
+    }
     void to_consumer(const packet& pk) {
         auto& c = cs_[pk.consumer];
         if (now_ < c.down_until) return;
+        count_chatter(pk.consumer);
         const auto before = std::pair{c.m->state(), c.m->confirm_sent()};
         auto r = c.m->on_message(pk.data, now_);
         const auto after = std::pair{c.m->state(), c.m->confirm_sent()};
@@ -462,6 +623,7 @@ private:
     void to_provider(const packet& pk) {
         auto& p = ps_[pk.consumer];
         if (now_ < p_down_until_) return;
+        count_chatter(pk.consumer);
         const auto before = snapshot(p.s);
         const bool confirm_type = pk.data.size() > 4 && pk.data[4] == std::byte{4};
         if (confirm_type && !p.out.done) return;  // no new SA yet: the IKE layer cannot decrypt it
@@ -508,7 +670,9 @@ private:
     void consumer_ike(const packet& pk) {
         const std::size_t i = pk.consumer;
         auto& c = cs_[i];
-        if (now_ < c.down_until || !c.ini.active()) return;
+        if (now_ < c.down_until) return;
+        if (is_informational(pk.data)) return info_in(node::consumer, pk);
+        if (!c.ini.active()) return;
         const auto before = c.ini.h->snapshot();
         auto r = c.ini.h->on_message(pk.data, hrng_, buf_.out());
         judge_ike(pk, !(c.ini.h->snapshot() == before), c.ike_from_provider, i);
@@ -582,6 +746,7 @@ private:
         const std::size_t i = pk.consumer;
         auto& p = ps_[i];
         if (now_ < p_down_until_) return;
+        if (is_informational(pk.data)) return info_in(node::provider, pk);
         const auto before = std::pair{p.legacy.next_peer_id, p.resp.h ? p.resp.h->snapshot() : exchange::rekey_snapshot{}};
         const bool finished = responder_in(p.legacy, rc_p_, p.resp, pk.data, [&](bytes_view d, wire::exchange_type) {
             send(node::consumer, i, d, true, true);
@@ -612,6 +777,11 @@ private:
     // ---- the keyed man in the middle (scenario rekey-mitm) ----
     void mitm_in(const packet& pk) {
         const std::size_t i = pk.consumer;
+        if (is_informational(pk.data)) {  // it could read the legacy SA's, but relays them as they are
+            if (pk.to == node::consumer) consumer_ike(pk);
+            else provider_ike(pk);
+            return;
+        }
         auto& a = mitm_[i];
         if (!a.have) {
             a.to_c = ps_[i].legacy;
@@ -724,16 +894,7 @@ private:
         bool rekey = false;
         for (const auto& a : acts) {
             switch (a.kind) {
-                case action_kind::send: {
-                    const bool ack = a.bytes.size() > 4 && a.bytes[4] == std::byte{2};
-                    if (ack && ++c.acks > 0 &&
-                        (sc_.acks == ack_drop::all || (sc_.acks == ack_drop::first && c.acks <= 3))) {
-                        log("consumer's ACK lost", i);
-                        break;
-                    }
-                    send(node::provider, i, a.bytes, true);
-                    break;
-                }
+                case action_kind::send: esc_out(node::consumer, i, a.bytes); break;
                 case action_kind::start_rekey:
                     // The consumer initiates the rekey (§8.3), with the escape PPK (RFC 9867).
                     c.legacy.ppk_int = true;
@@ -756,7 +917,7 @@ private:
         bool rekey = false;
         for (const auto& a : acts) {
             switch (a.kind) {
-                case action_kind::send: send(node::consumer, i, a.bytes, true); break;
+                case action_kind::send: esc_out(node::provider, i, a.bytes); break;
                 case action_kind::start_rekey:
                     log("provider got the ACK", i, p.out.done ? "(rekey already done)" : "");
                     rekey = true;
@@ -940,6 +1101,10 @@ private:
     };
     std::vector<capture> captured_;
     sim_ike::buffer buf_;
+    const escape::ikev2::carriage carriage_{};
+    std::array<std::byte, 2048> item_buf_{};
+    bool capture_reply_ = false;
+    std::optional<bytes> reply_;
     run_result res_;
 };
 
@@ -958,9 +1123,10 @@ int main(int argc, char** argv) {
         else if (a == "--seed") one = num();
         else if (a == "--verbose") verbose = true;
         else if (a == "--only" && k + 1 < argc) only = argv[++k];
+        else if (a == "--carriage" && k + 1 < argc && std::string_view(argv[k + 1]) == "message") ike_carriage = (++k, false);
         else if (a == "--what-if" && k + 1 < argc && std::string_view(argv[k + 1]) == "no-ppk") what_if_no_ppk = (++k, true);
         else {
-            std::fprintf(stderr, "usage: escape_sim [--seeds N] [--first S] [--only SCENARIO] | --seed S [--verbose]  [--what-if no-ppk]\n");
+            std::fprintf(stderr, "usage: escape_sim [--seeds N] [--first S] [--only SCENARIO] | --seed S [--verbose]  [--carriage message] [--what-if no-ppk]\n");
             return 2;
         }
     }

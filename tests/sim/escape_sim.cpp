@@ -45,6 +45,7 @@
 //   escape_sim --seed S [--verbose]         replay one seed (its scenario follows from S)
 //   --only SCENARIO                          run only that scenario's seeds
 //   --what-if no-ppk                         see what_if_no_ppk (expected to fail)
+//   --what-if ppk-on-ack                     see what_if_ppk_on_ack (expected to pass)
 #include "sim_ike.hpp"
 
 #include <pqike/crypto/hmac.hpp>
@@ -145,6 +146,10 @@ const char key_id_text[] = "escape-key-1";
 // from any new SA, the ESCAPE's PPK ID claimed anyway). The keyed MITM then wins: the run must
 // report violations (a self-test of the invariants; ctest escape_sim_what_if_no_ppk, WILL_FAIL).
 bool what_if_no_ppk = false;
+// --what-if ppk-on-ack: a provider stack that configures the PPK for the rekey only once it saw
+// the ACK (row 10's trap). With the PPK agreed on the wire this must stay safe: the consumer
+// refuses a rekey without the PPK and tries again, so the run must still pass.
+bool what_if_ppk_on_ack = false;
 // --carriage message: escape messages travel bare instead of in INFORMATIONAL exchanges.
 bool ike_carriage = true;
 
@@ -348,6 +353,7 @@ private:
         rc_p_.ppk.keys = escape_ppk_;
         rc_p_.ppk.required = true;
         if (what_if_no_ppk) rc_p_.ppk = {};
+        rc_p_late_.proposals = props_p_;  // what-if ppk-on-ack: before the ACK, no PPK configured
         auto p = provider<P>::make(pc_);
         if (!p) std::abort();
         prov_.emplace(*p);
@@ -760,7 +766,9 @@ private:
         if (now_ < p_down_until_) return;
         if (is_informational(pk.data)) return info_in(node::provider, pk);
         const auto before = std::pair{p.legacy.next_peer_id, p.resp.h ? p.resp.h->snapshot() : exchange::rekey_snapshot{}};
-        const bool finished = responder_in(p.legacy, rc_p_, p.resp, pk.data, [&](bytes_view d, wire::exchange_type) {
+        const bool acked = p.s.state == provider_state::migrating || p.s.state == provider_state::confirmed;
+        const auto& rc = what_if_ppk_on_ack && !acked ? rc_p_late_ : rc_p_;
+        const bool finished = responder_in(p.legacy, rc, p.resp, pk.data, [&](bytes_view d, wire::exchange_type) {
             send(node::consumer, i, d, true, true);
         });
         const auto after = std::pair{p.legacy.next_peer_id, p.resp.h ? p.resp.h->snapshot() : exchange::rekey_snapshot{}};
@@ -1098,7 +1106,7 @@ private:
     std::array<bytes_view, 1> ppks_{};
     std::array<exchange::ppk_entry, 1> escape_ppk_{}, wrong_ppk_{};
     std::array<kex::proposal, 2> props_p_{};
-    exchange::rekey_config rc_p_{}, rc_a_{}, rc_ai_{};
+    exchange::rekey_config rc_p_{}, rc_p_late_{}, rc_a_{}, rc_ai_{};
     std::optional<provider<P>> prov_;
     std::array<side_c, consumers> cs_{};
     std::array<side_p, consumers> ps_{};
@@ -1137,8 +1145,9 @@ int main(int argc, char** argv) {
         else if (a == "--only" && k + 1 < argc) only = argv[++k];
         else if (a == "--carriage" && k + 1 < argc && std::string_view(argv[k + 1]) == "message") ike_carriage = (++k, false);
         else if (a == "--what-if" && k + 1 < argc && std::string_view(argv[k + 1]) == "no-ppk") what_if_no_ppk = (++k, true);
+        else if (a == "--what-if" && k + 1 < argc && std::string_view(argv[k + 1]) == "ppk-on-ack") what_if_ppk_on_ack = (++k, true);
         else {
-            std::fprintf(stderr, "usage: escape_sim [--seeds N] [--first S] [--only SCENARIO] | --seed S [--verbose]  [--carriage message] [--what-if no-ppk]\n");
+            std::fprintf(stderr, "usage: escape_sim [--seeds N] [--first S] [--only SCENARIO] | --seed S [--verbose]  [--carriage message] [--what-if no-ppk|ppk-on-ack]\n");
             return 2;
         }
     }
@@ -1177,7 +1186,8 @@ int main(int argc, char** argv) {
             for (const auto& m : v)
                 std::printf("VIOLATION seed %llu (%s): %s -- replay: escape_sim --seed %llu --verbose%s\n",
                             static_cast<unsigned long long>(seed), sc.name, m.c_str(),
-                            static_cast<unsigned long long>(seed), what_if_no_ppk ? " --what-if no-ppk" : "");
+                            static_cast<unsigned long long>(seed),
+                            what_if_no_ppk ? " --what-if no-ppk" : what_if_ppk_on_ack ? " --what-if ppk-on-ack" : "");
         }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

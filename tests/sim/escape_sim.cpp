@@ -16,7 +16,11 @@
 //     the stored response (RFC 7296 §2.1); a new CREATE_CHILD_SA gets a fresh responder;
 //   - the provider configures the responder with the escape PPK because it sent the ESCAPE (it
 //     need not have seen the ACK), and calls rekey_done once both the rekey and the ACK are in;
-//   - a failed rekey is started again (at most 4 per migration) while the engine is migrating.
+//   - a failed rekey is started again (at most 4 per migration) while the engine is migrating;
+//     the failed exchange's Message ID counts as used (rekey_initiator leaves next_request_id
+//     alone when an authenticated response ends it in failure, while the responder's refusal
+//     advances next_peer_id: without this the SA would be wedged);
+//   - one request in flight per SA and direction, whatever the exchange (RFC 7296 §2.3).
 // The confirm keys come from the new SA (escape::confirm_keys), the methods from its negotiated
 // plan, the PPK ID from the PPK the rekey mixed in. ESCAPE/ACK/CONFIRM ride in real INFORMATIONAL
 // exchanges (exchange/informational.hpp, escape/ikev2.hpp Notify): the ESCAPE in a request on the
@@ -32,7 +36,9 @@
 // holds the legacy SA's keys but not the PPK runs its own rekey responder toward the consumer and
 // its own rekey initiator toward the provider: with the right PPK ID and a wrong secret, with no
 // PPK, or echoing PPK_IDENTITY / forwarding the consumer's PPK_IDENTITY_KEY by re-encrypting),
-// "ack-lost" (the first ACK is lost, the consumer rekeys anyway: row 10) and "ack-never".
+// "ack-lost" (the consumer's first three ACK transmissions are lost and it rekeys anyway, so the
+// provider mostly finishes the rekey before it has the ACK: row 10) and "ack-never" (every ACK
+// lost: both must end failed).
 //
 // After every run: safety (no message the peer did not send, and none a second time, changes an
 // engine's state; a forged IKE datagram changes no rekey state; nobody is `confirmed` on an SA
@@ -44,6 +50,7 @@
 //   escape_sim [--seeds N] [--first S]      run seeds S..S+N-1, print a tally per scenario
 //   escape_sim --seed S [--verbose]         replay one seed (its scenario follows from S)
 //   --only SCENARIO                          run only that scenario's seeds
+//   --carriage message                       escape messages bare, not in INFORMATIONAL
 //   --what-if no-ppk                         see what_if_no_ppk (expected to fail)
 //   --what-if ppk-on-ack                     see what_if_ppk_on_ack (expected to pass)
 #include "sim_ike.hpp"

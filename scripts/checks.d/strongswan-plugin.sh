@@ -119,11 +119,17 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- the plugin ------------------------------------------------------------------------------
+# pqike's own peer (examples/strongswan_plugin/pqike_peer.cpp) compiles meanwhile.
 mkdir -p "$work/plugin"
+peer=$work/pqike_peer
+${CXX:-g++} -std=c++20 -O1 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Werror \
+  -I"$root/include" "$root/examples/strongswan_plugin/pqike_peer.cpp" -lcrypto -o "$peer" >"$work/peer-build.log" 2>&1 &
+peer_build=$!
 if ! make -s -C "$work/plugin" -f "$root/examples/strongswan_plugin/Makefile" SWSRC="$src" \
      PQIKE="$root" all check-defs >"$work/plugin/build.log" 2>&1; then
-  tail -30 "$work/plugin/build.log"; die "plugin build (or -z defs check) failed"
+  tail -30 "$work/plugin/build.log"; wait "$peer_build"; die "plugin build (or -z defs check) failed"
 fi
+wait "$peer_build" || { head -30 "$work/peer-build.log"; die "build of examples/strongswan_plugin/pqike_peer.cpp"; }
 so=$work/plugin/libstrongswan-pqike-mlkem.so
 t_build=$(date +%s)
 
@@ -135,6 +141,7 @@ ip -n "$ns_a" addr add 10.99.0.1/24 dev "pqa$$"; ip -n "$ns_b" addr add 10.99.0.
 for n in a b; do ns=ns_$n; ip -n "${!ns}" link set lo up; ip -n "${!ns}" link set "pq$n$$" up; done
 addr_a=10.99.0.1; addr_b=10.99.0.2
 psk="pqike-plugin-psk-NOT-SECRET-0123456789"
+peer_port=15600   # pqike's peer in B's namespace: 15600 hostile ct, 15601.. its initiators
 
 write_conf() {  # side, my address, peer address, my id, peer id, my subnet, peer subnet
   local s=$1 me_addr=$2 peer=$3 my_id=$4 peer_id=$5 my_net=$6 peer_net=$7
@@ -189,12 +196,44 @@ EOC
   }
 EOC
     done
+    # B only: pqike's peer on 127.0.0.1 inside B's namespace (it initiates to port 500, or
+    # answers charon on port $peer_port)
+    [ "$s" = b ] && cat <<EOC
+  pqike-in {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    proposals = aes256gcm16-prfsha384-mlkem768
+    encap = no
+    mobike = no
+    local { auth = psk
+            id = $my_id }
+    remote { auth = psk
+             id = pqike.peer.test }
+  }
+  pqike-out {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    remote_port = $peer_port
+    proposals = aes256gcm16-prfsha384-mlkem768
+    encap = no
+    mobike = no
+    keyingtries = 1
+    local { auth = psk
+            id = $my_id }
+    remote { auth = psk
+             id = pqike.peer.test }
+    children { cpeer { start_action = none } }
+  }
+EOC
     cat <<EOC
 }
 secrets {
   ike-pqike {
     id-1 = a.pqike.test
     id-2 = b.pqike.test
+    id-3 = pqike.peer.test
     secret = "$psk"
   }
 }
@@ -289,6 +328,46 @@ run_method() {  # m (768, 1024, 512)
 }
 t_live0=$(date +%s)
 for m in 768 1024 512; do run_method "$m"; done
+
+# ---- pqike's own peer against charon B (ML-KEM-768 in IKE_SA_INIT), hostile values first ----
+mb=$(wc -l <"$work/b.log")
+in_b_ns() { timeout 30 ip netns exec "$ns_b" "$@"; }
+echo "pqike's peer and hostile values against charon B:"
+lp=$((peer_port + 1))
+for how in short modulus long; do
+  in_b_ns "$peer" hostile-ek 500 "$lp" "$how" >"$work/hostile-ek-$how.log" 2>&1; echo $? >"$work/hostile-ek-$how.rc"
+  lp=$((lp + 1)); sleep 0.2
+done
+in_b_ns "$peer" hostile-ct "$peer_port" 500 "$psk" pqike.peer.test >"$work/hostile-ct.log" 2>&1 &
+hct=$!
+sleep 0.3
+sw b --initiate --child cpeer --ike pqike-out --timeout 8 >"$work/hostile-ct.initiate" 2>&1
+wait "$hct"; echo $? >"$work/hostile-ct.rc"
+sw b --list-sas >"$work/hostile.sas" 2>&1
+in_b_ns "$peer" initiate 500 "$lp" "$psk" pqike.peer.test >"$work/peer-initiate.log" 2>&1; echo $? >"$work/peer-initiate.rc"
+sleep 0.3
+tail -n +"$((mb + 1))" "$work/b.log" >"$work/peer.b"
+cat "$work"/hostile-ek-*.log "$work/hostile-ct.log" "$work/peer-initiate.log" | sed 's/^/    /'
+PB=$work/peer.b
+for how in short long; do
+  n=$([ $how = short ] && echo 1183 || echo 1185)
+  check "hostile ek ($how, $n octets): plugin refused it, charon answered NO_PROPOSAL_CHOSEN" \
+    sh -c "test \$(cat '$work/hostile-ek-$how.rc') -eq 0 && grep -q 'pqike-mlkem: ML_KEM_768 ek has $n octets, expected 1184: refused' '$PB' &&
+           grep -q 'NO_PROPOSAL_CHOSEN' '$work/hostile-ek-$how.log'"
+done
+check "hostile ek (modulus): FIPS 203 7.2 check refused it, charon answered NO_PROPOSAL_CHOSEN" \
+  sh -c "test \$(cat '$work/hostile-ek-modulus.rc') -eq 0 && grep -q 'pqike-mlkem: ML_KEM_768 ek fails the FIPS 203 7.2 check (invalid_key): refused' '$PB' &&
+         grep -q 'NO_PROPOSAL_CHOSEN' '$work/hostile-ek-modulus.log'"
+check "hostile ct (1087 octets): charon as initiator refused it and sent no IKE_AUTH" \
+  sh -c "test \$(cat '$work/hostile-ct.rc') -eq 0 && grep -q 'pqike-mlkem: ML_KEM_768 ct has 1087 octets, expected 1088: refused' '$PB' &&
+         ! grep -Eq 'IKE_SA pqike-out\[[0-9]+\] established' '$PB' && ! grep -q 'pqike-out:' '$work/hostile.sas'"
+check "pqike's initiator (ML-KEM-768 in IKE_SA_INIT) with charon B afterwards: exit status 0" \
+  test "$(cat "$work/peer-initiate.rc")" -eq 0
+check "charon B established, rekeyed (ML_KEM_768) and deleted pqike's IKE SAs" \
+  sh -c "grep -Eq 'IKE_SA pqike-in\[[0-9]+\] established between 127.0.0.1\[b.pqike.test\]\.\.\.127.0.0.1\[pqike.peer.test\]' '$PB' &&
+         grep -Eq 'IKE_SA pqike-in\[[0-9]+\] rekeyed between' '$PB' &&
+         test \$(grep -c 'selected proposal: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ML_KEM_768' '$PB') -ge 2 &&
+         test \$(grep -c 'received DELETE for IKE_SA pqike-in' '$PB') -eq 2"
 t_live=$(date +%s)
 check "both charons still running" sh -c "kill -0 $pid_a && kill -0 $pid_b"
 

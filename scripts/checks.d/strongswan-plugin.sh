@@ -16,6 +16,10 @@
 #     in IKE_SA_INIT), PSK, a Child SA (ESP proposal aes256gcm16-mlkemN, so its rekey runs
 #     ML-KEM), an IKE SA rekey, a Child SA rekey, then delete; success is read from both
 #     charons' logs and swanctl --list-sas.
+#  4. pqike's own peer (examples/strongswan_plugin/pqike_peer.cpp) in B's namespace: hostile ek
+#     (short, long, failing the modulus check) and ct (short) that charon must refuse and stay
+#     up, then its ML-KEM-768 initiator: IKE_SA_INIT, IKE_AUTH, IKE SA rekey, deletes.
+# PQIKE_PLUGIN_BENCH=N adds N initiate+terminate cycles with x25519 and mlkem768 (timing only).
 # Skips (exit 77, "SKIPPED") only without root or network namespaces. Needs ~1 min once the
 # source tree is cached. KEEP=1 keeps the work directory.
 set -uo pipefail
@@ -196,6 +200,31 @@ EOC
   }
 EOC
     done
+    # the ML-KEM-free baseline for PQIKE_PLUGIN_BENCH
+    cat <<EOC
+  x25519 {
+    version = 2
+    local_addrs = $me_addr
+    remote_addrs = $peer
+    proposals = aes256gcm16-prfsha384-x25519
+    encap = yes
+    mobike = no
+    rekey_time = 0
+    local { auth = psk
+            id = $my_id }
+    remote { auth = psk
+             id = $peer_id }
+    children {
+      cx {
+        esp_proposals = aes256gcm16
+        local_ts = $my_net
+        remote_ts = $peer_net
+        rekey_time = 0
+        start_action = none
+      }
+    }
+  }
+EOC
     # B only: pqike's peer on 127.0.0.1 inside B's namespace (it initiates to port 500, or
     # answers charon on port $peer_port)
     [ "$s" = b ] && cat <<EOC
@@ -369,6 +398,23 @@ check "charon B established, rekeyed (ML_KEM_768) and deleted pqike's IKE SAs" \
          test \$(grep -c 'selected proposal: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ML_KEM_768' '$PB') -ge 2 &&
          test \$(grep -c 'received DELETE for IKE_SA pqike-in' '$PB') -eq 2"
 t_live=$(date +%s)
+
+# ---- optional: PQIKE_PLUGIN_BENCH=N sequential initiate+terminate cycles (IKE SA + Child SA,
+# IKE_SA_INIT, IKE_AUTH, INFORMATIONAL; both charons on the same 2 cores) per proposal ----------
+bench=${PQIKE_PLUGIN_BENCH:-0}
+if [ "$bench" -gt 0 ]; then
+  for conn in x25519:cx mlkem768:c768 x25519:cx mlkem768:c768; do
+    c=${conn%%:*}; ch=${conn##*:}
+    t0=$(date +%s%N)
+    for _ in $(seq 1 "$bench"); do
+      sw a --initiate --child "$ch" --ike "$c" >/dev/null 2>&1 || echo "  bench: initiate $c failed"
+      sw a --terminate --ike "$c" >/dev/null 2>&1
+    done
+    t1=$(date +%s%N)
+    ms=$(( (t1 - t0) / 1000000 ))
+    echo "  bench $c: $bench handshakes (IKE SA + Child SA, then delete) in $ms ms: $(( ms * 1000 / bench )) us each, $(( bench * 1000 / ms )) per s"
+  done
+fi
 check "both charons still running" sh -c "kill -0 $pid_a && kill -0 $pid_b"
 
 echo "$me: timing: source+configure $((t_src - t_start)) s, plugin build $((t_build - t_src)) s, live $((t_live - t_live0)) s, total $((t_live - t_start)) s"

@@ -61,10 +61,13 @@ upstream=${deb_version%%-*}
 # ---- Debian's strongSwan source, configured as debian/rules does --------------------------------
 cache=$root/build/strongswan-src
 src=$cache/$deb_version
-[ "${PQIKE_SWSRC_FRESH:-0}" = 1 ] && rm -rf "$src"
+mkdir -p "$cache"
+exec 9>"$cache/.lock"; flock 9   # concurrent runs share the cache: one fetches, the other waits
+[ "${PQIKE_SWSRC_FRESH:-0}" = 1 ] && rm -rf "$src" "$src.dl"
 if [ ! -f "$src/.configured" ]; then
   rm -rf "$src"; mkdir -p "$src.dl"
-  if ! apt-cache showsrc strongswan 2>/dev/null | grep -q '^Package: strongswan'; then
+  showsrc=$(apt-cache showsrc strongswan 2>/dev/null)  # not piped into grep -q: SIGPIPE + pipefail
+  if ! grep -q '^Package: strongswan' <<<"$showsrc"; then
     # deb-src for the suites already configured (deb822 or one-line format)
     if [ -f /etc/apt/sources.list.d/debian.sources ]; then
       sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
@@ -104,6 +107,7 @@ if [ ! -f "$src/.configured" ]; then
     || { tail -20 "$src.dl/configure.log"; die "strongSwan ./configure failed"; }
   touch "$src/.configured"
 fi
+flock -u 9
 t_src=$(date +%s)
 
 work=$(mktemp -d /tmp/pqike-strongswan-plugin.XXXXXX)

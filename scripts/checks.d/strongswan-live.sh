@@ -15,14 +15,14 @@
 # PPK_ID where the PPK is required (refused both ways: AUTHENTICATION_FAILED, no IKE SA), and the
 # NO_PPK_AUTH fallback. PQIKE_LIVE_WRONG_PSK=1 / PQIKE_LIVE_FLIP_PPK=1 are self-tests: every
 # check that depends on the PSK / PPK must then fail. charon is stopped by its PID. Needs root (charon binds
-# sockets and reads its config as root); skips with a message otherwise. Installs
+# sockets and reads its config as root); skips with a message (exit 77) otherwise. Installs
 # strongswan-charon / strongswan-swanctl if missing (policy-rc.d keeps the system service off).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "strongswan-live: SKIPPED (needs root to run charon)"; exit 0
+  echo "strongswan-live: SKIPPED (needs root to run charon)"; exit 77
 fi
 charon=/usr/lib/ipsec/charon
 if [ ! -x "$charon" ] || ! command -v swanctl >/dev/null; then

@@ -541,6 +541,20 @@ TEST_CASE_TEMPLATE("RFC 9867 CREATE_CHILD_SA refusals: no common PPK, or no USE_
         CHECK(fin.error().code == errc::no_proposal_chosen);
         CHECK(t.p->rsp->sa().established());
         CHECK(kr.state() == exchange::rekey_state::idle);  // ready for another request
+        // Both sides counted that Message ID: a new rekey with the PPK the responder wants works.
+        CHECK(t.p->ini->sa().next_request_id == t.p->rsp->sa().next_peer_id);
+        exchange::rekey_config ci2 = ci;
+        ci2.ppk.keys = b;
+        exchange::rekey_initiator<S> ki2{t.p->ini->sa(), ci2};
+        exchange::rekey_responder<S> kr2{t.p->rsp->sa(), cr};
+        auto o2 = ki2.start(t.ri, b1.out());
+        REQUIRE(o2);
+        drive(
+            *o2, [&](bytes_view d) { return ki2.on_message(d, t.ri, b1.out()); },
+            [&](bytes_view d) { return kr2.on_message(d, t.rr, b2.out()); });
+        CHECK(ki2.done());
+        CHECK(kr2.done());
+        CHECK(ki2.ppk_used() != nullptr);
     }
     SUBCASE("the initiator requires one and the responder names none") {
         ppk_sa<S> t{77, 78};

@@ -286,7 +286,11 @@ public:
 private:
     std::span<const kex::proposal> offered() const noexcept { return {offered_.data(), n_offered_}; }
 
+    // Ends the rekey. Reached only after an authentic response to mid_ (or before sending): that
+    // exchange is over, so its Message ID is used up, as the responder counted it (RFC 7296 §2.2);
+    // the next request on the SA must not reuse it.
     error fail(error e) noexcept {
+        if (state_ != rekey_state::idle && sa_.next_request_id == mid_) ++sa_.next_request_id;
         state_ = rekey_state::failed;
         ke_.reset();
         return e;

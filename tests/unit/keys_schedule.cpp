@@ -411,8 +411,8 @@ TEST_CASE("PPK: RFC 8784 mixing of SK_d/SK_pi/SK_pr, NO_PPK_AUTH keys, RFC 9867 
     CHECK(m->stage() == 1);
     CHECK(keys::mix_ppk_intermediate(*m, view(ppk)).code() == errc::unexpected_message);
     // RFC 9867 §3.2: the PPK is the last key update; no RFC 9370 stage may follow it.
-    CHECK(m->after_additional_ke(view(s.additional[1])).code() == errc::ppk_not_last);
-    CHECK(c->mixed.after_additional_ke(view(s.additional[1])).code() == errc::ppk_not_last);
+    CHECK(m->after_additional_ke(view(s.additional[0])).code() == errc::ppk_not_last);
+    CHECK(c->mixed.after_additional_ke(view(s.additional[0])).code() == errc::ppk_not_last);
 
     std::array<std::byte, 8> conf{};
     keys::ppk_confirmation(view(ppk), *k1, conf);

@@ -184,11 +184,11 @@ struct rekey_inputs {
         spi_r.fill(std::byte{0x32});
         if (!K::keygen_derand(d, z, ek, dk) || !K::encaps_derand(ek, m, ct, ss)) std::abort();
     }
-    // New SA keys with the PPK mixed in, and the CONFIRM keys.
+    // New SA keys from the rekey that carries the PPK (SK_d' of the legacy SA), and the CONFIRM keys.
     key_pair<P> finish(const std::array<std::byte, K::ss_size>& secret) const {
         const bytes_view secrets[] = {secret};
-        auto n = keys::rekey_ike_sa<P>(old, ni, nr, spi_i, spi_r, secrets, lengths);
-        auto mixed = mix_escape_ppk(*n, ppk);
+        auto mixed = rekey_with_escape_ppk<P>(old, ppk, ni, nr, spi_i, spi_r, secrets, lengths);
+        if (!mixed) std::abort();
         auto ck = confirm_keys(*mixed, key_id);
         if (!ck) std::abort();
         return *ck;

@@ -100,7 +100,8 @@ TEST_CASE("the default fragment size counts the IPv4 and UDP headers (as strongS
     CHECK(d.max_size == 1280);
     CHECK(d.ip_udp_overhead == 28);
     toy_keys k;
-    const auto m = message_of(inner_of(3000));
+    const auto inner = inner_of(3000);
+    const auto m = message_of(inner);
     std::vector<std::byte> buf(64 * 1024);
     std::array<bytes_view, 64> views{};
     pqike::test::counter_rng rng;

@@ -109,6 +109,9 @@ inline std::optional<json> parse_json(std::string_view text, failure& f) {
         // e.byte counts from 1 and points one past the last character read.
         f = failure{"bad_json", "input is not valid JSON", e.byte == 0 ? 0 : e.byte - 1};
         return std::nullopt;
+    } catch (const json::exception&) {  // e.g. out_of_range: a number beyond any numeric type
+        f = failure{"bad_json", "input is not valid JSON (a value out of range)", 0};
+        return std::nullopt;
     }
     if (!j.is_object()) {
         f = failure{"wrong_type", "the request must be a JSON object", 0};

@@ -5,6 +5,7 @@
 // Sans-I/O: bytes in, datagrams out into caller memory; nothing here touches a socket.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include "../wire/message.hpp"
 #include "../wire/notify.hpp"
 #include "../wire/sk.hpp"
+#include "workspace.hpp"
 
 namespace pqike::exchange {
 
@@ -67,10 +69,16 @@ struct out_buffer {
 // refuses a request answers with an error notify: `refused` then names why (code != ok) and
 // `datagrams` hold the notify response. The caller keeps the datagrams for retransmission
 // (RFC 7296 §2.1: a responder resends its last response when the request is repeated).
+// `unconsumed`: the payloads of the message just accepted that the helper did not read (vendor
+// IDs, status notifies such as INITIAL_CONTACT, a deployment's own), views valid until the next
+// call of any helper on this thread (they point into the datagram or the thread's workspace).
 struct outgoing {
     std::span<const bytes_view> datagrams{};
     error refused{};
     bool cookie_challenge = false;  // HDR, N(COOKIE) (RFC 7296 §2.6): nothing was kept, still idle
+    bool retransmit = false;        // the request answered last, again: send the same response
+                                    // again (RFC 7296 §2.1); nothing changed, nothing built
+    std::span<const wire::raw_payload> unconsumed{};
     bool empty() const noexcept { return datagrams.empty(); }
     bool is_refusal() const noexcept { return refused.code != errc::ok; }
 };
@@ -85,6 +93,54 @@ struct datagram_context {
     std::uint16_t peer_port = 500;
     std::size_t half_open = 0;
 };
+
+// ---- retransmitted requests (RFC 7296 §2.1, RFC 7383 §2.6.1) -----------------------------------
+// The last request a responder answered, known by its header and its last octets (the ICV of a
+// protected message). The helper keeps no response: the stack resends the one it sent, which it
+// keeps anyway (outgoing::retransmit). A request that came in fragments is remembered by the
+// fragment that completed it: that one draws the response again, the others of the same
+// message are ignored, so a retransmitted fragmented request draws one response, not one per
+// fragment.
+inline constexpr std::size_t request_tail_size = 16;
+
+struct answered_request {
+    wire::exchange_type exchange{};
+    std::uint32_t message_id = 0;
+    std::uint64_t spi_i = 0;
+    std::uint32_t length = 0;
+    bool fragmented = false;
+    bounded_bytes<request_tail_size> tail{};  // empty: nothing answered yet
+
+    static answered_request of(const wire::ike_header& h, bytes_view datagram) noexcept {
+        answered_request a;
+        a.exchange = h.exchange;
+        a.message_id = h.message_id;
+        a.spi_i = h.spi_i;
+        a.length = static_cast<std::uint32_t>(datagram.size());
+        a.fragmented = h.next == wire::payload_type::skf;
+        (void)a.tail.assign(datagram.last(std::min(datagram.size(), request_tail_size)));
+        return a;
+    }
+};
+
+enum class repeat : std::uint8_t { no, resend, ignore };
+
+// Whether `datagram` (header `h`) repeats the request `a` answered.
+inline repeat repeat_of(const answered_request& a, const wire::ike_header& h, bytes_view datagram) noexcept {
+    if (a.tail.empty() || h.response() || h.exchange != a.exchange || h.message_id != a.message_id ||
+        h.spi_i != a.spi_i)
+        return repeat::no;
+    const bytes_view tail = datagram.last(std::min(datagram.size(), request_tail_size));
+    if (datagram.size() == a.length && std::equal(tail.begin(), tail.end(), a.tail.view().begin(), a.tail.view().end()))
+        return repeat::resend;
+    return a.fragmented && h.next == wire::payload_type::skf ? repeat::ignore : repeat::no;
+}
+
+inline outgoing resend_last() noexcept {
+    outgoing o;
+    o.retransmit = true;
+    return o;
+}
 
 // ---- headers -------------------------------------------------------------------------------------
 // What a received message must be. `from_original_initiator`: the sender is the original
@@ -119,14 +175,17 @@ constexpr std::uint8_t header_flags(bool original_initiator, bool response) noex
 inline constexpr std::size_t max_payloads = 24;
 
 // The payloads of a message (or of an opened SK payload), each validated by its typed view.
-// Views point into the bytes that were decoded.
+// Views point into the bytes that were decoded. find(), notify() and error_notify() mark what
+// they return as read; unconsumed() lists the rest for the stack.
 struct payload_list {
     std::array<wire::raw_payload, max_payloads> slots{};
     std::size_t n = 0;
+    mutable std::uint32_t read = 0;  // bit i: slots[i] was looked up
+    static_assert(max_payloads <= 32);
 
     constexpr const wire::raw_payload* find(wire::payload_type t, std::size_t nth = 0) const noexcept {
         for (std::size_t i = 0; i < n; ++i)
-            if (slots[i].type == t && nth-- == 0) return &slots[i];
+            if (slots[i].type == t && nth-- == 0) return mark(i);
         return nullptr;
     }
     constexpr std::size_t count(wire::payload_type t) const noexcept {
@@ -139,7 +198,10 @@ struct payload_list {
         for (std::size_t i = 0; i < n; ++i) {
             if (slots[i].type != wire::payload_type::notify) continue;
             auto v = wire::notify_view::decode(slots[i]);
-            if (v && v->kind == k) return *v;
+            if (v && v->kind == k) {
+                mark(i);
+                return *v;
+            }
         }
         return std::nullopt;
     }
@@ -148,12 +210,78 @@ struct payload_list {
         for (std::size_t i = 0; i < n; ++i) {
             if (slots[i].type != wire::payload_type::notify) continue;
             auto v = wire::notify_view::decode(slots[i]);
-            if (v && wire::to_number(v->kind) < 16384) return *v;
+            if (v && wire::to_number(v->kind) < 16384) {
+                mark(i);
+                return *v;
+            }
         }
         return std::nullopt;
     }
     constexpr std::span<const wire::raw_payload> view() const noexcept { return {slots.data(), n}; }
+    // The payloads not looked up, in order, copied into `out`.
+    constexpr void unconsumed(payload_list& out) const noexcept {
+        out.n = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if ((read >> i & 1u) == 0) out.slots[out.n++] = slots[i];
+    }
+
+private:
+    constexpr const wire::raw_payload* mark(std::size_t i) const noexcept {
+        read |= std::uint32_t{1} << i;
+        return &slots[i];
+    }
 };
+
+// The payloads of `pl` the helper did not read, in the thread's storage, on `o` (see outgoing).
+inline outgoing with_unconsumed(outgoing o, const payload_list& pl) noexcept {
+    thread_local constinit payload_list rest{};
+    pl.unconsumed(rest);
+    o.unconsumed = rest.view();
+    return o;
+}
+
+// ---- payloads the stack adds ---------------------------------------------------------------------
+// One payload to send: its type and body (the generic header is added).
+struct payload_item {
+    wire::payload_type type = wire::payload_type::notify;
+    bytes_view body{};
+};
+
+// An item that cannot stand in a chain (SK, SKF, NONE) is refused before anything is built.
+constexpr status check_items(std::span<const payload_item> items) noexcept {
+    for (const auto& it : items)
+        if (wire::ends_chain(it.type) || it.type == wire::payload_type::none)
+            return {errc::invalid_syntax, "payload_item.type", error_value{wire::to_number(it.type)}};
+    return {};
+}
+
+// Payloads a stack adds to the messages a helper builds, per exchange type, after the helper's
+// own: status notifies (INITIAL_CONTACT in IKE_AUTH, RFC 7296 §3.10.1), vendor IDs (§3.12), a
+// deployment's private notifies. Not added to error responses. Views must outlive the helper.
+struct extra_payloads {
+    std::span<const payload_item> ike_sa_init{};
+    std::span<const payload_item> ike_intermediate{};
+    std::span<const payload_item> ike_auth{};
+    std::span<const payload_item> create_child_sa{};
+    std::span<const payload_item> ike_followup_ke{};
+
+    constexpr std::span<const payload_item> of(wire::exchange_type ex) const noexcept {
+        switch (ex) {
+            case wire::exchange_type::ike_sa_init: return ike_sa_init;
+            case wire::exchange_type::ike_intermediate: return ike_intermediate;
+            case wire::exchange_type::ike_auth: return ike_auth;
+            case wire::exchange_type::create_child_sa: return create_child_sa;
+            case wire::exchange_type::ike_followup_ke: return ike_followup_ke;
+            default: return {};
+        }
+    }
+    constexpr status check() const noexcept {
+        for (auto items : {ike_sa_init, ike_intermediate, ike_auth, create_child_sa, ike_followup_ke})
+            if (status s = check_items(items); !s) return s;
+        return {};
+    }
+};
+
 
 // Decode a chain into `out` (two passes: `out` is untouched when the chain is rejected).
 constexpr status decode_payloads(wire::payload_type first, bytes_view chain, std::size_t base,
@@ -202,6 +330,10 @@ public:
         begin(wire::payload_type::notify);
         wire::make_notify(t, data).encode(w_);
     }
+    // Items checked by check_items().
+    void add(std::span<const payload_item> items) noexcept {
+        for (const auto& it : items) add(it.type, it.body);
+    }
     writer& out() noexcept { return w_; }
     // The chain and its first type, or the writer's overflow.
     result<bytes_view> finish() noexcept {
@@ -218,9 +350,11 @@ private:
 
 // ---- protected send / receive --------------------------------------------------------------------
 // Fragmentation in use for a direction: both peers announced IKEV2_FRAGMENTATION_SUPPORTED.
+// `pool`: where received fragments are reassembled (nullptr: default_fragment_pool()).
 struct fragmentation {
     bool enabled = false;
     wire::fragment_options options{};
+    fragment_pool* pool = nullptr;
 };
 
 // ---- the non-ESP marker on port 4500 (RFC 3948 §2.2) --------------------------------------------
@@ -284,45 +418,75 @@ result<outgoing> send_protected(const wire::sk_keys& keys, const wire::protected
     return o;
 }
 
-// Opens SK messages and reassembles SKF fragments. The message returned stays valid until the
-// next receive() or reset(). A message that fails authentication changes nothing (RFC 7383
-// §2.6 for fragments).
-template <policy::SkCipher C, std::size_t MaxMessage = 16384, std::size_t MaxFragments = 32>
+// Opens SK messages and reassembles SKF fragments. A whole message is opened into the thread's
+// workspace; fragments go into a slot of the SA's fragment pool, taken at the first authentic
+// fragment and given back as soon as the message is complete (it is then copied into the
+// workspace) or abandoned. The message returned stays valid until the next call of any helper
+// on this thread. A message that fails authentication changes nothing (RFC 7383 §2.6 for
+// fragments).
+template <policy::SkCipher C>
 class protected_receiver {
 public:
-    protected_receiver() noexcept : reasm_(storage_) {}
+    protected_receiver() noexcept = default;
     protected_receiver(const protected_receiver&) = delete;
     protected_receiver& operator=(const protected_receiver&) = delete;
+    ~protected_receiver() { reset(); }
 
     // nullopt: an authentic fragment was stored (or repeated); wait for the rest.
     result<std::optional<wire::protected_message>> receive(const wire::sk_keys& keys, bytes_view datagram,
-                                                           bool allow_fragments) noexcept {
+                                                           const fragmentation& frag) noexcept {
         auto f = wire::parse_protected<C>(datagram);
         if (!f) return f.error();
-        if (f->fragment) {
-            if (!allow_fragments) return error{errc::invalid_fragment, "skf", f->sk_offset};
-            if (reasm_.complete()) reasm_.reset();
-            auto st = reasm_.template add<C>(keys, datagram);
-            if (!st) return st.error();
-            if (*st != wire::reassembly_status::complete) return std::optional<wire::protected_message>{};
-            return std::optional<wire::protected_message>{reasm_.message()};
+        workspace& ws = thread_workspace();
+        if (!f->fragment) {
+            auto o = wire::open<C>(keys, *f, ws.plain);
+            if (!o) return o.error();
+            return std::optional<wire::protected_message>{o->view()};
         }
-        auto o = wire::open<C>(keys, *f, plain_);
-        if (!o) return o.error();
-        return std::optional<wire::protected_message>{o->view()};
+        if (!frag.enabled) return error{errc::invalid_fragment, "skf", f->sk_offset};
+        if (!reasm_) {
+            pool_ = frag.pool != nullptr ? frag.pool : &default_fragment_pool();
+            lent_ = pool_->acquire();
+            if (lent_ == nullptr) return error{errc::reassembly_limit, "reassembly.pool", f->sk_offset};
+            reasm_.emplace(*lent_);
+        }
+        auto st = reasm_->template add<C>(keys, datagram);
+        if (!st) {
+            if (!reasm_->in_progress()) reset();  // nothing held: the slot goes back
+            return st.error();
+        }
+        if (*st != wire::reassembly_status::complete) return std::optional<wire::protected_message>{};
+        // The clear payloads and the inner chain, in the workspace, so the slot can go back now.
+        wire::protected_message m = reasm_->message();
+        const std::size_t clear = m.unprotected.size();
+        if (clear + m.inner.size() > ws.plain.size()) {
+            reset();
+            return error{errc::reassembly_limit, "reassembly.total", 0};
+        }
+        if (clear != 0) std::memcpy(ws.plain.data(), m.unprotected.data(), clear);
+        if (!m.inner.empty()) std::memcpy(ws.plain.data() + clear, m.inner.data(), m.inner.size());
+        m.unprotected = bytes_view{ws.plain.data(), clear};
+        m.inner = bytes_view{ws.plain.data() + clear, m.inner.size()};
+        reset();
+        return std::optional<wire::protected_message>{m};
     }
-    // Fragments of an abandoned message are dropped (the storage is wiped).
+    // Fragments of an abandoned message are dropped (the slot is wiped and given back).
     void reset() noexcept {
-        reasm_.reset();
-        secure_zeroize(mut_bytes{plain_});
+        if (!reasm_) return;
+        reasm_.reset();  // the reassembler wipes what it held
+        pool_->release(lent_);
+        lent_ = nullptr;
     }
-    bool in_progress() const noexcept { return reasm_.in_progress(); }
+    bool in_progress() const noexcept { return reasm_ && reasm_->in_progress(); }
 
 private:
-    wire::reassembly_storage<MaxMessage, MaxFragments> storage_{};
-    wire::reassembler reasm_;
-    std::array<std::byte, MaxMessage> plain_{};
+    fragment_pool* pool_ = nullptr;
+    fragment_storage* lent_ = nullptr;
+    std::optional<wire::reassembler> reasm_{};
 };
+
+// The thread's buffer for the inner chain of the message a helper builds.
+inline mut_bytes inner_area() noexcept { return thread_workspace().inner; }
 
 // Offset of the inner chain inside the message, for error offsets (the SK header's position).
 constexpr std::size_t inner_base(const wire::protected_message& m) noexcept {

@@ -11,6 +11,7 @@
 // Messages that are not the expected ones or fail authentication are dropped with no change.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,17 +19,13 @@
 #include "../bytes.hpp"
 #include "../policy.hpp"
 #include "../result.hpp"
+#include "../wire/delete.hpp"
 #include "../wire/payload_type.hpp"
+#include "../wire/protocol_id.hpp"
 #include "common.hpp"
 #include "ike_sa.hpp"
 
 namespace pqike::exchange {
-
-// One payload to send: its type and body (the generic header is added).
-struct payload_item {
-    wire::payload_type type = wire::payload_type::notify;
-    bytes_view body{};
-};
 
 // A Notify as a payload item (e.g. escape::carriage::notify(msg)), its body encoded into `buf`.
 constexpr result<payload_item> notify_item(const wire::notify_view& n, mut_bytes buf) noexcept {
@@ -36,6 +33,58 @@ constexpr result<payload_item> notify_item(const wire::notify_view& n, mut_bytes
     n.encode(w);
     if (status s = w.finish(); !s) return s.error();
     return payload_item{wire::payload_type::notify, w.written()};
+}
+
+// ---- Delete (RFC 7296 §1.4.1, §3.11) ----------------------------------------------------------
+// A Delete of the IKE SA (protocol IKE, no SPIs) as an INFORMATIONAL item, its body in `buf`.
+constexpr result<payload_item> delete_ike_sa_item(mut_bytes buf) noexcept {
+    writer w{buf};
+    wire::delete_view{wire::protocol_id::ike, 0, 0, {}}.encode(w);
+    if (status s = w.finish(); !s) return s.error();
+    return payload_item{wire::payload_type::del, w.written()};
+}
+
+// A Delete of Child SAs of `protocol` (ESP or AH) by the 4-octet SPIs of our inbound SAs: the
+// sender names the SAs it receives on (§3.11); the peer deletes the paired outbound ones and
+// answers with its own inbound SPIs (§1.4.1).
+constexpr result<payload_item> delete_child_sa_item(wire::protocol_id protocol,
+                                                    std::span<const std::array<std::byte, 4>> spis,
+                                                    mut_bytes buf) noexcept {
+    if (protocol != wire::protocol_id::esp && protocol != wire::protocol_id::ah)
+        return error{errc::invalid_syntax, "delete.protocol", error_value{wire::to_number(protocol)}};
+    if (spis.empty() || spis.size() > 0xffff) return error{errc::invalid_length, "delete.count", error_value{spis.size()}};
+    writer w{buf};
+    w.u8(wire::to_number(protocol));
+    w.u8(4);
+    w.u16(static_cast<std::uint16_t>(spis.size()));
+    for (const auto& spi : spis) w.bytes(spi);
+    if (status s = w.finish(); !s) return s.error();
+    return payload_item{wire::payload_type::del, w.written()};
+}
+
+// What the Delete payloads of a received INFORMATIONAL ask for: the IKE SA itself, and the Child
+// SAs, each a view of one Delete (protocol, SPIs) into the message (valid as payloads() is).
+struct deletion {
+    static constexpr std::size_t max_deletes = 8;
+    bool ike_sa = false;
+    std::array<wire::delete_view, max_deletes> child{};
+    std::size_t n_child = 0;
+    std::span<const wire::delete_view> child_sas() const noexcept { return {child.data(), n_child}; }
+};
+
+constexpr result<deletion> deletes_of(const payload_list& pl) noexcept {
+    deletion d;
+    for (std::size_t i = 0; const wire::raw_payload* p = pl.find(wire::payload_type::del, i); ++i) {
+        auto v = wire::delete_view::decode(*p);
+        if (!v) return v.error();
+        if (v->protocol == wire::protocol_id::ike) {
+            d.ike_sa = true;
+        } else if (v->count != 0) {
+            if (d.n_child == deletion::max_deletes) return error{errc::length_too_large, "delete", p->offset};
+            d.child[d.n_child++] = *v;
+        }
+    }
+    return d;
 }
 
 namespace detail {
@@ -47,8 +96,11 @@ public:
     info_core(const info_core&) = delete;
     info_core& operator=(const info_core&) = delete;
 
-    // The payloads received (views into this helper, valid until its next call).
+    // The payloads received (views into the datagram or the thread's workspace: valid until the
+    // next call of any helper on this thread).
     const payload_list& payloads() const noexcept { return got_; }
+    // A fragmented message is being reassembled: keep this helper (and its pool slot) alive.
+    bool reassembling() const noexcept { return rx_.in_progress(); }
 
 protected:
     explicit info_core(ike_sa<Suite>& sa) noexcept : sa_(sa) {}
@@ -56,12 +108,9 @@ protected:
     template <policy::Rng R>
     result<outgoing> send(std::span<const payload_item> items, std::uint32_t mid, bool response, R& rng,
                           out_buffer out) noexcept {
-        inner_builder ib{inner_};
-        for (const auto& it : items) {
-            if (wire::ends_chain(it.type) || it.type == wire::payload_type::none)
-                return error{errc::invalid_syntax, "payload_item.type", 0};
-            ib.add(it.type, it.body);
-        }
+        if (status s = check_items(items); !s) return s.error();
+        inner_builder ib{inner_area()};
+        ib.add(items);
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
@@ -81,7 +130,7 @@ protected:
         if (!h) return h.error();
         if (status s = check_header(*h, sa_.expect(wire::exchange_type::informational, mid, response)); !s)
             return s.error();
-        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
         if (!r) return r.error();
         if (!*r) return false;
         const wire::protected_message m = **r;
@@ -93,7 +142,6 @@ protected:
 
     ike_sa<Suite>& sa_;
     payload_list got_{};
-    std::array<std::byte, 8192> inner_{};
     protected_receiver<cipher> rx_{};
 };
 
@@ -144,13 +192,29 @@ public:
     explicit informational_responder(ike_sa<Suite>&&) = delete;  // the SA is kept by reference
     explicit informational_responder(ike_sa<Suite>& sa) noexcept : base(sa) {}
 
-    // The request: true once whole (payloads() holds it, answer with respond()).
-    result<bool> receive(bytes_view datagram) noexcept {
+    // The request: true once whole (payloads() holds it, answer with respond()). False while
+    // fragments are missing, or when retransmission() says the request answered last came again
+    // (send the same response again, RFC 7296 §2.1).
+    result<bool> receive(bytes_view udp) noexcept {
+        retransmission_ = false;
         if (received_) return error{errc::unexpected_message, "state", 0};
-        auto r = base::take(datagram, sa_.next_peer_id, false);
-        if (r && *r) received_ = true;
+        auto msg = ike_message_of(udp, sa_.frag.options.non_esp_marker);
+        if (!msg) return msg.error();
+        auto h = wire::decode_header(*msg);
+        if (!h) return h.error();
+        switch (repeat_of(answered_, *h, *msg)) {
+            case repeat::resend: retransmission_ = true; return false;
+            case repeat::ignore: return false;
+            case repeat::no: break;
+        }
+        auto r = base::take(udp, sa_.next_peer_id, false);
+        if (r && *r) {
+            received_ = true;
+            pending_ = answered_request::of(*h, *msg);
+        }
         return r;
     }
+    bool retransmission() const noexcept { return retransmission_; }
 
     // The response (empty `items` = an empty INFORMATIONAL response, RFC 7296 §1.4).
     template <policy::Rng R>
@@ -159,12 +223,15 @@ public:
         auto o = base::send(items, sa_.next_peer_id, true, rng, out);
         if (!o) return o.error();
         received_ = false;
+        answered_ = pending_;
         ++sa_.next_peer_id;
         return o;
     }
 
 private:
     bool received_ = false;
+    bool retransmission_ = false;
+    answered_request pending_{}, answered_{};
 };
 
 }  // namespace pqike::exchange

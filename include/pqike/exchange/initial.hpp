@@ -10,8 +10,11 @@
 //                     <--  HDR, SK {IDr, AUTH, [SA, TSi, TSr]}
 //
 // Protected messages are fragmented (RFC 7383) when both peers announced it and a message is
-// larger than the configured size; fragments are reassembled on receipt. Each helper holds its
-// own buffers (tens of kilobytes, no heap): place it where it can live (static, member, heap).
+// larger than the configured size; fragments are reassembled on receipt, in a slot borrowed
+// from a fragment pool only while a message is incomplete (workspace.hpp). What a helper keeps
+// between datagrams is its state alone (keys, nonces, the AUTH computations begun at
+// IKE_SA_INIT, a few KB); buffers needed while one datagram is handled are the thread's
+// workspace. No heap.
 //
 // Rejections. A message that is malformed, unauthentic, or not the expected one (exchange type,
 // Message ID, Response/Initiator flags, SPIs) is dropped: the call returns the error and the
@@ -69,9 +72,12 @@ struct identity {
 //   ts_i, ts_r  TSi/TSr payload bodies the initiator sends (the responder echoes what it got;
 //               narrowing is the stack's policy)
 //   fragments   datagram size for RFC 7383 fragmentation (used when both sides announce it)
+//   fragments_pool where received fragments are reassembled (nullptr: default_fragment_pool())
 //   ke_errors   which notify answers an invalid KE payload (INVALID_SYNTAX by default)
 //   ppk         post-quantum preshared keys (RFC 8784 / RFC 9867, exchange/ppk.hpp)
 //   cookies     responder: stateless cookies above a half-open threshold (exchange/cookie.hpp)
+//   extra       payloads the stack adds per exchange (vendor IDs, INITIAL_CONTACT, ...); what
+//               the helper did not read of a received message comes back in outgoing::unconsumed
 //   nat         NAT traversal (exchange/nat.hpp): NAT detection runs when the datagram_context
 //               names both addresses; force_encapsulation floats to port 4500 regardless
 struct initial_config {
@@ -83,12 +89,14 @@ struct initial_config {
     bytes_view psk{};
     bool announce_fragmentation = true;
     wire::fragment_options fragments{};
+    fragment_pool* fragments_pool = nullptr;
     kex::responder_options ke_errors{};
     std::size_t nonce_size = 32;
     kex::preference order = kex::preference::peer;
     ppk_config ppk{};
     cookie_config cookies{};
     nat_config nat{};
+    extra_payloads extra{};
 };
 
 enum class initial_state : std::uint8_t {
@@ -116,7 +124,6 @@ struct initial_snapshot {
 
 namespace detail {
 
-inline constexpr std::size_t max_real_message = 4096;
 inline constexpr std::size_t max_peer_id = 256;   // ID payload body kept after IKE_AUTH
 inline constexpr std::size_t max_ts_body = 512;   // each TS payload body echoed in IKE_AUTH
 
@@ -164,6 +171,8 @@ public:
         return sa_.keys && sa_.keys->ppk_mixed() && ppk_index_ < cfg_.ppk.keys.size() ? &cfg_.ppk.keys[ppk_index_]
                                                                                     : nullptr;
     }
+    // A fragmented message is being reassembled: keep this helper (and its pool slot) alive.
+    bool reassembling() const noexcept { return rx_.in_progress(); }
     initial_snapshot snapshot() const noexcept {
         return {state_, mid_, step_, sa_.keys ? sa_.keys->stage() : 0u, int_auth_.initiator_count(),
                 int_auth_.responder_count(), rx_.in_progress(), ppk_};
@@ -213,6 +222,10 @@ protected:
             wire::make_notify(wire::notify_type::use_ppk_int).encode(w);
         }
     }
+    // The stack's payloads for an unprotected message (IKE_SA_INIT), checked by extra.check().
+    static void add_extra(wire::message_builder& b, std::span<const payload_item> items) noexcept {
+        for (const auto& it : items) b.add(it.type, it.body);
+    }
     // RFC 9867 needs IKE_INTERMEDIATE (`peer_int`: the peer announced it).
     ppk_mechanism peer_ppk(const payload_list& pl, bool peer_int) const noexcept {
         return negotiate_ppk(cfg_.ppk, pl.notify(wire::notify_type::use_ppk).has_value(),
@@ -221,9 +234,6 @@ protected:
     // The current IKE_INTERMEDIATE (step_) carries a key exchange / the RFC 9867 PPK notifies.
     bool step_has_ke() const noexcept { return step_ < plan_.size(); }
     bool step_has_ppk() const noexcept { return ppk_ == ppk_mechanism::rfc9867 && step_ == intermediates_planned(); }
-
-    bytes_view real_message_1() const noexcept { return msg1_.view(); }
-    bytes_view real_message_2() const noexcept { return msg2_.view(); }
 
     // The Child SA of IKE_AUTH, from the SA's final keys `ike` (SK_d' after RFC 8784 mixing).
     result<child_sa> make_child(const keys::ike_sa_keys<prf>& ike, const kex::negotiated_sa& neg, bytes_view spi_i,
@@ -253,10 +263,11 @@ protected:
     keys::int_auth<prf> int_auth_{};
     bounded_bytes<keys::max_nonce_size> ni_;
     bounded_bytes<keys::max_nonce_size> nr_;
-    bounded_bytes<max_real_message> msg1_;
-    bounded_bytes<max_real_message> msg2_;
+    // AUTH (RFC 7296 §2.15) computed as its octets arrive: ours over RealMessage(ours) | peer's
+    // nonce, the peer's over RealMessage(peer's) | our nonce; IDs and IntAuth at IKE_AUTH.
+    std::optional<keys::psk_auth_stream<prf>> sign_{};
+    std::optional<keys::psk_auth_stream<prf>> verify_{};
     bounded_bytes<max_peer_id> peer_id_;
-    std::array<std::byte, 8192> inner_{};
     protected_receiver<cipher> rx_{};
     ppk_mechanism ppk_ = ppk_mechanism::none;  // negotiated in IKE_SA_INIT
     std::size_t ppk_index_ = 0;                // cfg_.ppk.keys index of the PPK mixed in
@@ -287,12 +298,11 @@ class initial_initiator : public detail::initial_core<Suite> {
     using base::int_auth_;
     using base::ni_;
     using base::nr_;
-    using base::msg1_;
-    using base::msg2_;
-    using base::inner_;
     using base::rx_;
     using base::ppk_;
     using base::ppk_index_;
+    using base::sign_;
+    using base::verify_;
 
 public:
     // The configuration is kept by reference: a temporary would dangle, so it is refused.
@@ -310,6 +320,7 @@ public:
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
             return error{errc::invalid_nonce_length, "nonce.ni", error_value{cfg_.nonce_size}};
         if (cfg_.ppk.required && !cfg_.ppk.enabled()) return error{errc::ppk_required, "ppk.keys", 0};
+        if (status s = cfg_.extra.check(); !s) return s.error();
         auto spi = base::random_spi(rng);
         if (!spi) return spi.error();
         if (status s = rng.fill(ni_.resize_for_overwrite(cfg_.nonce_size)); !s) return s.error();
@@ -378,10 +389,18 @@ private:
         if (base::path_.known())
             add_nat_detection<typename base::nat_hash>(b, w, spi_i, 0, base::path_,
                                                        cfg_.nat.force_encapsulation ? &this->fake_nat_ : nullptr);
+        base::add_extra(b, cfg_.extra.ike_sa_init);
         auto n = b.finish();
         if (!n) return n.error();
         if (status s = w.finish(); !s) return s.error();
-        if (!msg1_.assign(w.written())) return error{errc::buffer_too_small, "real_message1", error_value{w.written().size()}};
+        // RealMessage1 goes into our AUTH now (and into NO_PPK_AUTH's, RFC 8784 §3, when a
+        // PPK may be offered without being required); the nonce follows with the response.
+        sign_.emplace(cfg_.psk);
+        sign_->update(w.written());
+        if (cfg_.ppk.enabled() && cfg_.ppk.rfc8784 && !cfg_.ppk.required) {
+            no_ppk_sign_.emplace(cfg_.psk);
+            no_ppk_sign_->update(w.written());
+        }
         out.slots[0] = datagram_of(out, w.written(), marker);
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
@@ -460,7 +479,6 @@ private:
         if (nat.checked && cfg_.nat.force_encapsulation) nat.local_behind_nat = true;
         auto nv = wire::nonce_view::decode(*nonce_p);
         if (!nv) return nv.error();
-        if (datagram.size() > msg2_.capacity) return error{errc::buffer_too_small, "real_message2", error_value{datagram.size()}};
         auto ss = ke_.finish(kv->data);
         if (!ss) return fail(ss.error());
         const auto spi_i = spi_bytes(sa_.spi_i);
@@ -470,7 +488,14 @@ private:
         if (!k) return fail(k.error());
         // Accepted: commit.
         (void)nr_.assign(nv->data);
-        (void)msg2_.assign(datagram);
+        sign_->update(nv->data);
+        if (ppk == ppk_mechanism::rfc8784 && no_ppk_sign_)
+            no_ppk_sign_->update(nv->data);
+        else
+            no_ppk_sign_.reset();
+        verify_.emplace(cfg_.psk);
+        verify_->update(datagram);
+        verify_->update(base::nonce_i());
         sa_.keys.emplace(*k);
         sa_.spi_r = h->spi_r;
         sa_.negotiated = *neg;
@@ -480,11 +505,14 @@ private:
         const bool marker = sa_.frag.options.non_esp_marker || nat.encapsulate();  // float to 4500
         sa_.frag.options = cfg_.fragments;
         sa_.frag.options.non_esp_marker = marker;
+        sa_.frag.pool = cfg_.fragments_pool;
         sa_.nat = nat;
         plan_ = plan;
         step_ = 1;
         mid_ = 1;
-        return next_request(rng, out);
+        auto o = next_request(rng, out);
+        if (!o) return o.error();
+        return with_unconsumed(*o, pl);
     }
 
     template <policy::Rng R>
@@ -496,7 +524,7 @@ private:
 
     template <policy::Rng R>
     result<outgoing> intermediate_request(R& rng, out_buffer out) noexcept {
-        inner_builder ib{inner_};
+        inner_builder ib{inner_area()};
         if (base::step_has_ke()) {
             const std::uint16_t method = plan_[step_].method;
             ke_.reset();
@@ -506,6 +534,7 @@ private:
             wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *data);
         }
         if (base::step_has_ppk()) offer_ppks(ib, cfg_.ppk, *sa_.keys);  // RFC 9867: in the last one
+        ib.add(cfg_.extra.ike_intermediate);
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
@@ -525,7 +554,7 @@ private:
         if (!h) return h.error();
         if (status s = check_header(*h, sa_.expect(wire::exchange_type::ike_intermediate, mid_, true)); !s)
             return s.error();
-        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
         if (!r) return r.error();
         if (!*r) return outgoing{};  // fragment stored
         const wire::protected_message m = **r;
@@ -570,7 +599,9 @@ private:
         ppk_index_ = chosen;
         ++step_;
         ++mid_;
-        return next_request(rng, out);
+        auto o = next_request(rng, out);
+        if (!o) return o.error();
+        return with_unconsumed(*o, pl);
     }
 
     template <policy::Rng R>
@@ -588,13 +619,15 @@ private:
             if (!m) return m.error();
             mixed.emplace(*m);
         }
+        if (!sign_ || (mixed && !cfg_.ppk.required && !no_ppk_sign_)) return error{errc::unexpected_message, "auth", 0};
         std::array<std::byte, prf::output_size> auth{}, no_ppk_auth{};
-        const auto sign = [&](const keys::ike_sa_keys<prf>& k, std::span<std::byte, prf::output_size> dst) {
-            keys::psk_auth(cfg_.psk, keys::initiator_signed_octets(k, base::real_message_1(), base::nonce_r(), idi, *ia),
-                           dst);
+        const auto sign = [&](std::optional<keys::psk_auth_stream<prf>>& st, const keys::ike_sa_keys<prf>& k,
+                              std::span<std::byte, prf::output_size> dst) {
+            st->finish(k.sk_pi(), idi, ia->view(), dst);
+            st.reset();
         };
-        sign(mixed ? mixed->mixed : *sa_.keys, auth);
-        inner_builder ib{inner_};
+        sign(sign_, mixed ? mixed->mixed : *sa_.keys, auth);
+        inner_builder ib{inner_area()};
         ib.add(wire::payload_type::idi, idi);
         ib.begin(wire::payload_type::auth);
         wire::auth_view{wire::auth_method::shared_key_mic, {0, 0, 0}, bytes_view{auth}}.encode(ib.out());
@@ -602,7 +635,7 @@ private:
             ib.begin(wire::payload_type::notify);
             wire::ppk_identity_notify{true, cfg_.ppk.keys[0].id}.encode(ib.out());
             if (!cfg_.ppk.required) {
-                sign(mixed->unmixed, no_ppk_auth);
+                sign(no_ppk_sign_, mixed->unmixed, no_ppk_auth);
                 ib.begin(wire::payload_type::notify);
                 wire::no_ppk_auth_notify{bytes_view{no_ppk_auth}}.encode(ib.out());
             }
@@ -614,6 +647,7 @@ private:
             ib.add(wire::payload_type::tsi, cfg_.ts_i);
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }
+        ib.add(cfg_.extra.ike_auth);
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
@@ -630,7 +664,7 @@ private:
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
         if (status s = check_header(*h, sa_.expect(wire::exchange_type::ike_auth, mid_, true)); !s) return s.error();
-        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
         if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
@@ -657,9 +691,10 @@ private:
             final_keys.emplace(mixed->mixed);
         }
         if (cfg_.ppk.required && !final_keys->ppk_mixed()) return fail({errc::ppk_required, "notify.ppk_identity", 0});
-        const auto octets = keys::responder_signed_octets(*final_keys, base::real_message_2(), base::nonce_i(),
-                                                          id_p->body, *ia);
-        if (status s = keys::verify_psk_auth(cfg_.psk, octets, av->data); !s) return fail(s.error());
+        if (!verify_) return fail({errc::unexpected_message, "auth", 0});
+        const status verified = verify_->verify(final_keys->sk_pr(), id_p->body, ia->view(), av->data);
+        verify_.reset();
+        if (!verified) return fail(verified.error());
         if (!base::peer_id_.assign(id_p->body)) return fail({errc::buffer_too_small, "id.responder", error_value{id_p->body.size()}});
         if (!cfg_.child.empty()) {
             if (const auto* sa_p = pl.find(wire::payload_type::sa)) {
@@ -680,7 +715,7 @@ private:
         sa_.next_peer_id = 0;
         state_ = initial_state::established;
         ke_.reset();
-        return outgoing{};
+        return with_unconsumed(outgoing{}, pl);
     }
 
     static constexpr unsigned max_cookie_retries = 3;
@@ -690,6 +725,7 @@ private:
     bytes_view ke_data_{};                   // our KE data, held by ke_
     bounded_bytes<cookie_max_size> cookie_;  // the responder's cookie, repeated in every request
     unsigned cookie_retries_ = 0;
+    std::optional<keys::psk_auth_stream<prf>> no_ppk_sign_{};  // RFC 8784 NO_PPK_AUTH, with SK_pi
 };
 
 // ---- responder -----------------------------------------------------------------------------------
@@ -712,12 +748,11 @@ class initial_responder : public detail::initial_core<Suite> {
     using base::int_auth_;
     using base::ni_;
     using base::nr_;
-    using base::msg1_;
-    using base::msg2_;
-    using base::inner_;
     using base::rx_;
     using base::ppk_;
     using base::ppk_index_;
+    using base::sign_;
+    using base::verify_;
 
 public:
     explicit initial_responder(const initial_config&&) = delete;  // kept by reference
@@ -732,20 +767,30 @@ public:
         const bool on_4500 = ctx.local_port == nat_t_port;
         auto datagram = ike_message_of(udp, on_4500);
         if (!datagram) return datagram.error();
+        auto h = wire::decode_header(*datagram);
+        if (!h) return h.error();
         if (state_ == initial_state::idle) {
             auto o = on_sa_init(*datagram, rng, out_buffer{message_area(out, on_4500), out.slots}, ctx);
             if (o && on_4500 && !o->empty()) out.slots[0] = datagram_of(out, out.slots[0], true);
+            if (o && state_ != initial_state::idle) answered_ = answered_request::of(*h, *datagram);
             return o;
         }
+        switch (repeat_of(answered_, *h, *datagram)) {
+            case repeat::resend: return resend_last();
+            case repeat::ignore: return outgoing{};
+            case repeat::no: break;
+        }
         if (state_ != initial_state::sa_init) return error{errc::unexpected_message, "state", 0};
-        auto h = wire::decode_header(*datagram);
-        if (!h) return h.error();
         // Answer on the port the request came to (the initiator floats to 4500 behind a NAT).
         const bool was = sa_.frag.options.non_esp_marker;
         sa_.frag.options.non_esp_marker = on_4500;
         auto o = h->exchange == wire::exchange_type::ike_auth ? on_auth(*h, *datagram, rng, out)
                                                               : on_intermediate(*h, *datagram, rng, out);
-        if (!o) sa_.frag.options.non_esp_marker = was;
+        if (!o) {
+            sa_.frag.options.non_esp_marker = was;
+            return o;
+        }
+        if (!o->empty()) answered_ = answered_request::of(*h, *datagram);
         return o;
     }
 
@@ -772,11 +817,17 @@ private:
         return o;
     }
 
+    // An error after the AUTH computations were spent: the attempt cannot continue.
+    error spent(error e) noexcept {
+        state_ = initial_state::failed;
+        return e;
+    }
+
     // Protected error response in the current exchange; the attempt ends.
     template <policy::Rng R>
     result<outgoing> refuse_protected(wire::exchange_type ex, std::uint16_t type, error why, R& rng,
                                       out_buffer out) noexcept {
-        inner_builder ib{inner_};
+        inner_builder ib{inner_area()};
         ib.notify(static_cast<wire::notify_type>(type));
         auto chain = ib.finish();
         if (!chain) return chain.error();
@@ -831,13 +882,13 @@ private:
         if (h->spi_i == 0) return error{errc::invalid_syntax, "ike.spi_i", wire::header_offset::spi_i};
         if (status s = check_header(*h, {wire::exchange_type::ike_sa_init, 0, false, true, h->spi_i, 0}); !s)
             return s.error();
-        if (datagram.size() > msg1_.capacity) return error{errc::buffer_too_small, "real_message1", error_value{datagram.size()}};
         payload_list pl;
         if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
             return s.error();
         const auto* sa_p = pl.find(wire::payload_type::sa);
         const auto* ke_p = pl.find(wire::payload_type::ke);
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
+        if (status s = cfg_.extra.check(); !s) return s.error();
         if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
             return refuse_clear(*h, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "nonce.ni" : "sa", 0}, out);
         if (ctx.half_open >= cfg_.cookies.threshold) {
@@ -936,13 +987,17 @@ private:
             add_nat_detection<typename base::nat_hash>(b, w, h->spi_i, *spi, path,
                                                        cfg_.nat.force_encapsulation ? &fake : nullptr);
         }
+        base::add_extra(b, cfg_.extra.ike_sa_init);
         auto n = b.finish();
         if (!n) return n.error();
         if (status s = w.finish(); !s) return s.error();
-        if (w.written().size() > msg2_.capacity) return error{errc::buffer_too_small, "real_message2", error_value{w.written().size()}};
         // Accepted: commit.
-        (void)msg1_.assign(datagram);
-        (void)msg2_.assign(w.written());
+        verify_.emplace(cfg_.psk);  // RealMessage1 | Nr: the initiator's AUTH
+        verify_->update(datagram);
+        verify_->update(nr_v);
+        sign_.emplace(cfg_.psk);    // RealMessage2 | Ni: ours
+        sign_->update(w.written());
+        sign_->update(nv->data);
         (void)ni_.assign(nv->data);
         (void)nr_.assign(nr_v);
         secure_zeroize(mut_bytes{nr});
@@ -954,6 +1009,7 @@ private:
         sa_.frag.enabled = frag;
         sa_.frag.options = cfg_.fragments;
         sa_.frag.options.non_esp_marker = ctx.local_port == nat_t_port;
+        sa_.frag.pool = cfg_.fragments_pool;
         sa_.nat = nat;
         base::path_ = path;
         plan_ = plan;
@@ -964,7 +1020,7 @@ private:
         out.slots[0] = w.written();
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
-        return o;
+        return with_unconsumed(o, pl);
     }
 
     template <policy::Rng R>
@@ -974,7 +1030,7 @@ private:
         // More IKE_INTERMEDIATE exchanges than negotiated ADDKEs.
         if (step_ > base::intermediates_planned())
             return error{sa_.keys->ppk_mixed() ? errc::ppk_not_last : errc::unexpected_message, "ike_intermediate.count", 0};
-        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
         if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
@@ -982,7 +1038,7 @@ private:
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
             return refuse_protected(ex, notify_error::invalid_syntax, s.error(), rng, out);
-        inner_builder ib{inner_};
+        inner_builder ib{inner_area()};
         std::optional<keys::ike_sa_keys<prf>> next{*sa_.keys};
         if (base::step_has_ke()) {
             const auto* ke_p = pl.find(wire::payload_type::ke);
@@ -1018,6 +1074,7 @@ private:
                 next.emplace(*k);
             }
         }
+        ib.add(cfg_.extra.ike_intermediate);
         // The request's IntAuth chunks, before the receive buffer is reused.
         std::array<std::byte, 64> a_req{};
         auto ap = wire::int_auth_a_p(m, a_req);
@@ -1036,14 +1093,14 @@ private:
         ppk_index_ = chosen;
         ++step_;
         ++mid_;
-        return o;
+        return with_unconsumed(*o, pl);
     }
 
     template <policy::Rng R>
     result<outgoing> on_auth(const wire::ike_header& h, bytes_view datagram, R& rng, out_buffer out) noexcept {
         if (status s = check_header(h, sa_.expect(wire::exchange_type::ike_auth, mid_, false)); !s) return s.error();
         if (step_ <= base::intermediates_planned()) return error{errc::unexpected_message, "ike_auth.early", 0};
-        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
         if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
@@ -1065,11 +1122,11 @@ private:
                                     {errc::authentication_failed, "auth.method", auth_p->body_offset()}, rng, out);
         auto keys_used = ppk_auth_keys(pl, av->data);
         if (!keys_used) return refuse_protected(ex, notify_error::authentication_failed, keys_used.error(), rng, out);
+        if (!verify_ || !sign_) return error{errc::unexpected_message, "auth", 0};
         {
-            const auto octets = keys::initiator_signed_octets(keys_used->stage, base::real_message_1(), base::nonce_r(),
-                                                              id_p->body, *ia);
-            if (status s = keys::verify_psk_auth(cfg_.psk, octets, keys_used->auth_data); !s)
-                return refuse_protected(ex, notify_error::authentication_failed, s.error(), rng, out);
+            const status verified = verify_->verify(keys_used->stage.sk_pi(), id_p->body, ia->view(), keys_used->auth_data);
+            verify_.reset();  // spent: from here on, any error ends the attempt
+            if (!verified) return refuse_protected(ex, notify_error::authentication_failed, verified.error(), rng, out);
         }
         // The IKE SA's keys from here on (RFC 8784 mixing changes SK_d, SK_pi, SK_pr only).
         const keys::ike_sa_keys<prf>& final_keys = keys_used->stage;
@@ -1091,7 +1148,7 @@ private:
             if (!neg || tsi == nullptr || tsr == nullptr) {
                 child_refusal = !neg ? notify_error::no_proposal_chosen : notify_error::invalid_syntax;
             } else {
-                if (status s = rng.fill(cspi); !s) return s.error();
+                if (status s = rng.fill(cspi); !s) return spent(s.error());
                 auto c = base::make_child(final_keys, *neg, neg->peer_spi_view(), bytes_view{cspi});
                 if (!c) {
                     child_refusal = notify_error::no_proposal_chosen;
@@ -1105,17 +1162,17 @@ private:
         }
         std::array<std::byte, 260> idb{};
         const bytes_view idr = base::id_body(idb);
-        if (idr.empty()) return error{errc::buffer_too_small, "id.responder", 0};
-        const auto octets = keys::responder_signed_octets(final_keys, base::real_message_2(), base::nonce_i(), idr, *ia);
+        if (idr.empty()) return spent({errc::buffer_too_small, "id.responder", 0});
         std::array<std::byte, prf::output_size> auth{};
-        keys::psk_auth(cfg_.psk, octets, std::span<std::byte, prf::output_size>{auth});
+        sign_->finish(final_keys.sk_pr(), idr, ia->view(), std::span<std::byte, prf::output_size>{auth});
+        sign_.reset();
         bounded_bytes<detail::max_peer_id> peer_id;
-        if (!peer_id.assign(id_p->body)) return error{errc::buffer_too_small, "id.initiator", error_value{id_p->body.size()}};
+        if (!peer_id.assign(id_p->body)) return spent({errc::buffer_too_small, "id.initiator", error_value{id_p->body.size()}});
         // Copies of the TS bodies: the receive buffer must not be read while the response is built.
         bounded_bytes<detail::max_ts_body> ts_i, ts_r;
         if (cneg && (!ts_i.assign(tsi->body) || !ts_r.assign(tsr->body)))
-            return error{errc::buffer_too_small, "ts", 0};
-        inner_builder ib{inner_};
+            return spent({errc::buffer_too_small, "ts", 0});
+        inner_builder ib{inner_area()};
         ib.add(wire::payload_type::idr, idr);
         ib.begin(wire::payload_type::auth);
         wire::auth_view{wire::auth_method::shared_key_mic, {0, 0, 0}, bytes_view{auth}}.encode(ib.out());
@@ -1125,20 +1182,21 @@ private:
         }
         if (cneg) {
             ib.begin(wire::payload_type::sa);
-            if (status s = kex::encode_reply(ib.out(), *cneg, bytes_view{cspi}); !s) return s.error();
+            if (status s = kex::encode_reply(ib.out(), *cneg, bytes_view{cspi}); !s) return spent(s.error());
             ib.add(wire::payload_type::tsi, ts_i.view());
             ib.add(wire::payload_type::tsr, ts_r.view());
         } else if (child_refusal != 0) {
             ib.notify(static_cast<wire::notify_type>(child_refusal));
         }
+        ib.add(cfg_.extra.ike_auth);
         auto chain = ib.finish();
-        if (!chain) return chain.error();
+        if (!chain) return spent(chain.error());
         wire::protected_message rm;
         rm.header = sa_.header(ex, mid_, true);
         rm.first_inner = ib.first();
         rm.inner = *chain;
         auto o = send_protected<cipher>(sa_.send_keys(), rm, sa_.frag, rng, out);
-        if (!o) return o.error();
+        if (!o) return spent(o.error());
         base::peer_id_ = peer_id;
         child_ = child;
         ppk_index_ = keys_used->ppk_index;
@@ -1147,8 +1205,10 @@ private:
         sa_.next_request_id = 0;
         sa_.next_peer_id = mid_ + 1;
         state_ = initial_state::established;
-        return o;
+        return with_unconsumed(*o, pl);
     }
+
+    answered_request answered_{};  // for retransmitted requests
 };
 
 }  // namespace pqike::exchange

@@ -58,6 +58,7 @@ namespace pqike::exchange {
 //   link_size   responder: octets of each ADDITIONAL_KEY_EXCHANGE link (>= 1, at most 64)
 //   ppk         RFC 9867 PPKs: initiator offers, responder accepts; `required` refuses the rekey
 //               without one (rfc8784/rfc9867 flags are not used here)
+//   extra       payloads the stack adds to CREATE_CHILD_SA / IKE_FOLLOWUP_KE messages (common.hpp)
 struct rekey_config {
     std::span<const kex::proposal> proposals{};
     bytes_view ts_i{};
@@ -68,6 +69,7 @@ struct rekey_config {
     kex::preference order = kex::preference::peer;
     kex::responder_options ke_errors{};
     ppk_config ppk{};
+    extra_payloads extra{};
 };
 
 enum class rekey_state : std::uint8_t { idle, create_child_sa, followup, done, failed };
@@ -113,6 +115,8 @@ public:
     const ppk_entry* ppk_used() const noexcept {
         return ppk_index_ < cfg_.ppk.keys.size() ? &cfg_.ppk.keys[ppk_index_] : nullptr;
     }
+    // A fragmented message is being reassembled: keep this helper (and its pool slot) alive.
+    bool reassembling() const noexcept { return rx_.in_progress(); }
     rekey_snapshot snapshot() const noexcept {
         return {state_, step_, sa_.next_request_id, sa_.next_peer_id, rx_.in_progress()};
     }
@@ -186,7 +190,6 @@ protected:
     bounded_bytes<8> peer_spi_;
     child_sa child_{};
     ike_sa<Suite> new_sa_{};
-    std::array<std::byte, 8192> inner_{};
     protected_receiver<cipher> rx_{};
     std::size_t ppk_index_ = static_cast<std::size_t>(-1);  // cfg_.ppk.keys index mixed in; none
 };
@@ -217,7 +220,6 @@ class rekey_initiator : public detail::rekey_core<Suite> {
     using base::nr_;
     using base::link_;
     using base::our_spi_;
-    using base::inner_;
     using base::rx_;
     using base::ppk_index_;
 
@@ -237,6 +239,7 @@ public:
             return error{errc::invalid_nonce_length, "nonce.ni", error_value{cfg_.nonce_size}};
         if (cfg_.ppk.required && !(sa_.ppk_int && !cfg_.ppk.keys.empty()))
             return error{errc::ppk_required, "ike_sa.ppk_int", 0};  // RFC 9867 not negotiated
+        if (status s = cfg_.extra.check(); !s) return s.error();
         n_offered_ = cfg_.proposals.size();
         for (std::size_t i = 0; i < n_offered_; ++i) offered_[i] = cfg_.proposals[i];
         const bool ike = offered_[0].protocol == wire::protocol_id::ike;
@@ -273,14 +276,15 @@ public:
         const auto ex = state_ == rekey_state::create_child_sa ? wire::exchange_type::create_child_sa
                                                                : wire::exchange_type::ike_followup_ke;
         if (status s = check_header(*h, sa_.expect(ex, mid_, true)); !s) return s.error();
-        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
         if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.error());
-        if (state_ == rekey_state::create_child_sa) return on_create(pl, rng, out);
-        return on_followup(pl, rng, out);
+        auto o = state_ == rekey_state::create_child_sa ? on_create(pl, rng, out) : on_followup(pl, rng, out);
+        if (!o) return o;
+        return with_unconsumed(*o, pl);
     }
 
 private:
@@ -305,7 +309,7 @@ private:
             if (!d) return d.error();
             data = *d;
         }
-        inner_builder ib{inner_};
+        inner_builder ib{inner_area()};
         if (!cfg_.rekeyed_spi.empty()) {  // RFC 7296 §1.3.3
             ib.begin(wire::payload_type::notify);
             wire::notify_view{offered_[0].protocol, wire::notify_type::rekey_sa, cfg_.rekeyed_spi, {}}.encode(ib.out());
@@ -322,6 +326,7 @@ private:
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }
         if (sa_.ppk_int) offer_ppks(ib, cfg_.ppk, *sa_.keys);
+        ib.add(cfg_.extra.create_child_sa);
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
@@ -340,10 +345,11 @@ private:
         ke_.reset();
         auto d = ke_.start(method, rng);
         if (!d) return d.error();
-        inner_builder ib{inner_};
+        inner_builder ib{inner_area()};
         ib.begin(wire::payload_type::ke);
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *d);
         ib.notify(wire::notify_type::additional_key_exchange, link_.view());
+        ib.add(cfg_.extra.ike_followup_ke);
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
@@ -485,7 +491,6 @@ class rekey_responder : public detail::rekey_core<Suite> {
     using base::nr_;
     using base::link_;
     using base::our_spi_;
-    using base::inner_;
     using base::rx_;
     using base::ppk_index_;
 
@@ -497,6 +502,7 @@ public:
     template <policy::Rng R>
     result<outgoing> on_message(bytes_view udp, R& rng, out_buffer out) noexcept {
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
+        if (status s = cfg_.extra.check(); !s) return s.error();
         auto msg = ike_message_of(udp, sa_.frag.options.non_esp_marker);
         if (!msg) return msg.error();
         const bytes_view datagram = *msg;
@@ -504,29 +510,43 @@ public:
         if (!h) return h.error();
         if (h->exchange != wire::exchange_type::create_child_sa && h->exchange != wire::exchange_type::ike_followup_ke)
             return error{errc::unexpected_message, "ike.exchange", wire::header_offset::exchange};
+        switch (repeat_of(answered_, *h, datagram)) {
+            case repeat::resend: return resend_last();
+            case repeat::ignore: return outgoing{};
+            case repeat::no: break;
+        }
         if (status s = check_header(*h, sa_.expect(h->exchange, sa_.next_peer_id, false)); !s) return s.error();
         if (h->exchange == wire::exchange_type::create_child_sa && state_ != rekey_state::idle)
             return error{errc::unexpected_message, "state", 0};
         if (state_ == rekey_state::done || state_ == rekey_state::failed)
             return error{errc::unexpected_message, "state", 0};
-        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
+        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
         if (!r) return r.error();
         if (!*r) return outgoing{};
         const wire::protected_message m = **r;
         payload_list pl;
-        if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
-            return refuse(h->exchange, notify_error::invalid_syntax, {}, s.error(), false, rng, out);
-        if (h->exchange == wire::exchange_type::create_child_sa) return on_create(pl, rng, out);
-        return on_followup(pl, rng, out);
+        auto o = answer(*h, pl, decode_payloads(m.first_inner, m.inner, inner_base(m), pl), rng, out);
+        if (o && !o->empty()) answered_ = answered_request::of(*h, datagram);
+        if (!o || o->is_refusal()) return o;
+        return with_unconsumed(*o, pl);
     }
 
 private:
+    // The response to an authentic request whose payloads decoded with `decoded`.
+    template <policy::Rng R>
+    result<outgoing> answer(const wire::ike_header& h, const payload_list& pl, status decoded, R& rng,
+                            out_buffer out) noexcept {
+        if (!decoded) return refuse(h.exchange, notify_error::invalid_syntax, {}, decoded.error(), false, rng, out);
+        if (h.exchange == wire::exchange_type::create_child_sa) return on_create(pl, rng, out);
+        return on_followup(pl, rng, out);
+    }
+
     // An error response (protected); the request's Message ID is used up. `fatal` abandons the
     // rekey; otherwise the helper keeps its state.
     template <policy::Rng R>
     result<outgoing> refuse(wire::exchange_type ex, std::uint16_t type, bytes_view data, error why, bool fatal,
                             R& rng, out_buffer out) noexcept {
-        inner_builder ib{inner_};
+        inner_builder ib{inner_area()};
         ib.notify(static_cast<wire::notify_type>(type), data);
         auto chain = ib.finish();
         if (!chain) return chain.error();
@@ -627,7 +647,7 @@ private:
         if (more)
             if (status s = new_link(rng); !s) return s.error();
         // Response.
-        inner_builder ib{inner_};
+        inner_builder ib{inner_area()};
         ib.begin(wire::payload_type::sa);
         if (status s = kex::encode_reply(ib.out(), *neg, bytes_view{spi.data(), spi_len}); !s) return s.error();
         ib.add(wire::payload_type::nonce, bytes_view{nr.data(), cfg_.nonce_size});
@@ -644,6 +664,7 @@ private:
             ib.begin(wire::payload_type::notify);
             wire::ppk_identity_notify{true, cfg_.ppk.keys[ppk].id}.encode(ib.out());
         }
+        ib.add(cfg_.extra.create_child_sa);
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message rm;
@@ -697,10 +718,11 @@ private:
         const auto old_link = link_;
         if (more)
             if (status s = new_link(rng); !s) return s.error();
-        inner_builder ib{inner_};
+        inner_builder ib{inner_area()};
         ib.begin(wire::payload_type::ke);
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
         if (more) ib.notify(wire::notify_type::additional_key_exchange, link_.view());
+        ib.add(cfg_.extra.ike_followup_ke);
         auto chain = ib.finish();
         wire::protected_message rm;
         rm.header = sa_.header(ex, sa_.next_peer_id, true);
@@ -724,6 +746,8 @@ private:
         link_ = {};
         return base::finish_keys(false, base::peer_spi_.view(), our_spi_.view());
     }
+
+    answered_request answered_{};  // for retransmitted requests
 };
 
 }  // namespace pqike::exchange

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <span>
+#include <utility>
 
 #include "../bytes.hpp"
 #include "../policy.hpp"
@@ -81,18 +82,57 @@ signed_octets<P> responder_signed_octets(const ike_sa_keys<P>& keys, bytes_view 
     return signed_octets<P>::make(keys.sk_pr(), real_message2, nonce_i, id_r_body, int_auth.view());
 }
 
+// A received AUTH against the one computed, in constant time; `expect` is wiped.
+template <std::size_t N>
+[[nodiscard]] status auth_matches(std::array<std::byte, N>& expect, bytes_view received) noexcept {
+    const bool ok = ct_equal(bytes_view{expect}, received);
+    secure_zeroize(expect.data(), expect.size());
+    return ok ? status{} : status{errc::authentication_failed, "auth", 0};
+}
+
+// PSK AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) fed part by part:
+// an exchange helper absorbs RealMessage and the peer's nonce at IKE_SA_INIT and the rest at
+// IKE_AUTH, so it need not keep the message in between. Single use: finish() spends it.
+template <policy::Prf P>
+class psk_auth_stream {
+public:
+    explicit psk_auth_stream(bytes_view psk) noexcept : s_(keyed(psk).stream()) {}
+
+    void update(bytes_view part) noexcept { s_.update(part); }
+    void finish(std::span<std::byte, P::output_size> out) noexcept { s_.finish(out); }
+    // The IKE_AUTH parts (prf(SK_p, ID'), then IntAuth when IKE_INTERMEDIATE ran) and the AUTH.
+    void finish(bytes_view sk_p, bytes_view id_body, bytes_view int_auth,
+                std::span<std::byte, P::output_size> out) noexcept {
+        std::array<std::byte, P::output_size> maced_id{};
+        policy::prf_compute(P{sk_p}, {id_body}, std::span<std::byte, P::output_size>{maced_id});
+        s_.update(bytes_view{maced_id});
+        if (!int_auth.empty()) s_.update(int_auth);
+        s_.finish(out);
+    }
+    // Checks a received AUTH in constant time; errc::authentication_failed on mismatch.
+    [[nodiscard]] status verify(bytes_view sk_p, bytes_view id_body, bytes_view int_auth,
+                                bytes_view received) noexcept {
+        std::array<std::byte, P::output_size> expect{};
+        finish(sk_p, id_body, int_auth, std::span<std::byte, P::output_size>{expect});
+        return auth_matches(expect, received);
+    }
+
+private:
+    static P keyed(bytes_view psk) noexcept {
+        secret_array<P::output_size> k;
+        policy::prf_compute(P{psk}, {as_bytes_view(key_pad_for_ikev2.data(), key_pad_for_ikev2.size())}, k.span());
+        return P{k.view()};
+    }
+    decltype(std::declval<const P&>().stream()) s_;
+};
+
 // AUTH for Shared Key Message Integrity Code (auth method 2), into `out`.
 template <policy::Prf P>
 void psk_auth(bytes_view psk, const signed_octets<P>& octets,
               std::span<std::byte, P::output_size> out) noexcept {
-    secret_array<P::output_size> k;
-    {
-        const P pad_prf{psk};
-        policy::prf_compute(pad_prf, {as_bytes_view(key_pad_for_ikev2.data(), key_pad_for_ikev2.size())},
-                            k.span());
-    }
-    const P auth_prf{k.view()};
-    auth_prf.compute(octets.parts(), out);
+    psk_auth_stream<P> s{psk};
+    for (const bytes_view& part : octets.parts()) s.update(part);
+    s.finish(out);
 }
 
 // Checks a received PSK AUTH in constant time; errc::authentication_failed on mismatch.
@@ -101,9 +141,7 @@ template <policy::Prf P>
                                      bytes_view received) noexcept {
     std::array<std::byte, P::output_size> expect{};
     psk_auth(psk, octets, std::span<std::byte, P::output_size>{expect});
-    const bool ok = ct_equal(bytes_view{expect}, received);
-    secure_zeroize(expect.data(), expect.size());
-    return ok ? status{} : status{errc::authentication_failed, "auth", 0};
+    return auth_matches(expect, received);
 }
 
 // Hands the octets to a signature-based stack: signer(std::span<const bytes_view>) is called

@@ -13,8 +13,17 @@
 # ppk_id / ppk_required, PPK_ID sent as PPK_ID_FIXED | id): pqike -> charon and charon -> pqike
 # with the PPK (required on both sides), the same PPK_ID with another secret and an unknown
 # PPK_ID where the PPK is required (refused both ways: AUTHENTICATION_FAILED, no IKE SA), and the
-# NO_PPK_AUTH fallback. PQIKE_LIVE_WRONG_PSK=1 / PQIKE_LIVE_FLIP_PPK=1 are self-tests: every
-# check that depends on the PSK / PPK must then fail. charon is stopped by its PID. Needs root (charon binds
+# NO_PPK_AUTH fallback. Then COOKIE, NAT traversal and proposal selection (issue 23): charon with
+# encap = yes fakes NAT detection and pqike's initiator floats to charon's port_nat_t (non-ESP
+# marker written by the helpers); charon initiates to pqike's responder on 127.0.0.1:500 which
+# forces encapsulation and takes IKE_AUTH on 4500 (skipped, reported, if either port is taken);
+# pqike's responder demands a cookie (threshold 0) and charon retries with it; charon offers two
+# IKE proposals and pqike's responder selects the second; finally a second charon (the first is
+# stopped: fixed pidfile) with dos_protection and cookie_threshold = 1, given one half-open IKE SA
+# by pqike's initiator (--half-open), answers pqike's next IKE_SA_INIT with N(COOKIE), and pqike
+# retries with it (then INVALID_KE_PAYLOAD, still with the cookie), establishes, rekeys, deletes.
+# PQIKE_LIVE_WRONG_PSK=1 / PQIKE_LIVE_FLIP_PPK=1 are self-tests: every check that depends on the
+# PSK / PPK must then fail. charon is stopped by its PID. Needs root (charon binds
 # sockets and reads its config as root); skips with a message (exit 77) otherwise. Installs
 # strongswan-charon / strongswan-swanctl if missing (policy-rc.d keeps the system service off).
 set -uo pipefail
@@ -365,9 +374,8 @@ check "charon deleted both IKE SAs on pqike's INFORMATIONAL requests" \
 check "example responder exit status 0" test "$rx_rc" -eq 0
 check "charon established its IKE SA to pqike's responder" grep -Eq "IKE_SA pqike-out\[[0-9]+\] established between 127.0.0.1" "$log"
 # The Child SA is negotiated (proposal, TS) but cannot be installed here: this kernel has no ESP
-# (charon: "unable to add SAD entry"), and kernel-libipsec only does UDP-encapsulated ESP, which
-# needs NAT detection that pqike's exchange helpers do not implement (no NAT_DETECTION_*
-# notifies). charon then deletes the Child SA and keeps the IKE SA.
+# (charon: "unable to add SAD entry"; kernel-libipsec, which does UDP-encapsulated ESP in user
+# space, is not loaded). charon then deletes the Child SA and keeps the IKE SA.
 check "charon selected pqike's ESP proposal and traffic selectors for c2" \
   sh -c "grep -q 'selected proposal: ESP:AES_GCM_16_256/NO_EXT_SEQ' '$log' && grep -q 'received: 10.123.2.1/32 => match: 10.123.2.1/32' '$log'"
 check "swanctl --list-sas showed pqike-out ESTABLISHED" grep -q "pqike-out: #[0-9]*, ESTABLISHED" "$work/list-sas-out.log"
@@ -544,9 +552,10 @@ stop_charon
 t_new=$(( ($(date +%s%N) - t_new) / 1000000 ))
 
 echo "COOKIE (RFC 7296 §2.6):"
-check "cookie-prime: pqike left charon a half-open IKE SA (no cookie asked yet)" \
-  sh -c "test \$(cat '$work/cookie-prime.rc') -eq 0 && grep -q 'left half-open' '$work/cookie-prime.log' &&
-         grep -q 'COOKIE 0,' '$work/cookie-prime.log'"
+# (The priming run itself may meet a cookie: charon can still count the IKE SA it refused with
+# INVALID_KE_PAYLOAD as half-open when the retry arrives.)
+check "cookie-prime: pqike left charon a half-open IKE SA" \
+  sh -c "test \$(cat '$work/cookie-prime.rc') -eq 0 && grep -q 'left half-open' '$work/cookie-prime.log'"
 check "cookie-i: charon (cookie_threshold = 1) sent a COOKIE notify" sh -c \
   "grep -q 'sending COOKIE notify to 127.0.0.1' '$work/cookie-i.charon' &&
    grep -q 'generating IKE_SA_INIT response 0 \[ N(COOKIE) \]' '$work/cookie-i.charon'"

@@ -89,13 +89,19 @@ int main(int argc, char** argv) {
     auto rsp = std::make_unique<exchange::initial_responder<suite>>(cfg);
     buffer b;
 
-    // The initial exchanges (the helper answers retransmissions and refusals itself).
+    // The initial exchanges (the helper answers refusals itself; retransmitted requests are
+    // answered from `cache`, RFC 7296 §2.1).
+    replay_cache cache;
     bool auth_on_nat_t = false;
     for (int idle = 0; idle < 30 && !rsp->established();) {
         udp* from = wait_any(s, nat_p, 1000);
         auto d = from ? from->recv(0) : std::vector<std::byte>{};
         if (d.empty()) {
             ++idle;
+            continue;
+        }
+        if (cache.answer(d, *from)) {
+            std::printf("pqike-responder: answered a retransmitted request again\n");
             continue;
         }
         // The path as this socket saw it; half_open 0: this responder holds no other IKE SA.
@@ -107,6 +113,7 @@ int main(int argc, char** argv) {
         if (o->cookie_challenge) std::printf("pqike-responder: answered IKE_SA_INIT with a COOKIE challenge\n");
         if (o->is_refusal()) std::printf("pqike-responder: refused: %s\n", errc_name(o->refused.code));
         if (!from->send(o->datagrams)) return std::printf("pqike-responder: FAILED send\n"), 1;
+        cache.keep(d, *o);
         auth_on_nat_t = from == nat_p;
         if (rsp->failed())
             return std::printf("pqike-responder: FAILED initial exchanges: refused %s\n", errc_name(o->refused.code)), 1;
@@ -135,6 +142,10 @@ int main(int argc, char** argv) {
             ++idle;
             continue;
         }
+        if (cache.answer(d, *from)) {  // e.g. IKE_AUTH again: its response was lost
+            std::printf("pqike-responder: answered a retransmitted request again\n");
+            continue;
+        }
         auto m = exchange::ike_message_of(bytes_view{d}, sa.frag.options.non_esp_marker);
         auto h = m ? wire::decode_header(*m) : result<wire::ike_header>{m.error()};
         if (!h || h->exchange != wire::exchange_type::informational) {
@@ -152,6 +163,7 @@ int main(int argc, char** argv) {
             if (auto dv = wire::delete_view::decode(*p); dv && dv->protocol == wire::protocol_id::ike) ike_deleted = true;
         auto o = info.respond({}, rng, b.out());
         if (!o || !from->send(o->datagrams)) return std::printf("pqike-responder: FAILED INFORMATIONAL response\n"), 1;
+        cache.keep(d, *o);
         std::printf("pqike-responder: answered INFORMATIONAL (%s)\n", ike_deleted ? "Delete IKE SA" : "other");
         std::fflush(stdout);
         if (ike_deleted) {

@@ -131,8 +131,13 @@ write_conf charon "$port" ""
 # RFC 7296 §2.6: charon 5.9.8 asks for a cookie once its half-open IKE SAs as responder reach
 # cookie_threshold (0 disables cookies, whatever dos_protection says), so 1 with one half-open SA
 # left by pqike's initiator (--half-open) puts it in cookie mode. net = 2 logs "sending COOKIE".
+# As initiator (case cookie-r) it may see charon 5.9.8 drop pqike's next IKE_SA_INIT response
+# when it arrives while charon still processes the previous one ("ignoring request with ID 0,
+# already processing"): all have message ID 0. Its retransmission, answered from the example's
+# cache, recovers; retransmit_timeout = 1 keeps that short.
 write_conf charon-cookie "$cport" "  dos_protection = yes
-  cookie_threshold = 1" 2
+  cookie_threshold = 1
+  retransmit_timeout = 1.0" 2
 cat > "$work/swanctl.conf" <<EOF
 connections {
   pqike {
@@ -239,19 +244,19 @@ connections {
     }
   }
 EOF
-# charon -> pqike's responder: nat (pqike forces encapsulation), cookie (pqike demands a cookie),
-# 2prop (two IKE proposals; pqike's responder accepts only the second).
-for c in nat:$nat_resp_port:aes256gcm16-prfsha256-x25519 cookie:$cookie_resp_port:aes256gcm16-prfsha256-x25519 \
-         2prop:$prop_resp_port:aes128gcm16-prfsha256-x25519,aes256gcm16-prfsha256-x25519; do
-  IFS=: read -r name rport props <<<"$c"
-  cat >> "$work/swanctl.conf" <<EOF
-  pqike-out-$name {
+# charon -> pqike's responder: nat (pqike forces encapsulation), 2prop (two IKE proposals;
+# pqike's responder accepts only the second); cookie (in the cookie charon's config, below:
+# pqike demands a cookie; charon offers ECP-256 first, which pqike's responder, X25519 only,
+# answers after the cookie with INVALID_KE_PAYLOAD: RFC 7296 §2.6 and §2.7 in sequence).
+out_conn() {  # name, charon's IKE port, pqike's port, proposals
+  cat <<EOF
+  pqike-out-$1 {
     version = 2
     local_addrs = 127.0.0.1
     remote_addrs = 127.0.0.1
-    local_port = $port
-    remote_port = $rport
-    proposals = $props
+    local_port = $2
+    remote_port = $3
+    proposals = $4
     encap = no
     mobike = no
     local {
@@ -263,7 +268,7 @@ for c in nat:$nat_resp_port:aes256gcm16-prfsha256-x25519 cookie:$cookie_resp_por
       id = initiator.pqike.test
     }
     children {
-      c-$name {
+      c-$1 {
         esp_proposals = aes256gcm16
         local_ts = 10.123.1.1/32
         remote_ts = 10.123.2.1/32
@@ -273,7 +278,9 @@ for c in nat:$nat_resp_port:aes256gcm16-prfsha256-x25519 cookie:$cookie_resp_por
     }
   }
 EOF
-done
+}
+out_conn nat "$port" "$nat_resp_port" aes256gcm16-prfsha256-x25519 >>"$work/swanctl.conf"
+out_conn 2prop "$port" "$prop_resp_port" aes128gcm16-prfsha256-x25519,aes256gcm16-prfsha256-x25519 >>"$work/swanctl.conf"
 cat >> "$work/swanctl.conf" <<EOF
   pqike-out {
     version = 2
@@ -480,7 +487,7 @@ out_case() {  # case, conn, port, example options...
   local name=$1 conn=$2 rport=$3; shift 3
   local mark; mark=$(ppk_mark)
   local mk=marker; [ "$rport" = 500 ] && mk=none  # charon: no marker when a port is 500
-  "$resp_bin" "$rport" "$port" "$ex_psk" initiator.pqike.test "$mk" "$@" >"$work/$name.log" 2>&1 &
+  "$resp_bin" "$rport" "$ike_port" "$ex_psk" initiator.pqike.test "$mk" "$@" >"$work/$name.log" 2>&1 &
   local p=$!
   sleep 0.2
   sw --initiate --child "c-$conn" --ike "pqike-out-$conn" --timeout 10 >"$work/$name.initiate" 2>&1
@@ -501,8 +508,6 @@ ppk_initiate encap-i "$encap_ports" encap-initiator.pqike.test 0 --local-addr 12
   --nat-t "$((encap_ports + 1)):$natt"
 # charon initiates to port 500; pqike's responder forces encapsulation, charon floats to 4500.
 [ "$port4500_free" = 1 ] && out_case encap-r nat "$nat_resp_port" --nat-t 4500 --force-encap
-# charon initiates; pqike's responder demands a cookie from every IKE_SA_INIT (threshold 0).
-out_case cookie-r cookie "$cookie_resp_port" --cookies
 # charon initiates offering aes128gcm16-prfsha256-x25519 first, then aes256gcm16-...; pqike's
 # responder accepts only the latter and must select proposal #2.
 out_case prop-r 2prop "$prop_resp_port"
@@ -534,6 +539,7 @@ connections {
       id = initiator.pqike.test
     }
   }
+$(out_conn cookie "$cport" "$cookie_resp_port" aes256gcm16-prfsha256-ecp256-x25519)
 }
 secrets {
   ike-pqike {
@@ -548,6 +554,8 @@ log=$work/charon-cookie.log
 ike_port=$cport
 ppk_initiate cookie-prime "$cookie_ini_ports" initiator.pqike.test 0 --half-open
 ppk_initiate cookie-i $((cookie_ini_ports + 1)) initiator.pqike.test 0
+# charon initiates; pqike's responder demands a cookie from every IKE_SA_INIT (threshold 0).
+out_case cookie-r cookie "$cookie_resp_port" --cookies
 stop_charon
 t_new=$(( ($(date +%s%N) - t_new) / 1000000 ))
 
@@ -571,6 +579,9 @@ check "cookie-r: pqike's responder (threshold 0) sent a COOKIE challenge" has co
 check "cookie-r: charon received N(COOKIE) and retried with it" sh -c \
   "grep -q 'parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]' '$work/cookie-r.charon' &&
    grep -q 'generating IKE_SA_INIT request 0 \[ N(COOKIE) SA KE No' '$work/cookie-r.charon'"
+check "cookie-r: then INVALID_KE_PAYLOAD, and charon's X25519 retry still carried the cookie" sh -c \
+  "grep -q 'parsed IKE_SA_INIT response 0 \[ N(INVAL_KE) \]' '$work/cookie-r.charon' &&
+   test \$(grep -c 'generating IKE_SA_INIT request 0 \[ N(COOKIE) SA KE No' '$work/cookie-r.charon') -eq 2"
 check "cookie-r: charon established pqike-out-cookie, example exit status 0" sh -c \
   "grep -Eq 'IKE_SA pqike-out-cookie\[[0-9]+\] established' '$work/cookie-r.charon' && test \$(cat '$work/cookie-r.rc') -eq 0"
 
@@ -593,6 +604,8 @@ if [ "$port4500_free" = 1 ]; then
   check "encap-r: charon switched from ports $port/500 to its NAT-T port and pqike's 4500" sh -c \
     "grep -q 'sending packet: from 127.0.0.1\[$port\] to 127.0.0.1\[500\]' '$work/encap-r.charon' &&
      grep -q 'sending packet: from 127.0.0.1\[$natt\] to 127.0.0.1\[4500\]' '$work/encap-r.charon'"
+  check "encap-r: pqike answered IKE_AUTH and both Deletes from 4500 (marker by the helpers)" \
+    test "$(grep -c "received packet: from 127.0.0.1\[4500\] to 127.0.0.1\[$natt\]" "$work/encap-r.charon")" -eq 3
   check "encap-r: pqike's responder forced the NAT and took IKE_AUTH on 4500" \
     has encap-r.log "NAT detection: checked yes, local behind NAT yes, peer behind NAT no; IKE_AUTH on the NAT-T port: yes"
   check "encap-r: charon established pqike-out-nat, example exit status 0 (Delete answered on 4500)" sh -c \

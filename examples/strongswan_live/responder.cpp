@@ -5,7 +5,7 @@
 //
 //   IKE_SA_INIT, IKE_AUTH (PSK) with a Child SA (ESP AES-GCM-16-256, TS echoed)
 //   INFORMATIONAL requests answered (Delete of a Child SA or of the IKE SA); ends after the
-//   IKE SA Delete.
+//   IKE SA Delete. A repeated request gets the last response again (replay_cache, udp.hpp).
 //
 // Usage: responder <local-port> <peer-port> <psk> <local-id> [marker]
 //                  [--ppk-id ID --ppk HEX [--ppk-required]] [--cookies] [--nat-t 4500] [--force-encap]

@@ -11,11 +11,16 @@
 //
 // Usage: initiator <peer-port> <local-port> <psk> <local-id> [pause-seconds-after-auth] [marker]
 //                  [--ppk-id ID --ppk HEX [--ppk-required]]
+//                  [--nat-t LOCAL:PEER] [--force-encap] [--local-addr A] [--half-open]
 //   marker: send and expect the non-ESP marker (strongSwan wants it when neither port is 500)
+//   --nat-t etc.: NAT detection and floating to the peer's NAT-T port (net_args.hpp). A peer
+//           that answers N(COOKIE) (RFC 7296 §2.6) is always followed: the helper repeats its
+//           IKE_SA_INIT with the cookie first, also across the INVALID_KE_PAYLOAD retry
 //   --ppk*: RFC 8784 post-quantum preshared key (ppk_args.hpp): USE_PPK in IKE_SA_INIT,
 //           PPK_IDENTITY (and NO_PPK_AUTH unless required) in IKE_AUTH; the rekey then starts
 //           from SK_d', so a wrong PPK mix shows up there too
-// Prints one line per step ("pqike: ..."), with the PPK outcome ("pqike: PPK negotiated
+// Prints one line per step ("pqike: ..."): the COOKIE and INVALID_KE_PAYLOAD rounds, NAT
+// detection and the float when --nat-t is given, the PPK outcome ("pqike: PPK negotiated
 // rfc8784, mixed yes, PPK_ID '...'") and, when the initial exchanges fail, the reason
 // ("pqike: FAILED initial exchanges: authentication_failed"); exits 0 only if every step
 // succeeded.
@@ -32,6 +37,7 @@
 #include <pqike/exchange/initial.hpp>
 #include <pqike/exchange/rekey.hpp>
 
+#include "net_args.hpp"
 #include "ppk_args.hpp"
 #include "udp.hpp"
 
@@ -57,15 +63,26 @@ int fail(const char* step, const error& e) {
     return 1;
 }
 
-// Sends `first`, then feeds every received datagram to `on` until `done()`; retransmits the
-// request (RFC 7296 §2.1) when nothing arrives for a second.
+// Does this IKE_SA_INIT response carry notify `k`? (For the log: COOKIE, INVALID_KE_PAYLOAD.)
+bool sa_init_notify(bytes_view msg, wire::notify_type k) {
+    auto h = wire::decode_header(msg);
+    if (!h || h->exchange != wire::exchange_type::ike_sa_init) return false;
+    exchange::payload_list pl;
+    if (!exchange::decode_payloads(h->next, msg.subspan(wire::ike_header_size), wire::ike_header_size, pl))
+        return false;
+    return pl.notify(k).has_value();
+}
+
+// Sends `first` on `*s`, then feeds every received datagram to `on` until `done()`; retransmits
+// the request (RFC 7296 §2.1) when nothing arrives for a second. `on` may point `s` elsewhere
+// (the float to the NAT-T port) before the next request goes out.
 template <class On, class Done>
-bool exchange_loop(udp& s, std::vector<std::vector<std::byte>> req, On&& on, Done&& done, const char* step) {
+bool exchange_loop(udp*& s, std::vector<std::vector<std::byte>> req, On&& on, Done&& done, const char* step) {
     for (int tries = 0; tries < 10 && !done(); ++tries) {
         std::vector<bytes_view> v(req.begin(), req.end());
-        if (!s.send(v)) return std::printf("pqike: FAILED %s: send\n", step), false;
+        if (!s->send(v)) return std::printf("pqike: FAILED %s: send\n", step), false;
         for (;;) {
-            auto d = s.recv(1000);
+            auto d = s->recv(1000);
             if (d.empty()) break;  // retransmit
             auto r = on(bytes_view{d});
             if (!r) {
@@ -87,10 +104,12 @@ bool exchange_loop(udp& s, std::vector<std::vector<std::byte>> req, On&& on, Don
 
 int main(int argc, char** argv) {
     ppk_args ppk;
-    if (!ppk.parse(argc, argv) || argc < 5) {
+    net_args net;
+    if (!ppk.parse(argc, argv) || !net.parse(argc, argv) || argc < 5) {
         std::fprintf(stderr,
                      "usage: %s <peer-port> <local-port> <psk> <local-id> [pause-after-auth] [marker]"
-                     " [--ppk-id ID --ppk HEX [--ppk-required]]\n",
+                     " [--ppk-id ID --ppk HEX [--ppk-required]] [--nat-t LOCAL:PEER] [--force-encap]"
+                     " [--local-addr A] [--half-open]\n",
                      argv[0]);
         return 2;
     }
@@ -99,9 +118,10 @@ int main(int argc, char** argv) {
     const std::string psk = argv[3], id = argv[4];
     const int pause = argc > 5 ? std::atoi(argv[5]) : 0;
 
-    udp s;
+    udp s, nat_s;  // nat_s: the NAT-T port after the float
+    udp* io = &s;
     s.marker = argc > 6 && std::string(argv[6]) == "marker";
-    if (!s.open(local, peer)) return std::printf("pqike: FAILED socket\n"), 1;
+    if (!s.open(local, peer, net.local_addr)) return std::printf("pqike: FAILED socket\n"), 1;
     adapters::openssl_rng rng;
 
     // ECP-256 first: the peer (X25519 only) answers INVALID_KE_PAYLOAD, then X25519 is used.
@@ -111,30 +131,58 @@ int main(int argc, char** argv) {
     cfg.id = exchange::identity{wire::id_type::fqdn, as_bytes_view(id.data(), id.size())};
     cfg.psk = as_bytes_view(psk.data(), psk.size());
     cfg.ppk = ppk.config();
+    cfg.nat.force_encapsulation = net.force_encap;
     auto ini = std::make_unique<exchange::initial_initiator<suite>>(cfg);
     buffer b;
-    auto o = ini->start(rng, b.out());
+    // With --nat-t the helper gets the path: NAT_DETECTION_* notifies in IKE_SA_INIT (RFC 7296
+    // §2.23). Without it, no NAT detection (the context names no addresses).
+    const exchange::datagram_context ctx = net.nat_local != 0 ? s.context() : exchange::datagram_context{};
+    auto o = ini->start(rng, b.out(), ctx);
     if (!o) return fail("IKE_SA_INIT", o.error());
-    std::size_t sa_inits = 0;
+    std::size_t sa_inits = 0, cookies = 0, invalid_ke = 0;
     error why{};
     const bool ok = exchange_loop(
-        s, copy(*o),
-        [&](bytes_view d) {
+        io, copy(*o),
+        [&](bytes_view d) -> result<exchange::outgoing> {
             auto h = wire::decode_header(d);
             if (h && h->exchange == wire::exchange_type::ike_sa_init) ++sa_inits;
+            cookies += sa_init_notify(d, wire::notify_type::cookie) ? 1u : 0u;
+            invalid_ke += sa_init_notify(d, wire::notify_type::invalid_ke_payload) ? 1u : 0u;
             auto r = ini->on_message(d, rng, b.out());
             if (!r) why = r.error();
+            // NAT detection asked for encapsulation: IKE_AUTH and everything after go to the
+            // peer's NAT-T port, each message with the non-ESP marker the helpers now write.
+            if (r && io == &s && ini->sa().frag.options.non_esp_marker) {
+                if (net.nat_peer == 0) return error{errc::unexpected_message, "nat-t port (no --nat-t)", 0};
+                if (!nat_s.open(net.nat_local, net.nat_peer, net.local_addr))
+                    return error{errc::unexpected_message, "nat-t socket", 0};
+                io = &nat_s;
+            }
             return r;
         },
-        [&] { return ini->established() || ini->failed(); }, "initial");
+        [&] {
+            return ini->established() || ini->failed() ||
+                   (net.half_open && ini->state() != exchange::initial_state::sa_init);
+        },
+        "initial");
+    std::printf("pqike: IKE_SA_INIT responses %zu (COOKIE %zu, INVALID_KE_PAYLOAD %zu)\n", sa_inits, cookies,
+                invalid_ke);
+    if (ok && net.half_open && !ini->failed())
+        return std::printf("pqike: IKE_SA_INIT answered, IKE_AUTH not sent (left half-open)\n"), 0;
     if (!ok || !ini->established())
         return std::printf("pqike: FAILED initial exchanges: %s\n", ini->failed() ? errc_name(why.code) : "timeout"), 1;
-    std::printf("pqike: IKE_SA_INIT responses %zu (INVALID_KE_PAYLOAD retry %s)\n", sa_inits,
-                sa_inits >= 2 ? "done" : "not seen");
     std::printf("pqike: IKE SA established (PSK, childless)\n");
+    if (net.nat_local != 0) {
+        const auto& n = ini->nat();
+        std::printf("pqike: NAT detection: checked %s, local behind NAT %s, peer behind NAT %s\n",
+                    n.checked ? "yes" : "no", n.local_behind_nat ? "yes" : "no", n.peer_behind_nat ? "yes" : "no");
+        if (io == &nat_s)
+            std::printf("pqike: floated: IKE_AUTH and later from port %u to 127.0.0.1:%u, non-ESP marker\n",
+                        net.nat_local, net.nat_peer);
+    }
     if (ppk.enabled()) print_ppk("pqike", *ini);
     std::fflush(stdout);
-    if (sa_inits < 2) return std::printf("pqike: FAILED expected an INVALID_KE_PAYLOAD round\n"), 1;
+    if (invalid_ke < 1) return std::printf("pqike: FAILED expected an INVALID_KE_PAYLOAD round\n"), 1;
     if (pause > 0) ::sleep(static_cast<unsigned>(pause));
 
     // IKE SA rekey.
@@ -145,7 +193,7 @@ int main(int argc, char** argv) {
     auto rekey = std::make_unique<exchange::rekey_initiator<suite>>(sa, rc);
     auto ro = rekey->start(rng, b.out());
     if (!ro) return fail("CREATE_CHILD_SA", ro.error());
-    if (!exchange_loop(s, copy(*ro), [&](bytes_view d) { return rekey->on_message(d, rng, b.out()); },
+    if (!exchange_loop(io, copy(*ro), [&](bytes_view d) { return rekey->on_message(d, rng, b.out()); },
                        [&] { return rekey->done(); }, "rekey") ||
         !rekey->is_ike_rekey() || !rekey->new_ike_sa().established())
         return std::printf("pqike: FAILED IKE SA rekey\n"), 1;
@@ -158,11 +206,11 @@ int main(int argc, char** argv) {
         exchange::payload_item{wire::payload_type::del, bytes_view{del_ike}}};
     for (auto* which : {&sa, &rekey->new_ike_sa()}) {
         auto info = std::make_unique<exchange::informational_initiator<suite>>(*which);
-        auto io = info->start(items, rng, b.out());
-        if (!io) return fail("INFORMATIONAL", io.error());
+        auto info_o = info->start(items, rng, b.out());
+        if (!info_o) return fail("INFORMATIONAL", info_o.error());
         bool done = false;
         if (!exchange_loop(
-                s, copy(*io),
+                io, copy(*info_o),
                 [&](bytes_view d) -> result<exchange::outgoing> {
                     auto r = info->on_message(d);
                     if (!r) return r.error();

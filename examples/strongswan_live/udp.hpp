@@ -26,19 +26,36 @@ struct udp {
     ~udp() {
         if (fd >= 0) ::close(fd);
     }
-    // Bound to 127.0.0.1:local; replies go to where the last datagram came from (the peer may
-    // float to its NAT-T port, RFC 7296 §2.23), initially 127.0.0.1:peer.
-    bool open(std::uint16_t local, std::uint16_t peer) {
+    // Bound to `addr`:local (a loopback address, 127.0.0.1 by default); replies go to where the
+    // last datagram came from (the peer may float to its NAT-T port, RFC 7296 §2.23), initially
+    // 127.0.0.1:peer.
+    bool open(std::uint16_t local, std::uint16_t peer, in_addr addr = in_addr{htonl(INADDR_LOOPBACK)}) {
         fd = ::socket(AF_INET, SOCK_DGRAM, 0);
         if (fd < 0) return false;
         sockaddr_in a{};
         a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_addr = addr;
         a.sin_port = htons(local);
         if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
+        local_ = a;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         a.sin_port = htons(peer);
         peer_ = a;
         return true;
+    }
+    // The path as the helpers' datagram_context wants it (addresses in network order).
+    sockaddr_in local_{};
+    bytes_view local_address() const { return as_bytes_view(&local_.sin_addr, 4); }
+    std::uint16_t local_port() const { return ntohs(local_.sin_port); }
+    bytes_view peer_address() const { return as_bytes_view(&peer_.sin_addr, 4); }
+    std::uint16_t peer_port() const { return ntohs(peer_.sin_port); }
+    exchange::datagram_context context() const {
+        exchange::datagram_context c;
+        c.local_address = local_address();
+        c.local_port = local_port();
+        c.peer_address = peer_address();
+        c.peer_port = peer_port();
+        return c;
     }
     // With `marker`, IKE messages carry the 4-octet non-ESP marker (RFC 3948 §2.2) both ways:
     // strongSwan expects it whenever neither port is 500, not only on 4500.
@@ -72,6 +89,13 @@ struct udp {
     }
 };
 
+// The first of `a`, `b` (b may be null) with a datagram waiting, or null after the timeout.
+inline udp* wait_any(udp& a, udp* b, int timeout_ms) {
+    std::array<pollfd, 2> p{pollfd{a.fd, POLLIN, 0}, pollfd{b ? b->fd : -1, POLLIN, 0}};
+    if (::poll(p.data(), b ? 2 : 1, timeout_ms) <= 0) return nullptr;
+    return (p[0].revents & POLLIN) ? &a : b;
+}
+
 struct buffer {
     std::vector<std::byte> bytes = std::vector<std::byte>(32768);
     std::array<bytes_view, 32> slots{};
@@ -83,5 +107,24 @@ inline std::vector<std::vector<std::byte>> copy(const exchange::outgoing& o) {
     for (auto v : o.datagrams) d.emplace_back(v.begin(), v.end());
     return d;
 }
+
+// RFC 7296 §2.1: a responder answers a retransmitted request with the response it already sent,
+// without processing the request again. The exchange helpers leave this to the stack
+// (docs/exchanges.md: the caller keeps the datagrams); the example responder keeps the last
+// request and its response here.
+struct replay_cache {
+    std::vector<std::byte> request;
+    std::vector<std::vector<std::byte>> response;
+    void keep(const std::vector<std::byte>& req, const exchange::outgoing& o) {
+        request = req;
+        response = copy(o);
+    }
+    // True when `d` repeats the last request; its response has then been sent again on `s`.
+    bool answer(const std::vector<std::byte>& d, const udp& s) const {
+        if (response.empty() || d != request) return false;
+        std::vector<bytes_view> v(response.begin(), response.end());
+        return s.send(v);
+    }
+};
 
 }  // namespace live

@@ -13,8 +13,17 @@
 # ppk_id / ppk_required, PPK_ID sent as PPK_ID_FIXED | id): pqike -> charon and charon -> pqike
 # with the PPK (required on both sides), the same PPK_ID with another secret and an unknown
 # PPK_ID where the PPK is required (refused both ways: AUTHENTICATION_FAILED, no IKE SA), and the
-# NO_PPK_AUTH fallback. PQIKE_LIVE_WRONG_PSK=1 / PQIKE_LIVE_FLIP_PPK=1 are self-tests: every
-# check that depends on the PSK / PPK must then fail. charon is stopped by its PID. Needs root (charon binds
+# NO_PPK_AUTH fallback. Then COOKIE, NAT traversal and proposal selection (issue 23): charon with
+# encap = yes fakes NAT detection and pqike's initiator floats to charon's port_nat_t (non-ESP
+# marker written by the helpers); charon initiates to pqike's responder on 127.0.0.1:500 which
+# forces encapsulation and takes IKE_AUTH on 4500 (skipped, reported, if either port is taken);
+# pqike's responder demands a cookie (threshold 0) and charon retries with it; charon offers two
+# IKE proposals and pqike's responder selects the second; finally a second charon (the first is
+# stopped: fixed pidfile) with dos_protection and cookie_threshold = 1, given one half-open IKE SA
+# by pqike's initiator (--half-open), answers pqike's next IKE_SA_INIT with N(COOKIE), and pqike
+# retries with it (then INVALID_KE_PAYLOAD, still with the cookie), establishes, rekeys, deletes.
+# PQIKE_LIVE_WRONG_PSK=1 / PQIKE_LIVE_FLIP_PPK=1 are self-tests: every check that depends on the
+# PSK / PPK must then fail. charon is stopped by its PID. Needs root (charon binds
 # sockets and reads its config as root); skips with a message (exit 77) otherwise. Installs
 # strongswan-charon / strongswan-swanctl if missing (policy-rc.d keeps the system service off).
 set -uo pipefail
@@ -49,17 +58,29 @@ resp_bin=$work/pqike_live_responder
 resp_port=$((port + 3))
 ppk_ini_ports=$((port + 4))   # +4..+7: one local port per pqike-initiated PPK case
 ppk_resp_port=$((port + 8))   # pqike's responder in the charon-initiated PPK cases
+encap_ports=$((port + 9))     # +9, +10: pqike's initiator on 127.0.0.2 (IKE_SA_INIT, NAT-T) for pqike-encap
+# pqike's responder forcing encapsulation listens on 127.0.0.1:500 and :4500: charon 5.9.8 moves
+# its peer to 4500 only from port 500 (neither is configurable on charon's side).
+nat_resp_port=500
+cookie_resp_port=$((port + 12))  # pqike's responder issuing cookies
+prop_resp_port=$((port + 13))    # pqike's responder picking the second of charon's proposals
+cport=$((port + 14))          # the second charon (cookie_threshold = 1): +14 IKE, +15 NAT-T
+cookie_ini_ports=$((port + 16))  # +16, +17: pqike's initiator (priming half-open SA, cookie run)
 # RFC 8784 PPK (hex, as swanctl.conf takes it); the other secret differs in its last octet.
 ppk_id=pqike-ppk-1
 ppk_hex=7071696b652d6c6976652d70706b2d4e4f542d5345435245542d303132333435
 ppk_other=${ppk_hex%??}00
 pid=""
 
-cleanup() {
+stop_charon() {  # the charon this script started, by its PID
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"; for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill "$pid"; for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
   fi
+  pid=""
+}
+cleanup() {
+  stop_charon
   if [ "${KEEP:-0}" != 1 ]; then rm -rf "$work"; else echo "strongswan-live: kept $work"; fi
 }
 trap cleanup EXIT
@@ -77,30 +98,46 @@ for ex in initiator responder; do
   fi
 done
 
-cat > "$work/strongswan.conf" <<EOF
+# strongswan.conf: name, IKE port, extra lines in charon { }, net log level.
+write_conf() {
+cat > "$work/$1.conf" <<EOF
 charon {
-  port = $port
-  port_nat_t = $natt
+  port = $2
+  port_nat_t = $(($2 + 1))
+$3
   install_routes = no
   install_virtual_ip = no
   retransmit_tries = 2
   load_modular = no
   load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey kdf hmac sha1 sha2 gcm aes vici socket-default kernel-netlink
   plugins {
-    vici { socket = unix://$work/charon.vici }
+    vici { socket = unix://$work/$1.vici }
   }
   filelog {
     pqike {
-      path = $work/charon.log
+      path = $work/$1.log
       time_format = %H:%M:%S
       default = 1
       ike = 2
       cfg = 2
+      net = ${4:-1}
       flush_line = yes
     }
   }
 }
 EOF
+}
+write_conf charon "$port" ""
+# RFC 7296 §2.6: charon 5.9.8 asks for a cookie once its half-open IKE SAs as responder reach
+# cookie_threshold (0 disables cookies, whatever dos_protection says), so 1 with one half-open SA
+# left by pqike's initiator (--half-open) puts it in cookie mode. net = 2 logs "sending COOKIE".
+# As initiator (case cookie-r) it may see charon 5.9.8 drop pqike's next IKE_SA_INIT response
+# when it arrives while charon still processes the previous one ("ignoring request with ID 0,
+# already processing"): all have message ID 0. Its retransmission, answered from the example's
+# cache, recovers; retransmit_timeout = 1 keeps that short.
+write_conf charon-cookie "$cport" "  dos_protection = yes
+  cookie_threshold = 1
+  retransmit_timeout = 1.0" 2
 cat > "$work/swanctl.conf" <<EOF
 connections {
   pqike {
@@ -186,6 +223,65 @@ connections {
       }
     }
   }
+  pqike-encap {
+    # encap = yes: charon fakes its NAT detection hash (RFC 7296 §2.23) so that pqike's
+    # initiator floats to port_nat_t. A remote address of its own (127.0.0.2): charon picks the
+    # IKE config (and so encap) by address at IKE_SA_INIT.
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.2
+    local_port = $port
+    proposals = aes256gcm16-prfsha256-x25519
+    encap = yes
+    mobike = no
+    local {
+      auth = psk
+      id = responder.pqike.test
+    }
+    remote {
+      auth = psk
+      id = encap-initiator.pqike.test
+    }
+  }
+EOF
+# charon -> pqike's responder: nat (pqike forces encapsulation), 2prop (two IKE proposals;
+# pqike's responder accepts only the second); cookie (in the cookie charon's config, below:
+# pqike demands a cookie; charon offers ECP-256 first, which pqike's responder, X25519 only,
+# answers after the cookie with INVALID_KE_PAYLOAD: RFC 7296 §2.6 and §2.7 in sequence).
+out_conn() {  # name, charon's IKE port, pqike's port, proposals
+  cat <<EOF
+  pqike-out-$1 {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    local_port = $2
+    remote_port = $3
+    proposals = $4
+    encap = no
+    mobike = no
+    local {
+      auth = psk
+      id = responder.pqike.test
+    }
+    remote {
+      auth = psk
+      id = initiator.pqike.test
+    }
+    children {
+      c-$1 {
+        esp_proposals = aes256gcm16
+        local_ts = 10.123.1.1/32
+        remote_ts = 10.123.2.1/32
+        policies = no
+        start_action = none
+      }
+    }
+  }
+EOF
+}
+out_conn nat "$port" "$nat_resp_port" aes256gcm16-prfsha256-x25519 >>"$work/swanctl.conf"
+out_conn 2prop "$port" "$prop_resp_port" aes128gcm16-prfsha256-x25519,aes256gcm16-prfsha256-x25519 >>"$work/swanctl.conf"
+cat >> "$work/swanctl.conf" <<EOF
   pqike-out {
     version = 2
     local_addrs = 127.0.0.1
@@ -220,6 +316,7 @@ secrets {
     id-2 = responder.pqike.test
     id-3 = ppk-initiator.pqike.test
     id-4 = noppk-initiator.pqike.test
+    id-5 = encap-initiator.pqike.test
     secret = "$psk"
   }
   ppk-pqike {
@@ -229,16 +326,22 @@ secrets {
 }
 EOF
 
-STRONGSWAN_CONF=$work/strongswan.conf "$charon" >"$work/charon.stdout" 2>&1 &
-pid=$!
-for _ in $(seq 1 50); do [ -S "$work/charon.vici" ] && break; sleep 0.1; done
-if [ ! -S "$work/charon.vici" ]; then
-  tail -20 "$work/charon.stdout" "$work/charon.log" 2>/dev/null; echo "strongswan-live: FAILED (charon did not start)"; exit 1
-fi
-sw() { swanctl "$@" --uri "unix://$work/charon.vici"; }
-if ! sw --load-all --file "$work/swanctl.conf" >"$work/load.log" 2>&1; then
-  cat "$work/load.log"; echo "strongswan-live: FAILED (swanctl --load-all)"; exit 1
-fi
+# One charon at a time (5.9.8's pidfile is fixed: /var/run/charon.pid): name, swanctl.conf.
+vici=""
+start_charon() {
+  STRONGSWAN_CONF=$work/$1.conf "$charon" >"$work/$1.stdout" 2>&1 &
+  pid=$!
+  vici=$work/$1.vici
+  for _ in $(seq 1 100); do [ -S "$vici" ] && break; sleep 0.05; done
+  if [ ! -S "$vici" ]; then
+    tail -20 "$work/$1.stdout" "$work/$1.log" 2>/dev/null; echo "strongswan-live: FAILED (charon did not start)"; exit 1
+  fi
+  if ! sw --load-all --file "$2" >"$work/$1.load" 2>&1; then
+    cat "$work/$1.load"; echo "strongswan-live: FAILED (swanctl --load-all)"; exit 1
+  fi
+}
+sw() { swanctl "$@" --uri "unix://$vici"; }
+start_charon charon "$work/swanctl.conf"
 
 # charon treats any datagram where neither port is 500 as UDP-encapsulated (non-ESP marker).
 # PQIKE_LIVE_WRONG_PSK=1 gives the example another PSK: the check must then fail (self-test).
@@ -278,9 +381,8 @@ check "charon deleted both IKE SAs on pqike's INFORMATIONAL requests" \
 check "example responder exit status 0" test "$rx_rc" -eq 0
 check "charon established its IKE SA to pqike's responder" grep -Eq "IKE_SA pqike-out\[[0-9]+\] established between 127.0.0.1" "$log"
 # The Child SA is negotiated (proposal, TS) but cannot be installed here: this kernel has no ESP
-# (charon: "unable to add SAD entry"), and kernel-libipsec only does UDP-encapsulated ESP, which
-# needs NAT detection that pqike's exchange helpers do not implement (no NAT_DETECTION_*
-# notifies). charon then deletes the Child SA and keeps the IKE SA.
+# (charon: "unable to add SAD entry"; kernel-libipsec, which does UDP-encapsulated ESP in user
+# space, is not loaded). charon then deletes the Child SA and keeps the IKE SA.
 check "charon selected pqike's ESP proposal and traffic selectors for c2" \
   sh -c "grep -q 'selected proposal: ESP:AES_GCM_16_256/NO_EXT_SEQ' '$log' && grep -q 'received: 10.123.2.1/32 => match: 10.123.2.1/32' '$log'"
 check "swanctl --list-sas showed pqike-out ESTABLISHED" grep -q "pqike-out: #[0-9]*, ESTABLISHED" "$work/list-sas-out.log"
@@ -303,12 +405,14 @@ ppk_finish() {  # case, mark, pid: wait for the example, keep the charon lines o
   sed "s/^/[$1] /" "$work/$1.log"
 }
 # pqike initiates: the example's full run (IKE_SA_INIT, IKE_AUTH, rekey, deletes) or its refusal.
-ppk_initiate() {  # case, local port, local id, pause after IKE_AUTH (s), example PPK options...
+# Also used by the COOKIE and NAT-T cases: the charon's IKE port is $ike_port, its log $log.
+ike_port=$port
+ppk_initiate() {  # case, local port, local id, pause after IKE_AUTH (s), example options...
   local name=$1 lport=$2 lid=$3 pause=$4; shift 4
   local mark; mark=$(ppk_mark)
-  "$bin" "$port" "$lport" "$ex_psk" "$lid" "$pause" marker "$@" >"$work/$name.log" 2>&1 &
+  "$bin" "$ike_port" "$lport" "$ex_psk" "$lid" "$pause" marker "$@" >"$work/$name.log" 2>&1 &
   local p=$!
-  for _ in $(seq 1 40); do grep -Eq "IKE SA established|FAILED" "$work/$name.log" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 40); do grep -Eq "IKE SA established|FAILED|half-open" "$work/$name.log" 2>/dev/null && break; sleep 0.1; done
   sw --list-sas >"$work/$name.sas" 2>&1
   ppk_finish "$name" "$mark" "$p"
 }
@@ -374,6 +478,152 @@ for c in ppk-r-mismatch ppk-r-unknown; do
   check "$c: no IKE SA (charon's log, swanctl --list-sas)" \
     sh -c "! grep -q 'IKE_SA pqike-out-ppk\[[0-9]*\] established' '$work/$c.charon' && ! grep -q 'pqike-out-ppk:' '$work/$c.sas'"
 done
+
+# ---- COOKIE, NAT traversal, two proposals (RFC 7296 §2.6, §2.23, §2.7) ----------------------
+# Same bookkeeping as the PPK cases: <case>.charon, .log, .rc, .sas in $work.
+t_new=$(date +%s%N)
+# charon initiates pqike-out-<conn> (child c-<conn>) to pqike's responder on <port>.
+out_case() {  # case, conn, port, example options...
+  local name=$1 conn=$2 rport=$3; shift 3
+  local mark; mark=$(ppk_mark)
+  local mk=marker; [ "$rport" = 500 ] && mk=none  # charon: no marker when a port is 500
+  "$resp_bin" "$rport" "$ike_port" "$ex_psk" initiator.pqike.test "$mk" "$@" >"$work/$name.log" 2>&1 &
+  local p=$!
+  sleep 0.2
+  sw --initiate --child "c-$conn" --ike "pqike-out-$conn" --timeout 10 >"$work/$name.initiate" 2>&1
+  sw --list-sas --ike "pqike-out-$conn" >"$work/$name.sas" 2>&1
+  sw --terminate --ike "pqike-out-$conn" --timeout 10 >"$work/$name.terminate" 2>&1
+  ppk_finish "$name" "$mark" "$p"
+}
+# charon floats its peer from port 500 to 4500 (IKEV2_UDP_PORT / IKEV2_NATT_PORT, fixed), so
+# pqike's responder must listen on 127.0.0.1:500 and :4500; that case is skipped (reported,
+# never a pass) when another program holds either port.
+port4500_free=1
+if command -v ss >/dev/null && [ -n "$(ss -Hln -u '( sport = :500 or sport = :4500 )' 2>/dev/null)" ]; then
+  port4500_free=0
+fi
+
+# pqike initiates from 127.0.0.2 to pqike-encap (encap = yes) with NAT detection (--nat-t).
+ppk_initiate encap-i "$encap_ports" encap-initiator.pqike.test 0 --local-addr 127.0.0.2 \
+  --nat-t "$((encap_ports + 1)):$natt"
+# charon initiates to port 500; pqike's responder forces encapsulation, charon floats to 4500.
+[ "$port4500_free" = 1 ] && out_case encap-r nat "$nat_resp_port" --nat-t 4500 --force-encap
+# charon initiates offering aes128gcm16-prfsha256-x25519 first, then aes256gcm16-...; pqike's
+# responder accepts only the latter and must select proposal #2.
+out_case prop-r 2prop "$prop_resp_port"
+
+# PLACEHOLDER (issue 23 item 8, 4th check): INITIAL_CONTACT / vendor ID round trip, both ways.
+# Needs the extension-payload API the lead is adding to include/pqike/exchange/ (add notifies and
+# vendor IDs per message, see unconsumed payloads); not implemented here yet.
+
+# The cookie charon: stop the first one (fixed pidfile), start one with cookie_threshold = 1,
+# leave it one half-open IKE SA (pqike's initiator stops after IKE_SA_INIT), then run pqike's
+# initiator in full: COOKIE, then INVALID_KE_PAYLOAD (with the cookie), IKE_AUTH, rekey, deletes.
+stop_charon
+cat > "$work/swanctl-cookie.conf" <<EOF
+connections {
+  pqike-cookie {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    local_port = $cport
+    proposals = aes256gcm16-prfsha256-x25519
+    encap = no
+    mobike = no
+    local {
+      auth = psk
+      id = responder.pqike.test
+    }
+    remote {
+      auth = psk
+      id = initiator.pqike.test
+    }
+  }
+$(out_conn cookie "$cport" "$cookie_resp_port" aes256gcm16-prfsha256-ecp256-x25519)
+}
+secrets {
+  ike-pqike {
+    id-1 = initiator.pqike.test
+    id-2 = responder.pqike.test
+    secret = "$psk"
+  }
+}
+EOF
+start_charon charon-cookie "$work/swanctl-cookie.conf"
+log=$work/charon-cookie.log
+ike_port=$cport
+ppk_initiate cookie-prime "$cookie_ini_ports" initiator.pqike.test 0 --half-open
+ppk_initiate cookie-i $((cookie_ini_ports + 1)) initiator.pqike.test 0
+# charon initiates; pqike's responder demands a cookie from every IKE_SA_INIT (threshold 0).
+out_case cookie-r cookie "$cookie_resp_port" --cookies
+stop_charon
+t_new=$(( ($(date +%s%N) - t_new) / 1000000 ))
+
+echo "COOKIE (RFC 7296 §2.6):"
+# (The priming run itself may meet a cookie: charon can still count the IKE SA it refused with
+# INVALID_KE_PAYLOAD as half-open when the retry arrives.)
+check "cookie-prime: pqike left charon a half-open IKE SA" \
+  sh -c "test \$(cat '$work/cookie-prime.rc') -eq 0 && grep -q 'left half-open' '$work/cookie-prime.log'"
+check "cookie-i: charon (cookie_threshold = 1) sent a COOKIE notify" sh -c \
+  "grep -q 'sending COOKIE notify to 127.0.0.1' '$work/cookie-i.charon' &&
+   grep -q 'generating IKE_SA_INIT response 0 \[ N(COOKIE) \]' '$work/cookie-i.charon'"
+check "cookie-i: pqike saw COOKIE then INVALID_KE_PAYLOAD (3 IKE_SA_INIT responses)" \
+  has cookie-i.log "IKE_SA_INIT responses 3 \(COOKIE 1, INVALID_KE_PAYLOAD 1\)"
+check "cookie-i: charon got the cookie first in the retried IKE_SA_INIT" has cookie-i.charon "parsed IKE_SA_INIT request 0 \[ N\(COOKIE\) SA KE No"
+check "cookie-i: example initiator exit status 0 (IKE_AUTH, rekey, deletes)" test "$(cat "$work/cookie-i.rc")" -eq 0
+check "cookie-i: charon established, rekeyed and deleted pqike-cookie" sh -c \
+  "grep -Eq 'IKE_SA pqike-cookie\[[0-9]+\] established' '$work/cookie-i.charon' &&
+   grep -Eq 'IKE_SA pqike-cookie\[[0-9]+\] rekeyed' '$work/cookie-i.charon' &&
+   test \$(grep -c 'received DELETE for IKE_SA pqike-cookie' '$work/cookie-i.charon') -eq 2"
+check "cookie-r: pqike's responder (threshold 0) sent a COOKIE challenge" has cookie-r.log "answered IKE_SA_INIT with a COOKIE challenge"
+check "cookie-r: charon received N(COOKIE) and retried with it" sh -c \
+  "grep -q 'parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]' '$work/cookie-r.charon' &&
+   grep -q 'generating IKE_SA_INIT request 0 \[ N(COOKIE) SA KE No' '$work/cookie-r.charon'"
+check "cookie-r: then INVALID_KE_PAYLOAD, and charon's X25519 retry still carried the cookie" sh -c \
+  "grep -q 'parsed IKE_SA_INIT response 0 \[ N(INVAL_KE) \]' '$work/cookie-r.charon' &&
+   test \$(grep -c 'generating IKE_SA_INIT request 0 \[ N(COOKIE) SA KE No' '$work/cookie-r.charon') -eq 2"
+check "cookie-r: charon established pqike-out-cookie, example exit status 0" sh -c \
+  "grep -Eq 'IKE_SA pqike-out-cookie\[[0-9]+\] established' '$work/cookie-r.charon' && test \$(cat '$work/cookie-r.rc') -eq 0"
+
+echo "NAT traversal (RFC 7296 §2.23, RFC 3948 §2.2):"
+check "encap-i: charon faked its NAT detection (encap = yes)" has encap-i.charon "faking NAT situation to enforce UDP encapsulation"
+check "encap-i: pqike found the (faked) NAT at the peer and floated" sh -c \
+  "grep -q 'NAT detection: checked yes, local behind NAT no, peer behind NAT yes' '$work/encap-i.log' &&
+   grep -q 'floated: IKE_AUTH and later from port $((encap_ports + 1)) to 127.0.0.1:$natt' '$work/encap-i.log'"
+check "encap-i: charon got IKE_AUTH on its NAT-T port ($natt) from pqike's" \
+  has encap-i.charon "received packet: from 127\.0\.0\.2\[$((encap_ports + 1))\] to 127\.0\.0\.1\[$natt\]"
+check "encap-i: example initiator exit status 0 (IKE_AUTH, rekey, deletes on the NAT-T ports)" test "$(cat "$work/encap-i.rc")" -eq 0
+check "encap-i: IKE_AUTH, rekey and both deletes all reached charon's NAT-T port" \
+  test "$(grep -c "received packet: from 127.0.0.2\[$((encap_ports + 1))\] to 127.0.0.1\[$natt\]" "$work/encap-i.charon")" -eq 4
+check "encap-i: charon established, rekeyed and deleted pqike-encap" sh -c \
+  "grep -Eq 'IKE_SA pqike-encap\[[0-9]+\] established between 127\.0\.0\.1\[responder.pqike.test\]\.\.\.127\.0\.0\.2' '$work/encap-i.charon' &&
+   grep -Eq 'IKE_SA pqike-encap\[[0-9]+\] rekeyed' '$work/encap-i.charon' &&
+   test \$(grep -c 'received DELETE for IKE_SA pqike-encap' '$work/encap-i.charon') -eq 2"
+if [ "$port4500_free" = 1 ]; then
+  check "encap-r: charon saw pqike's forced NAT" has encap-r.charon "remote host is behind NAT"
+  check "encap-r: charon switched from ports $port/500 to its NAT-T port and pqike's 4500" sh -c \
+    "grep -q 'sending packet: from 127.0.0.1\[$port\] to 127.0.0.1\[500\]' '$work/encap-r.charon' &&
+     grep -q 'sending packet: from 127.0.0.1\[$natt\] to 127.0.0.1\[4500\]' '$work/encap-r.charon'"
+  check "encap-r: pqike answered IKE_AUTH and both Deletes from 4500 (marker by the helpers)" \
+    test "$(grep -c "received packet: from 127.0.0.1\[4500\] to 127.0.0.1\[$natt\]" "$work/encap-r.charon")" -eq 3
+  check "encap-r: pqike's responder forced the NAT and took IKE_AUTH on 4500" \
+    has encap-r.log "NAT detection: checked yes, local behind NAT yes, peer behind NAT no; IKE_AUTH on the NAT-T port: yes"
+  check "encap-r: charon established pqike-out-nat, example exit status 0 (Delete answered on 4500)" sh -c \
+    "grep -Eq 'IKE_SA pqike-out-nat\[[0-9]+\] established' '$work/encap-r.charon' &&
+     test \$(cat '$work/encap-r.rc') -eq 0 && grep -q 'Delete IKE SA' '$work/encap-r.log'"
+else
+  echo "  SKIPPED: encap-r (127.0.0.1:4500 is in use; charon floats its peer to 4500 unconditionally)"
+fi
+
+echo "Two IKE proposals (RFC 7296 §2.7):"
+check "prop-r: charon offered both proposals" sh -c \
+  "grep -q 'IKE:AES_GCM_16_128/PRF_HMAC_SHA2_256/CURVE_25519, IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519' '$work/prop-r.charon' ||
+   grep -q 'configured proposals: IKE:AES_GCM_16_128' '$work/prop-r.charon'"
+check "prop-r: pqike's responder selected proposal #2" has prop-r.log "selected the peer's IKE proposal #2 \(ENCR 20/256 bits"
+check "prop-r: charon accepted it" has prop-r.charon "selected proposal: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519"
+check "prop-r: charon established pqike-out-2prop, example exit status 0" sh -c \
+  "grep -Eq 'IKE_SA pqike-out-2prop\[[0-9]+\] established' '$work/prop-r.charon' && test \$(cat '$work/prop-r.rc') -eq 0"
+echo "(COOKIE / NAT-T / proposal cases: ${t_new} ms)"
 
 if [ "$fail" -ne 0 ]; then
   echo "--- charon.log (tail) ---"; tail -60 "$log"; echo "--- list-sas ---"; cat "$work/list-sas.log" "$work/list-sas-out.log"

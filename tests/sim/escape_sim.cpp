@@ -144,6 +144,7 @@ constexpr std::uint16_t offered[] = {36, 37};         // ML-KEM-768, ML-KEM-1024
 constexpr std::uint16_t supported[] = {37, 36};
 constexpr int max_rekeys = 4;  // rekey attempts per migration
 constexpr std::uint64_t settle_ticks = 60;  // run on this long after every migration ended
+constexpr std::uint64_t chatter_bound = 24;  // messages per migration after both ends confirmed
 const char ppk_name[] = "ppk-2026";
 const char ppk_secret[] = "post-quantum preshared key 2026!";
 const char wrong_secret[] = "the attacker's guess at the PPK!";
@@ -194,12 +195,13 @@ struct packet {
 };
 
 struct tally {
-    std::uint64_t runs = 0, migrations = 0, confirmed = 0, failed = 0, violations = 0, rekeys = 0, before_ack = 0, chatter = 0;
+    std::uint64_t runs = 0, migrations = 0, confirmed = 0, failed = 0, violations = 0, rekeys = 0, before_ack = 0, chatter = 0,
+                  chatter_max = 0;
     double secs = 0;
 };
 
 struct run_result {
-    std::uint64_t confirmed = 0, failed = 0, rekeys = 0, before_ack = 0, chatter = 0;
+    std::uint64_t confirmed = 0, failed = 0, rekeys = 0, before_ack = 0, chatter = 0, chatter_max = 0;
     std::vector<std::string> violations;
 };
 
@@ -275,17 +277,29 @@ public:
         setup();
         for (std::size_t i = 0; i < consumers; ++i) start(i, now_);
         std::uint64_t settled_since = 0;
+        bool quiet = false;
         for (; now_ <= t_start + horizon; ++now_) {
             deliver_due();
             timers();
-            if (sc_.attacker) attack();
-            if (sc_.restarts) maybe_restart();
-            // Everyone settled for a while (late copies delivered): the rest of the horizon
-            // would only carry CONFIRM copies (see `chatter`).
-            if (!settled()) settled_since = 0;
+            const bool done = settled();
+            // Faults are injected while a migration runs; afterwards the network must fall silent.
+            if (sc_.attacker && !done) attack();
+            if (sc_.restarts && !done) maybe_restart();
+            if (!done) settled_since = 0;
             else if (settled_since == 0) settled_since = now_;
-            else if (now_ - settled_since >= settle_ticks) break;
+            // Everyone settled for a while and nothing left in flight: no timer runs once every
+            // engine has ended, so only messages could wake anyone again.
+            if (done && now_ - settled_since >= settle_ticks && queue_.empty()) {
+                quiet = true;
+                break;
+            }
         }
+        // Nothing stuck includes the network: engines that have ended must not keep each other
+        // busy (before the ANSWER flag two confirmed sides answered each other's CONFIRM copies
+        // for ever, §6).
+        if (!quiet && settled())
+            violation("the network never fell silent after every migration ended (" + std::to_string(queue_.size()) +
+                      " messages in flight, CONFIRM ping-pong?)");
         finish();
         return std::move(res_);
     }
@@ -632,13 +646,21 @@ private:
         return n == node::provider ? "provider/c" + std::to_string(i) : "consumer c" + std::to_string(i);
     }
 
+    // Messages delivered to an engine of a migration both of whose ends are confirmed.
     void count_chatter(std::size_t i) {
-        if (cs_[i].m->state() == consumer_state::confirmed && ps_[i].s.state == provider_state::confirmed) res_.chatter++;
+        if (cs_[i].m->state() != consumer_state::confirmed || ps_[i].s.state != provider_state::confirmed) return;
+        res_.chatter++;
+        res_.chatter_max = std::max(res_.chatter_max, ++chatter_[i]);
+        // Each CONFIRM sent while migrating draws at most one ANSWER per copy (§6): a handful
+        // per migration, whatever the seed. Dozens mean the sides are answering each other.
+        if (chatter_[i] == chatter_bound + 1)
+            violation("more than " + std::to_string(chatter_bound) + " messages after both ends of c" + std::to_string(i) +
+                      " confirmed (CONFIRM ping-pong)");
     }
     void to_consumer(const packet& pk) {
         auto& c = cs_[pk.consumer];
         if (now_ < c.down_until) return;
-        count_chatter(pk.consumer);
+        if (pk.genuine) count_chatter(pk.consumer);
         const auto before = std::pair{c.m->state(), c.m->confirm_sent()};
         auto r = c.m->on_message(pk.data, now_);
         const auto after = std::pair{c.m->state(), c.m->confirm_sent()};
@@ -648,7 +670,7 @@ private:
     void to_provider(const packet& pk) {
         auto& p = ps_[pk.consumer];
         if (now_ < p_down_until_) return;
-        count_chatter(pk.consumer);
+        if (pk.genuine) count_chatter(pk.consumer);
         const auto before = snapshot(p.s);
         const bool confirm_type = pk.data.size() > 4 && pk.data[4] == std::byte{4};
         if (confirm_type && !p.out.done) return;  // no new SA yet: the IKE layer cannot decrypt it
@@ -1118,6 +1140,7 @@ private:
     std::array<side_c, consumers> cs_{};
     std::array<side_p, consumers> ps_{};
     std::array<mitm, consumers> mitm_{};
+    std::array<std::uint64_t, consumers> chatter_{};
     std::vector<sa_t> attacker_sas_;
     std::vector<packet> queue_, due_;
     struct capture {
@@ -1183,6 +1206,7 @@ int main(int argc, char** argv) {
         x.rekeys += r.rekeys;
         x.before_ack += r.before_ack;
         x.chatter += r.chatter;
+        x.chatter_max = std::max(x.chatter_max, r.chatter_max);
         // Under a rekey MITM nobody may confirm: the attacker lacks the PPK, so the two sides'
         // rekeys cannot end with the same keys.
         std::vector<std::string> v = r.violations;
@@ -1199,21 +1223,21 @@ int main(int argc, char** argv) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     // rekeys: CREATE_CHILD_SA exchanges the consumers started; pre-ACK: rekeys the provider
-    // finished before it had seen the ACK (row 10); chatter: CONFIRM copies delivered after both
-    // ends confirmed, per confirmed migration (within settle_ticks of the end).
-    std::printf("%-20s %7s %10s %10s %8s %8s %8s %8s %10s %7s\n", "scenario", "runs", "confirmed", "failed", "rate", "rekeys",
-                "pre-ACK", "chatter", "violations", "ms/run");
+    // finished before it had seen the ACK (row 10); chatter: genuine messages delivered after both
+    // ends confirmed, per confirmed migration, and the most for one migration (bounded: §6).
+    std::printf("%-20s %7s %10s %10s %8s %8s %8s %8s %5s %10s %7s\n", "scenario", "runs", "confirmed", "failed", "rate",
+                "rekeys", "pre-ACK", "chatter", "max", "violations", "ms/run");
     bool live_ok = true;
     for (std::size_t si = 0; si < scenario_count; ++si) {
         const auto& x = t[si];
         if (x.runs == 0) continue;
         const double rate = x.migrations ? static_cast<double>(x.confirmed) / static_cast<double>(x.migrations) : 0;
-        std::printf("%-20s %7llu %10llu %10llu %7.3f%% %8llu %8llu %8.1f %10llu %7.2f\n", scenarios[si].name,
+        std::printf("%-20s %7llu %10llu %10llu %7.3f%% %8llu %8llu %8.1f %5llu %10llu %7.2f\n", scenarios[si].name,
                     static_cast<unsigned long long>(x.runs), static_cast<unsigned long long>(x.confirmed),
                     static_cast<unsigned long long>(x.failed), 100 * rate, static_cast<unsigned long long>(x.rekeys),
                     static_cast<unsigned long long>(x.before_ack),
                     x.confirmed ? static_cast<double>(x.chatter) / static_cast<double>(x.confirmed) : 0.0,
-                    static_cast<unsigned long long>(x.violations),
+                    static_cast<unsigned long long>(x.chatter_max), static_cast<unsigned long long>(x.violations),
                     1000 * x.secs / static_cast<double>(x.runs));
         // Liveness: with loss <= 30 % and no keyed attacker, >= 99.9 % of migrations confirm.
         if (scenarios[si].liveness && rate < 0.999) {

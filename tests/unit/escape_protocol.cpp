@@ -97,10 +97,19 @@ TEST_CASE("row 1: the provider's CONFIRM is lost; retransmissions bring both sid
     REQUIRE(has(t, action_kind::send));
     CHECK(sent(t) == cons_confirm);
     CHECK(m.cons.state() == consumer_state::migrating);
-    // ... and the confirmed provider answers a copy with its own CONFIRM, unchanged.
+    // ... and the confirmed provider answers a copy with its own CONFIRM in the ANSWER form: the
+    // same content under the same key, flag ANSWER set.
     auto again = m.prov.on_confirm(m.s, m.rr, view(sent(t)), t0 + 3);
     REQUIRE_MESSAGE(again.has_value(), again.error().name());
-    CHECK(sent(*again) == prov_confirm);
+    const auto answer = sent(*again);
+    auto va = verify(m.rr.confirm.p2c, view(answer));
+    auto vp = verify(m.rr.confirm.p2c, view(prov_confirm));
+    REQUIRE(va.has_value());
+    REQUIRE(vp.has_value());
+    CHECK(va->flags() == flag::answer);
+    CHECK(vp->flags() == 0);
+    CHECK(va->sequence() == vp->sequence());
+    CHECK(ct_equal(va->echoed_nonce(), vp->echoed_nonce()));
     CHECK(!has(*again, action_kind::confirmed));  // reported once
     auto c = m.cons.on_message(view(sent(*again)), t0 + 3);
     REQUIRE_MESSAGE(c.has_value(), c.error().name());
@@ -122,6 +131,80 @@ TEST_CASE("row 1: the provider's CONFIRM is lost; retransmissions bring both sid
     REQUIRE(end.has_value());
     CHECK(has(*end, action_kind::give_up));
     CHECK(n.s.state == provider_state::failed);
+}
+
+// Both sides confirmed; a copy of one side's CONFIRM (a late retransmission or a network
+// duplicate) is delivered to the other, and every CONFIRM that comes out is delivered back. Before
+// the ANSWER flag each side answered every copy of the peer's CONFIRM, including the peer's
+// answers, so one stray copy bounced for ever.
+TEST_CASE("row 1: after both confirmed, a CONFIRM copy draws one ANSWER and an ANSWER draws nothing") {
+    for (const bool start_at_provider : {true, false}) {
+        CAPTURE(start_at_provider);
+        migration m;
+        m.escape_and_ack();
+        auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 1);
+        auto cc = m.cons.rekey_done(m.rr, t0 + 1);
+        REQUIRE(pc.has_value());
+        REQUIRE(cc.has_value());
+        const auto prov_confirm = sent(*pc);
+        const auto cons_confirm = sent(*cc);
+        REQUIRE(m.prov.on_confirm(m.s, m.rr, view(cons_confirm), t0 + 1).has_value());
+        REQUIRE(m.cons.on_message(view(prov_confirm), t0 + 1).has_value());
+        REQUIRE(m.s.state == provider_state::confirmed);
+        REQUIRE(m.cons.state() == consumer_state::confirmed);
+
+        byte_vec in_flight = start_at_provider ? cons_confirm : prov_confirm;
+        bool to_provider = start_at_provider;
+        int sends = 0;
+        errc last = errc::ok;
+        for (int hop = 0; hop < 50 && !in_flight.empty(); ++hop, to_provider = !to_provider) {
+            auto r = to_provider ? m.prov.on_confirm(m.s, m.rr, view(in_flight), t0 + 2)
+                                 : m.cons.on_message(view(in_flight), t0 + 2);
+            in_flight = r ? sent(*r) : byte_vec{};
+            if (!r) last = r.code();
+            if (!in_flight.empty()) ++sends;
+        }
+        CHECK(sends == 1);                       // the answer, and nothing after it
+        CHECK(last == errc::escape_replayed);    // the ANSWER was recognised as a copy
+        CHECK(m.s.state == provider_state::confirmed);
+        CHECK(m.cons.state() == consumer_state::confirmed);
+        // Neither retransmits on its own once confirmed.
+        CHECK(m.cons.on_timer(t0 + 500).empty());
+        auto pt = m.prov.on_timer(m.s, m.k, m.rr, t0 + 500);
+        REQUIRE(pt.has_value());
+        CHECK(pt->empty());
+    }
+}
+
+TEST_CASE("row 1: a migrating side takes the peer's ANSWER form as its CONFIRM") {
+    migration m;
+    m.escape_and_ack();
+    auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 1);  // lost
+    REQUIRE(pc.has_value());
+    const auto prov_confirm = sent(*pc);
+    auto cc = m.cons.rekey_done(m.rr, t0 + 1);
+    REQUIRE(cc.has_value());
+    const auto cons_confirm = sent(*cc);
+    REQUIRE(m.prov.on_confirm(m.s, m.rr, view(cons_confirm), t0 + 1).has_value());
+    REQUIRE(m.s.state == provider_state::confirmed);
+    auto ans = m.prov.on_confirm(m.s, m.rr, view(cons_confirm), t0 + 2);  // a copy: answered
+    REQUIRE(ans.has_value());
+    const auto answer = sent(*ans);
+    auto c = m.cons.on_message(view(answer), t0 + 2);
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
+    CHECK(has(*c, action_kind::confirmed));
+    // The genuine first form arriving late is a copy of what the consumer accepted: answered once,
+    // since it cannot tell a late copy from a retransmission of a provider still waiting.
+    auto late = m.cons.on_message(view(prov_confirm), t0 + 3);
+    REQUIRE(late.has_value());
+    const auto reply = sent(*late);
+    REQUIRE(!reply.empty());
+    auto again = m.prov.on_confirm(m.s, m.rr, view(reply), t0 + 3);
+    CHECK(again.code() == errc::escape_replayed);
+    // A forged ANSWER (one bit off) is still a bad tag.
+    auto forged = answer;
+    forged.back() ^= std::byte{1};
+    CHECK(m.cons.on_message(view(forged), t0 + 3).code() == errc::escape_bad_tag);
 }
 
 TEST_CASE("row 2: the consumer's CONFIRM before the provider's rekey_done is kept and verified") {

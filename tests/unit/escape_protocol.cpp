@@ -485,6 +485,81 @@ TEST_CASE("row 12: per-device escape PSKs from a master key; one device cannot k
     CHECK(derive_device_psk<P>({}, view(dev_a)).code() == errc::invalid_key);
 }
 
+// Broadcast is the documented trust-the-group mode (docs/escape-message.md §5.3): its p2c key
+// comes from a group PSK every member holds, so a member CAN forge a broadcast ESCAPE to another
+// member — what per-device keys prevent — and the limits the document states hold: the forgery
+// only starts a migration; the ACK stays per device and no CONFIRM can be forged, so the victim
+// ends failed at its deadline and keeps its SA.
+TEST_CASE("row 12: broadcast trusts the group — a member can forge an ESCAPE for another; per-device keys cannot") {
+    const auto master = seq_bytes(0x00, 32);
+    const auto group_psk = seq_bytes(0x70, 32);
+    const auto group_id = str("group-7");
+    const auto dev_a = str("device-a@example.org");
+    const auto dev_b = str("device-b@example.org");
+    auto pa = derive_device_psk<P>(view(master), view(dev_a));
+    auto pb = derive_device_psk<P>(view(master), view(dev_b));
+    REQUIRE(pa.has_value());
+    REQUIRE(pb.has_value());
+    const byte_vec psk_a(pa->view().begin(), pa->view().end());
+    const byte_vec psk_b(pb->view().begin(), pb->view().end());
+    const auto b_spis = fixed_hex("a1a2a3a4a5a6a7a8 b1b2b3b4b5b6b7b8");
+    const auto own_b = make_keys(key_mode::escape_psk, psk_b, b_spis);
+    const auto group = make_keys(key_mode::escape_psk, group_psk, group_id);
+
+    // Device A is a member of the group: it holds group_psk and builds a broadcast ESCAPE.
+    auto f = escape_fields();
+    f.flags = flag::broadcast;
+    const auto forged_group = sealed(make_keys(key_mode::escape_psk, group_psk, group_id).p2c, f);
+    consumer<P> b_member = make_consumer(ccfg(), key_pair<P>{group.p2c, own_b.c2p});
+    auto r = b_member.on_message(view(forged_group), t0);
+    REQUIRE_MESSAGE(r.has_value(), r.error().name());
+    CHECK(has(*r, action_kind::start_rekey));  // the forgery is taken: the group is trusted
+    CHECK(b_member.state() == consumer_state::migrating);
+
+    // The same forgery against per-device keys: A derives what it can for B's SA from its own
+    // PSK; B's consumer refuses it.
+    const auto a_for_b = make_keys(key_mode::escape_psk, psk_a, b_spis);
+    consumer<P> b_device = make_consumer(ccfg(), own_b);
+    CHECK(b_device.on_message(view(sealed(a_for_b.p2c, escape_fields())), t0).code() == errc::escape_bad_tag);
+    CHECK(b_device.state() == consumer_state::idle);
+
+    // Limits of the group mode. A cannot answer for B: an ACK under A's keys for B's SA fails at
+    // a provider that did escape B.
+    provider<P> prov = make_provider(pcfg());
+    provider_session s;
+    auto e = prov.start(s, own_b, nonce16(), t0);
+    REQUIRE(e.has_value());
+    fields ack;
+    ack.type = msg_type::ack;
+    ack.sequence = 1;
+    ack.echoed_nonce = view(nonce);
+    ack.selected_method = 37;
+    ack.ppk_id = view(ppk_id);
+    CHECK(prov.on_message(s, own_b, view(sealed(a_for_b.c2p, ack)), t0).code() == errc::escape_bad_tag);
+    CHECK(s.state == provider_state::escape_sent);
+    // Nor can A make B confirm: B's rekey ran (its confirm keys come from the new, PPK-mixed SA,
+    // which A does not hold); a CONFIRM A seals under any key it has fails.
+    auto done = b_member.rekey_done(rekey_of(make_keys(key_mode::confirm, new_sk_d, new_binding)), t0 + 1);
+    REQUIRE_MESSAGE(done.has_value(), done.error().name());
+    fields c;
+    c.type = msg_type::confirm;
+    c.sequence = 1;
+    c.echoed_nonce = view(nonce);
+    c.ke_methods = negotiated;
+    c.selected_method = 37;
+    c.ppk_id = view(ppk_id);
+    for (const auto* base : {&group_psk, &psk_a}) {
+        const auto guess = make_keys(key_mode::confirm, *base, new_binding);
+        CHECK(b_member.on_message(view(sealed(guess.p2c, c)), t0 + 2).code() == errc::escape_bad_tag);
+    }
+    CHECK(b_member.state() == consumer_state::migrating);
+    // ... so B ends failed at its deadline (3600 s, the forged ESCAPE's) and keeps its old SA.
+    CHECK(b_member.on_timer(t0 + 3599).empty() == false);  // still resending its CONFIRM
+    auto end = b_member.on_timer(t0 + 3600);
+    CHECK(has(end, action_kind::give_up));
+    CHECK(b_member.state() == consumer_state::failed);
+}
+
 TEST_CASE("procedures: only the IKE SA rekey is specified; others are NACKed with status 2") {
     const auto k = make_keys();
     auto cons = make_consumer(ccfg(), k);

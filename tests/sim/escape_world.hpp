@@ -401,7 +401,7 @@ private:
         prov_.emplace(*p);
         const auto& legacy = legacy_sas();
         for (std::size_t i = 0; i < n_; ++i) {
-            std::array<char, 24> id{};
+            std::array<char, 32> id{};
             std::snprintf(id.data(), id.size(), "device-%zu", i);
             auto psk = derive_device_psk<P>(master, as_bytes_view(id.data(), std::strlen(id.data())));
             auto& c = cs_[i];

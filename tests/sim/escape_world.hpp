@@ -48,7 +48,9 @@
 // whose keys the peer does not hold, that has no PPK mixed in, or whose keys the attacker
 // derived), agreement (both confirmed, or neither and both ended), liveness (loss <= 30 %, no
 // attacker or a keyless one, all ACKs not lost: >= 99.9 % confirmed) and nothing stuck after the
-// deadline.
+// deadline — the network included: once every migration has ended it falls silent, and no
+// migration sees more than `chatter_bound` messages after both its ends confirmed (a CONFIRM
+// ANSWER is never answered, docs/escape-message.md §6).
 //
 // Command line: escape_sim.cpp.
 #pragma once

@@ -97,10 +97,19 @@ TEST_CASE("row 1: the provider's CONFIRM is lost; retransmissions bring both sid
     REQUIRE(has(t, action_kind::send));
     CHECK(sent(t) == cons_confirm);
     CHECK(m.cons.state() == consumer_state::migrating);
-    // ... and the confirmed provider answers a copy with its own CONFIRM, unchanged.
+    // ... and the confirmed provider answers a copy with its own CONFIRM in the ANSWER form: the
+    // same content under the same key, flag ANSWER set.
     auto again = m.prov.on_confirm(m.s, m.rr, view(sent(t)), t0 + 3);
     REQUIRE_MESSAGE(again.has_value(), again.error().name());
-    CHECK(sent(*again) == prov_confirm);
+    const auto answer = sent(*again);
+    auto va = verify(m.rr.confirm.p2c, view(answer));
+    auto vp = verify(m.rr.confirm.p2c, view(prov_confirm));
+    REQUIRE(va.has_value());
+    REQUIRE(vp.has_value());
+    CHECK(va->flags() == flag::answer);
+    CHECK(vp->flags() == 0);
+    CHECK(va->sequence() == vp->sequence());
+    CHECK(ct_equal(va->echoed_nonce(), vp->echoed_nonce()));
     CHECK(!has(*again, action_kind::confirmed));  // reported once
     auto c = m.cons.on_message(view(sent(*again)), t0 + 3);
     REQUIRE_MESSAGE(c.has_value(), c.error().name());
@@ -122,6 +131,80 @@ TEST_CASE("row 1: the provider's CONFIRM is lost; retransmissions bring both sid
     REQUIRE(end.has_value());
     CHECK(has(*end, action_kind::give_up));
     CHECK(n.s.state == provider_state::failed);
+}
+
+// Both sides confirmed; a copy of one side's CONFIRM (a late retransmission or a network
+// duplicate) is delivered to the other, and every CONFIRM that comes out is delivered back. Before
+// the ANSWER flag each side answered every copy of the peer's CONFIRM, including the peer's
+// answers, so one stray copy bounced for ever.
+TEST_CASE("row 1: after both confirmed, a CONFIRM copy draws one ANSWER and an ANSWER draws nothing") {
+    for (const bool start_at_provider : {true, false}) {
+        CAPTURE(start_at_provider);
+        migration m;
+        m.escape_and_ack();
+        auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 1);
+        auto cc = m.cons.rekey_done(m.rr, t0 + 1);
+        REQUIRE(pc.has_value());
+        REQUIRE(cc.has_value());
+        const auto prov_confirm = sent(*pc);
+        const auto cons_confirm = sent(*cc);
+        REQUIRE(m.prov.on_confirm(m.s, m.rr, view(cons_confirm), t0 + 1).has_value());
+        REQUIRE(m.cons.on_message(view(prov_confirm), t0 + 1).has_value());
+        REQUIRE(m.s.state == provider_state::confirmed);
+        REQUIRE(m.cons.state() == consumer_state::confirmed);
+
+        byte_vec in_flight = start_at_provider ? cons_confirm : prov_confirm;
+        bool to_provider = start_at_provider;
+        int sends = 0;
+        errc last = errc::ok;
+        for (int hop = 0; hop < 50 && !in_flight.empty(); ++hop, to_provider = !to_provider) {
+            auto r = to_provider ? m.prov.on_confirm(m.s, m.rr, view(in_flight), t0 + 2)
+                                 : m.cons.on_message(view(in_flight), t0 + 2);
+            in_flight = r ? sent(*r) : byte_vec{};
+            if (!r) last = r.code();
+            if (!in_flight.empty()) ++sends;
+        }
+        CHECK(sends == 1);                       // the answer, and nothing after it
+        CHECK(last == errc::escape_replayed);    // the ANSWER was recognised as a copy
+        CHECK(m.s.state == provider_state::confirmed);
+        CHECK(m.cons.state() == consumer_state::confirmed);
+        // Neither retransmits on its own once confirmed.
+        CHECK(m.cons.on_timer(t0 + 500).empty());
+        auto pt = m.prov.on_timer(m.s, m.k, m.rr, t0 + 500);
+        REQUIRE(pt.has_value());
+        CHECK(pt->empty());
+    }
+}
+
+TEST_CASE("row 1: a migrating side takes the peer's ANSWER form as its CONFIRM") {
+    migration m;
+    m.escape_and_ack();
+    auto pc = m.prov.rekey_done(m.s, m.rr, t0 + 1);  // lost
+    REQUIRE(pc.has_value());
+    const auto prov_confirm = sent(*pc);
+    auto cc = m.cons.rekey_done(m.rr, t0 + 1);
+    REQUIRE(cc.has_value());
+    const auto cons_confirm = sent(*cc);
+    REQUIRE(m.prov.on_confirm(m.s, m.rr, view(cons_confirm), t0 + 1).has_value());
+    REQUIRE(m.s.state == provider_state::confirmed);
+    auto ans = m.prov.on_confirm(m.s, m.rr, view(cons_confirm), t0 + 2);  // a copy: answered
+    REQUIRE(ans.has_value());
+    const auto answer = sent(*ans);
+    auto c = m.cons.on_message(view(answer), t0 + 2);
+    REQUIRE_MESSAGE(c.has_value(), c.error().name());
+    CHECK(has(*c, action_kind::confirmed));
+    // The genuine first form arriving late is a copy of what the consumer accepted: answered once,
+    // since it cannot tell a late copy from a retransmission of a provider still waiting.
+    auto late = m.cons.on_message(view(prov_confirm), t0 + 3);
+    REQUIRE(late.has_value());
+    const auto reply = sent(*late);
+    REQUIRE(!reply.empty());
+    auto again = m.prov.on_confirm(m.s, m.rr, view(reply), t0 + 3);
+    CHECK(again.code() == errc::escape_replayed);
+    // A forged ANSWER (one bit off) is still a bad tag.
+    auto forged = answer;
+    forged.back() ^= std::byte{1};
+    CHECK(m.cons.on_message(view(forged), t0 + 3).code() == errc::escape_bad_tag);
 }
 
 TEST_CASE("row 2: the consumer's CONFIRM before the provider's rekey_done is kept and verified") {
@@ -400,6 +483,81 @@ TEST_CASE("row 12: per-device escape PSKs from a master key; one device cannot k
     CHECK(verify(ka_for_b.p2c, view(to_b)).code() == errc::escape_bad_tag);
     CHECK(derive_device_psk<P>(view(master), {}).code() == errc::invalid_length);
     CHECK(derive_device_psk<P>({}, view(dev_a)).code() == errc::invalid_key);
+}
+
+// Broadcast is the documented trust-the-group mode (docs/escape-message.md §5.3): its p2c key
+// comes from a group PSK every member holds, so a member CAN forge a broadcast ESCAPE to another
+// member — what per-device keys prevent — and the limits the document states hold: the forgery
+// only starts a migration; the ACK stays per device and no CONFIRM can be forged, so the victim
+// ends failed at its deadline and keeps its SA.
+TEST_CASE("row 12: broadcast trusts the group — a member can forge an ESCAPE for another; per-device keys cannot") {
+    const auto master = seq_bytes(0x00, 32);
+    const auto group_psk = seq_bytes(0x70, 32);
+    const auto group_id = str("group-7");
+    const auto dev_a = str("device-a@example.org");
+    const auto dev_b = str("device-b@example.org");
+    auto pa = derive_device_psk<P>(view(master), view(dev_a));
+    auto pb = derive_device_psk<P>(view(master), view(dev_b));
+    REQUIRE(pa.has_value());
+    REQUIRE(pb.has_value());
+    const byte_vec psk_a(pa->view().begin(), pa->view().end());
+    const byte_vec psk_b(pb->view().begin(), pb->view().end());
+    const auto b_spis = fixed_hex("a1a2a3a4a5a6a7a8 b1b2b3b4b5b6b7b8");
+    const auto own_b = make_keys(key_mode::escape_psk, psk_b, b_spis);
+    const auto group = make_keys(key_mode::escape_psk, group_psk, group_id);
+
+    // Device A is a member of the group: it holds group_psk and builds a broadcast ESCAPE.
+    auto f = escape_fields();
+    f.flags = flag::broadcast;
+    const auto forged_group = sealed(make_keys(key_mode::escape_psk, group_psk, group_id).p2c, f);
+    consumer<P> b_member = make_consumer(ccfg(), key_pair<P>{group.p2c, own_b.c2p});
+    auto r = b_member.on_message(view(forged_group), t0);
+    REQUIRE_MESSAGE(r.has_value(), r.error().name());
+    CHECK(has(*r, action_kind::start_rekey));  // the forgery is taken: the group is trusted
+    CHECK(b_member.state() == consumer_state::migrating);
+
+    // The same forgery against per-device keys: A derives what it can for B's SA from its own
+    // PSK; B's consumer refuses it.
+    const auto a_for_b = make_keys(key_mode::escape_psk, psk_a, b_spis);
+    consumer<P> b_device = make_consumer(ccfg(), own_b);
+    CHECK(b_device.on_message(view(sealed(a_for_b.p2c, escape_fields())), t0).code() == errc::escape_bad_tag);
+    CHECK(b_device.state() == consumer_state::idle);
+
+    // Limits of the group mode. A cannot answer for B: an ACK under A's keys for B's SA fails at
+    // a provider that did escape B.
+    provider<P> prov = make_provider(pcfg());
+    provider_session s;
+    auto e = prov.start(s, own_b, nonce16(), t0);
+    REQUIRE(e.has_value());
+    fields ack;
+    ack.type = msg_type::ack;
+    ack.sequence = 1;
+    ack.echoed_nonce = view(nonce);
+    ack.selected_method = 37;
+    ack.ppk_id = view(ppk_id);
+    CHECK(prov.on_message(s, own_b, view(sealed(a_for_b.c2p, ack)), t0).code() == errc::escape_bad_tag);
+    CHECK(s.state == provider_state::escape_sent);
+    // Nor can A make B confirm: B's rekey ran (its confirm keys come from the new, PPK-mixed SA,
+    // which A does not hold); a CONFIRM A seals under any key it has fails.
+    auto done = b_member.rekey_done(rekey_of(make_keys(key_mode::confirm, new_sk_d, new_binding)), t0 + 1);
+    REQUIRE_MESSAGE(done.has_value(), done.error().name());
+    fields c;
+    c.type = msg_type::confirm;
+    c.sequence = 1;
+    c.echoed_nonce = view(nonce);
+    c.ke_methods = negotiated;
+    c.selected_method = 37;
+    c.ppk_id = view(ppk_id);
+    for (const auto* base : {&group_psk, &psk_a}) {
+        const auto guess = make_keys(key_mode::confirm, *base, new_binding);
+        CHECK(b_member.on_message(view(sealed(guess.p2c, c)), t0 + 2).code() == errc::escape_bad_tag);
+    }
+    CHECK(b_member.state() == consumer_state::migrating);
+    // ... so B ends failed at its deadline (3600 s, the forged ESCAPE's) and keeps its old SA.
+    CHECK(b_member.on_timer(t0 + 3599).empty() == false);  // still resending its CONFIRM
+    auto end = b_member.on_timer(t0 + 3600);
+    CHECK(has(end, action_kind::give_up));
+    CHECK(b_member.state() == consumer_state::failed);
 }
 
 TEST_CASE("procedures: only the IKE SA rekey is specified; others are NACKed with status 2") {

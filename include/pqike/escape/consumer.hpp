@@ -4,8 +4,10 @@
 //   idle|failed --valid ESCAPE--> migrating (ACK sent, rekey started) --rekey_done--> CONFIRM
 //   sent and retransmitted --provider CONFIRM verified--> confirmed; the deadline (from the
 //   ESCAPE, else a local default, capped) ends migrating in failed.
-// A provider CONFIRM that arrives before rekey_done is kept and verified then. Every check runs
-// before any state is written, so a rejected message changes nothing.
+// A provider CONFIRM that arrives before rekey_done is kept and verified then. Once confirmed, a
+// copy of the provider's CONFIRM gets our CONFIRM in its ANSWER form; an ANSWER is never
+// answered (no ping-pong, §6). Every check runs before any state is written, so a rejected
+// message changes nothing.
 #pragma once
 
 #include <algorithm>
@@ -141,6 +143,7 @@ public:
             confirm_keys_.reset();
             negotiated_count_ = 0;
             (void)confirm_.assign(bytes_view{});
+            (void)answer_.assign(bytes_view{});
             (void)early_.assign(bytes_view{});
             peer_confirm_ = replay_window{};
             acts.push({action_kind::start_rekey, {}, migration()});
@@ -157,11 +160,15 @@ public:
         std::array<std::byte, limits::max_message> out{};
         auto sealed = seal_confirm(r.confirm.c2p, nonce_.view(), migration(), r, out);
         if (!sealed) return sealed.error();
+        std::array<std::byte, limits::max_message> out2{};
+        auto answer = seal_confirm(r.confirm.c2p, nonce_.view(), migration(), r, out2, flag::answer);
+        if (!answer) return answer.error();
         // Our own copies: the caller's views need not outlive this call.
         confirm_keys_.emplace(r.confirm);
         std::copy(r.ke_methods.begin(), r.ke_methods.end(), negotiated_.begin());
         negotiated_count_ = r.ke_methods.size();
         (void)confirm_.assign(*sealed);
+        (void)answer_.assign(*answer);
         rto_ = cfg_.initial_rto;
         next_retx_ = now + rto_;
         actions acts;
@@ -217,10 +224,14 @@ private:
         }
         auto v = verify(confirm_keys_->p2c, msg);
         if (!v) return v.error();
-        // A CONFIRM we already accepted: the provider missed ours, send it again (§6).
+        // A CONFIRM we already accepted, while confirmed: the provider may lack ours — a copy of
+        // its CONFIRM gets our ANSWER form; an ANSWER comes from a confirmed provider, which has
+        // ours, and answering it would start a ping-pong (§6).
         if (peer_confirm_.check(v->sequence(), 0).code() == errc::escape_replayed &&
-            state_ == consumer_state::confirmed)
-            return resend(confirm_);
+            state_ == consumer_state::confirmed) {
+            if ((v->flags() & flag::answer) != 0) return error{errc::escape_replayed, "escape.sequence"};
+            return resend(answer_);
+        }
         if (auto s = peer_confirm_.check(v->sequence(), cfg_.fresh.window); !s) return s.error();
         if (state_ != consumer_state::migrating)
             return error{errc::escape_wrong_state, "escape.type", 4};
@@ -283,6 +294,7 @@ private:
     bounded_bytes<limits::max_tag> escape_tag_;          // of the last accepted ESCAPE
     bounded_bytes<limits::max_message> ack_;             // our answer to it
     bounded_bytes<limits::max_message> confirm_;         // our CONFIRM
+    bounded_bytes<limits::max_message> answer_;          // ... in its ANSWER form
     bounded_bytes<limits::max_message> early_;           // a provider CONFIRM before rekey_done
 };
 

@@ -29,6 +29,9 @@ enum class msg_type : std::uint8_t { escape = 1, ack = 2, nack = 3, confirm = 4 
 // Header flags. Reserved bits are sent as zero and ignored on receipt (the tag covers them).
 namespace flag {
 inline constexpr std::uint8_t broadcast = 0x01;  // the same ESCAPE goes to many consumers
+// On a CONFIRM: sent by a side already confirmed, in answer to a copy of the peer's CONFIRM.
+// Never answered itself, as an IKEv2 response never is (RFC 7296 §2.1): no CONFIRM ping-pong.
+inline constexpr std::uint8_t answer = 0x02;
 }
 
 // TLV type: the top bit marks a TLV the receiver must understand; the low 15 bits are the type.

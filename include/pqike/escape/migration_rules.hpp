@@ -73,11 +73,15 @@ inline status check_confirm(const verified& v, bytes_view nonce, const plan& p,
 
 // The CONFIRM a side sends: deterministic from the migration and the rekey result, so a
 // retransmission is the identical message. Sequence 1: the first message under a fresh key.
+// `flags` = flag::answer for the answer a confirmed side gives to a copy of the peer's CONFIRM
+// (the same content and sequence number: a receiver accepts one of the two forms, §6).
 template <policy::Prf P>
 result<bytes_view> seal_confirm(const tag_key<P>& k, bytes_view nonce, const plan& p,
-                                const rekey_result<P>& r, mut_bytes out) noexcept {
+                                const rekey_result<P>& r, mut_bytes out,
+                                std::uint8_t flags = 0) noexcept {
     fields f;
     f.type = msg_type::confirm;
+    f.flags = flags;
     f.sequence = 1;
     f.echoed_nonce = nonce;
     f.ke_methods = r.ke_methods;

@@ -5,7 +5,8 @@
 // caller's SA and are passed in on every call (docs/escape-message.md §8.1).
 //   idle|failed → escape_sent (retransmit the same bytes with exponential backoff until ACK/NACK
 //   or the deadline) → migrating (rekey running; then our CONFIRM, retransmitted until the
-//   consumer's arrives) → confirmed | failed
+//   consumer's arrives) → confirmed | failed. Once confirmed, a copy of the consumer's CONFIRM
+//   gets our CONFIRM in its ANSWER form; an ANSWER is never answered (no ping-pong, §6).
 #pragma once
 
 #include <algorithm>
@@ -183,7 +184,9 @@ public:
     }
 
     // The consumer's ESCAPE_CONFIRM, under the confirm keys of `r`. Before rekey_done it is
-    // verified and kept (peer_confirmed); after confirmation a copy is answered with ours.
+    // verified and kept (peer_confirmed); after confirmation a copy is answered with ours in its
+    // ANSWER form, unless the copy is itself an ANSWER (escape_replayed: the consumer, being
+    // confirmed, holds ours; answering it would start a ping-pong, §6).
     result<actions> on_confirm(provider_session& s, const rekey_result<P>& r, bytes_view msg,
                                std::uint64_t) noexcept {
         if (s.state != provider_state::migrating && s.state != provider_state::confirmed)
@@ -191,13 +194,8 @@ public:
         auto v = verify(r.confirm.c2p, msg);
         if (!v) return v.error();
         if (v->type() != msg_type::confirm) return error{errc::escape_wrong_state, "escape.type", 4};
-        if (s.state == provider_state::confirmed) return resend_confirm(s, r);
-        if (auto st = s.peer_confirm.check(v->sequence(), cfg_.fresh.window); !st) {
-            // A copy of the CONFIRM we kept: ours is not out yet or was lost; resend if out.
-            if (st.code() == errc::escape_replayed && s.peer_confirmed && s.confirm_sent)
-                return resend_confirm(s, r);
-            return st.error();
-        }
+        if (s.state == provider_state::confirmed) return answer_copy(s, r, *v);
+        if (auto st = s.peer_confirm.check(v->sequence(), cfg_.fresh.window); !st) return st.error();
         if (auto st = check_rekey(plan_for(s), r); !st) return st.error();
         if (auto st = check_confirm(*v, s.nonce, plan_for(s), r.ke_methods, r.ppk_id); !st) return st.error();
         s.peer_confirm.commit(v->sequence());
@@ -246,8 +244,13 @@ private:
         a.push({action_kind::send, m, {}});
         return a;
     }
-    result<actions> resend_confirm(const provider_session& s, const rekey_result<P>& r) noexcept {
-        auto c = seal_confirm(r.confirm.p2c, s.nonce, plan_for(s), r, out_);
+    // A verified copy of the consumer's CONFIRM reached us confirmed: the consumer may lack ours
+    // (it still retransmits), so answer — but never an ANSWER, which only a confirmed consumer
+    // sends. Each CONFIRM sent while migrating thus draws at most one answer per copy.
+    result<actions> answer_copy(const provider_session& s, const rekey_result<P>& r,
+                                const verified& v) noexcept {
+        if ((v.flags() & flag::answer) != 0) return error{errc::escape_replayed, "escape.sequence"};
+        auto c = seal_confirm(r.confirm.p2c, s.nonce, plan_for(s), r, out_, flag::answer);
         if (!c) return c.error();
         actions a;
         a.push({action_kind::send, *c, {}});

@@ -131,7 +131,9 @@ stop_pid() {
   kill "$p"; for _ in $(seq 1 25); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.2; done
   kill -9 "$p" 2>/dev/null
 }
+cap_pid=""
 cleanup() {
+  [ -n "$cap_pid" ] && kill -INT "$cap_pid" 2>/dev/null
   stop_pid "$pid_a"; stop_pid "$pid_b"
   ip netns del "$ns_a" 2>/dev/null; ip netns del "$ns_b" 2>/dev/null
   if [ "${KEEP:-0}" = 1 ]; then echo "$me: kept $work"; else rm -rf "$work"; fi
@@ -421,7 +423,7 @@ ip netns exec "$ns_a" dumpcap -q -i "pqa$$" -P -w "$work/methods.pcap" >"$work/d
 cap_pid=$!
 for _ in $(seq 1 50); do [ -s "$work/methods.pcap" ] && break; sleep 0.1; done
 for m in 768 1024 512; do run_method "$m"; done
-sleep 0.3; kill -INT "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null
+sleep 0.3; kill -INT "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null; cap_pid=""
 
 # Lines that show each SA established and rekeyed with ML-KEM (A, the initiator; B logs the same)
 echo "charon A's log, the lines that show it (mlkem768; 1024 and 512 alike):"

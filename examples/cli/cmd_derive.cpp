@@ -22,8 +22,11 @@ pqike derive child [REQUEST]  Child SA KEYMAT:
   in:  {"prf", "sk_d", "ni", "nr", "key_exchanges": [...] (optional, may be empty), "keymat_len"}
   out: {"keymat"}  = prf+(SK_d, [SK(0) |] Ni | Nr [| SK(1) | ...])
 pqike derive rekey [REQUEST]  SKEYSEED of a rekeyed IKE SA:
-  in:  {"prf", "sk_d_old", "ni", "nr", "key_exchanges": [SK(0), ...] (at least one)}
+  in:  {"prf", "sk_d_old", "ni", "nr", "key_exchanges": [SK(0), ...] (at least one)
+        [, "spi_i", "spi_r", "sk_e_len", "sk_a_len"]}  (the new SA's SPIs: all four or none)
   out: {"skeyseed"} = prf(SK_d(old), SK(0) | Ni | Nr | SK(1) | ...)
+       with the four: {"skeyseed", "sk_d", "sk_ai", ..., "sk_pr"}, the new SA's keys
+       = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) under the same PRF.
 
 Error codes: bad_json, unknown_field, missing_field, wrong_type, invalid_hex, invalid_length,
 unknown_name, too_much_output, io, usage.)";

@@ -86,7 +86,8 @@ inline std::optional<json> run_child(const child_request& r, failure& f) {
     });
 }
 
-// {"skeyseed"}: SKEYSEED = prf(SK_d(old), SK(0) | Ni | Nr [| SK(1) ...]) (RFC 7296 §2.18, RFC 9370 §2.2.4).
+// {"skeyseed"}: SKEYSEED = prf(SK_d(old), SK(0) | Ni | Nr [| SK(1) ...]) (RFC 7296 §2.18, RFC 9370 §2.2.4);
+// with the new SA's SPIs and key lengths also its seven keys = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr).
 inline std::optional<json> run_rekey(const rekey_request& r, failure& f) {
     return with_prf(r.prf, [&](auto tag) -> std::optional<json> {
         using P = typename decltype(tag)::type;
@@ -97,7 +98,21 @@ inline std::optional<json> run_rekey(const rekey_request& r, failure& f) {
             return std::nullopt;
         }
         json out;
-        out["skeyseed"] = to_hex(seed);
+        if (r.with_keys) {  // the new SA's seven keys from that SKEYSEED, same PRF (RFC 7296 §2.18)
+            namespace k = pqike::keys;
+            const k::sa_key_lengths len{P::preferred_key_size, r.sk_a_len, r.sk_e_len};
+            auto keys = k::detail::ike_stage_factory::from_skeyseed<P>(seed, view(r.ni), view(r.nr), view(r.spi_i),
+                                                                         view(r.spi_r), len);
+            if (!keys) {
+                pqike::secure_zeroize(seed.data(), seed.size());
+                f = from_error(keys.error(), "new IKE SA keys");
+                return std::nullopt;
+            }
+            out = detail::stage_json(seed, *keys);
+        } else {
+            out["skeyseed"] = to_hex(seed);
+        }
+        pqike::secure_zeroize(seed.data(), seed.size());
         return out;
     });
 }

@@ -88,7 +88,10 @@ inline json payload_json(const w::raw_payload& p) {
             j["data_len"] = ke->data.size();
             break;
         }
-        case w::payload_type::nonce: j["data_len"] = p.body.size(); break;
+        case w::payload_type::nonce:
+            j["data_len"] = p.body.size();
+            j["nonce"] = to_hex(p.body);  // public; the key schedule needs it (pqike derive)
+            break;
         case w::payload_type::notify: {
             auto n = w::notify_view::decode(p);
             if (!n) {

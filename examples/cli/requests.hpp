@@ -75,11 +75,15 @@ struct child_request {
     std::vector<byte_vec> key_exchanges;
     std::size_t keymat_len = 0;
 };
-// rekey: {prf, sk_d_old, ni, nr, key_exchanges (at least one)}
+// rekey: {prf, sk_d_old, ni, nr, key_exchanges (at least one)
+//         [, spi_i, spi_r, sk_e_len, sk_a_len: all four or none]}
 struct rekey_request {
     prf_kind prf{};
     byte_vec sk_d_old, ni, nr;
     std::vector<byte_vec> key_exchanges;
+    bool with_keys = false;  // the four optional fields were given: split the new SA's keys too
+    byte_vec spi_i, spi_r;
+    std::size_t sk_e_len = 0, sk_a_len = 0;
 };
 
 inline std::optional<derive_request> parse_derive(std::string_view text, failure& f) {
@@ -149,7 +153,9 @@ inline std::optional<child_request> parse_child(std::string_view text, failure& 
 inline std::optional<rekey_request> parse_rekey(std::string_view text, failure& f) {
     auto j = parse_json(text, f);
     if (!j) return std::nullopt;
-    if (!only_known_fields(*j, {"prf", "sk_d_old", "ni", "nr", "key_exchanges"}, f)) return std::nullopt;
+    if (!only_known_fields(*j, {"prf", "sk_d_old", "ni", "nr", "key_exchanges", "spi_i", "spi_r", "sk_e_len", "sk_a_len"},
+                           f))
+        return std::nullopt;
     rekey_request r;
     auto prf = prf_field(*j, f);
     if (!prf) return std::nullopt;
@@ -166,6 +172,30 @@ inline std::optional<rekey_request> parse_rekey(std::string_view text, failure& 
     r.ni = std::move(*ni);
     r.nr = std::move(*nr);
     r.key_exchanges = std::move(*kes);
+    // The new SA's SPIs and key lengths: all four or none (then only SKEYSEED comes out).
+    std::size_t given = 0;
+    for (const char* k : {"spi_i", "spi_r", "sk_e_len", "sk_a_len"}) given += j->contains(k) ? 1U : 0U;
+    if (given == 0) return r;
+    if (given != 4) {
+        for (const char* k : {"spi_i", "spi_r", "sk_e_len", "sk_a_len"})
+            if (!j->contains(k)) {
+                f = failure{"missing_field", std::string(k) + " (spi_i, spi_r, sk_e_len and sk_a_len go together)", 0};
+                return std::nullopt;
+            }
+    }
+    auto si = hex_field(*j, "spi_i", f, 8, 8);
+    if (!si) return std::nullopt;
+    auto sr = hex_field(*j, "spi_r", f, 8, 8);
+    if (!sr) return std::nullopt;
+    auto e = uint_field(*j, "sk_e_len", f, 0, pqike::keys::max_encr_key_size);
+    if (!e) return std::nullopt;
+    auto a = uint_field(*j, "sk_a_len", f, 0, pqike::keys::max_integ_key_size);
+    if (!a) return std::nullopt;
+    r.with_keys = true;
+    r.spi_i = std::move(*si);
+    r.spi_r = std::move(*sr);
+    r.sk_e_len = static_cast<std::size_t>(*e);
+    r.sk_a_len = static_cast<std::size_t>(*a);
     return r;
 }
 

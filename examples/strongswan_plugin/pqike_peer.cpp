@@ -13,8 +13,20 @@
 //   hostile-ct <local-port> <peer-port> <psk> <local-id>
 //       waits for charon's IKE_SA_INIT request and answers with a ct one octet short; exit 0
 //       if charon sent no IKE_AUTH (it gave up on the exchange).
+//   respond <local-port> <peer-port> <psk> <local-id>
+//       the responder charon initiates to: IKE_SA_INIT (ML-KEM-768 ct), IKE_AUTH (PSK) with a
+//       Child SA (ESP AES-GCM-16-256), an IKE SA rekey (CREATE_CHILD_SA, ML-KEM-768) and the
+//       INFORMATIONAL requests, routed by SPI to the old or the new IKE SA. Exit 0 once charon
+//       rekeyed the IKE SA and deleted both the old and the new one. charon sends from its
+//       port 4500 (encap = yes: kernel-libipsec installs only UDP-encapsulated ESP), so every
+//       message carries the non-ESP marker, and NAT detection runs on the 127.0.0.1 path.
+//   bench <peer-port> <local-port> <psk> <local-id> x25519|mlkem768 <n>
+//       n sequential handshakes (IKE_SA_INIT, IKE_AUTH childless, INFORMATIONAL Delete) with
+//       aes256gcm16-prfsha384-<method>; prints the wall time per handshake. charon's own CPU
+//       time is read by the script from /proc.
 // Loopback UDP (examples/strongswan_live/udp.hpp), no non-ESP marker: charon's port is 500.
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +39,7 @@
 #include <pqike/exchange/informational.hpp>
 #include <pqike/exchange/initial.hpp>
 #include <pqike/exchange/rekey.hpp>
+#include <pqike/wire/delete.hpp>
 
 #include "../strongswan_live/udp.hpp"
 
@@ -36,16 +49,20 @@ using wire::ke_method;
 
 namespace {
 
-using methods = kex::ke_registry<crypto::mlkem768>;
+// X25519 only for the baseline of `bench`.
+using methods = kex::ke_registry<crypto::mlkem768, adapters::openssl_x25519>;
 using suite = exchange::suite<methods, adapters::openssl_prf_hmac_sha2_384, adapters::openssl_aes256_gcm16>;
 
-kex::proposal ike_proposal() {
+kex::proposal ike_proposal(ke_method ke = ke_method::ml_kem_768) {
     kex::proposal p{wire::protocol_id::ike};
     (void)p.add_encr(wire::encr_id::aes_gcm_16, 256);
     (void)p.add_prf(wire::prf_id::hmac_sha2_384);
-    (void)p.add_ke(ke_method::ml_kem_768);
+    (void)p.add_ke(ke);
     return p;
 }
+
+// A Delete payload body for the IKE SA (protocol 1, no SPI size, no SPIs).
+constexpr std::array<std::byte, 4> del_ike{std::byte{1}, std::byte{0}, std::byte{0}, std::byte{0}};
 
 int fail(const char* step, const error& e) {
     std::printf("pqike-peer: FAILED %s: %s %s @%zu\n", step, errc_name(e.code), e.field ? e.field : "", e.offset);
@@ -160,7 +177,6 @@ int initiate(std::uint16_t peer, std::uint16_t local, const std::string& psk, co
     std::printf("pqike-peer: IKE SA rekeyed with ML-KEM-768\n");
     std::fflush(stdout);
 
-    const std::array<std::byte, 4> del_ike{std::byte{1}, std::byte{0}, std::byte{0}, std::byte{0}};
     const std::array<exchange::payload_item, 1> items{
         exchange::payload_item{wire::payload_type::del, bytes_view{del_ike}}};
     for (auto* which : {&sa, &rekey->new_ike_sa()}) {
@@ -275,6 +291,158 @@ int hostile_ct(std::uint16_t local, std::uint16_t peer, const std::string& psk, 
     return 0;
 }
 
+// charon initiates; pqike answers every exchange of the SA's life until both IKE SAs are gone.
+int respond(std::uint16_t local, std::uint16_t peer, const std::string& psk, const std::string& id) {
+    udp s;
+    s.marker = true;
+    if (!s.open(local, peer)) return std::printf("pqike-peer: FAILED socket\n"), 1;
+    static constexpr std::array<std::byte, 4> loopback{std::byte{127}, std::byte{0}, std::byte{0}, std::byte{1}};
+    exchange::datagram_context ctx;
+    ctx.local_address = bytes_view{loopback};
+    ctx.local_port = local;
+    ctx.peer_address = bytes_view{loopback};
+    ctx.peer_port = peer;
+    adapters::openssl_rng rng;
+    kex::proposal esp{wire::protocol_id::esp};
+    (void)esp.add_encr(wire::encr_id::aes_gcm_16, 256);
+    (void)esp.add_esn(wire::esn_id::no);
+    const std::array<kex::proposal, 1> ikes{ike_proposal()}, esps{esp};
+    exchange::initial_config cfg;
+    cfg.ike = ikes;
+    cfg.child = esps;
+    cfg.id = exchange::identity{wire::id_type::fqdn, as_bytes_view(id.data(), id.size())};
+    cfg.psk = as_bytes_view(psk.data(), psk.size());
+    auto rsp = std::make_unique<exchange::initial_responder<suite>>(cfg);
+    buffer b;
+    for (int idle = 0; idle < 20 && !rsp->established();) {
+        auto d = s.recv(1000);
+        if (d.empty()) {
+            ++idle;
+            continue;
+        }
+        auto o = rsp->on_message(bytes_view{d}, rng, b.out(), ctx);
+        if (!o) {
+            std::printf("pqike-peer: dropped a datagram (%s)\n", errc_name(o.error().code));
+            continue;
+        }
+        if (o->is_refusal()) std::printf("pqike-peer: refused: %s\n", errc_name(o->refused.code));
+        if (!s.send(o->datagrams)) return std::printf("pqike-peer: FAILED send\n"), 1;
+        if (rsp->failed()) return std::printf("pqike-peer: FAILED initial exchanges as responder\n"), 1;
+    }
+    if (!rsp->established()) return std::printf("pqike-peer: FAILED initial exchanges as responder: timeout\n"), 1;
+    std::printf("pqike-peer: responder: IKE SA established with ML-KEM-768 in IKE_SA_INIT (PSK), Child SA %s\n",
+                rsp->child().established() ? "established" : "not requested");
+    std::fflush(stdout);
+
+    auto& old_sa = rsp->sa();
+    const std::array<kex::proposal, 1> rk{ike_proposal()};
+    exchange::rekey_config rc;
+    rc.proposals = rk;
+    std::unique_ptr<exchange::rekey_responder<suite>> rekey;
+    bool old_deleted = false, new_deleted = false, rekeyed = false;
+    for (int idle = 0; idle < 30 && !(old_deleted && (!rekeyed || new_deleted));) {
+        auto d = s.recv(1000);
+        if (d.empty()) {
+            ++idle;
+            continue;
+        }
+        auto h = wire::decode_header(bytes_view{d});
+        if (!h) continue;
+        const bool on_new = rekeyed && h->spi_i == rekey->new_ike_sa().spi_i && h->spi_r == rekey->new_ike_sa().spi_r;
+        if (h->exchange == wire::exchange_type::create_child_sa && !on_new) {
+            if (!rekey) rekey = std::make_unique<exchange::rekey_responder<suite>>(old_sa, rc);
+            auto o = rekey->on_message(bytes_view{d}, rng, b.out());
+            if (!o) {
+                std::printf("pqike-peer: CREATE_CHILD_SA dropped (%s)\n", errc_name(o.error().code));
+                continue;
+            }
+            if (!s.send(o->datagrams)) return std::printf("pqike-peer: FAILED send\n"), 1;
+            if (rekey->done() && !rekeyed) {
+                if (!rekey->is_ike_rekey() || !rekey->new_ike_sa().established())
+                    return std::printf("pqike-peer: FAILED CREATE_CHILD_SA was not an IKE SA rekey\n"), 1;
+                rekeyed = true;
+                std::printf("pqike-peer: responder: IKE SA rekeyed with ML-KEM-768\n");
+                std::fflush(stdout);
+            }
+            continue;
+        }
+        if (h->exchange != wire::exchange_type::informational) {
+            std::printf("pqike-peer: ignored exchange %u\n", static_cast<unsigned>(h->exchange));
+            continue;
+        }
+        auto& sa = on_new ? rekey->new_ike_sa() : old_sa;
+        exchange::informational_responder<suite> info{sa};
+        auto got = info.receive(bytes_view{d});
+        if (!got || !*got) {
+            std::printf("pqike-peer: dropped an INFORMATIONAL datagram\n");
+            continue;
+        }
+        bool ike_deleted = false;
+        for (std::size_t i = 0; const auto* p = info.payloads().find(wire::payload_type::del, i); ++i)
+            if (auto dv = wire::delete_view::decode(*p); dv && dv->protocol == wire::protocol_id::ike) ike_deleted = true;
+        auto o = info.respond({}, rng, b.out());
+        if (!o || !s.send(o->datagrams)) return std::printf("pqike-peer: FAILED INFORMATIONAL response\n"), 1;
+        if (ike_deleted) {
+            (on_new ? new_deleted : old_deleted) = true;
+            std::printf("pqike-peer: responder: %s IKE SA deleted by charon\n", on_new ? "new" : "old");
+            std::fflush(stdout);
+        }
+    }
+    if (!rekeyed || !old_deleted || !new_deleted)
+        return std::printf("pqike-peer: FAILED responder: rekeyed %d, old deleted %d, new deleted %d\n", rekeyed,
+                           old_deleted, new_deleted),
+               1;
+    std::printf("pqike-peer: responder OK\n");
+    return 0;
+}
+
+// n handshakes in a row, each IKE SA deleted at once; the wall time per handshake.
+int bench(std::uint16_t peer, std::uint16_t local, const std::string& psk, const std::string& id,
+          const std::string& method, int n) {
+    const ke_method ke = method == "x25519" ? ke_method::curve25519 : ke_method::ml_kem_768;
+    if (n <= 0 || (method != "x25519" && method != "mlkem768")) return std::printf("pqike-peer: bad bench args\n"), 2;
+    udp s;
+    if (!s.open(local, peer)) return std::printf("pqike-peer: FAILED socket\n"), 1;
+    adapters::openssl_rng rng;
+    const std::array<kex::proposal, 1> ike{ike_proposal(ke)};
+    exchange::initial_config cfg;
+    cfg.ike = ike;
+    cfg.id = exchange::identity{wire::id_type::fqdn, as_bytes_view(id.data(), id.size())};
+    cfg.psk = as_bytes_view(psk.data(), psk.size());
+    buffer b;
+    const std::array<exchange::payload_item, 1> items{
+        exchange::payload_item{wire::payload_type::del, bytes_view{del_ike}}};
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+        auto ini = std::make_unique<exchange::initial_initiator<suite>>(cfg);
+        auto o = ini->start(rng, b.out());
+        if (!o) return fail("IKE_SA_INIT", o.error());
+        if (!exchange_loop(s, copy(*o), [&](bytes_view d) { return ini->on_message(d, rng, b.out()); },
+                           [&] { return ini->established() || ini->failed(); }, "bench") ||
+            !ini->established())
+            return std::printf("pqike-peer: FAILED bench handshake %d\n", i), 1;
+        auto info = std::make_unique<exchange::informational_initiator<suite>>(ini->sa());
+        auto io = info->start(items, rng, b.out());
+        if (!io) return fail("INFORMATIONAL", io.error());
+        bool done = false;
+        if (!exchange_loop(
+                s, copy(*io),
+                [&](bytes_view d) -> result<exchange::outgoing> {
+                    auto r = info->on_message(d);
+                    if (!r) return r.error();
+                    done = *r;
+                    return exchange::outgoing{};
+                },
+                [&] { return done; }, "bench delete"))
+            return std::printf("pqike-peer: FAILED bench delete %d\n", i), 1;
+    }
+    const double us =
+        static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+    std::printf("pqike-peer: bench %s: %d handshakes in %.0f ms, %.0f us each, %.0f per s\n", method.c_str(), n,
+                us / 1000.0, us / n, n * 1e6 / us);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -283,10 +451,14 @@ int main(int argc, char** argv) {
     if (mode == "initiate" && argc == 6) return initiate(port(2), port(3), argv[4], argv[5]);
     if (mode == "hostile-ek" && argc == 5) return hostile_ek(port(2), port(3), argv[4]);
     if (mode == "hostile-ct" && argc == 6) return hostile_ct(port(2), port(3), argv[4], argv[5]);
+    if (mode == "respond" && argc == 6) return respond(port(2), port(3), argv[4], argv[5]);
+    if (mode == "bench" && argc == 8) return bench(port(2), port(3), argv[4], argv[5], argv[6], std::atoi(argv[7]));
     std::fprintf(stderr,
                  "usage: %s initiate <peer-port> <local-port> <psk> <local-id>\n"
                  "       %s hostile-ek <peer-port> <local-port> short|modulus|long\n"
-                 "       %s hostile-ct <local-port> <peer-port> <psk> <local-id>\n",
-                 argv[0], argv[0], argv[0]);
+                 "       %s hostile-ct <local-port> <peer-port> <psk> <local-id>\n"
+                 "       %s respond <local-port> <peer-port> <psk> <local-id>\n"
+                 "       %s bench <peer-port> <local-port> <psk> <local-id> x25519|mlkem768 <n>\n",
+                 argv[0], argv[0], argv[0], argv[0], argv[0]);
     return 2;
 }

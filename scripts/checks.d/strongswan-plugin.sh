@@ -16,10 +16,21 @@
 #     in IKE_SA_INIT), PSK, a Child SA (ESP proposal aes256gcm16-mlkemN, so its rekey runs
 #     ML-KEM), an IKE SA rekey, a Child SA rekey, then delete; success is read from both
 #     charons' logs and swanctl --list-sas.
+#     Both charons log at level 4 for IKE and CHD meanwhile and A's veth is captured (dumpcap):
+#     examples/strongswan_plugin/check_keys.py takes the ML-KEM secrets from the logs and Ni, Nr,
+#     SPIs from the capture, recomputes every IKE SA and Child SA key with the pqike CLI (derive,
+#     derive rekey, derive child) against both logs, and opens every encrypted message of the
+#     capture with those keys (pqike decode --keys);
 #  4. pqike's own peer (examples/strongswan_plugin/pqike_peer.cpp) in B's namespace: hostile ek
 #     (short, long, failing the modulus check) and ct (short) that charon must refuse and stay
-#     up, then its ML-KEM-768 initiator: IKE_SA_INIT, IKE_AUTH, IKE SA rekey, deletes.
-# PQIKE_PLUGIN_BENCH=N adds N initiate+terminate cycles with x25519 and mlkem768 (timing only).
+#     up, then its ML-KEM-768 initiator (IKE_SA_INIT, IKE_AUTH, IKE SA rekey, deletes) and its
+#     responder (charon initiates: IKE_SA_INIT, IKE_AUTH with a Child SA, charon rekeys the IKE
+#     SA and deletes both);
+#  5. timing: pqike's initiator runs PQIKE_PLUGIN_HS (default 300) handshakes with charon B,
+#     x25519 and mlkem768 alternately, twice each; charon's CPU time per handshake from /proc.
+# PQIKE_PLUGIN_BENCH=N adds N swanctl initiate+terminate cycles between the two charons.
+# The pqike CLI comes from PQIKE_CLI, or an existing CMake build dir (build/clang, build/gcc,
+# build/debug-asan: what scripts/test-all.sh built), else build/swplugin-cli is configured.
 # Skips (exit 77, "SKIPPED") only without root or network namespaces. Needs ~1 min once the
 # source tree is cached. KEEP=1 keeps the work directory.
 set -uo pipefail
@@ -39,7 +50,8 @@ ip netns del "$probe"
 
 # ---- packages ---------------------------------------------------------------------------------
 need=()
-for p in strongswan-charon strongswan-swanctl libcharon-extra-plugins dpkg-dev gcc g++ make bzip2 xz-utils; do
+for p in strongswan-charon strongswan-swanctl libcharon-extra-plugins dpkg-dev gcc g++ make bzip2 xz-utils \
+         cmake ninja-build nlohmann-json3-dev libcli11-dev libpcap-dev libssl-dev tshark python3; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if ((${#need[@]})); then
@@ -119,12 +131,33 @@ stop_pid() {
   kill "$p"; for _ in $(seq 1 25); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.2; done
   kill -9 "$p" 2>/dev/null
 }
+cap_pid=""
 cleanup() {
+  [ -n "$cap_pid" ] && kill -INT "$cap_pid" 2>/dev/null
   stop_pid "$pid_a"; stop_pid "$pid_b"
   ip netns del "$ns_a" 2>/dev/null; ip netns del "$ns_b" 2>/dev/null
   if [ "${KEEP:-0}" = 1 ]; then echo "$me: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+
+# ---- the pqike CLI (for the key check), in the background -----------------------------------
+cli=${PQIKE_CLI:-}
+cli_build=""
+if [ -z "$cli" ]; then
+  clidir=""
+  for d in build/clang build/gcc build/debug-asan build/swplugin-cli; do
+    [ -f "$root/$d/build.ninja" ] && grep -q pqike_cli "$root/$d/build.ninja" && { clidir=$root/$d; break; }
+  done
+  if [ -z "$clidir" ]; then
+    clidir=$root/build/swplugin-cli
+    cmake -S "$root" -B "$clidir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+      -DPQIKE_BUILD_TESTS=OFF -DPQIKE_BUILD_BENCH=OFF -DPQIKE_BUILD_FUZZ=OFF -DPQIKE_BUILD_EXAMPLES=ON \
+      >"$work/cli-configure.log" 2>&1 || { tail -20 "$work/cli-configure.log"; die "configure of the pqike CLI"; }
+  fi
+  cmake --build "$clidir" --target pqike_cli >"$work/cli-build.log" 2>&1 &
+  cli_build=$!
+  cli=$clidir/examples/pqike
+fi
 
 # ---- the plugin ------------------------------------------------------------------------------
 # pqike's own peer (examples/strongswan_plugin/pqike_peer.cpp) compiles meanwhile.
@@ -151,8 +184,8 @@ addr_a=10.99.0.1; addr_b=10.99.0.2
 psk="pqike-plugin-psk-NOT-SECRET-0123456789"
 peer_port=15600   # pqike's peer in B's namespace: 15600 hostile ct, 15601.. its initiators
 
-write_conf() {  # side, my address, peer address, my id, peer id, my subnet, peer subnet
-  local s=$1 me_addr=$2 peer=$3 my_id=$4 peer_id=$5 my_net=$6 peer_net=$7
+write_settings() {  # side, IKE/CHD log level (4: keys and secrets, for the key check)
+  local s=$1 lvl=$2
   cat > "$work/$s.conf" <<EOC
 charon {
   install_routes = no
@@ -169,13 +202,18 @@ charon {
       path = $work/$s.log
       time_format = %H:%M:%S
       default = 1
-      ike = 1
+      ike = $lvl
+      chd = $lvl
       lib = 1
       flush_line = yes
     }
   }
 }
 EOC
+}
+write_conf() {  # side, my address, peer address, my id, peer id, my subnet, peer subnet
+  local s=$1 me_addr=$2 peer=$3 my_id=$4 peer_id=$5 my_net=$6 peer_net=$7
+  write_settings "$s" 4
   {
     echo "connections {"
     for m in 768 1024 512; do
@@ -236,7 +274,7 @@ EOC
     version = 2
     local_addrs = 127.0.0.1
     remote_addrs = 127.0.0.1
-    proposals = aes256gcm16-prfsha384-mlkem768
+    proposals = aes256gcm16-prfsha384-mlkem768, aes256gcm16-prfsha384-x25519
     encap = no
     mobike = no
     local { auth = psk
@@ -258,6 +296,26 @@ EOC
     remote { auth = psk
              id = pqike.peer.test }
     children { cpeer { start_action = none } }
+  }
+  pqike-resp {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    local_port = 4500
+    remote_port = $peer_port
+    proposals = aes256gcm16-prfsha384-mlkem768
+    encap = yes
+    mobike = no
+    keyingtries = 1
+    local { auth = psk
+            id = $my_id }
+    remote { auth = psk
+             id = pqike.peer.test }
+    # subnets, not the IKE addresses: kernel-libipsec routes the policy into its TUN device
+    children { cresp { esp_proposals = aes256gcm16
+                       local_ts = 10.100.2.0/24
+                       remote_ts = 10.100.3.0/24
+                       start_action = none } }
   }
 EOC
     cat <<EOC
@@ -360,7 +418,30 @@ run_method() {  # m (768, 1024, 512)
   check "$conn: no key exchange refused by the plugin" sh -c "! grep -q 'pqike-mlkem:' '$A' && ! grep -q 'pqike-mlkem:' '$B'"
 }
 t_live0=$(date +%s)
+# A's side of the veth, captured while the three methods run (IKE on 500, then 4500 with encap)
+ip netns exec "$ns_a" dumpcap -q -i "pqa$$" -P -w "$work/methods.pcap" >"$work/dumpcap.log" 2>&1 &
+cap_pid=$!
+for _ in $(seq 1 50); do [ -s "$work/methods.pcap" ] && break; sleep 0.1; done
 for m in 768 1024 512; do run_method "$m"; done
+sleep 0.3; kill -INT "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null; cap_pid=""
+
+# Lines that show each SA established and rekeyed with ML-KEM (A, the initiator; B logs the same)
+echo "charon A's log, the lines that show it (mlkem768; 1024 and 512 alike):"
+grep -E "selected proposal: (IKE|ESP):|IKE_SA mlkem768\[[0-9]+\] (established|rekeyed)|CHILD_SA c768\{[0-9]+\} established|generating (IKE_SA_INIT|CREATE_CHILD_SA) request" \
+  "$work/mlkem768.a" | sed -E 's/^[0-9:]+ [0-9]+//; s/^/    /'
+
+# ---- the secrets charon logged against pqike on the capture -----------------------------------
+if [ -n "$cli_build" ]; then
+  wait "$cli_build" || { tail -30 "$work/cli-build.log"; die "build of the pqike CLI (examples/cli)"; }
+fi
+[ -x "$cli" ] || die "no pqike CLI at $cli"
+if python3 "$root/examples/strongswan_plugin/check_keys.py" "$cli" "$work/methods.pcap" "$work" \
+     768:"$work/mlkem768.a":"$work/mlkem768.b" 1024:"$work/mlkem1024.a":"$work/mlkem1024.b" \
+     512:"$work/mlkem512.a":"$work/mlkem512.b" >"$work/keys.log" 2>&1; then
+  cat "$work/keys.log"
+else
+  cat "$work/keys.log"; echo "  FAILED: the secrets charon logged against pqike on the capture"; fail=1
+fi
 
 # ---- pqike's own peer against charon B (ML-KEM-768 in IKE_SA_INIT), hostile values first ----
 mb=$(wc -l <"$work/b.log")
@@ -380,8 +461,22 @@ sw b --list-sas >"$work/hostile.sas" 2>&1
 in_b_ns "$peer" initiate 500 "$lp" "$psk" pqike.peer.test >"$work/peer-initiate.log" 2>&1; echo $? >"$work/peer-initiate.rc"
 sleep 0.3
 tail -n +"$((mb + 1))" "$work/b.log" >"$work/peer.b"
-cat "$work"/hostile-ek-*.log "$work/hostile-ct.log" "$work/peer-initiate.log" | sed 's/^/    /'
-PB=$work/peer.b
+mr=$(wc -l <"$work/b.log")
+# pqike's responder: charon B initiates (with a Child SA), rekeys the IKE SA, terminates
+in_b_ns "$peer" respond "$peer_port" 500 "$psk" pqike.peer.test >"$work/peer-respond.log" 2>&1 &
+prs=$!
+sleep 0.3
+sw b --initiate --child cresp --ike pqike-resp --timeout 10 >"$work/respond.initiate" 2>&1
+sw b --list-sas --ike pqike-resp >"$work/respond.sas" 2>&1
+sw b --rekey --ike pqike-resp >"$work/respond.rekey" 2>&1
+sleep 0.5
+sw b --list-sas --ike pqike-resp >"$work/respond.sas2" 2>&1
+sw b --terminate --ike pqike-resp >"$work/respond.terminate" 2>&1
+wait "$prs"; echo $? >"$work/peer-respond.rc"
+sleep 0.3
+tail -n +"$((mr + 1))" "$work/b.log" >"$work/respond.b"
+cat "$work"/hostile-ek-*.log "$work/hostile-ct.log" "$work/peer-initiate.log" "$work/peer-respond.log" | sed 's/^/    /'
+PB=$work/peer.b; PR=$work/respond.b
 for how in short long; do
   n=$([ $how = short ] && echo 1183 || echo 1185)
   check "hostile ek ($how, $n octets): plugin refused it, charon answered NO_PROPOSAL_CHOSEN" \
@@ -401,7 +496,41 @@ check "charon B established, rekeyed (ML_KEM_768) and deleted pqike's IKE SAs" \
          grep -Eq 'IKE_SA pqike-in\[[0-9]+\] rekeyed between' '$PB' &&
          test \$(grep -c 'selected proposal: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ML_KEM_768' '$PB') -ge 2 &&
          test \$(grep -c 'received DELETE for IKE_SA pqike-in' '$PB') -eq 2"
+check "pqike's responder (ML-KEM-768 in IKE_SA_INIT, Child SA, IKE SA rekey, deletes) with charon B: exit status 0" \
+  test "$(cat "$work/peer-respond.rc")" -eq 0
+check "charon B established pqike-resp with pqike's responder (ML_KEM_768) and a Child SA in kernel-libipsec, rekeyed the IKE SA (the Child SA moved to the new one) and deleted both" \
+  sh -c "grep -Eq 'IKE_SA pqike-resp\[[0-9]+\] established between 127.0.0.1\[b.pqike.test\]\.\.\.127.0.0.1\[pqike.peer.test\]' '$PR' &&
+         grep -Eq 'CHILD_SA cresp\{[0-9]+\} established with SPIs' '$PR' &&
+         grep -Eq 'IKE_SA pqike-resp\[[0-9]+\] rekeyed between' '$PR' &&
+         test \$(grep -c 'selected proposal: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ML_KEM_768' '$PR') -eq 2 &&
+         grep -Eq 'pqike-resp: #[0-9]+, ESTABLISHED' '$work/respond.sas' && grep -q 'ML_KEM_768' '$work/respond.sas' &&
+         grep -Eq 'cresp: #[0-9]+, .*INSTALLED, TUNNEL-in-UDP' '$work/respond.sas' &&
+         grep -Eq 'pqike-resp: #[0-9]+, ESTABLISHED' '$work/respond.sas2' && grep -q 'ML_KEM_768' '$work/respond.sas2' &&
+         grep -Eq 'cresp: #[0-9]+, .*INSTALLED' '$work/respond.sas2' &&
+         test \"\$(grep -Eo 'pqike-resp: #[0-9]+' '$work/respond.sas')\" != \"\$(grep -Eo 'pqike-resp: #[0-9]+' '$work/respond.sas2')\" &&
+         test \$(grep -c 'deleting IKE_SA pqike-resp' '$PR') -eq 2"
 t_live=$(date +%s)
+
+# ---- timing: handshakes per second of charon B, ML-KEM-768 against X25519 ----------------------
+# pqike's initiator drives IKE_SA_INIT, IKE_AUTH (PSK, childless) and a Delete per handshake, one
+# at a time; charon logs at level 1 again (the level-4 key dumps would bias the cost). charon's
+# CPU time (utime + stime of its process) is read from /proc around each run.
+for s in a b; do write_settings "$s" 1; sw "$s" --reload-settings >/dev/null 2>&1; done
+hs=${PQIKE_PLUGIN_HS:-300}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid_b/stat"; }
+tick=$(getconf CLK_TCK)
+echo "timing: $hs handshakes per run with charon B (both charons and pqike on the same $(nproc) cores):"
+for run in 1 2; do
+  for meth in x25519 mlkem768; do
+    c0=$(cpu_ticks)
+    out=$(in_b_ns "$peer" bench 500 "$((peer_port + 20))" "$psk" pqike.peer.test "$meth" "$hs" 2>&1) \
+      || { echo "    $out"; check "bench $meth run $run" false; continue; }
+    c1=$(cpu_ticks)
+    us=$(sed -n 's/.* \([0-9]*\) us each.*/\1/p' <<<"$out")
+    cpu_us=$(( (c1 - c0) * 1000000 / tick / hs ))
+    echo "    $meth run $run: $(sed 's/^pqike-peer: bench [a-z0-9]*: //' <<<"$out"); charon CPU $cpu_us us per handshake"
+  done
+done
 
 # ---- optional: PQIKE_PLUGIN_BENCH=N sequential initiate+terminate cycles (IKE SA + Child SA,
 # IKE_SA_INIT, IKE_AUTH, INFORMATIONAL; both charons on the same 2 cores) per proposal ----------

@@ -167,6 +167,13 @@ check((2, 6) in tr and (4, 31) in tr and (6, 36) in tr, "SA: PRF_HMAC_SHA2_384, 
 ke = [p for p in init["payloads"] if p["name"] == "KE"][0]
 check(ke["ke_method"] == 31 and ke["data_len"] == 32, "IKE_SA_INIT KE: X25519, 32 octets")
 check(init["spi_i"] == "9e8305f5ab5fd252" and init["spi_r"] == "0000000000000000", "IKE_SA_INIT SPIs")
+# Nonce payloads carry their data (the key schedule needs Ni and Nr): strongSwan's logged nonces.
+s1_sa = load("strongswan_keys.json")["scenarios"]["s1_mlkem768_gcm"]["ike_sas"][0]
+nonce = [p for p in init["payloads"] if p["type"] == 40]
+nr_msg = [p for p in by_frame.get(2, {}).get("payloads", []) if p["type"] == 40]
+check(s1_sa["spi_i"] == init["spi_i"] and len(nonce) == 1 and nonce[0].get("nonce") == s1_sa["ni"] and
+      nonce[0]["data_len"] * 2 == len(s1_sa["ni"]) and len(nr_msg) == 1 and nr_msg[0].get("nonce") == s1_sa["nr"],
+      "IKE_SA_INIT Nonce payloads: data = strongSwan's Ni and Nr")
 # Without keys nothing is opened.
 rc, plain, _ = run_json(["decode", "--pcap", PCAP])
 check(rc == 0 and len(plain) == len(msgs) and all("inner" not in m for m in plain), "decode --pcap without --keys")
@@ -223,6 +230,19 @@ expect_error(["decode", "--bogus", "1"], "usage", what="decode: unknown option")
 expect_error(["frobnicate"], "usage", what="unknown command")
 
 # ---- derive: NIST CAVS IKEv2 KDF -----------------------------------------------------------------
+def prf_plus(h, key, seed, n):
+    """RFC 7296 §2.13 prf+ over HMAC-<h>, the first n octets (an independent model for the checks)."""
+    import hashlib
+    import hmac
+    alg = {"SHA-1": hashlib.sha1, "SHA-256": hashlib.sha256, "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512}[h]
+    out, t, i = b"", b"", 1
+    while len(out) < n:
+        t = hmac.new(key, t + seed + bytes([i]), alg).digest()
+        out += t
+        i += 1
+    return out[:n]
+
+
 PRF = {"SHA-1": "hmac-sha1", "SHA-256": "hmac-sha256", "SHA-384": "hmac-sha384", "SHA-512": "hmac-sha512"}
 HLEN = {"SHA-1": 20, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64}
 kdf = load("ikev2_kdf.json")["cases"]
@@ -254,6 +274,14 @@ for (h, _), c in sorted(picked.items()):
     rk = {"prf": PRF[h], "sk_d_old": dkm[:n].hex(), "ni": c["ni"], "nr": c["nr"], "key_exchanges": [c["girNew"]]}
     out = expect_ok(["derive", "rekey"], json.dumps(rk), f"derive rekey {h}")
     check(out.get("skeyseed") == c["skeyseedRekey"], f"derive rekey {h}: SKEYSEED (NIST)")
+    # with the new SA's SPIs and key lengths: also its seven keys = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+    rk.update(spi_i=c["spii"], spi_r=c["spir"], sk_e_len=e_len, sk_a_len=a_len)
+    out = expect_ok(["derive", "rekey"], json.dumps(rk), f"derive rekey {h} with keys")
+    keys_want = prf_plus(h, bytes.fromhex(c["skeyseedRekey"]),
+                    bytes.fromhex(c["ni"] + c["nr"] + c["spii"] + c["spir"]), total).hex()
+    cat = "".join(out.get(k, "") for k in ("sk_d", "sk_ai", "sk_ar", "sk_ei", "sk_er", "sk_pi", "sk_pr"))
+    check(out.get("skeyseed") == c["skeyseedRekey"] and cat == keys_want and len(out.get("sk_d", "")) == 2 * n,
+          f"derive rekey {h}: the new SA's seven keys = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)")
 check(len(picked) >= 4, "derive: every NIST hash exercised")
 # two stages (X25519 + ML-KEM-768) against strongSwan's logged schedule
 sa = load("strongswan_keys.json")["scenarios"]["s1_mlkem768_gcm"]["ike_sas"][0]
@@ -280,6 +308,14 @@ expect_error(["derive"], "invalid_length", json.dumps(dict(req, key_exchanges=["
 expect_error(["derive", "rekey"], "invalid_length",
              json.dumps({"prf": "hmac-sha256", "sk_d_old": "00" * 32, "ni": "00", "nr": "00", "key_exchanges": []}),
              what="derive rekey: no key exchange")
+expect_error(["derive", "rekey"], "missing_field",
+             json.dumps({"prf": "hmac-sha256", "sk_d_old": "00" * 32, "ni": "00", "nr": "00", "key_exchanges": ["00"],
+                         "spi_i": "00" * 8, "spi_r": "00" * 8, "sk_e_len": 36}),
+             what="derive rekey: spi_i, spi_r, sk_e_len without sk_a_len")
+expect_error(["derive", "rekey"], "invalid_length",
+             json.dumps({"prf": "hmac-sha256", "sk_d_old": "00" * 32, "ni": "00", "nr": "00", "key_exchanges": ["00"],
+                         "spi_i": "00" * 4, "spi_r": "00" * 8, "sk_e_len": 36, "sk_a_len": 0}),
+             what="derive rekey: short new SPI")
 expect_error(["derive", "child"], "invalid_length",
              json.dumps({"prf": "hmac-sha256", "sk_d": "00" * 32, "ni": "00", "nr": "00", "keymat_len": 0}),
              what="derive child: zero KEYMAT")

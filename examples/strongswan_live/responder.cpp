@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
     auto rsp = std::make_unique<exchange::initial_responder<suite>>(cfg);
     buffer b;
 
-    // The initial exchanges (the helper answers refusals itself; retransmitted requests are
-    // answered from `cache`, RFC 7296 §2.1).
+    // The initial exchanges (the helper answers refusals itself; a retransmitted request gets
+    // the response kept in `cache` again, RFC 7296 §2.1).
     replay_cache cache;
     bool auth_on_nat_t = false;
     for (int idle = 0; idle < 30 && !rsp->established();) {
@@ -100,20 +100,20 @@ int main(int argc, char** argv) {
             ++idle;
             continue;
         }
-        if (cache.answer(d, *from)) {
-            std::printf("pqike-responder: answered a retransmitted request again\n");
-            continue;
-        }
         // The path as this socket saw it; half_open 0: this responder holds no other IKE SA.
         auto o = rsp->on_message(bytes_view{d}, rng, b.out(), from->context());
         if (!o) {
             std::printf("pqike-responder: dropped a datagram (%s)\n", errc_name(o.error().code));
             continue;
         }
+        if (o->retransmit) {
+            if (cache.resend(*from)) std::printf("pqike-responder: answered a retransmitted request again\n");
+            continue;
+        }
         if (o->cookie_challenge) std::printf("pqike-responder: answered IKE_SA_INIT with a COOKIE challenge\n");
         if (o->is_refusal()) std::printf("pqike-responder: refused: %s\n", errc_name(o->refused.code));
         if (!from->send(o->datagrams)) return std::printf("pqike-responder: FAILED send\n"), 1;
-        cache.keep(d, *o);
+        if (!o->empty()) cache.keep(*o);
         auth_on_nat_t = from == nat_p;
         if (rsp->failed())
             return std::printf("pqike-responder: FAILED initial exchanges: refused %s\n", errc_name(o->refused.code)), 1;
@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
 
     // INFORMATIONAL requests until the peer deletes the IKE SA.
     auto& sa = rsp->sa();
+    exchange::informational_responder<suite> info{sa};
     for (int idle = 0; idle < 60;) {
         udp* from = wait_any(s, nat_p, 1000);
         auto d = from ? from->recv(0) : std::vector<std::byte>{};
@@ -142,28 +143,32 @@ int main(int argc, char** argv) {
             ++idle;
             continue;
         }
-        if (cache.answer(d, *from)) {  // e.g. IKE_AUTH again: its response was lost
-            std::printf("pqike-responder: answered a retransmitted request again\n");
-            continue;
-        }
         auto m = exchange::ike_message_of(bytes_view{d}, sa.frag.options.non_esp_marker);
         auto h = m ? wire::decode_header(*m) : result<wire::ike_header>{m.error()};
+        if (h && h->exchange == wire::exchange_type::ike_auth) {  // IKE_AUTH again: its response was lost
+            auto again = rsp->on_message(bytes_view{d}, rng, b.out(), from->context());
+            if (again && again->retransmit && cache.resend(*from))
+                std::printf("pqike-responder: answered a retransmitted request again\n");
+            continue;
+        }
         if (!h || h->exchange != wire::exchange_type::informational) {
             std::printf("pqike-responder: ignored a non-INFORMATIONAL request\n");
             continue;
         }
-        exchange::informational_responder<suite> info{sa};
         auto got = info.receive(bytes_view{d});
+        if (got && !*got && info.retransmission()) {
+            if (cache.resend(*from)) std::printf("pqike-responder: answered a retransmitted request again\n");
+            continue;
+        }
         if (!got || !*got) {
             std::printf("pqike-responder: dropped an INFORMATIONAL datagram\n");
             continue;
         }
-        bool ike_deleted = false;
-        for (std::size_t i = 0; const auto* p = info.payloads().find(wire::payload_type::del, i); ++i)
-            if (auto dv = wire::delete_view::decode(*p); dv && dv->protocol == wire::protocol_id::ike) ike_deleted = true;
+        auto del = exchange::deletes_of(info.payloads());
+        const bool ike_deleted = del && del->ike_sa;
         auto o = info.respond({}, rng, b.out());
         if (!o || !from->send(o->datagrams)) return std::printf("pqike-responder: FAILED INFORMATIONAL response\n"), 1;
-        cache.keep(d, *o);
+        cache.keep(*o);
         std::printf("pqike-responder: answered INFORMATIONAL (%s)\n", ike_deleted ? "Delete IKE SA" : "other");
         std::fflush(stdout);
         if (ike_deleted) {

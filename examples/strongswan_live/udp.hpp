@@ -109,19 +109,14 @@ inline std::vector<std::vector<std::byte>> copy(const exchange::outgoing& o) {
 }
 
 // RFC 7296 §2.1: a responder answers a retransmitted request with the response it already sent,
-// without processing the request again. The exchange helpers leave this to the stack
-// (docs/exchanges.md: the caller keeps the datagrams); the example responder keeps the last
-// request and its response here.
+// without processing the request again. The helpers recognise the repeat (outgoing::retransmit,
+// informational_responder::retransmission()) and keep no response: the stack keeps the last one.
 struct replay_cache {
-    std::vector<std::byte> request;
     std::vector<std::vector<std::byte>> response;
-    void keep(const std::vector<std::byte>& req, const exchange::outgoing& o) {
-        request = req;
-        response = copy(o);
-    }
-    // True when `d` repeats the last request; its response has then been sent again on `s`.
-    bool answer(const std::vector<std::byte>& d, const udp& s) const {
-        if (response.empty() || d != request) return false;
+    void keep(const exchange::outgoing& o) { response = copy(o); }
+    // Sends the last response again on `s`.
+    bool resend(const udp& s) const {
+        if (response.empty()) return false;
         std::vector<bytes_view> v(response.begin(), response.end());
         return s.send(v);
     }

@@ -9,6 +9,9 @@
 //   flood/cookie:1         the same requests against a responder that demands a cookie: each
 //                          is answered with N(COOKIE) and nothing is kept
 //   sa_init/cookie:0|1     time per request, full response vs cookie challenge
+//   sa_init_select         the full response from initial_responder_any<other, S> (issue #23
+//                          item 3): the request picks the second suite; the difference to
+//                          sa_init/cookie:0 is what choosing the suite costs
 //   mlkem768_encaps        what a responder with ML-KEM in IKE_SA_INIT would pay per request
 // Run: build/clang/bench/bench_exchange_flood_openssl (one run: --benchmark_repetitions=1).
 #include <benchmark/benchmark.h>
@@ -22,6 +25,7 @@
 #include <pqike/exchange/informational.hpp>
 #include <pqike/exchange/initial.hpp>
 #include <pqike/exchange/rekey.hpp>
+#include <pqike/exchange/suite_select.hpp>
 
 #include "support/exchange_suites.hpp"
 #include "support/rng.hpp"
@@ -158,6 +162,30 @@ void sa_init(benchmark::State& st) {
     }
 }
 BENCHMARK(sa_init)->Arg(0)->Arg(1);
+
+// A suite the benchmark's requests do not ask for: AES-GCM-128 with HMAC-SHA-384.
+struct other_suite : exchange::suite<test::x25519_mlkem_methods, crypto::hmac_sha384, adapters::openssl_aes128_gcm16> {};
+
+void sa_init_select(benchmark::State& st) {
+    const flood_setup& s = setup();
+    exchange::initial_config cfg = s.cr;
+    const std::array<kex::proposal, 2> both{test::ike_proposal<other_suite>(wire::ke_method::curve25519, {wire::ke_method::ml_kem_768}),
+                                            s.ike[0]};
+    cfg.ike = both;
+    cfg.cookies.threshold = 1;
+    test::seeded_rng rng{5};
+    std::array<std::byte, 2048> buf{};
+    std::array<bytes_view, 1> slots{};
+    std::vector<std::byte> req;
+    s.request_number(0, req);
+    for (auto _ : st) {
+        exchange::initial_responder_any<other_suite, S> r{cfg};
+        auto o = r.on_message(req, rng, {buf, slots}, s.context(0));
+        if (!o || r.suite_index() != 2) std::abort();
+        benchmark::DoNotOptimize(o->datagrams.data());
+    }
+}
+BENCHMARK(sa_init_select);
 
 void mlkem768_encaps(benchmark::State& st) {
     using M = crypto::mlkem768;

@@ -124,6 +124,34 @@ struct initial_snapshot {
 
 namespace detail {
 
+// The SA and KE payloads of an IKE_SA_INIT request (RFC 7296 §1.2), decoded; SA must be there.
+struct ike_sa_init_offer {
+    wire::sa_view sa{};
+    std::optional<wire::ke_view> ke{};
+};
+inline result<ike_sa_init_offer> read_offer(const payload_list& pl) noexcept {
+    ike_sa_init_offer o;
+    const auto* sa_p = pl.find(wire::payload_type::sa);
+    if (sa_p == nullptr) return error{errc::missing_payload, "sa", 0};
+    auto sv = wire::sa_view::decode(*sa_p);
+    if (!sv) return sv.error();
+    o.sa = *sv;
+    if (const auto* ke_p = pl.find(wire::payload_type::ke)) {
+        auto v = wire::ke_view::decode(*ke_p);
+        if (!v) return v.error();
+        o.ke = *v;
+    }
+    return o;
+}
+// The responder's choice among the offered proposals (RFC 7296 §2.7), the KE payload's method
+// as the hint (§1.2: prefer the proposal whose KE the initiator sent).
+inline result<kex::negotiated_sa> select_ike(const ike_sa_init_offer& o, const initial_config& cfg) noexcept {
+    kex::select_options so;
+    so.order = cfg.order;
+    so.ke_hint = o.ke ? wire::to_number(o.ke->method) : std::uint16_t{0};
+    return kex::select(o.sa, cfg.ike, so);
+}
+
 inline constexpr std::size_t max_peer_id = 256;   // ID payload body kept after IKE_AUTH
 inline constexpr std::size_t max_ts_body = 512;   // each TS payload body echoed in IKE_AUTH
 
@@ -886,7 +914,6 @@ private:
         if (status s = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl); !s)
             return s.error();
         const auto* sa_p = pl.find(wire::payload_type::sa);
-        const auto* ke_p = pl.find(wire::payload_type::ke);
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
         if (status s = cfg_.extra.check(); !s) return s.error();
         if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
@@ -905,18 +932,10 @@ private:
                 return o;
             }
         }
-        auto sv = wire::sa_view::decode(*sa_p);
-        if (!sv) return sv.error();
-        std::optional<wire::ke_view> kv;
-        if (ke_p != nullptr) {
-            auto v = wire::ke_view::decode(*ke_p);
-            if (!v) return v.error();
-            kv = *v;
-        }
-        kex::select_options so;
-        so.order = cfg_.order;
-        so.ke_hint = kv ? wire::to_number(kv->method) : std::uint16_t{0};
-        auto neg = kex::select(*sv, cfg_.ike, so);
+        auto offer = detail::read_offer(pl);
+        if (!offer) return offer.error();
+        const std::optional<wire::ke_view>& kv = offer->ke;
+        auto neg = detail::select_ike(*offer, cfg_);
         if (!neg) return refuse_clear(*h, neg.error().notify() ? neg.error().notify() : notify_error::invalid_syntax, {},
                                       neg.error(), out);
         if (status s = check_suite<Suite>(*neg); !s)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Fuzz the initial-exchange responder (exchange/initial.hpp): fed any datagram it never crashes,
 // and a message it rejects (an error value, no response) leaves its state exactly as it was
-// (compared through snapshot()).
+// (compared through snapshot()), and so does one it takes for a retransmission of the request
+// it answered last.
 //   byte 0 (mod 3): how far a genuine initiator has driven the responder first
 //                   0 = fresh (the input is taken as IKE_SA_INIT)
 //                   1 = after IKE_SA_INIT (input: IKE_INTERMEDIATE / IKE_AUTH / anything)
@@ -118,6 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto r = w.rsp->on_message(msg, w.rr, {w.br, w.sr});
     if (!r) {
         if (!(w.rsp->snapshot() == before)) std::abort();  // a rejection changed the state
+    } else if (r->retransmit) {
+        // A repeat of the request answered last: nothing built, nothing changed (RFC 7296 §2.1).
+        if (!r->datagrams.empty() || !(w.rsp->snapshot() == before)) std::abort();
     } else {
         for (auto d : r->datagrams)
             if (d.size() < wire::ike_header_size) std::abort();

@@ -86,7 +86,6 @@ struct rekey_snapshot {
 namespace detail {
 
 inline constexpr std::size_t max_link_size = 64;
-inline constexpr std::size_t max_rekey_proposals = 4;
 
 template <policy::Suite Suite>
 class rekey_core {
@@ -233,25 +232,21 @@ public:
     result<outgoing> start(R& rng, out_buffer out) noexcept {
         if (state_ != rekey_state::idle) return error{errc::unexpected_message, "start", 0};
         if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
-        if (cfg_.proposals.empty() || cfg_.proposals.size() > detail::max_rekey_proposals)
-            return error{errc::invalid_length, "proposals", error_value{cfg_.proposals.size()}};
+        if (cfg_.proposals.empty()) return error{errc::invalid_length, "proposals", error_value{0}};
         if (cfg_.nonce_size < wire::nonce_min_size || cfg_.nonce_size > wire::nonce_max_size)
             return error{errc::invalid_nonce_length, "nonce.ni", error_value{cfg_.nonce_size}};
         if (cfg_.ppk.required && !(sa_.ppk_int && !cfg_.ppk.keys.empty()))
             return error{errc::ppk_required, "ike_sa.ppk_int", 0};  // RFC 9867 not negotiated
         if (status s = cfg_.extra.check(); !s) return s.error();
-        n_offered_ = cfg_.proposals.size();
-        for (std::size_t i = 0; i < n_offered_; ++i) offered_[i] = cfg_.proposals[i];
-        const bool ike = offered_[0].protocol == wire::protocol_id::ike;
-        if (ike) {  // RFC 7296 §2.18: the new IKE SA's SPI in every proposal
+        const bool ike = cfg_.proposals[0].protocol == wire::protocol_id::ike;
+        if (ike) {  // RFC 7296 §2.18: the new IKE SA's SPI in every proposal (encode_sa puts it there)
             const mut_bytes spi = our_spi_.resize_for_overwrite(8);
             for (int i = 0; i < 8; ++i) {
                 if (status s = rng.fill(spi); !s) return s.error();
                 if (load_be64(spi.data()) != 0) break;
             }
-            for (std::size_t i = 0; i < n_offered_; ++i) (void)offered_[i].set_spi(our_spi_.view());
         } else {
-            const bytes_view s = offered_[0].spi_view();
+            const bytes_view s = cfg_.proposals[0].spi_view();
             if (s.size() != 4) return error{errc::invalid_syntax, "proposal.spi_size", 0};
             (void)our_spi_.assign(s);
         }
@@ -288,7 +283,8 @@ public:
     }
 
 private:
-    std::span<const kex::proposal> offered() const noexcept { return {offered_.data(), n_offered_}; }
+    std::span<const kex::proposal> offered() const noexcept { return cfg_.proposals; }
+    bool rekeys_ike_sa() const noexcept { return cfg_.proposals[0].protocol == wire::protocol_id::ike; }
 
     // Ends the rekey. Reached only after an authentic response to mid_ (or before sending): that
     // exchange is over, so its Message ID is used up, as the responder counted it (RFC 7296 §2.2);
@@ -312,16 +308,17 @@ private:
         inner_builder ib{inner_area()};
         if (!cfg_.rekeyed_spi.empty()) {  // RFC 7296 §1.3.3
             ib.begin(wire::payload_type::notify);
-            wire::notify_view{offered_[0].protocol, wire::notify_type::rekey_sa, cfg_.rekeyed_spi, {}}.encode(ib.out());
+            wire::notify_view{cfg_.proposals[0].protocol, wire::notify_type::rekey_sa, cfg_.rekeyed_spi, {}}.encode(ib.out());
         }
         ib.begin(wire::payload_type::sa);
-        if (status s = kex::encode_sa(ib.out(), offered()); !s) return s.error();
+        if (status s = kex::encode_sa(ib.out(), offered(), rekeys_ike_sa() ? our_spi_.view() : bytes_view{}); !s)
+            return s.error();
         ib.add(wire::payload_type::nonce, base::nonce_i());
         if (method != 0) {
             ib.begin(wire::payload_type::ke);
             wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), data);
         }
-        if (offered_[0].protocol != wire::protocol_id::ike) {
+        if (!rekeys_ike_sa()) {
             ib.add(wire::payload_type::tsi, cfg_.ts_i);
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }
@@ -465,8 +462,6 @@ private:
 
     kex::ke_retry retry_;
     kex::any_initiator_ke<registry> ke_{};
-    std::array<kex::proposal, detail::max_rekey_proposals> offered_{};
-    std::size_t n_offered_ = 0;
 };
 
 // ---- responder -----------------------------------------------------------------------------------

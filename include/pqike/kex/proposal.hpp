@@ -250,15 +250,16 @@ constexpr status validate(const proposal& p) noexcept {
 // ---- wire conversion -----------------------------------------------------------------------------
 
 // Encode proposals as an SA payload body (RFC 7296 §3.3); numbers are 1, 2, ... in list order
-// (§3.3.1), transforms in Transform Type order, each list in preference order.
-inline status encode_sa(writer& w, std::span<const proposal> ps) noexcept {
+// (§3.3.1), transforms in Transform Type order, each list in preference order. A non-empty
+// `spi` replaces every proposal's SPI (an IKE SA rekey puts the new SA's SPI in each, §2.18).
+inline status encode_sa(writer& w, std::span<const proposal> ps, bytes_view spi = {}) noexcept {
     wire::sa_builder b{w};
     std::size_t index = 0;
     for (const auto& p : ps) {
         ++index;
         if (index > 0xff) return {errc::length_too_large, "sa.proposals", error_value{index}};
         b.begin_proposal(p.number != 0 ? p.number : static_cast<std::uint8_t>(index), p.protocol,
-                         p.spi_view());
+                         spi.empty() ? p.spi_view() : spi);
         for (std::uint8_t n = 1; n <= transform_type_count; ++n) {
             const auto t = static_cast<wire::transform_type>(n);
             for (const auto& x : p.of(t)) b.add_transform(t, x.id, x.key_bits);

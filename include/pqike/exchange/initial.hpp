@@ -74,6 +74,12 @@ struct identity {
 //   cookies     responder: stateless cookies above a half-open threshold (exchange/cookie.hpp)
 //   nat         NAT traversal (exchange/nat.hpp): NAT detection runs when the datagram_context
 //               names both addresses; force_encapsulation floats to port 4500 regardless
+//   child_ke_in_auth  initiator: whether the IKE_AUTH SA lists the `child` proposals' KE and
+//               ADDKEn transforms. omit (default): RFC 7296 §1.2 (no KE payload in IKE_AUTH);
+//               send: as configured, which libreswan 5.4 responders require (they match the
+//               ADDKEs of their esp= line there, docs/interop.md). Either way the Child SA of
+//               IKE_AUTH has no key exchange, and a responder ignores these transforms.
+enum class auth_child_ke : std::uint8_t { omit, send };
 struct initial_config {
     std::span<const kex::proposal> ike{};
     std::span<const kex::proposal> child{};
@@ -89,6 +95,7 @@ struct initial_config {
     ppk_config ppk{};
     cookie_config cookies{};
     nat_config nat{};
+    auth_child_ke child_ke_in_auth = auth_child_ke::omit;
 };
 
 enum class initial_state : std::uint8_t {
@@ -610,7 +617,8 @@ private:
         }
         if (!cfg_.child.empty()) {
             ib.begin(wire::payload_type::sa);
-            if (status s = kex::encode_sa(ib.out(), cfg_.child); !s) return s.error();
+            if (status s = kex::encode_sa(ib.out(), cfg_.child, cfg_.child_ke_in_auth == auth_child_ke::send); !s)
+                return s.error();
             ib.add(wire::payload_type::tsi, cfg_.ts_i);
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }
@@ -665,7 +673,7 @@ private:
             if (const auto* sa_p = pl.find(wire::payload_type::sa)) {
                 auto sv = wire::sa_view::decode(*sa_p);
                 if (!sv) return fail(sv.error());
-                auto neg = kex::accept_reply(cfg_.child, *sv);
+                auto neg = kex::accept_reply(cfg_.child, *sv, true);  // no KE in IKE_AUTH (§1.2)
                 if (!neg) return fail(neg.error());
                 auto c = base::make_child(*final_keys, *neg, cfg_.child[neg->local_index].spi_view(),
                                           neg->peer_spi_view());
@@ -1087,6 +1095,7 @@ private:
             if (!sv) return refuse_protected(ex, notify_error::invalid_syntax, sv.error(), rng, out);
             kex::select_options so;
             so.order = cfg_.order;
+            so.key_exchange_as_none = true;  // IKE_AUTH: KE/ADDKE transforms mean NONE (RFC 7296 §1.2)
             auto neg = kex::select(*sv, cfg_.child, so);
             if (!neg || tsi == nullptr || tsr == nullptr) {
                 child_refusal = !neg ? notify_error::no_proposal_chosen : notify_error::invalid_syntax;

@@ -377,7 +377,10 @@ private:
         const auto n = pl.notify(wire::notify_type::additional_key_exchange);
         const bool more = step_ < plan_.size();
         if (!more) return n ? status{errc::invalid_syntax, "notify.additional_key_exchange", 0} : status{};
-        if (!n || n->data.empty()) return {errc::missing_payload, "notify.additional_key_exchange", 0};
+        // The responder chose ADDKEs but asks for no IKE_FOLLOWUP_KE: a post-quantum downgrade
+        // (RFC 9370 §2.2.2 requires the link), named so a stack can log it and tear down.
+        if (!n) return {errc::additional_key_exchange_skipped, "notify.additional_key_exchange", 0};
+        if (n->data.empty()) return {errc::missing_payload, "notify.additional_key_exchange", 0};
         if (!link_.assign(n->data)) return {errc::length_too_large, "notify.additional_key_exchange", 0};
         return {};
     }

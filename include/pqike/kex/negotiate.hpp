@@ -102,6 +102,11 @@ struct select_options {
     // Also keep ADDKE methods distinct from the KE method (RFC 9370 only requires it among the
     // ADDKE types; some stacks apply it to KE as well).
     bool distinct_from_ke = false;
+    // IKE_AUTH: the Child SA proposals' KE and ADDKEn transforms stand for NONE, whatever either
+    // side lists (RFC 7296 §1.2: IKE_AUTH has no KE payload, so its SA carries no key exchange;
+    // the same holds for the additional ones, which need a KE first, RFC 9370 §2.2.3). They are
+    // neither matched nor put in the reply. libreswan 5.4 lists its esp= ADDKEs there.
+    bool key_exchange_as_none = false;
 };
 
 namespace detail {
@@ -215,6 +220,7 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
     r.protocol = peer.protocol;
     for (std::uint8_t n = 1; n <= transform_type_count; ++n) {
         const auto t = static_cast<wire::transform_type>(n);
+        if (opt.key_exchange_as_none && wire::is_key_exchange(t)) continue;  // chosen stays NONE
         const effective_list pe = effective(peer, t);
         const effective_list le = effective(local, t);
         if (!pe.usable || !le.usable) return false;
@@ -253,7 +259,7 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
         if (!found) return false;
     }
     std::array<detail::candidates, max_addke> add{};
-    for (std::size_t i = 0; i < max_addke; ++i) {
+    for (std::size_t i = 0; i < max_addke && !opt.key_exchange_as_none; ++i) {
         add[i] = cand[wire::to_number(wire::addke(static_cast<unsigned>(i + 1))) - 1u];
         // A type that is not involved is "NONE only".
         if (add[i].n == 0) {
@@ -264,7 +270,8 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
     }
     std::array<transform, max_addke> picked{};
     const transform ke = r.get(wire::transform_type::ke);
-    if (!detail::choose_addke(add, opt.distinct_from_ke ? &ke : nullptr, picked)) return false;
+    if (!opt.key_exchange_as_none && !detail::choose_addke(add, opt.distinct_from_ke ? &ke : nullptr, picked))
+        return false;
     for (std::size_t i = 0; i < max_addke; ++i)
         r.chosen[wire::to_number(wire::addke(static_cast<unsigned>(i + 1))) - 1u] = picked[i];
     r.proposal_number = peer.number;
@@ -375,8 +382,12 @@ constexpr status check_ke_payload(const negotiated_sa& sa,
 // proposal whose number is one of ours (with the same protocol) and at most one transform per
 // type, each from our list; an omitted optional type counts as NONE and is accepted only if we
 // offered NONE (or omitted it too); ADDKE methods must not repeat. Errors: errc::invalid_syntax.
+//
+// With `as_none` (IKE_AUTH, see select_options::key_exchange_as_none) the reply's KE and ADDKEn
+// types may be omitted whatever we offered; one that is named must be a transform we offered,
+// and counts as NONE.
 constexpr result<negotiated_sa> accept_reply(std::span<const proposal> ours,
-                                             const proposal& reply) noexcept {
+                                             const proposal& reply, bool as_none = false) noexcept {
     const proposal* mine = nullptr;
     std::size_t index = 0;
     for (std::size_t i = 0; i < ours.size(); ++i) {
@@ -401,6 +412,11 @@ constexpr result<negotiated_sa> accept_reply(std::span<const proposal> ours,
         const effective_list mine_e = effective(*mine, t);
         const effective_list theirs = effective(reply, t);
         if (!mine_e.usable) return {errc::invalid_syntax, "proposal", 0};  // our own policy is bad
+        if (as_none && wire::is_key_exchange(t)) {  // omitted: fine; named: one of ours, then NONE
+            if (reply.has(t) && (reply.of(t).size() != 1 || !mine_e.contains(reply.of(t)[0])))
+                return {errc::invalid_syntax, wire::name(t), n};
+            continue;
+        }
         if (!theirs.usable || (reply.has(t) && reply.of(t).size() != 1))
             return {errc::invalid_syntax, wire::name(t), n};
         if (!theirs.involved) continue;
@@ -421,14 +437,14 @@ constexpr result<negotiated_sa> accept_reply(std::span<const proposal> ours,
 
 // Initiator, from the wire: the reply's SA body must hold exactly one proposal.
 inline result<negotiated_sa> accept_reply(std::span<const proposal> ours,
-                                          const wire::sa_view& reply) noexcept {
+                                          const wire::sa_view& reply, bool as_none = false) noexcept {
     auto pc = reply.proposal_list();
     auto pv = pc.next();
     if (!pv) return pv.error();
     if (!pc.done()) return {errc::invalid_syntax, "sa.proposals", 0};
     auto p = decode_proposal(*pv);
     if (!p) return p.error();
-    return accept_reply(ours, *p);
+    return accept_reply(ours, *p, as_none);
 }
 
 // ---- INVALID_KE_PAYLOAD on the initiator -------------------------------------------------------

@@ -250,8 +250,10 @@ constexpr status validate(const proposal& p) noexcept {
 // ---- wire conversion -----------------------------------------------------------------------------
 
 // Encode proposals as an SA payload body (RFC 7296 §3.3); numbers are 1, 2, ... in list order
-// (§3.3.1), transforms in Transform Type order, each list in preference order.
-inline status encode_sa(writer& w, std::span<const proposal> ps) noexcept {
+// (§3.3.1), transforms in Transform Type order, each list in preference order. Without
+// `key_exchange`, KE and ADDKEn transforms are left out: the SA of IKE_AUTH (RFC 7296 §1.2,
+// "SHOULD omit" the KE transform there, as no KE payload follows).
+inline status encode_sa(writer& w, std::span<const proposal> ps, bool key_exchange = true) noexcept {
     wire::sa_builder b{w};
     std::size_t index = 0;
     for (const auto& p : ps) {
@@ -261,6 +263,7 @@ inline status encode_sa(writer& w, std::span<const proposal> ps) noexcept {
                          p.spi_view());
         for (std::uint8_t n = 1; n <= transform_type_count; ++n) {
             const auto t = static_cast<wire::transform_type>(n);
+            if (!key_exchange && wire::is_key_exchange(t)) continue;
             for (const auto& x : p.of(t)) b.add_transform(t, x.id, x.key_bits);
         }
     }

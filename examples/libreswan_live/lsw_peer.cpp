@@ -19,6 +19,8 @@
 //   --rekey-ike KES initiator: rekey the IKE SA with these key exchanges
 //   --frag N        IKE fragment size (RFC 7383), default 1280 counting IP+UDP
 //   --marker        non-ESP marker both ways (libreswan's rightikeport= implies it)
+//   --show-keygen-seeds   print each ML-KEM KeyGen seed (see tap_rng; a secret, diagnosis only)
+//   --local-ip A --peer-ip B   addresses (default 192.0.2.2 and pluto's 192.0.2.1)
 //   --ppk-id ID --ppk HEX [--ppk-required]   RFC 8784 (../strongswan_live/ppk_args.hpp)
 // Every key stage is printed ("pqike: keys ...") so it can be compared with pluto's log.
 #include <array>
@@ -121,6 +123,20 @@ void print_child(const char* what, const exchange::child_sa& c) {
                 hex(c.keys->encr_r()).c_str());
 }
 
+// The RNG, optionally printing every 64-octet draw: pqike's ML-KEM KeyGen takes exactly d | z
+// (FIPS 203 Alg. 19) from it, nothing else draws 64 octets. With the seed, mlkem_check.cpp
+// rebuilds the decapsulation key offline to tell which ek a peer's ciphertext was made for.
+// A secret: only for this interop diagnosis (--show-keygen-seeds).
+struct tap_rng {
+    adapters::openssl_rng r;
+    bool show = false;
+    status fill(mut_bytes out) noexcept {
+        status s = r.fill(out);
+        if (s && show && out.size() == 64) std::printf("pqike: ML-KEM keygen seed d|z %s\n", hex(bytes_view{out}).c_str());
+        return s;
+    }
+};
+
 struct options {
     std::vector<ke_method> ike{ke_method::curve25519};
     std::vector<ke_method> esp{};
@@ -129,6 +145,9 @@ struct options {
     bool auth_ke_send = false;
     std::size_t frag = 1280;
     bool marker = false;
+    bool show_seeds = false;
+    std::string local_ip = "192.0.2.2";
+    std::string peer_ip = "192.0.2.1";
 };
 
 bool parse_options(int argc, char** argv, int from, options& o) {
@@ -142,8 +161,27 @@ bool parse_options(int argc, char** argv, int from, options& o) {
         else if (a == "--auth-ke") o.auth_ke_send = next() == "send";
         else if (a == "--frag") o.frag = static_cast<std::size_t>(std::atoi(next().c_str()));
         else if (a == "--marker") o.marker = true;
+        else if (a == "--show-keygen-seeds") o.show_seeds = true;
+        else if (a == "--local-ip") o.local_ip = next();
+        else if (a == "--peer-ip") o.peer_ip = next();
         else return std::fprintf(stderr, "unknown option %s\n", a.c_str()), false;
     }
+    return true;
+}
+
+// Bound to local_ip:local, sending to peer_ip:peer. pluto ignores loopback addresses, so the
+// run uses two TEST-NET-1 addresses on lo in a network namespace (README.md).
+bool open_socket(udp& s, const options& o, std::uint16_t local, std::uint16_t peer) {
+    s.fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    if (s.fd < 0) return false;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, o.local_ip.c_str(), &a.sin_addr) != 1) return false;
+    a.sin_port = htons(local);
+    if (::bind(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
+    if (::inet_pton(AF_INET, o.peer_ip.c_str(), &a.sin_addr) != 1) return false;
+    a.sin_port = htons(peer);
+    s.peer_ = a;
     return true;
 }
 
@@ -181,7 +219,7 @@ bool exchange_loop(udp& s, std::vector<std::vector<std::byte>> req, On&& on, Don
 }
 
 template <class Helper>
-bool run_rekey(udp& s, Helper& rk, buffer& b, adapters::openssl_rng& rng, const char* step, error& why) {
+bool run_rekey(udp& s, Helper& rk, buffer& b, tap_rng& rng, const char* step, error& why) {
     auto o = rk.start(rng, b.out());
     if (!o) return why = o.error(), false;
     exchange_loop(
@@ -195,7 +233,7 @@ bool run_rekey(udp& s, Helper& rk, buffer& b, adapters::openssl_rng& rng, const 
     return rk.done();
 }
 
-bool delete_ike(udp& s, exchange::ike_sa<suite>& sa, buffer& b, adapters::openssl_rng& rng) {
+bool delete_ike(udp& s, exchange::ike_sa<suite>& sa, buffer& b, tap_rng& rng) {
     const std::array<std::byte, 4> del_ike{std::byte{1}, std::byte{0}, std::byte{0}, std::byte{0}};
     const std::array<exchange::payload_item, 1> items{exchange::payload_item{wire::payload_type::del, bytes_view{del_ike}}};
     exchange::informational_initiator<suite> info{sa};
@@ -214,7 +252,8 @@ bool delete_ike(udp& s, exchange::ike_sa<suite>& sa, buffer& b, adapters::openss
 }
 
 int initiator(udp& s, const options& opt, exchange::initial_config& cfg) {
-    adapters::openssl_rng rng;
+    tap_rng rng;
+    rng.show = opt.show_seeds;
     buffer b;
     auto ini = std::make_unique<exchange::initial_initiator<suite>>(cfg);
     auto o = ini->start(rng, b.out());
@@ -280,7 +319,8 @@ int initiator(udp& s, const options& opt, exchange::initial_config& cfg) {
 }
 
 int responder(udp& s, const options& opt, exchange::initial_config& cfg) {
-    adapters::openssl_rng rng;
+    tap_rng rng;
+    rng.show = opt.show_seeds;
     buffer b;
     auto rsp = std::make_unique<exchange::initial_responder<suite>>(cfg);
     for (int idle = 0; idle < 40 && !rsp->established();) {
@@ -399,7 +439,7 @@ int main(int argc, char** argv) {
     if (!parse_options(argc, argv, 6, opt)) return 2;
     udp s;
     s.marker = opt.marker;
-    if (!s.open(init ? c : a, init ? a : c)) return std::printf("pqike: FAILED socket\n"), 1;
+    if (!open_socket(s, opt, init ? c : a, init ? a : c)) return std::printf("pqike: FAILED socket\n"), 1;
 
     const std::array<kex::proposal, 1> ike{ike_proposal(opt.ike)};
     const std::array<kex::proposal, 1> esp{esp_proposal(opt.esp, 1)};

@@ -2,7 +2,8 @@
 // Live interop with libreswan 5.x (pluto): one program, both roles, built only from the sans-I/O
 // exchange helpers (include/pqike/exchange/) over a UDP socket (../strongswan_live/udp.hpp).
 // Suite: AES-GCM-16-256, PRF-HMAC-SHA2-384 (libreswan: ike=aes_gcm256-sha2_384-...). Key
-// exchanges: X25519 (libreswan's dh31), ML-KEM-768/1024 (pqike's own FIPS 203 code).
+// exchanges: X25519 (libreswan's dh31), ECP-256 (dh19), ML-KEM-768/1024 (pqike's own FIPS 203
+// code; libreswan 5.4 refuses ML-KEM in esp=, so Child SA ADDKEs are classical).
 //
 //   lsw_peer init <peer-port> <local-port> <psk> <id> [options]
 //     IKE_SA_INIT [+ IKE_INTERMEDIATE] + IKE_AUTH with a Child SA, then per option a Child SA
@@ -11,14 +12,17 @@
 //     answers the initial exchanges, CREATE_CHILD_SA / IKE_FOLLOWUP_KE (Child SA and IKE SA
 //     rekeys) and INFORMATIONAL requests until the peer deletes the IKE SA it holds last.
 // options:
-//   --ike KES       IKE proposal's key exchanges: "mlkem768", "x25519+mlkem768", ... ('+': ADDKEn)
+//   --ike KES       IKE proposal's key exchanges: "mlkem768", "x25519+mlkem768", ... ('+': ADDKEn;
+//                   names x25519, ecp256, mlkem512, mlkem768, mlkem1024)
 //   --esp KES       Child SA key exchanges used in CREATE_CHILD_SA (default none: no PFS)
-//   --auth-ke MODE  initiator: KE/ADDKE transforms in the IKE_AUTH Child SA proposal:
-//                   omit (pqike's default) or send (what libreswan 5.4 responders require)
+//   --auth-ke MODE  initiator: KE/ADDKE transforms in the IKE_AUTH Child SA proposal
+//                   (initial_config::child_ke_in_auth): none (pqike's default), addke (ADDKEs
+//                   without KE: what libreswan 5.4 responders require) or all
 //   --rekey-child   initiator: rekey the Child SA (N(REKEY_SA)) with --esp
 //   --rekey-ike KES initiator: rekey the IKE SA with these key exchanges
 //   --frag N        IKE fragment size (RFC 7383), default 1280 counting IP+UDP
 //   --marker        non-ESP marker both ways (libreswan's rightikeport= implies it)
+//   --self-rekey    responder: start an IKE SA rekey (--rekey-ike, else --ike) once established
 //   --show-keygen-seeds   print each ML-KEM KeyGen seed (see tap_rng; a secret, diagnosis only)
 //   --local-ip A --peer-ip B   addresses (default 192.0.2.2 and pluto's 192.0.2.1)
 //   --ppk-id ID --ppk HEX [--ppk-required]   RFC 8784 (../strongswan_live/ppk_args.hpp)
@@ -30,7 +34,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+#include <algorithm>
 
 #include <pqike/adapters/openssl.hpp>
 #include <pqike/crypto/mlkem.hpp>
@@ -48,7 +54,7 @@ using wire::ke_method;
 
 namespace {
 
-using methods = kex::ke_registry<adapters::openssl_x25519, crypto::mlkem768, crypto::mlkem1024>;
+using methods = kex::ke_registry<adapters::openssl_x25519, adapters::openssl_ecp256, crypto::mlkem768, crypto::mlkem1024>;
 using suite = exchange::suite<methods, adapters::openssl_prf_hmac_sha2_384, adapters::openssl_aes256_gcm16>;
 
 std::vector<ke_method> parse_kes(const std::string& s) {
@@ -58,6 +64,7 @@ std::vector<ke_method> parse_kes(const std::string& s) {
         const auto end = s.find('+', at);
         const std::string n = s.substr(at, end == std::string::npos ? std::string::npos : end - at);
         if (n == "x25519") v.push_back(ke_method::curve25519);
+        else if (n == "ecp256") v.push_back(ke_method::ecp_256);
         else if (n == "mlkem768") v.push_back(ke_method::ml_kem_768);
         else if (n == "mlkem1024") v.push_back(ke_method::ml_kem_1024);
         else if (n == "mlkem512") v.push_back(ke_method::ml_kem_512);
@@ -142,10 +149,11 @@ struct options {
     std::vector<ke_method> esp{};
     std::vector<ke_method> rekey_ike{};
     bool rekey_child = false;
-    bool auth_ke_send = false;
+    kex::ke_transforms auth_ke = kex::ke_transforms::none;
     std::size_t frag = 1280;
     bool marker = false;
     bool show_seeds = false;
+    bool self_rekey = false;
     std::string local_ip = "192.0.2.2";
     std::string peer_ip = "192.0.2.1";
 };
@@ -158,10 +166,14 @@ bool parse_options(int argc, char** argv, int from, options& o) {
         else if (a == "--esp") o.esp = parse_kes(next());
         else if (a == "--rekey-ike") o.rekey_ike = parse_kes(next());
         else if (a == "--rekey-child") o.rekey_child = true;
-        else if (a == "--auth-ke") o.auth_ke_send = next() == "send";
+        else if (a == "--auth-ke") {
+            const std::string m = next();
+            o.auth_ke = m == "addke" ? kex::ke_transforms::addke_only : m == "all" ? kex::ke_transforms::all : kex::ke_transforms::none;
+        }
         else if (a == "--frag") o.frag = static_cast<std::size_t>(std::atoi(next().c_str()));
         else if (a == "--marker") o.marker = true;
         else if (a == "--show-keygen-seeds") o.show_seeds = true;
+        else if (a == "--self-rekey") o.self_rekey = true;
         else if (a == "--local-ip") o.local_ip = next();
         else if (a == "--peer-ip") o.peer_ip = next();
         else return std::fprintf(stderr, "unknown option %s\n", a.c_str()), false;
@@ -272,6 +284,7 @@ int initiator(udp& s, const options& opt, exchange::initial_config& cfg) {
                 ini->child().established() ? "established" : "not created");
     print_keys("IKE SA", ini->sa());
     print_child("IKE_AUTH", ini->child());
+    if (!cfg.ppk.keys.empty()) print_ppk("pqike", *ini);
     std::fflush(stdout);
     auto& sa = ini->sa();
     int rc = ini->child().established() ? 0 : 3;
@@ -342,7 +355,24 @@ int responder(udp& s, const options& opt, exchange::initial_config& cfg) {
     std::printf("pqike: IKE SA established (PSK), Child SA %s\n", rsp->child().established() ? "established" : "not created");
     print_keys("IKE SA", rsp->sa());
     print_child("IKE_AUTH", rsp->child());
+    if (!cfg.ppk.keys.empty()) print_ppk("pqike", *rsp);
     std::fflush(stdout);
+
+    // --self-rekey: the original responder starts the IKE SA rekey (RFC 7296 §2.18 allows either).
+    if (opt.self_rekey) {
+        const std::array<kex::proposal, 1> ps{ike_proposal(opt.rekey_ike.empty() ? opt.ike : opt.rekey_ike)};
+        exchange::rekey_config rc2;
+        rc2.proposals = ps;
+        exchange::rekey_initiator<suite> rk0{rsp->sa(), rc2};
+        error w{};
+        if (run_rekey(s, rk0, b, rng, "IKE rekey", w)) {
+            std::printf("pqike: IKE SA rekeyed by pqike (original responder), %zu IKE_FOLLOWUP_KE\n", rk0.followups_done());
+            print_keys("rekeyed IKE SA", rk0.new_ike_sa());
+        } else {
+            std::printf("pqike: FAILED IKE SA rekey started by pqike: %s %s\n", errc_name(w.code), w.field ? w.field : "");
+            return 5;
+        }
+    }
 
     // Acceptable in CREATE_CHILD_SA: the IKE proposal (for IKE SA rekeys) and the ESP one.
     const std::array<kex::proposal, 2> acc{ike_proposal(opt.rekey_ike.empty() ? opt.ike : opt.rekey_ike),
@@ -357,6 +387,10 @@ int responder(udp& s, const options& opt, exchange::initial_config& cfg) {
     exchange::ike_sa<suite>* sa = &rsp->sa();
     std::unique_ptr<exchange::rekey_responder<suite>> rk;
     int rc = 0;
+    // Child SAs by the peer's inbound SPI -> ours, to answer a Child SA Delete with the paired
+    // Delete (RFC 7296 §1.4.1; libreswan treats a response without it as a fatal error).
+    std::vector<std::pair<std::array<std::byte, 4>, std::array<std::byte, 4>>> children;
+    if (rsp->child().established()) children.emplace_back(rsp->child().spi_i, rsp->child().spi_r);
     for (int idle = 0; idle < 60;) {
         auto d = s.recv(1000);
         if (d.empty()) {
@@ -386,10 +420,11 @@ int responder(udp& s, const options& opt, exchange::initial_config& cfg) {
                     print_keys("rekeyed IKE SA", *rekeyed);
                     sa = &*rekeyed;
                 } else {
+                    children.emplace_back(rk->child().spi_i, rk->child().spi_r);
                     std::printf("pqike: Child SA %s by the peer, %zu IKE_FOLLOWUP_KE\n", "rekeyed", rk->followups_done());
                     print_child("rekeyed", rk->child());
                 }
-            } else if (rk->state() == exchange::rekey_state::followup) {
+            } else if (rk->state() == exchange::rekey_state::followup && !o->empty()) {
                 std::printf("pqike: answered CREATE_CHILD_SA, waiting for %zu IKE_FOLLOWUP_KE\n", rk->plan().additional());
             }
             std::fflush(stdout);
@@ -408,11 +443,24 @@ int responder(udp& s, const options& opt, exchange::initial_config& cfg) {
             continue;
         }
         bool ike_deleted = false;
-        for (std::size_t i = 0; const auto* p = info.payloads().find(wire::payload_type::del, i); ++i)
-            if (auto dv = wire::delete_view::decode(*p); dv && dv->protocol == wire::protocol_id::ike) ike_deleted = true;
-        auto o = info.respond({}, rng, b.out());
+        std::vector<std::byte> paired{std::byte{3}, std::byte{4}, std::byte{0}, std::byte{0}};  // ESP, SPI size 4
+        for (std::size_t i = 0; const auto* p = info.payloads().find(wire::payload_type::del, i); ++i) {
+            if (p->body.size() >= 4 && p->body[0] == std::byte{1}) ike_deleted = true;
+            if (p->body.size() < 4 || p->body[0] != std::byte{3} || p->body[1] != std::byte{4}) continue;
+            for (std::size_t at = 4; at + 4 <= p->body.size(); at += 4)
+                for (const auto& [theirs, ours] : children)
+                    if (std::equal(theirs.begin(), theirs.end(), p->body.begin() + static_cast<std::ptrdiff_t>(at))) {
+                        paired.insert(paired.end(), ours.begin(), ours.end());
+                        paired[3] = std::byte{static_cast<unsigned char>(std::to_integer<unsigned>(paired[3]) + 1u)};
+                    }
+        }
+        const std::array<exchange::payload_item, 1> del{exchange::payload_item{wire::payload_type::del, bytes_view{paired}}};
+        auto o = info.respond(paired.size() > 4 ? std::span<const exchange::payload_item>{del}
+                                                : std::span<const exchange::payload_item>{},
+                              rng, b.out());
         if (!o || !s.send(o->datagrams)) return std::printf("pqike: FAILED INFORMATIONAL response\n"), 1;
-        std::printf("pqike: answered INFORMATIONAL (%s) on the %s IKE SA\n", ike_deleted ? "Delete IKE SA" : "other",
+        std::printf("pqike: answered INFORMATIONAL (%s) on the %s IKE SA\n",
+                    ike_deleted ? "Delete IKE SA" : paired.size() > 4 ? "Delete Child SA, paired Delete sent" : "other",
                     on == sa ? "current" : "old");
         std::fflush(stdout);
         if (ike_deleted && on == sa) {
@@ -449,7 +497,7 @@ int main(int argc, char** argv) {
     cfg.child = esp;
     cfg.ts_i = tsi;
     cfg.ts_r = tsr;
-    cfg.child_ke_in_auth = opt.auth_ke_send ? exchange::auth_child_ke::send : exchange::auth_child_ke::omit;
+    cfg.child_ke_in_auth = opt.auth_ke;
     cfg.fragments.max_size = opt.frag;
     cfg.id = exchange::identity{wire::id_type::fqdn, as_bytes_view(id.data(), id.size())};
     cfg.psk = as_bytes_view(psk.data(), psk.size());

@@ -6,12 +6,13 @@
 #   run.sh SCENARIO ROLE     ROLE: pqike-init | lsw-init
 # SCENARIO (libreswan conn / lsw_peer options):
 #   mlkem     ike=...;ke=ml_kem_768 (ML-KEM in IKE_SA_INIT), IKE SA rekey ML-KEM-768 only
+#   mlkem-r   the same, with lsw-init: pqike (the original responder) starts the IKE SA rekey
 #   addke     ike=...-dh31;addke1=ml_kem_768 (IKE_INTERMEDIATE, fragmented), IKE SA rekey with
 #             IKE_FOLLOWUP_KE
 #   ppk       addke + RFC 8784 PPK (ppk=insist)
-#   child     addke + esp=aes_gcm256-dh31;addke1=ml_kem_768 (Child SA in IKE_AUTH with ADDKE
-#             transforms, Child SA rekey)
-#   child-ke  addke + esp=aes_gcm256-dh31 (Child SA rekey with a KE, no ADDKE)
+#   child     addke + esp=aes_gcm256;dh31;addke1=dh19 (Child SA in IKE_AUTH with ADDKE
+#             transforms, Child SA rekey; 5.4 refuses ML-KEM in esp=)
+#   child-ke  addke + esp=aes_gcm256;dh31 (Child SA rekey with a KE, no ADDKE)
 # Leaves $OUT/<scenario>-<role>.{pluto.log,peer.log,shim.log,conf}.
 set -u
 LSW=${LSW:-/tmp/lsw}
@@ -31,11 +32,12 @@ IKE="aes_gcm256-sha2_384-dh31;addke1=ml_kem_768"; ESP="aes_gcm256"; PFS=no; EXTR
 ARGS=(--ike x25519+mlkem768 --rekey-ike x25519+mlkem768)
 case $SC in
   mlkem) IKE="aes_gcm256-sha2_384;ke=ml_kem_768"; ARGS=(--ike mlkem768 --rekey-ike mlkem768 --show-keygen-seeds) ;;
+  mlkem-r) IKE="aes_gcm256-sha2_384;ke=ml_kem_768"; ARGS=(--ike mlkem768 --rekey-ike mlkem768 --show-keygen-seeds --self-rekey) ;;
   addke) ;;
   ppk) EXTRA="ppk=insist
 	ppk-ids=pqike-ppk-1"; ARGS+=(--ppk-id pqike-ppk-1 --ppk $PPK_HEX --ppk-required) ;;
-  child) ESP="aes_gcm256-dh31;addke1=ml_kem_768"; PFS=yes; ARGS+=(--esp x25519+mlkem768 --auth-ke send --rekey-child) ;;
-  child-ke) ESP="aes_gcm256-dh31"; PFS=yes; ARGS+=(--esp x25519 --rekey-child) ;;
+  child) ESP="aes_gcm256;dh31;addke1=dh19"; PFS=yes; ARGS+=(--esp x25519+ecp256 --auth-ke addke --rekey-child) ;;
+  child-ke) ESP="aes_gcm256;dh31"; PFS=yes; ARGS+=(--esp x25519 --rekey-child) ;;
   *) echo "unknown scenario $SC"; exit 2 ;;
 esac
 cat > $D/ipsec.conf <<CONF
@@ -64,7 +66,7 @@ conn pq
 CONF
 cat > $D/ipsec.secrets <<SEC
 @lsw.test @pqike.test : PSK "a pre-shared key of thirty-two!!"
-@lsw.test @pqike.test : PPKS "pqike-ppk-1" "0x$PPK_HEX"
+@lsw.test @pqike.test : PPKS "pqike-ppk-1" 0x$PPK_HEX
 SEC
 $NS env LD_PRELOAD=$LSW/xfrm_ack_shim.so LSW_SHIM_LOG=$D/shim.log LD_LIBRARY_PATH=$LD_LIBRARY_PATH \
   $LSW/inst/libexec/ipsec/pluto --config $D/ipsec.conf --nofork --rundir $D --nssdir $D/nss \
@@ -78,14 +80,14 @@ if [ "$ROLE" = pqike-init ]; then
   $NS $PEER init 500 500 "a pre-shared key of thirty-two!!" pqike.test "${ARGS[@]}" > $D/peer.log 2>&1 || RC=$?
 else
   # lsw_peer answers; pluto initiates, rekeys the Child SA and the IKE SA, then deletes.
-  R=(); for a in "${ARGS[@]}"; do [ "$a" = --rekey-child ] || [ "$a" = --auth-ke ] || [ "$a" = send ] || R+=("$a"); done
+  R=(); for a in "${ARGS[@]}"; do [ "$a" = --rekey-child ] || [ "$a" = --auth-ke ] || [ "$a" = addke ] || R+=("$a"); done
   $NS $PEER resp 500 500 "a pre-shared key of thirty-two!!" pqike.test "${R[@]}" > $D/peer.log 2>&1 &
   P=$!
   sleep 0.5
   $WHACK --initiate --name pq --asynchronous > $D/whack.log 2>&1
   sleep 3
   case $SC in child|child-ke) $WHACK --rekey-child --name pq --asynchronous >> $D/whack.log 2>&1; sleep 3 ;; esac
-  $WHACK --rekey-ike --name pq --asynchronous >> $D/whack.log 2>&1
+  [ $SC = mlkem-r ] || $WHACK --rekey-ike --name pq --asynchronous >> $D/whack.log 2>&1
   sleep 3
   $WHACK --showstates >> $D/whack.log 2>&1
   $WHACK --delete --name pq >> $D/whack.log 2>&1

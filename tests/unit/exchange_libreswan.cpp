@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // What libreswan 5.4 does differently, found live (docs/interop.md, "libreswan"), reproduced in
 // memory so CI needs no libreswan:
-//  - its IKE_AUTH Child SA proposal carries the ADDKE transforms of its esp= line (no KE), and as
-//    responder it requires them there: pqike ignores KE/ADDKE transforms in IKE_AUTH (RFC 7296
-//    §1.2) on both sides and can send them (initial_config::child_ke_in_auth = send);
+//  - its IKE_AUTH Child SA proposal carries the ADDKE transforms of its esp= line (no KE); as
+//    responder it requires them there, as initiator it wants them echoed: pqike never runs
+//    KE/ADDKE transforms in IKE_AUTH (RFC 7296 §1.2), echoes the peer's as RFC 7296 §2.7 asks,
+//    and can send ADDKEs without KE (initial_config::child_ke_in_auth = addke_only);
 //  - as responder to a Child SA rekey it echoes ADDKE1 in its SA but sends no
 //    ADDITIONAL_KEY_EXCHANGE: pqike names that errc::additional_key_exchange_skipped.
 #include "common.hpp"
@@ -17,8 +18,19 @@ using namespace pqike::test;
 
 namespace {
 
-// libreswan's IKE_AUTH Child SA proposal for esp=aes_gcm256;addke1=ml_kem_768 (ENCR, ESN, ADDKE1;
-// the transform list seen in pluto's log, docs/interop.md), as an SA payload body.
+// The SA payload body of libreswan 5.4's IKE_AUTH request for esp=aes_gcm256;dh31;addke1=dh19,
+// pfs=yes, octet for octet as pluto's debug log of the live run shows it being emitted
+// (examples/libreswan_live/README.md): proposal 1, ESP, SPI a2530783, ENCR AES-GCM-16 (Key
+// Length 256), ESN 1, ESN 0, ADDKE1 ECP-256 (19) — ADDKE without KE.
+constexpr std::array<std::uint8_t, 48> libreswan_54_auth_sa{
+    0x00, 0x00, 0x00, 0x30, 0x01, 0x03, 0x04, 0x04, 0xa2, 0x53, 0x07, 0x83,  // proposal header, SPI
+    0x03, 0x00, 0x00, 0x0c, 0x01, 0x00, 0x00, 0x14, 0x80, 0x0e, 0x01, 0x00,  // ENCR 20, 256 bits
+    0x03, 0x00, 0x00, 0x08, 0x05, 0x00, 0x00, 0x01,                          // ESN 1
+    0x03, 0x00, 0x00, 0x08, 0x05, 0x00, 0x00, 0x00,                          // ESN 0
+    0x00, 0x00, 0x00, 0x08, 0x06, 0x00, 0x00, 0x13,                          // ADDKE1 19
+};
+
+// The same shape with other key exchanges (KE optional, ADDKE1 given), as an SA payload body.
 std::vector<std::byte> libreswan_auth_sa(std::initializer_list<ke_method> ke, ke_method addke1) {
     kex::proposal p{wire::protocol_id::esp};
     (void)p.add_encr(wire::encr_id::aes_gcm_16, 256);
@@ -65,19 +77,26 @@ TEST_CASE("IKE_AUTH Child SA proposal with ADDKE1 (libreswan): refused as before
         CHECK(neg->ke() == 0);
         CHECK(neg->addke(1) == 0);
         CHECK(neg->plan().empty());
-        CHECK_FALSE(neg->includes(wire::transform_type::ke));
-        CHECK_FALSE(neg->includes(wire::addke(1)));
+        CHECK(neg->includes(wire::transform_type::ke) == (ke.size() != 0));
+        CHECK(neg->includes(wire::addke(1)));
         CHECK(neg->includes(wire::transform_type::encr));
         CHECK(neg->get(wire::transform_type::encr) == kex::transform{20, 256});
-        // The reply names ENCR and ESN only.
+        // The reply echoes one transform of each type the peer included (RFC 7296 §2.7), as
+        // libreswan 5.4 wants, although none of them runs.
         std::vector<std::byte> reply(128);
         writer w{reply};
         REQUIRE(kex::encode_reply(w, *neg, view(std::vector<std::byte>(4, std::byte{7}))));
         reply.resize(w.size());
         const auto rp = decode_only(view(reply));
-        CHECK_FALSE(rp.has(wire::transform_type::ke));
-        CHECK_FALSE(rp.has(wire::addke(1)));
+        CHECK(rp.has(wire::transform_type::ke) == (ke.size() != 0));
+        REQUIRE(rp.has(wire::addke(1)));
+        CHECK(rp.of(wire::addke(1))[0].id == wire::to_number(ke_method::ml_kem_768));
         CHECK(rp.has(wire::transform_type::esn));
+        // And a pqike initiator takes that reply as NONE.
+        const std::array<kex::proposal, 1> offered{decode_only(view(body))};
+        auto back = kex::accept_reply(offered, rp, true);
+        REQUIRE(back);
+        CHECK(back->plan().empty());
     }
     // The option waives only the key exchange types: a cipher we do not have still fails.
     kex::proposal other{wire::protocol_id::esp};
@@ -90,6 +109,33 @@ TEST_CASE("IKE_AUTH Child SA proposal with ADDKE1 (libreswan): refused as before
     auto neg = kex::select(std::span<const kex::proposal>{peer}, std::span<const kex::proposal>{local}, so);
     REQUIRE_FALSE(neg);
     CHECK(neg.error().code == errc::no_proposal_chosen);
+}
+
+TEST_CASE("libreswan 5.4's recorded IKE_AUTH Child SA proposal: accepted, ADDKE1 echoed, nothing run") {
+    const bytes_view body = as_bytes_view(libreswan_54_auth_sa.data(), libreswan_54_auth_sa.size());
+    auto sv = wire::sa_view::decode(body);
+    REQUIRE(sv);
+    const std::array<kex::proposal, 1> local{esp_proposal(2)};  // AES-GCM-16-256, ESN 0
+    auto plain = kex::select(*sv, local);  // what pqike answered before: NO_PROPOSAL_CHOSEN
+    REQUIRE_FALSE(plain);
+    CHECK(plain.error().code == errc::no_proposal_chosen);
+    kex::select_options so;
+    so.key_exchange_as_none = true;
+    auto neg = kex::select(*sv, local, so);
+    REQUIRE(neg);
+    CHECK(neg->plan().empty());
+    CHECK(neg->get(wire::transform_type::esn).id == 0);
+    const std::array<std::byte, 4> spi{std::byte{0xa2}, std::byte{0x53}, std::byte{0x07}, std::byte{0x83}};
+    CHECK(ct_equal(neg->peer_spi_view(), bytes_view{spi}));
+    std::vector<std::byte> reply(64);
+    writer w{reply};
+    REQUIRE(kex::encode_reply(w, *neg, bytes_view{spi}));
+    reply.resize(w.size());
+    const auto rp = decode_only(view(reply));
+    REQUIRE(rp.has(wire::addke(1)));
+    CHECK(rp.of(wire::addke(1))[0].id == 19);
+    CHECK_FALSE(rp.has(wire::transform_type::ke));
+    CHECK(reply.size() == 4 + 8 + 12 + 8 + 8);  // SA reply body: proposal header + SPI, ENCR, ESN, ADDKE1
 }
 
 TEST_CASE("IKE_AUTH reply echoing our ADDKE1: accepted as NONE; an ADDKE we did not offer is still refused") {
@@ -114,30 +160,37 @@ TEST_CASE("IKE_AUTH reply echoing our ADDKE1: accepted as NONE; an ADDKE we did 
     CHECK(bad.error().code == errc::invalid_syntax);
 }
 
-TEST_CASE("encode_sa without key exchange leaves out KE and ADDKE transforms only") {
+TEST_CASE("encode_sa: all, none or only the ADDKE key exchange transforms") {
     const std::array<kex::proposal, 1> ps{esp_proposal(1, {ke_method::curve25519}, {ke_method::ml_kem_768})};
-    std::vector<std::byte> with(256), without(256);
-    writer a{with}, b{without};
+    std::vector<std::byte> all(256), none(256), addke(256);
+    writer a{all}, n{none}, d{addke};
     REQUIRE(kex::encode_sa(a, ps));
-    REQUIRE(kex::encode_sa(b, ps, false));
-    with.resize(a.size());
-    without.resize(b.size());
-    const auto pw = decode_only(view(with)), po = decode_only(view(without));
-    CHECK(pw.has(wire::transform_type::ke));
-    CHECK(pw.has(wire::addke(1)));
-    CHECK_FALSE(po.has(wire::transform_type::ke));
-    CHECK_FALSE(po.has(wire::addke(1)));
-    CHECK(po.of(wire::transform_type::encr).size() == 1);
-    CHECK(po.has(wire::transform_type::esn));
-    CHECK(with.size() == without.size() + 16);  // two 8-octet transforms
+    REQUIRE(kex::encode_sa(n, ps, kex::ke_transforms::none));
+    REQUIRE(kex::encode_sa(d, ps, kex::ke_transforms::addke_only));
+    all.resize(a.size());
+    none.resize(n.size());
+    addke.resize(d.size());
+    const auto pa = decode_only(view(all)), pn = decode_only(view(none)), pd = decode_only(view(addke));
+    CHECK(pa.has(wire::transform_type::ke));
+    CHECK(pa.has(wire::addke(1)));
+    CHECK_FALSE(pn.has(wire::transform_type::ke));
+    CHECK_FALSE(pn.has(wire::addke(1)));
+    CHECK_FALSE(pd.has(wire::transform_type::ke));
+    CHECK(pd.has(wire::addke(1)));
+    for (const auto* p : {&pa, &pn, &pd}) {
+        CHECK(p->of(wire::transform_type::encr).size() == 1);
+        CHECK(p->has(wire::transform_type::esn));
+    }
+    CHECK(all.size() == none.size() + 16);  // two 8-octet transforms
+    CHECK(addke.size() == none.size() + 8);
 }
 
 TEST_CASE_TEMPLATE("IKE_AUTH with ADDKE in the Child SA proposal, both directions of the option", S, PQIKE_EXCHANGE_SUITES) {
-    for (const auto mode : {exchange::auth_child_ke::send, exchange::auth_child_ke::omit}) {
+    for (const auto mode : {kex::ke_transforms::addke_only, kex::ke_transforms::none, kex::ke_transforms::all}) {
         CAPTURE(static_cast<int>(mode));
         peers_cfg<S> c{{ke_method::ml_kem_768}, {ke_method::ml_kem_768}};
-        // Initiator as a libreswan-compatible pqike: its Child SA policy has ADDKE1 ML-KEM-768.
-        c.child_i = {esp_proposal(1, {}, {ke_method::ml_kem_768})};
+        // Initiator: a Child SA policy with KE and ADDKE1, for its later rekeys.
+        c.child_i = {esp_proposal(1, {S::classical}, {ke_method::ml_kem_768})};
         c.ci.child = c.child_i;
         c.ci.child_ke_in_auth = mode;
         // Responder as libreswan would be configured: the same ADDKE in its Child SA policy.

@@ -74,12 +74,12 @@ struct identity {
 //   cookies     responder: stateless cookies above a half-open threshold (exchange/cookie.hpp)
 //   nat         NAT traversal (exchange/nat.hpp): NAT detection runs when the datagram_context
 //               names both addresses; force_encapsulation floats to port 4500 regardless
-//   child_ke_in_auth  initiator: whether the IKE_AUTH SA lists the `child` proposals' KE and
-//               ADDKEn transforms. omit (default): RFC 7296 §1.2 (no KE payload in IKE_AUTH);
-//               send: as configured, which libreswan 5.4 responders require (they match the
-//               ADDKEs of their esp= line there, docs/interop.md). Either way the Child SA of
-//               IKE_AUTH has no key exchange, and a responder ignores these transforms.
-enum class auth_child_ke : std::uint8_t { omit, send };
+//   child_ke_in_auth  initiator: which of the `child` proposals' KE and ADDKEn transforms the
+//               IKE_AUTH SA lists (kex::ke_transforms). none (default): RFC 7296 §1.2, no KE
+//               payload in IKE_AUTH; addke_only: the ADDKEs without KE, which libreswan 5.4
+//               responders require (they match the ADDKEs of their esp= line there,
+//               docs/interop.md); all: as configured. Either way the Child SA of IKE_AUTH has no
+//               key exchange; a responder never runs them and echoes the peer's (RFC 7296 §2.7).
 struct initial_config {
     std::span<const kex::proposal> ike{};
     std::span<const kex::proposal> child{};
@@ -95,7 +95,7 @@ struct initial_config {
     ppk_config ppk{};
     cookie_config cookies{};
     nat_config nat{};
-    auth_child_ke child_ke_in_auth = auth_child_ke::omit;
+    kex::ke_transforms child_ke_in_auth = kex::ke_transforms::none;
 };
 
 enum class initial_state : std::uint8_t {
@@ -617,8 +617,7 @@ private:
         }
         if (!cfg_.child.empty()) {
             ib.begin(wire::payload_type::sa);
-            if (status s = kex::encode_sa(ib.out(), cfg_.child, cfg_.child_ke_in_auth == auth_child_ke::send); !s)
-                return s.error();
+            if (status s = kex::encode_sa(ib.out(), cfg_.child, cfg_.child_ke_in_auth); !s) return s.error();
             ib.add(wire::payload_type::tsi, cfg_.ts_i);
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }

@@ -70,6 +70,10 @@ struct negotiated_sa {
     std::array<transform, transform_type_count> chosen{};  // NONE where the type is not used
     std::uint16_t in_reply = 0;         // bit t: type t goes into the reply (RFC 7296 §2.7)
     std::uint8_t local_index = 0;       // which local proposal matched
+    // IKE_AUTH (select_options::key_exchange_as_none): the peer's first transform of each key
+    // exchange type it included, index wire::key_exchange_index. Written in the reply (RFC 7296
+    // §2.7: one transform of each type the proposal included), never run; `chosen` stays NONE.
+    std::array<transform, 1 + max_addke> echoed{};
 
     constexpr transform get(wire::transform_type t) const noexcept {
         return chosen[wire::to_number(t) - 1u];
@@ -105,7 +109,8 @@ struct select_options {
     // IKE_AUTH: the Child SA proposals' KE and ADDKEn transforms stand for NONE, whatever either
     // side lists (RFC 7296 §1.2: IKE_AUTH has no KE payload, so its SA carries no key exchange;
     // the same holds for the additional ones, which need a KE first, RFC 9370 §2.2.3). They are
-    // neither matched nor put in the reply. libreswan 5.4 lists its esp= ADDKEs there.
+    // not matched; the reply echoes the peer's first of each such type (negotiated_sa::echoed).
+    // libreswan 5.4 lists its esp= ADDKEs there and, as initiator, wants them echoed.
     bool key_exchange_as_none = false;
 };
 
@@ -220,7 +225,13 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
     r.protocol = peer.protocol;
     for (std::uint8_t n = 1; n <= transform_type_count; ++n) {
         const auto t = static_cast<wire::transform_type>(n);
-        if (opt.key_exchange_as_none && wire::is_key_exchange(t)) continue;  // chosen stays NONE
+        if (opt.key_exchange_as_none && wire::is_key_exchange(t)) {  // chosen stays NONE
+            if (peer.has(t) && !peer.of(t).empty()) {
+                r.echoed[wire::key_exchange_index(t)] = peer.of(t)[0];
+                r.in_reply = static_cast<std::uint16_t>(r.in_reply | (1u << n));
+            }
+            continue;
+        }
         const effective_list pe = effective(peer, t);
         const effective_list le = effective(local, t);
         if (!pe.usable || !le.usable) return false;
@@ -320,7 +331,7 @@ inline result<negotiated_sa> select(const wire::sa_view& peer, std::span<const p
     }
     auto try_pair = [&](const wire::proposal_view& pv, std::size_t li,
                         negotiated_sa& r) -> result<bool> {
-        auto p = decode_proposal(pv, &local[li]);
+        auto p = decode_proposal(pv, &local[li], opt.key_exchange_as_none);
         if (!p) return p.error();
         if (!match(*p, local[li], opt, r)) return false;
         r.local_index = static_cast<std::uint8_t>(li);
@@ -361,7 +372,9 @@ inline status encode_reply(writer& w, const negotiated_sa& sa, bytes_view our_sp
     for (std::uint8_t n = 1; n <= transform_type_count; ++n) {
         const auto t = static_cast<wire::transform_type>(n);
         if (!sa.includes(t)) continue;
-        const transform x = sa.get(t);
+        const bool echo = wire::is_key_exchange(t) && sa.get(t) == none_transform &&
+                          sa.echoed[wire::key_exchange_index(t)] != none_transform;
+        const transform x = echo ? sa.echoed[wire::key_exchange_index(t)] : sa.get(t);
         b.add_transform(t, x.id, x.key_bits);
     }
     return b.finish();

@@ -9,6 +9,7 @@
 #   mlkem-r   the same, with lsw-init: pqike (the original responder) starts the IKE SA rekey
 #   addke     ike=...-dh31;addke1=ml_kem_768 (IKE_INTERMEDIATE, fragmented), IKE SA rekey with
 #             IKE_FOLLOWUP_KE
+#   frag      addke with pqike's fragment size 576 (its IKE_INTERMEDIATE messages fragmented too)
 #   ppk       addke + RFC 8784 PPK (ppk=insist)
 #   child     addke + esp=aes_gcm256;dh31;addke1=dh19 (Child SA in IKE_AUTH with ADDKE
 #             transforms, Child SA rekey; 5.4 refuses ML-KEM in esp=)
@@ -34,6 +35,7 @@ case $SC in
   mlkem) IKE="aes_gcm256-sha2_384;ke=ml_kem_768"; ARGS=(--ike mlkem768 --rekey-ike mlkem768 --show-keygen-seeds) ;;
   mlkem-r) IKE="aes_gcm256-sha2_384;ke=ml_kem_768"; ARGS=(--ike mlkem768 --rekey-ike mlkem768 --show-keygen-seeds --self-rekey) ;;
   addke) ;;
+  frag) ARGS+=(--frag 576) ;;
   ppk) EXTRA="ppk=insist
 	ppk-ids=pqike-ppk-1"; ARGS+=(--ppk-id pqike-ppk-1 --ppk $PPK_HEX --ppk-required) ;;
   child) ESP="aes_gcm256;dh31;addke1=dh19"; PFS=yes; ARGS+=(--esp x25519+ecp256 --auth-ke addke --rekey-child) ;;

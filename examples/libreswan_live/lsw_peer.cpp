@@ -402,6 +402,15 @@ int responder(udp& s, const options& opt, exchange::initial_config& cfg) {
         // The SA this message belongs to (after an IKE SA rekey the old one gets its Delete).
         exchange::ike_sa<suite>* on = sa;
         if (rekeyed && h->spi_i == rsp->sa().spi_i && h->spi_r == rsp->sa().spi_r) on = &rsp->sa();
+        // While our IKE_FOLLOWUP_KE is due, the rekey helper sees every request first: an authentic
+        // other one fails it with additional_key_exchange_skipped (libreswan 5.4 Child SA rekeys).
+        if (rk && rk->state() == exchange::rekey_state::followup && h->exchange != wire::exchange_type::ike_followup_ke) {
+            auto o = rk->on_message(bytes_view{d}, rng, b.out());
+            if (!o && o.error().code == errc::additional_key_exchange_skipped) {
+                std::printf("pqike: FAILED the peer skipped IKE_FOLLOWUP_KE: %s\n", errc_name(o.error().code));
+                rc = 4;
+            }
+        }
         if (h->exchange == wire::exchange_type::create_child_sa || h->exchange == wire::exchange_type::ike_followup_ke) {
             if (!rk || rk->done() || rk->failed()) rk = std::make_unique<exchange::rekey_responder<suite>>(*on, rcfg);
             auto o = rk->on_message(bytes_view{d}, rng, b.out());
@@ -431,11 +440,6 @@ int responder(udp& s, const options& opt, exchange::initial_config& cfg) {
             continue;
         }
         if (h->exchange != wire::exchange_type::informational) continue;
-        if (rk && rk->state() == exchange::rekey_state::followup) {
-            std::printf("pqike: FAILED the peer skipped IKE_FOLLOWUP_KE (%s)\n", errc_name(errc::additional_key_exchange_skipped));
-            rk.reset();
-            rc = 4;
-        }
         exchange::informational_responder<suite> info{*on};
         auto got = info.receive(bytes_view{d});
         if (!got || !*got) {

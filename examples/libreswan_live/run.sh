@@ -13,6 +13,7 @@
 #   ppk       addke + RFC 8784 PPK (ppk=insist)
 #   child     addke + esp=aes_gcm256;dh31;addke1=dh19 (Child SA in IKE_AUTH with ADDKE
 #             transforms, Child SA rekey; 5.4 refuses ML-KEM in esp=)
+#   child-none  child, but pqike's IKE_AUTH proposal without KE/ADDKE (pqike's default)
 #   child-ke  addke + esp=aes_gcm256;dh31 (Child SA rekey with a KE, no ADDKE)
 # Leaves $OUT/<scenario>-<role>.{pluto.log,peer.log,shim.log,conf}.
 set -u
@@ -39,6 +40,7 @@ case $SC in
   ppk) EXTRA="ppk=insist
 	ppk-ids=pqike-ppk-1"; ARGS+=(--ppk-id pqike-ppk-1 --ppk $PPK_HEX --ppk-required) ;;
   child) ESP="aes_gcm256;dh31;addke1=dh19"; PFS=yes; ARGS+=(--esp x25519+ecp256 --auth-ke addke --rekey-child) ;;
+  child-none) ESP="aes_gcm256;dh31;addke1=dh19"; PFS=yes; ARGS+=(--esp x25519+ecp256 --auth-ke none) ;;
   child-ke) ESP="aes_gcm256;dh31"; PFS=yes; ARGS+=(--esp x25519 --rekey-child) ;;
   *) echo "unknown scenario $SC"; exit 2 ;;
 esac
@@ -82,7 +84,7 @@ if [ "$ROLE" = pqike-init ]; then
   $NS $PEER init 500 500 "a pre-shared key of thirty-two!!" pqike.test "${ARGS[@]}" > $D/peer.log 2>&1 || RC=$?
 else
   # lsw_peer answers; pluto initiates, rekeys the Child SA and the IKE SA, then deletes.
-  R=(); for a in "${ARGS[@]}"; do [ "$a" = --rekey-child ] || [ "$a" = --auth-ke ] || [ "$a" = addke ] || R+=("$a"); done
+  R=(); for a in "${ARGS[@]}"; do [ "$a" = --rekey-child ] || [ "$a" = --auth-ke ] || [ "$a" = addke ] || [ "$a" = none ] || R+=("$a"); done
   $NS $PEER resp 500 500 "a pre-shared key of thirty-two!!" pqike.test "${R[@]}" > $D/peer.log 2>&1 &
   P=$!
   sleep 0.5

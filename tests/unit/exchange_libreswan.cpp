@@ -285,3 +285,68 @@ TEST_CASE("additional_key_exchange_skipped: its name, its notify, its C code") {
     CHECK(notify_for(errc::additional_key_exchange_skipped, false) == notify_error::none);
     CHECK(static_cast<int>(errc::additional_key_exchange_skipped) == 44);  // PQIKE_ADDITIONAL_KEY_EXCHANGE_SKIPPED
 }
+
+// The other direction (libreswan 5.4 as rekey initiator): it gets our N(ADDITIONAL_KEY_EXCHANGE),
+// installs the SA without IKE_FOLLOWUP_KE and sends its next request (a Delete of the old Child SA).
+TEST_CASE_TEMPLATE("Child SA rekey: the initiator's next request is not the IKE_FOLLOWUP_KE", S, PQIKE_EXCHANGE_SUITES) {
+    using C = typename S::cipher;
+    for (const int next : {0, 1, 2, 3}) {  // INFORMATIONAL, CREATE_CHILD_SA, forged INFORMATIONAL, the real follow-up
+        CAPTURE(next);
+        peers_cfg<S> c{{}, {}};
+        seeded_rng ri{51}, rr{52};
+        pair<S> p{c};
+        p.run(ri, rr);
+        REQUIRE(p.ini->established());
+        auto& sa_i = p.ini->sa();
+        auto& sa_r = p.rsp->sa();
+        const std::array<kex::proposal, 1> child_i{esp_proposal(5, {S::classical}, {ke_method::ml_kem_768})};
+        const std::array<kex::proposal, 1> accept_r{esp_proposal(6, {S::classical}, {ke_method::ml_kem_768})};
+        exchange::rekey_config rci;
+        rci.proposals = child_i;
+        rci.ts_i = ts_body();
+        rci.ts_r = ts_body();
+        rci.rekeyed_spi = bytes_view{p.ini->child().spi_i};
+        exchange::rekey_config rcr;
+        rcr.proposals = accept_r;
+        auto ki = std::make_unique<exchange::rekey_initiator<S>>(sa_i, rci);
+        auto kr = std::make_unique<exchange::rekey_responder<S>>(sa_r, rcr);
+        buffer bi, br;
+        auto req = ki->start(ri, bi.out());
+        REQUIRE(req);
+        auto resp = kr->on_message(req->datagrams[0], rr, br.out());
+        REQUIRE(resp);
+        REQUIRE(kr->state() == exchange::rekey_state::followup);
+        const auto before = kr->snapshot();
+        const std::array<std::byte, 8> del{std::byte{3}, std::byte{4}, std::byte{0}, std::byte{1},
+                                           std::byte{0xc0}, std::byte{0}, std::byte{0}, std::byte{5}};
+        std::vector<std::byte> msg;
+        if (next == 0 || next == 2) {
+            msg = craft<C>(sa_i.send_keys(), sa_i.header(wire::exchange_type::informational, sa_r.next_peer_id, false),
+                           [&](exchange::inner_builder& ib) { ib.add(wire::payload_type::del, bytes_view{del}); });
+            if (next == 2) msg.back() ^= std::byte{1};  // inside the ICV
+        } else if (next == 1) {
+            msg = craft<C>(sa_i.send_keys(), sa_i.header(wire::exchange_type::create_child_sa, sa_r.next_peer_id, false),
+                           [&](exchange::inner_builder& ib) { ib.notify(wire::notify_type::rekey_sa); });
+        } else {
+            auto f = ki->on_message(view(copy(*resp)[0]), ri, bi.out());
+            REQUIRE(f);
+            REQUIRE(f->datagrams.size() >= 1);
+            for (auto d : copy(*f)) {
+                auto r = kr->on_message(view(d), rr, br.out());
+                REQUIRE(r);
+            }
+            CHECK(kr->done());
+            continue;
+        }
+        auto r = kr->on_message(view(msg), rr, br.out());
+        REQUIRE_FALSE(r);
+        if (next == 2) {  // not authentic: dropped, the rekey still waits
+            CHECK(r.error().code == errc::integrity_check_failed);
+            CHECK(kr->snapshot() == before);
+        } else {
+            CHECK(r.error().code == errc::additional_key_exchange_skipped);
+            CHECK(kr->failed());
+            CHECK_FALSE(kr->child().established());
+        }
+    }
+}

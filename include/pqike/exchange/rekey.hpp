@@ -469,6 +469,8 @@ private:
 // ---- responder -----------------------------------------------------------------------------------
 //   rekey_responder<S> rk{sa, cfg};
 //   for each CREATE_CHILD_SA / IKE_FOLLOWUP_KE request: out = rk.on_message(d, rng, buf);
+//   while state() == followup, any request on the SA goes here first: an authentic one that is
+//   not the IKE_FOLLOWUP_KE fails the rekey with errc::additional_key_exchange_skipped.
 //   until rk.done(). One helper serves one rekey; the stack routes by exchange type.
 template <policy::Suite Suite>
 class rekey_responder : public detail::rekey_core<Suite> {
@@ -505,16 +507,27 @@ public:
         const bytes_view datagram = *msg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
-        if (h->exchange != wire::exchange_type::create_child_sa && h->exchange != wire::exchange_type::ike_followup_ke)
+        // While an IKE_FOLLOWUP_KE is due, any other authentic request means the peer skipped it.
+        const bool skip_check = state_ == rekey_state::followup && h->exchange != wire::exchange_type::ike_followup_ke;
+        if (h->exchange != wire::exchange_type::create_child_sa && h->exchange != wire::exchange_type::ike_followup_ke &&
+            !skip_check)
             return error{errc::unexpected_message, "ike.exchange", wire::header_offset::exchange};
         if (status s = check_header(*h, sa_.expect(h->exchange, sa_.next_peer_id, false)); !s) return s.error();
-        if (h->exchange == wire::exchange_type::create_child_sa && state_ != rekey_state::idle)
+        if (h->exchange == wire::exchange_type::create_child_sa && state_ != rekey_state::idle && !skip_check)
             return error{errc::unexpected_message, "state", 0};
         if (state_ == rekey_state::done || state_ == rekey_state::failed)
             return error{errc::unexpected_message, "state", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag.enabled);
         if (!r) return r.error();
         if (!*r) return outgoing{};
+        // RFC 9370 §2.2.2: after our N(ADDITIONAL_KEY_EXCHANGE) the next request (window 1) must
+        // be the IKE_FOLLOWUP_KE. Another one, authentic, means the peer installed the SA without
+        // the additional exchanges (libreswan 5.4): the rekey fails, named, nothing is answered
+        // (the stack hands the datagram on to the helper it belongs to).
+        if (skip_check) {
+            state_ = rekey_state::failed;
+            return error{errc::additional_key_exchange_skipped, "ike_followup_ke", 0};
+        }
         const wire::protected_message m = **r;
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)

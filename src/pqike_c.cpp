@@ -89,7 +89,8 @@ PQIKE_SAME(PQIKE_ESCAPE_MISSING_TLV, escape_missing_tlv);
 PQIKE_SAME(PQIKE_ESCAPE_STALE_TIMESTAMP, escape_stale_timestamp);
 PQIKE_SAME(PQIKE_PPK_REQUIRED, ppk_required);
 PQIKE_SAME(PQIKE_PPK_NOT_LAST, ppk_not_last);
-static_assert(errc_last == errc::ppk_not_last, "a new errc needs a PQIKE_ code");
+PQIKE_SAME(PQIKE_ADDITIONAL_KEY_EXCHANGE_SKIPPED, additional_key_exchange_skipped);
+static_assert(errc_last == errc::additional_key_exchange_skipped, "a new errc needs a PQIKE_ code");
 #undef PQIKE_SAME
 
 int code(errc e) noexcept { return static_cast<int>(e); }

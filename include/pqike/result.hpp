@@ -64,9 +64,13 @@ enum class [[nodiscard]] errc : std::uint8_t {
     // post-quantum preshared keys (RFC 8784, RFC 9867)
     ppk_required,                 // our policy requires a PPK and none was agreed
     ppk_not_last,                 // a key update after the PPK was mixed (RFC 9867 §3.2: PPK is last)
+    // a Child SA / IKE SA rekey whose negotiated ADDKE exchanges the peer skipped: it chose them
+    // but sent no ADDITIONAL_KEY_EXCHANGE, or ignored ours (RFC 9370 §2.2.2; a post-quantum
+    // downgrade, seen with libreswan 5.4 Child SA rekeys, docs/interop.md)
+    additional_key_exchange_skipped,
     // append new codes here, add them to errc_name, and move errc_last
 };
-inline constexpr errc errc_last = errc::ppk_not_last;
+inline constexpr errc errc_last = errc::additional_key_exchange_skipped;
 
 // IKEv2 Notify Message Error Types (RFC 7296 §3.10.1, RFC 9370).
 namespace notify_error {
@@ -137,6 +141,7 @@ constexpr std::uint16_t notify_for(errc e) noexcept {
         case errc::duplicate_payload:
         case errc::invalid_key:
         case errc::ppk_not_last:
+        case errc::additional_key_exchange_skipped:
             return notify_error::invalid_syntax;
     }
     return notify_error::invalid_syntax;  // unreachable for a valid errc; keeps -Wreturn-type quiet
@@ -195,6 +200,7 @@ constexpr const char* errc_name(errc e) noexcept {
         case errc::escape_stale_timestamp: return "escape_stale_timestamp";
         case errc::ppk_required: return "ppk_required";
         case errc::ppk_not_last: return "ppk_not_last";
+        case errc::additional_key_exchange_skipped: return "additional_key_exchange_skipped";
     }
     return "unknown";
 }

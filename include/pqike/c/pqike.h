@@ -78,6 +78,7 @@ typedef enum pqike_status {
     PQIKE_ESCAPE_STALE_TIMESTAMP = 41,
     PQIKE_PPK_REQUIRED = 42,     /* our policy requires a PPK and none was agreed */
     PQIKE_PPK_NOT_LAST = 43,     /* a key update after the PPK was mixed (RFC 9867) */
+    PQIKE_ADDITIONAL_KEY_EXCHANGE_SKIPPED = 44, /* the peer chose ADDKEs but skipped them (RFC 9370) */
     /* C ABI only */
     PQIKE_NULL_POINTER = 100,    /* a required pointer was NULL */
     PQIKE_BAD_HANDLE = 101,      /* handle not initialized, wiped, or in the wrong state */

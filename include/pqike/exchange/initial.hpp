@@ -80,6 +80,12 @@ struct identity {
 //               the helper did not read of a received message comes back in outgoing::unconsumed
 //   nat         NAT traversal (exchange/nat.hpp): NAT detection runs when the datagram_context
 //               names both addresses; force_encapsulation floats to port 4500 regardless
+//   child_ke_in_auth  initiator: which of the `child` proposals' KE and ADDKEn transforms the
+//               IKE_AUTH SA lists (kex::ke_transforms). none (default): RFC 7296 §1.2, no KE
+//               payload in IKE_AUTH; addke_only: the ADDKEs without KE, which libreswan 5.4
+//               responders require (they match the ADDKEs of their esp= line there,
+//               docs/interop.md); all: as configured. Either way the Child SA of IKE_AUTH has no
+//               key exchange; a responder never runs them and echoes the peer's (RFC 7296 §2.7).
 struct initial_config {
     std::span<const kex::proposal> ike{};
     std::span<const kex::proposal> child{};
@@ -97,6 +103,7 @@ struct initial_config {
     cookie_config cookies{};
     nat_config nat{};
     extra_payloads extra{};
+    kex::ke_transforms child_ke_in_auth = kex::ke_transforms::none;
 };
 
 enum class initial_state : std::uint8_t {
@@ -671,7 +678,7 @@ private:
         }
         if (!cfg_.child.empty()) {
             ib.begin(wire::payload_type::sa);
-            if (status s = kex::encode_sa(ib.out(), cfg_.child); !s) return s.error();
+            if (status s = kex::encode_sa(ib.out(), cfg_.child, cfg_.child_ke_in_auth); !s) return s.error();
             ib.add(wire::payload_type::tsi, cfg_.ts_i);
             ib.add(wire::payload_type::tsr, cfg_.ts_r);
         }
@@ -728,7 +735,7 @@ private:
             if (const auto* sa_p = pl.find(wire::payload_type::sa)) {
                 auto sv = wire::sa_view::decode(*sa_p);
                 if (!sv) return fail(sv.error());
-                auto neg = kex::accept_reply(cfg_.child, *sv);
+                auto neg = kex::accept_reply(cfg_.child, *sv, true);  // no KE in IKE_AUTH (§1.2)
                 if (!neg) return fail(neg.error());
                 auto c = base::make_child(*final_keys, *neg, cfg_.child[neg->local_index].spi_view(),
                                           neg->peer_spi_view());
@@ -1163,6 +1170,7 @@ private:
             if (!sv) return refuse_protected(ex, notify_error::invalid_syntax, sv.error(), rng, out);
             kex::select_options so;
             so.order = cfg_.order;
+            so.key_exchange_as_none = true;  // IKE_AUTH: KE/ADDKE transforms mean NONE (RFC 7296 §1.2)
             auto neg = kex::select(*sv, cfg_.child, so);
             if (!neg || tsi == nullptr || tsr == nullptr) {
                 child_refusal = !neg ? notify_error::no_proposal_chosen : notify_error::invalid_syntax;

@@ -311,7 +311,8 @@ private:
             wire::notify_view{cfg_.proposals[0].protocol, wire::notify_type::rekey_sa, cfg_.rekeyed_spi, {}}.encode(ib.out());
         }
         ib.begin(wire::payload_type::sa);
-        if (status s = kex::encode_sa(ib.out(), offered(), rekeys_ike_sa() ? our_spi_.view() : bytes_view{}); !s)
+        if (status s = kex::encode_sa(ib.out(), offered(), kex::ke_transforms::all,
+                                            rekeys_ike_sa() ? our_spi_.view() : bytes_view{}); !s)
             return s.error();
         ib.add(wire::payload_type::nonce, base::nonce_i());
         if (method != 0) {
@@ -380,7 +381,10 @@ private:
         const auto n = pl.notify(wire::notify_type::additional_key_exchange);
         const bool more = step_ < plan_.size();
         if (!more) return n ? status{errc::invalid_syntax, "notify.additional_key_exchange", 0} : status{};
-        if (!n || n->data.empty()) return {errc::missing_payload, "notify.additional_key_exchange", 0};
+        // The responder chose ADDKEs but asks for no IKE_FOLLOWUP_KE: a post-quantum downgrade
+        // (RFC 9370 §2.2.2 requires the link), named so a stack can log it and tear down.
+        if (!n) return {errc::additional_key_exchange_skipped, "notify.additional_key_exchange", 0};
+        if (n->data.empty()) return {errc::missing_payload, "notify.additional_key_exchange", 0};
         if (!link_.assign(n->data)) return {errc::length_too_large, "notify.additional_key_exchange", 0};
         return {};
     }
@@ -467,6 +471,8 @@ private:
 // ---- responder -----------------------------------------------------------------------------------
 //   rekey_responder<S> rk{sa, cfg};
 //   for each CREATE_CHILD_SA / IKE_FOLLOWUP_KE request: out = rk.on_message(d, rng, buf);
+//   while state() == followup, any request on the SA goes here first: an authentic one that is
+//   not the IKE_FOLLOWUP_KE fails the rekey with errc::additional_key_exchange_skipped.
 //   until rk.done(). One helper serves one rekey; the stack routes by exchange type.
 template <policy::Suite Suite>
 class rekey_responder : public detail::rekey_core<Suite> {
@@ -503,7 +509,10 @@ public:
         const bytes_view datagram = *msg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
-        if (h->exchange != wire::exchange_type::create_child_sa && h->exchange != wire::exchange_type::ike_followup_ke)
+        // While an IKE_FOLLOWUP_KE is due, any other authentic request means the peer skipped it.
+        const bool skip_check = state_ == rekey_state::followup && h->exchange != wire::exchange_type::ike_followup_ke;
+        if (h->exchange != wire::exchange_type::create_child_sa && h->exchange != wire::exchange_type::ike_followup_ke &&
+            !skip_check)
             return error{errc::unexpected_message, "ike.exchange", wire::header_offset::exchange};
         switch (repeat_of(answered_, *h, datagram)) {
             case repeat::resend: return resend_last();
@@ -511,13 +520,21 @@ public:
             case repeat::no: break;
         }
         if (status s = check_header(*h, sa_.expect(h->exchange, sa_.next_peer_id, false)); !s) return s.error();
-        if (h->exchange == wire::exchange_type::create_child_sa && state_ != rekey_state::idle)
+        if (h->exchange == wire::exchange_type::create_child_sa && state_ != rekey_state::idle && !skip_check)
             return error{errc::unexpected_message, "state", 0};
         if (state_ == rekey_state::done || state_ == rekey_state::failed)
             return error{errc::unexpected_message, "state", 0};
         auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
         if (!r) return r.error();
         if (!*r) return outgoing{};
+        // RFC 9370 §2.2.2: after our N(ADDITIONAL_KEY_EXCHANGE) the next request (window 1) must
+        // be the IKE_FOLLOWUP_KE. Another one, authentic, means the peer installed the SA without
+        // the additional exchanges (libreswan 5.4): the rekey fails, named, nothing is answered
+        // (the stack hands the datagram on to the helper it belongs to).
+        if (skip_check) {
+            state_ = rekey_state::failed;
+            return error{errc::additional_key_exchange_skipped, "ike_followup_ke", 0};
+        }
         const wire::protected_message m = **r;
         payload_list pl;
         auto o = answer(*h, pl, decode_payloads(m.first_inner, m.inner, inner_base(m), pl), rng, out);

@@ -70,6 +70,10 @@ struct negotiated_sa {
     std::array<transform, transform_type_count> chosen{};  // NONE where the type is not used
     std::uint16_t in_reply = 0;         // bit t: type t goes into the reply (RFC 7296 §2.7)
     std::uint8_t local_index = 0;       // which local proposal matched
+    // IKE_AUTH (select_options::key_exchange_as_none): the peer's first transform of each key
+    // exchange type it included, index wire::key_exchange_index. Written in the reply (RFC 7296
+    // §2.7: one transform of each type the proposal included), never run; `chosen` stays NONE.
+    std::array<transform, 1 + max_addke> echoed{};
 
     constexpr transform get(wire::transform_type t) const noexcept {
         return chosen[wire::to_number(t) - 1u];
@@ -102,6 +106,12 @@ struct select_options {
     // Also keep ADDKE methods distinct from the KE method (RFC 9370 only requires it among the
     // ADDKE types; some stacks apply it to KE as well).
     bool distinct_from_ke = false;
+    // IKE_AUTH: the Child SA proposals' KE and ADDKEn transforms stand for NONE, whatever either
+    // side lists (RFC 7296 §1.2: IKE_AUTH has no KE payload, so its SA carries no key exchange;
+    // the same holds for the additional ones, which need a KE first, RFC 9370 §2.2.3). They are
+    // not matched; the reply echoes the peer's first of each such type (negotiated_sa::echoed).
+    // libreswan 5.4 lists its esp= ADDKEs there and, as initiator, wants them echoed.
+    bool key_exchange_as_none = false;
 };
 
 namespace detail {
@@ -215,6 +225,13 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
     r.protocol = peer.protocol;
     for (std::uint8_t n = 1; n <= transform_type_count; ++n) {
         const auto t = static_cast<wire::transform_type>(n);
+        if (opt.key_exchange_as_none && wire::is_key_exchange(t)) {  // chosen stays NONE
+            if (peer.has(t) && !peer.of(t).empty()) {
+                r.echoed[wire::key_exchange_index(t)] = peer.of(t)[0];
+                r.in_reply = static_cast<std::uint16_t>(r.in_reply | (1u << n));
+            }
+            continue;
+        }
         const effective_list pe = effective(peer, t);
         const effective_list le = effective(local, t);
         if (!pe.usable || !le.usable) return false;
@@ -253,7 +270,7 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
         if (!found) return false;
     }
     std::array<detail::candidates, max_addke> add{};
-    for (std::size_t i = 0; i < max_addke; ++i) {
+    for (std::size_t i = 0; i < max_addke && !opt.key_exchange_as_none; ++i) {
         add[i] = cand[wire::to_number(wire::addke(static_cast<unsigned>(i + 1))) - 1u];
         // A type that is not involved is "NONE only".
         if (add[i].n == 0) {
@@ -264,7 +281,8 @@ constexpr bool match(const proposal& peer, const proposal& local, const select_o
     }
     std::array<transform, max_addke> picked{};
     const transform ke = r.get(wire::transform_type::ke);
-    if (!detail::choose_addke(add, opt.distinct_from_ke ? &ke : nullptr, picked)) return false;
+    if (!opt.key_exchange_as_none && !detail::choose_addke(add, opt.distinct_from_ke ? &ke : nullptr, picked))
+        return false;
     for (std::size_t i = 0; i < max_addke; ++i)
         r.chosen[wire::to_number(wire::addke(static_cast<unsigned>(i + 1))) - 1u] = picked[i];
     r.proposal_number = peer.number;
@@ -313,7 +331,7 @@ inline result<negotiated_sa> select(const wire::sa_view& peer, std::span<const p
     }
     auto try_pair = [&](const wire::proposal_view& pv, std::size_t li,
                         negotiated_sa& r) -> result<bool> {
-        auto p = decode_proposal(pv, &local[li]);
+        auto p = decode_proposal(pv, &local[li], opt.key_exchange_as_none);
         if (!p) return p.error();
         if (!match(*p, local[li], opt, r)) return false;
         r.local_index = static_cast<std::uint8_t>(li);
@@ -354,7 +372,9 @@ inline status encode_reply(writer& w, const negotiated_sa& sa, bytes_view our_sp
     for (std::uint8_t n = 1; n <= transform_type_count; ++n) {
         const auto t = static_cast<wire::transform_type>(n);
         if (!sa.includes(t)) continue;
-        const transform x = sa.get(t);
+        const bool echo = wire::is_key_exchange(t) && sa.get(t) == none_transform &&
+                          sa.echoed[wire::key_exchange_index(t)] != none_transform;
+        const transform x = echo ? sa.echoed[wire::key_exchange_index(t)] : sa.get(t);
         b.add_transform(t, x.id, x.key_bits);
     }
     return b.finish();
@@ -375,8 +395,12 @@ constexpr status check_ke_payload(const negotiated_sa& sa,
 // proposal whose number is one of ours (with the same protocol) and at most one transform per
 // type, each from our list; an omitted optional type counts as NONE and is accepted only if we
 // offered NONE (or omitted it too); ADDKE methods must not repeat. Errors: errc::invalid_syntax.
+//
+// With `as_none` (IKE_AUTH, see select_options::key_exchange_as_none) the reply's KE and ADDKEn
+// types may be omitted whatever we offered; one that is named must be a transform we offered,
+// and counts as NONE.
 constexpr result<negotiated_sa> accept_reply(std::span<const proposal> ours,
-                                             const proposal& reply) noexcept {
+                                             const proposal& reply, bool as_none = false) noexcept {
     const proposal* mine = nullptr;
     std::size_t index = 0;
     for (std::size_t i = 0; i < ours.size(); ++i) {
@@ -401,6 +425,11 @@ constexpr result<negotiated_sa> accept_reply(std::span<const proposal> ours,
         const effective_list mine_e = effective(*mine, t);
         const effective_list theirs = effective(reply, t);
         if (!mine_e.usable) return {errc::invalid_syntax, "proposal", 0};  // our own policy is bad
+        if (as_none && wire::is_key_exchange(t)) {  // omitted: fine; named: one of ours, then NONE
+            if (reply.has(t) && (reply.of(t).size() != 1 || !mine_e.contains(reply.of(t)[0])))
+                return {errc::invalid_syntax, wire::name(t), n};
+            continue;
+        }
         if (!theirs.usable || (reply.has(t) && reply.of(t).size() != 1))
             return {errc::invalid_syntax, wire::name(t), n};
         if (!theirs.involved) continue;
@@ -421,14 +450,14 @@ constexpr result<negotiated_sa> accept_reply(std::span<const proposal> ours,
 
 // Initiator, from the wire: the reply's SA body must hold exactly one proposal.
 inline result<negotiated_sa> accept_reply(std::span<const proposal> ours,
-                                          const wire::sa_view& reply) noexcept {
+                                          const wire::sa_view& reply, bool as_none = false) noexcept {
     auto pc = reply.proposal_list();
     auto pv = pc.next();
     if (!pv) return pv.error();
     if (!pc.done()) return {errc::invalid_syntax, "sa.proposals", 0};
     auto p = decode_proposal(*pv);
     if (!p) return p.error();
-    return accept_reply(ours, *p);
+    return accept_reply(ours, *p, as_none);
 }
 
 // ---- INVALID_KE_PAYLOAD on the initiator -------------------------------------------------------

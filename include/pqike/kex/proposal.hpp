@@ -249,10 +249,24 @@ constexpr status validate(const proposal& p) noexcept {
 
 // ---- wire conversion -----------------------------------------------------------------------------
 
+// Which key exchange transforms encode_sa writes. all: everything listed. none: no KE, no
+// ADDKEn — the SA of IKE_AUTH (RFC 7296 §1.2: no KE payload follows, implementations "SHOULD
+// omit" the KE transform there). addke_only: the ADDKEn transforms without KE, the IKE_AUTH
+// proposal libreswan 5.4 sends and requires as responder (it matches its esp= ADDKEs there,
+// docs/interop.md).
+enum class ke_transforms : std::uint8_t { all, none, addke_only };
+
+constexpr bool writes(ke_transforms k, wire::transform_type t) noexcept {
+    if (!wire::is_key_exchange(t) || k == ke_transforms::all) return true;
+    return k == ke_transforms::addke_only && t != wire::transform_type::ke;
+}
+
 // Encode proposals as an SA payload body (RFC 7296 §3.3); numbers are 1, 2, ... in list order
-// (§3.3.1), transforms in Transform Type order, each list in preference order. A non-empty
-// `spi` replaces every proposal's SPI (an IKE SA rekey puts the new SA's SPI in each, §2.18).
-inline status encode_sa(writer& w, std::span<const proposal> ps, bytes_view spi = {}) noexcept {
+// (§3.3.1), transforms in Transform Type order, each list in preference order; key exchange
+// transforms as `k` says. A non-empty `spi` replaces every proposal's SPI (an IKE SA rekey puts
+// the new SA's SPI in each, §2.18).
+inline status encode_sa(writer& w, std::span<const proposal> ps, ke_transforms k = ke_transforms::all,
+                        bytes_view spi = {}) noexcept {
     wire::sa_builder b{w};
     std::size_t index = 0;
     for (const auto& p : ps) {
@@ -262,6 +276,7 @@ inline status encode_sa(writer& w, std::span<const proposal> ps, bytes_view spi 
                          spi.empty() ? p.spi_view() : spi);
         for (std::uint8_t n = 1; n <= transform_type_count; ++n) {
             const auto t = static_cast<wire::transform_type>(n);
+            if (!writes(k, t)) continue;
             for (const auto& x : p.of(t)) b.add_transform(t, x.id, x.key_bits);
         }
     }
@@ -273,8 +288,11 @@ inline status encode_sa(writer& w, std::span<const proposal> ps, bytes_view spi 
 // the fixed lists); without it, more than max_transforms_per_type distinct transforms of one
 // type is errc::length_too_large. A transform with an attribute other than a TV Key Length, or
 // with two Key Lengths, is unusable (RFC 7296 §3.3.6) but still marks its type present.
+// With `first_key_exchange`, the filter does not apply to KE and ADDKEn types; of those only the
+// first usable transform per type is kept (IKE_AUTH: echoed in the reply, never run).
 inline result<proposal> decode_proposal(const wire::proposal_view& v,
-                                        const proposal* filter = nullptr) noexcept {
+                                        const proposal* filter = nullptr,
+                                        bool first_key_exchange = false) noexcept {
     proposal p{v.protocol};
     p.number = v.number;
     if (!p.set_spi(v.spi)) return {errc::length_too_large, "proposal.spi_size", v.transforms_offset};
@@ -304,6 +322,10 @@ inline result<proposal> decode_proposal(const wire::proposal_view& v,
         }
         if (key_lengths > 1 || (key_lengths == 1 && x.key_bits == 0)) usable = false;
         if (!usable) continue;
+        if (first_key_exchange && wire::is_key_exchange(t->type)) {
+            if (p.of(t->type).empty()) (void)p.add(t->type, x.id, x.key_bits);
+            continue;
+        }
         if (filter != nullptr && !effective(*filter, t->type).contains(x)) continue;
         if (!p.add(t->type, x.id, x.key_bits))
             return {errc::length_too_large, "proposal.transforms", t->attributes_offset};

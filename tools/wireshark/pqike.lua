@@ -83,6 +83,7 @@ local pf = {
     esc_type = ProtoField.uint8("pqike.escape.type", "Message Type", base.DEC, escape_types),
     esc_flags = ProtoField.uint8("pqike.escape.flags", "Flags", base.HEX),
     esc_broadcast = ProtoField.bool("pqike.escape.flags.broadcast", "BROADCAST", 8, nil, 0x01),
+    esc_answer = ProtoField.bool("pqike.escape.flags.answer", "ANSWER", 8, nil, 0x02),
     esc_length = ProtoField.uint16("pqike.escape.length", "Length"),
 
     tlv = ProtoField.bytes("pqike.escape.tlv", "TLV"),
@@ -178,6 +179,7 @@ local function dissect_escape(r, tree)
     et:add(pf.esc_type, r(4, 1))
     local ft = et:add(pf.esc_flags, r(5, 1))
     ft:add(pf.esc_broadcast, r(5, 1))
+    ft:add(pf.esc_answer, r(5, 1))
     local lt = et:add(pf.esc_length, r(6, 2))
     local mlen = r(6, 2):uint()
     if mlen ~= len then lt:add_proto_expert_info(ef.malformed, "Length " .. mlen .. " but the Notify carries " .. len) end

@@ -523,8 +523,9 @@ typedef struct pqike_escape_session {
 } pqike_escape_session;
 
 /* Consumer engine for one SA: configuration, the classical SA's tag keys and, after
- * rekey_done, the confirm keys. Size 6144, alignment 16. Holds secrets; not copyable. */
-#define PQIKE_ESCAPE_CONSUMER_SIZE 6144
+ * rekey_done, the confirm keys and its sealed CONFIRM in both forms (plain and ANSWER). Size
+ * 7168, alignment 16. Holds secrets; not copyable. */
+#define PQIKE_ESCAPE_CONSUMER_SIZE 7168
 typedef struct pqike_escape_consumer {
     PQIKE_ALIGNAS(16) unsigned char opaque[PQIKE_ESCAPE_CONSUMER_SIZE];
 } pqike_escape_consumer;

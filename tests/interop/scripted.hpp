@@ -46,6 +46,8 @@ struct ke_script {
     std::vector<recorded_ke> records;
     std::deque<test::byte_vec> own_dh;  // public values the replayed side sends (keygen)
     std::deque<test::byte_vec> own_ek;  // ML-KEM eks the replayed side sends (keygen)
+    std::map<test::byte_vec, test::byte_vec> ek_of_seed;  // keygen_derand is deterministic in (d, z)
+    std::uint64_t plain_keygens = 0;
     std::size_t keygens = 0, derives = 0, encaps = 0, decaps = 0;
     std::size_t refused = 0;            // lookups that found no recorded pair
 
@@ -130,14 +132,24 @@ struct replay_mlkem768 {
         ke_script* s = current_ke_script();
         return s != nullptr && s->find_ek(ek) != nullptr;
     }
-    static status keygen_derand(std::span<const std::byte, 32>, std::span<const std::byte, 32>,
+    // The next recorded ek for a seed not seen before; the same ek again for a seed seen before
+    // (FIPS 203 KeyGen_internal is a function of (d, z): the exchange helpers derive a key pair
+    // from its seed again at decapsulation, kex/seeded_initiator.hpp).
+    static status keygen_derand(std::span<const std::byte, 32> d, std::span<const std::byte, 32> z,
                                 std::span<std::byte, ek_size> ek, std::span<std::byte, dk_size> dk) noexcept {
         ke_script* s = current_ke_script();
-        if (s == nullptr || s->own_ek.empty()) return status{errc::rng_failure, "replay.ek", 0};
-        scripted_detail::put(ek, s->own_ek.front());
-        scripted_detail::put(dk, s->own_ek.front());
-        s->own_ek.pop_front();
-        ++s->keygens;
+        if (s == nullptr) return status{errc::rng_failure, "replay.ek", 0};
+        test::byte_vec seed(d.begin(), d.end());
+        seed.insert(seed.end(), z.begin(), z.end());
+        auto it = s->ek_of_seed.find(seed);
+        if (it == s->ek_of_seed.end()) {
+            if (s->own_ek.empty()) return status{errc::rng_failure, "replay.ek", 0};
+            it = s->ek_of_seed.emplace(std::move(seed), s->own_ek.front()).first;
+            s->own_ek.pop_front();
+            ++s->keygens;
+        }
+        scripted_detail::put(ek, it->second);
+        scripted_detail::put(dk, it->second);
         return {};
     }
     static status encaps_derand(std::span<const std::byte, ek_size> ek, std::span<const std::byte, 32>,
@@ -171,8 +183,11 @@ struct replay_mlkem768 {
     }
     template <class R>
     static status keygen(R&, std::span<std::byte, ek_size> ek, std::span<std::byte, dk_size> dk) noexcept {
-        const std::array<std::byte, 32> none{};
-        return keygen_derand(none, none, ek, dk);
+        // A seed of its own per call (the randomized form hands out the next ek every time).
+        std::array<std::byte, 32> d{}, z{};
+        if (ke_script* s = current_ke_script()) store_be64(d.data(), ++s->plain_keygens);
+        z[0] = std::byte{0xff};
+        return keygen_derand(d, z, ek, dk);
     }
     template <class R>
     static status encaps(R&, std::span<const std::byte, ek_size> ek, std::span<std::byte, ct_size> ct,

@@ -40,11 +40,14 @@ datagrams first_intermediate(exchange::initial_initiator<S>& ini, exchange::init
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("responders keep at most 4 KB between datagrams", S, PQIKE_EXCHANGE_SUITES) {
+TEST_CASE_TEMPLATE("every helper keeps at most 4 KB between datagrams", S, PQIKE_EXCHANGE_SUITES) {
     CHECK(sizeof(exchange::initial_responder<S>) <= state_budget);
     CHECK(sizeof(exchange::rekey_responder<S>) <= state_budget);
     CHECK(sizeof(exchange::informational_responder<S>) <= state_budget);
     CHECK(sizeof(exchange::informational_initiator<S>) <= state_budget);
+    // The initiators hold their ML-KEM-1024 key share as its 64-octet seed (kex/seeded_initiator.hpp).
+    CHECK(sizeof(exchange::initial_initiator<S>) <= state_budget);
+    CHECK(sizeof(exchange::rekey_initiator<S>) <= state_budget);
 }
 
 TEST_CASE_TEMPLATE("a fragmented message holds a pool slot only until it is complete", S, PQIKE_EXCHANGE_SUITES) {

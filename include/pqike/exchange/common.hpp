@@ -205,6 +205,17 @@ struct payload_list {
         }
         return std::nullopt;
     }
+    // Calls f(notify_view) for each Notify of type `k`, in order, marking each as read.
+    template <class F>
+    constexpr void each_notify(wire::notify_type k, F&& f) const noexcept {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (slots[i].type != wire::payload_type::notify) continue;
+            auto v = wire::notify_view::decode(slots[i]);
+            if (!v || v->kind != k) continue;
+            mark(i);
+            f(*v);
+        }
+    }
     // The first error Notify (type < 16384, RFC 7296 §3.10.1), or nullopt.
     constexpr std::optional<wire::notify_view> error_notify() const noexcept {
         for (std::size_t i = 0; i < n; ++i) {

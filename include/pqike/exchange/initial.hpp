@@ -36,6 +36,7 @@
 #include "../bytes.hpp"
 #include "../policy.hpp"
 #include "../kex/key_exchange.hpp"
+#include "../kex/seeded_initiator.hpp"
 #include "../kex/negotiate.hpp"
 #include "../kex/proposal.hpp"
 #include "../keys/auth.hpp"
@@ -392,12 +393,10 @@ private:
     result<outgoing> sa_init_request(std::uint16_t method, std::uint64_t spi_i, R& rng, out_buffer out,
                                      bool new_ke = true) noexcept {
         if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
-        if (new_ke) {
-            ke_.reset();
-            auto data = ke_.start(method, rng);
-            if (!data) return data.error();
-            ke_data_ = *data;
-        }
+        std::array<std::byte, registry::max_initiator_data_size> ke_buf{};
+        if (new_ke) ke_.reset();
+        auto ke_data = new_ke ? ke_.start(method, rng, ke_buf) : ke_.data(ke_buf);
+        if (!ke_data) return ke_data.error();
         wire::ike_header h;
         h.spi_i = spi_i;
         h.exchange = wire::exchange_type::ike_sa_init;
@@ -412,7 +411,7 @@ private:
         b.begin(wire::payload_type::sa);
         if (status s = kex::encode_sa(w, cfg_.ike); !s) return s.error();
         b.begin(wire::payload_type::ke);
-        wire::encode_ke(w, static_cast<wire::ke_method>(method), ke_data_);
+        wire::encode_ke(w, static_cast<wire::ke_method>(method), *ke_data);
         b.add(wire::payload_type::nonce, ni_.view());
         if (cfg_.announce_fragmentation) {
             b.begin(wire::payload_type::notify);
@@ -562,8 +561,9 @@ private:
         inner_builder ib{inner_area()};
         if (base::step_has_ke()) {
             const std::uint16_t method = plan_[step_].method;
+            std::array<std::byte, registry::max_initiator_data_size> ke_buf{};
             ke_.reset();
-            auto data = ke_.start(method, rng);
+            auto data = ke_.start(method, rng, ke_buf);
             if (!data) return data.error();
             ib.begin(wire::payload_type::ke);
             wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *data);
@@ -756,8 +756,7 @@ private:
     static constexpr unsigned max_cookie_retries = 3;
 
     kex::ke_retry retry_;
-    kex::any_initiator_ke<registry> ke_{};
-    bytes_view ke_data_{};                   // our KE data, held by ke_
+    kex::any_seeded_initiator_ke<registry> ke_{};  // our key share (ML-KEM: its seed)
     bounded_bytes<cookie_max_size> cookie_;  // the responder's cookie, repeated in every request
     unsigned cookie_retries_ = 0;
     std::optional<keys::psk_auth_stream<prf>> no_ppk_sign_{};  // RFC 8784 NO_PPK_AUTH, with SK_pi

@@ -123,18 +123,16 @@ nat_status check_nat_detection(const payload_list& pl, std::uint64_t spi_i, std:
     const auto src_expect = nat_detection_hash<H>(spi_i, spi_r, path.peer);
     const auto dst_expect = nat_detection_hash<H>(spi_i, spi_r, path.local);
     bool any_src = false, src_match = false, dst_seen = false, dst_match = false;
-    for (const wire::raw_payload& p : pl.view()) {
-        if (p.type != wire::payload_type::notify) continue;
-        auto n = wire::notify_view::decode(p);
-        if (!n) continue;
-        if (n->kind == wire::notify_type::nat_detection_source_ip) {  // one per address of the sender
-            any_src = true;
-            src_match = src_match || ct_equal(n->data, bytes_view{src_expect});
-        } else if (n->kind == wire::notify_type::nat_detection_destination_ip && !dst_seen) {
-            dst_seen = true;
-            dst_match = ct_equal(n->data, bytes_view{dst_expect});
-        }
-    }
+    // One NAT_DETECTION_SOURCE_IP per address of the sender; the first DESTINATION counts.
+    pl.each_notify(wire::notify_type::nat_detection_source_ip, [&](const wire::notify_view& n) {
+        any_src = true;
+        src_match = src_match || ct_equal(n.data, bytes_view{src_expect});
+    });
+    pl.each_notify(wire::notify_type::nat_detection_destination_ip, [&](const wire::notify_view& n) {
+        if (dst_seen) return;
+        dst_seen = true;
+        dst_match = ct_equal(n.data, bytes_view{dst_expect});
+    });
     if (!any_src || !dst_seen) return s;
     s.checked = true;
     s.peer_behind_nat = !src_match;

@@ -33,6 +33,7 @@
 #include "../bytes.hpp"
 #include "../policy.hpp"
 #include "../kex/key_exchange.hpp"
+#include "../kex/seeded_initiator.hpp"
 #include "../kex/negotiate.hpp"
 #include "../kex/proposal.hpp"
 #include "../keys/child_sa_keys.hpp"
@@ -299,9 +300,10 @@ private:
     template <policy::Rng R>
     result<outgoing> create_request(std::uint16_t method, R& rng, out_buffer out) noexcept {
         ke_.reset();
+        std::array<std::byte, registry::max_initiator_data_size> ke_buf{};
         bytes_view data{};
         if (method != 0) {
-            auto d = ke_.start(method, rng);
+            auto d = ke_.start(method, rng, ke_buf);
             if (!d) return d.error();
             data = *d;
         }
@@ -341,7 +343,8 @@ private:
     result<outgoing> followup_request(R& rng, out_buffer out) noexcept {
         const std::uint16_t method = plan_[step_].method;
         ke_.reset();
-        auto d = ke_.start(method, rng);
+        std::array<std::byte, registry::max_initiator_data_size> ke_buf{};
+        auto d = ke_.start(method, rng, ke_buf);
         if (!d) return d.error();
         inner_builder ib{inner_area()};
         ib.begin(wire::payload_type::ke);
@@ -465,7 +468,7 @@ private:
     }
 
     kex::ke_retry retry_;
-    kex::any_initiator_ke<registry> ke_{};
+    kex::any_seeded_initiator_ke<registry> ke_{};  // our key share (ML-KEM: its seed)
 };
 
 // ---- responder -----------------------------------------------------------------------------------

@@ -421,3 +421,34 @@ TEST_CASE("dispatcher: concurrent initiators over a lossy, duplicating, reorderi
     CHECK(t.cookies > 0);
     CHECK(t.lost > 0);
 }
+
+// Found while checking outgoing::unconsumed live against charon (strongswan-live.sh, ext-r):
+// the NAT detection notifies that initial_responder (and initial_initiator) check are still
+// listed as unconsumed, because check_nat_detection (exchange/nat.hpp) walks pl.view() and does
+// not mark what it reads. include/pqike/ is not this test's to change: skipped (reported, not a
+// pass) until the helper marks them; drop the skip() then.
+TEST_CASE("initial_responder: NAT detection notifies it checked are not unconsumed" * doctest::skip()) {
+    peers_cfg<S> c{{}, {}};
+    const std::array<std::byte, 4> a{std::byte{192}, std::byte{0}, std::byte{2}, std::byte{1}};
+    const std::array<std::byte, 4> b{std::byte{198}, std::byte{51}, std::byte{100}, std::byte{2}};
+    exchange::datagram_context ci, cr;
+    ci.local_address = a;
+    ci.peer_address = b;
+    cr.local_address = b;
+    cr.peer_address = a;
+    exchange::initial_initiator<S> ini{c.ci};
+    exchange::initial_responder<S> rsp{c.cr};
+    seeded_rng ri{1}, rr{2};
+    buffer bi, br;
+    auto o = ini.start(ri, bi.out(), ci);
+    REQUIRE(o);
+    auto r = rsp.on_message(o->datagrams[0], rr, br.out(), cr);
+    REQUIRE(r);
+    REQUIRE(rsp.nat().checked);  // the helper did read them
+    for (const auto& p : r->unconsumed) {
+        auto n = wire::notify_view::decode(p);
+        if (p.type != wire::payload_type::notify || !n) continue;
+        CHECK(n->kind != wire::notify_type::nat_detection_source_ip);
+        CHECK(n->kind != wire::notify_type::nat_detection_destination_ip);
+    }
+}

@@ -382,13 +382,37 @@ outcome run(std::uint64_t seed, int n, unsigned loss, unsigned dup) {
         CHECK(!(e.rekey && e.rekey->reassembling()));
         CHECK(!(e.info && e.info->reassembling()));
     }
-    // Deleted SAs go after the timeout; established ones stay.
+    // An IKE_SA_INIT flood (genuine requests, new SPIi each): from the cookie threshold on,
+    // every one is answered with N(COOKIE) and nothing is kept (RFC 7296 §2.6).
+    const std::size_t entries = server.sas().size();
+    const std::size_t half_open_before = server.half_open();
+    std::size_t challenged = 0;
+    for (int i = 0; i < 12; ++i) {
+        client flooder{n + 1 + i, ike_i, seed * 1000 + 500 + static_cast<std::uint64_t>(i)};
+        auto o = flooder.ini->start(flooder.rng, flooder.buf.out());
+        REQUIRE(o);
+        exchange::datagram_context ctx;
+        ctx.peer_address = flooder.address;
+        auto r = server.on_datagram(o->datagrams[0], ctx, now, server_rng, server_buf.out());
+        REQUIRE(r);
+        REQUIRE(r->size() == 1);
+        auto h = wire::decode_header((*r)[0]);
+        REQUIRE(h);
+        challenged += h->spi_r == 0 ? 1u : 0u;  // HDR(SPIi, 0), N(COOKIE)
+    }
+    const std::size_t kept = half_open_before < 3 ? 3 - half_open_before : 0;
+    CHECK(server.half_open() == half_open_before + kept);
+    CHECK(server.sas().size() == entries + kept);
+    CHECK(challenged == 12 - kept);
+
+    // Deleted SAs and the flood's half-open ones go after the timeout; established ones stay.
     server.tick(now + half_open_timeout, half_open_timeout);
     std::size_t live = 0;
     for (auto& c : clients) live += c->delete_at_end ? 0u : 1u;
     CHECK(server.sas().size() == live);
     CHECK(server.half_open() == 0);  // the ghost's SA expired
     CHECK(server.stats().expired >= 1);
+    CHECK(exchange::default_fragment_pool().in_use() == 0);  // no reassembly slot left taken
     return out;
 }
 

@@ -18,7 +18,9 @@
 # marker written by the helpers); charon initiates to pqike's responder on 127.0.0.1:500 which
 # forces encapsulation and takes IKE_AUTH on 4500 (skipped, reported, if either port is taken);
 # pqike's responder demands a cookie (threshold 0) and charon retries with it; charon offers two
-# IKE proposals and pqike's responder selects the second; finally a second charon (the first is
+# IKE proposals and pqike's responder selects the second; INITIAL_CONTACT and Vendor IDs both
+# ways (examples' --extensions; charon with send_vendor_id = yes, its Vendor ID must show among
+# the payloads pqike's helpers report unconsumed); finally a second charon (the first is
 # stopped: fixed pidfile) with dos_protection and cookie_threshold = 1, given one half-open IKE SA
 # by pqike's initiator (--half-open), answers pqike's next IKE_SA_INIT with N(COOKIE), and pqike
 # retries with it (then INVALID_KE_PAYLOAD, still with the cookie), establishes, rekeys, deletes.

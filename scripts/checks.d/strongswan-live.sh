@@ -677,7 +677,7 @@ check "prop-r: pqike's responder selected proposal #2" has prop-r.log "selected 
 check "prop-r: charon accepted it" has prop-r.charon "selected proposal: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519"
 check "prop-r: charon established pqike-out-2prop, example exit status 0" sh -c \
   "grep -Eq 'IKE_SA pqike-out-2prop\[[0-9]+\] established' '$work/prop-r.charon' && test \$(cat '$work/prop-r.rc') -eq 0"
-echo "(COOKIE / NAT-T / proposal cases: ${t_new} ms)"
+echo "(COOKIE / NAT-T / proposal / extension cases: ${t_new} ms)"
 
 if [ "$fail" -ne 0 ]; then
   echo "--- charon.log (tail) ---"; tail -60 "$log"; echo "--- list-sas ---"; cat "$work/list-sas.log" "$work/list-sas-out.log"

@@ -11,7 +11,7 @@
 //
 // Usage: initiator <peer-port> <local-port> <psk> <local-id> [pause-seconds-after-auth] [marker]
 //                  [--ppk-id ID --ppk HEX [--ppk-required]]
-//                  [--nat-t LOCAL:PEER] [--force-encap] [--local-addr A] [--half-open]
+//                  [--nat-t LOCAL:PEER] [--force-encap] [--local-addr A] [--half-open] [--extensions]
 //   marker: send and expect the non-ESP marker (strongSwan wants it when neither port is 500)
 //   --nat-t etc.: NAT detection and floating to the peer's NAT-T port (net_args.hpp). A peer
 //           that answers N(COOKIE) (RFC 7296 §2.6) is always followed: the helper repeats its
@@ -19,6 +19,9 @@
 //   --ppk*: RFC 8784 post-quantum preshared key (ppk_args.hpp): USE_PPK in IKE_SA_INIT,
 //           PPK_IDENTITY (and NO_PPK_AUTH unless required) in IKE_AUTH; the rekey then starts
 //           from SK_d', so a wrong PPK mix shows up there too
+//   --extensions: a Vendor ID in IKE_SA_INIT and N(INITIAL_CONTACT) in IKE_AUTH through
+//           initial_config::extra (ext_args.hpp); the payloads of each response that the helper
+//           did not read (outgoing::unconsumed: the peer's Vendor IDs, ...) are printed always
 // Prints one line per step ("pqike: ..."): the COOKIE and INVALID_KE_PAYLOAD rounds, NAT
 // detection and the float when --nat-t is given, the PPK outcome ("pqike: PPK negotiated
 // rfc8784, mixed yes, PPK_ID '...'") and, when the initial exchanges fail, the reason
@@ -37,6 +40,7 @@
 #include <pqike/exchange/initial.hpp>
 #include <pqike/exchange/rekey.hpp>
 
+#include "ext_args.hpp"
 #include "net_args.hpp"
 #include "ppk_args.hpp"
 #include "udp.hpp"
@@ -105,11 +109,12 @@ bool exchange_loop(udp*& s, std::vector<std::vector<std::byte>> req, On&& on, Do
 int main(int argc, char** argv) {
     ppk_args ppk;
     net_args net;
-    if (!ppk.parse(argc, argv) || !net.parse(argc, argv) || argc < 5) {
+    ext_args ext;
+    if (!ppk.parse(argc, argv) || !net.parse(argc, argv) || !ext.parse(argc, argv) || argc < 5) {
         std::fprintf(stderr,
                      "usage: %s <peer-port> <local-port> <psk> <local-id> [pause-after-auth] [marker]"
                      " [--ppk-id ID --ppk HEX [--ppk-required]] [--nat-t LOCAL:PEER] [--force-encap]"
-                     " [--local-addr A] [--half-open]\n",
+                     " [--local-addr A] [--half-open] [--extensions]\n",
                      argv[0]);
         return 2;
     }
@@ -132,6 +137,7 @@ int main(int argc, char** argv) {
     cfg.psk = as_bytes_view(psk.data(), psk.size());
     cfg.ppk = ppk.config();
     cfg.nat.force_encapsulation = net.force_encap;
+    cfg.extra = ext.extra();
     auto ini = std::make_unique<exchange::initial_initiator<suite>>(cfg);
     buffer b;
     // With --nat-t the helper gets the path: NAT_DETECTION_* notifies in IKE_SA_INIT (RFC 7296
@@ -150,6 +156,7 @@ int main(int argc, char** argv) {
             invalid_ke += sa_init_notify(d, wire::notify_type::invalid_ke_payload) ? 1u : 0u;
             auto r = ini->on_message(d, rng, b.out());
             if (!r) why = r.error();
+            if (r && h) print_unconsumed("pqike", wire::name(h->exchange), r->unconsumed);
             // NAT detection asked for encapsulation: IKE_AUTH and everything after go to the
             // peer's NAT-T port, each message with the non-ESP marker the helpers now write.
             if (r && io == &s && ini->sa().frag.options.non_esp_marker) {

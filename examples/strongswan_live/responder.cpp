@@ -9,9 +9,13 @@
 //
 // Usage: responder <local-port> <peer-port> <psk> <local-id> [marker]
 //                  [--ppk-id ID --ppk HEX [--ppk-required]] [--cookies] [--nat-t 4500] [--force-encap]
+//                  [--extensions]
 //   --ppk*: the RFC 8784 post-quantum preshared key it accepts (ppk_args.hpp)
 //   --cookies, --nat-t, --force-encap: COOKIE challenges and NAT traversal (net_args.hpp). The
 //   helper always gets the datagram's path (datagram_context), so it answers NAT detection.
+//   --extensions: a Vendor ID in the IKE_SA_INIT response and N(INITIAL_CONTACT) in the IKE_AUTH
+//   response (initial_config::extra, ext_args.hpp). Each accepted request's payloads that the
+//   helper did not read (outgoing::unconsumed: the peer's Vendor IDs, INITIAL_CONTACT) are printed.
 // It accepts one IKE proposal, AES-GCM-16-256 / PRF-HMAC-SHA2-256 / X25519, and selects it
 // among whatever the peer offers (RFC 7296 §2.7); the proposal number it chose is printed.
 // Prints one line per step ("pqike-responder: ..."), with the PPK outcome; exits 0 only if the
@@ -29,6 +33,7 @@
 #include <pqike/exchange/initial.hpp>
 #include <pqike/wire/delete.hpp>
 
+#include "ext_args.hpp"
 #include "net_args.hpp"
 #include "ppk_args.hpp"
 #include "udp.hpp"
@@ -47,10 +52,12 @@ using suite = exchange::suite<methods, adapters::openssl_prf_hmac_sha2_256, adap
 int main(int argc, char** argv) {
     ppk_args ppk;
     net_args net;
-    if (!ppk.parse(argc, argv) || !net.parse(argc, argv) || argc < 5) {
+    ext_args ext;
+    if (!ppk.parse(argc, argv) || !net.parse(argc, argv) || !ext.parse(argc, argv) || argc < 5) {
         std::fprintf(stderr,
                      "usage: %s <local-port> <peer-port> <psk> <local-id> [marker]"
-                     " [--ppk-id ID --ppk HEX [--ppk-required]] [--cookies] [--nat-t PORT] [--force-encap]\n",
+                     " [--ppk-id ID --ppk HEX [--ppk-required]] [--cookies] [--nat-t PORT] [--force-encap]"
+                     " [--extensions]\n",
                      argv[0]);
         return 2;
     }
@@ -80,6 +87,7 @@ int main(int argc, char** argv) {
     cfg.psk = as_bytes_view(psk.data(), psk.size());
     cfg.ppk = ppk.config();
     cfg.nat.force_encapsulation = net.force_encap;
+    cfg.extra = ext.extra();
     std::array<std::byte, 32> cookie_secret{};
     if (net.cookies) {  // RFC 7296 §2.6: threshold 0, so every IKE_SA_INIT must bring a cookie
         if (!rng.fill(cookie_secret)) return std::printf("pqike-responder: FAILED rng\n"), 1;
@@ -110,6 +118,8 @@ int main(int argc, char** argv) {
             if (cache.resend(*from)) std::printf("pqike-responder: answered a retransmitted request again\n");
             continue;
         }
+        if (auto h = wire::decode_header(bytes_view{d}.subspan(from == nat_p ? wire::non_esp_marker_size : 0)))
+            print_unconsumed("pqike-responder", wire::name(h->exchange), o->unconsumed);
         if (o->cookie_challenge) std::printf("pqike-responder: answered IKE_SA_INIT with a COOKIE challenge\n");
         if (o->is_refusal()) std::printf("pqike-responder: refused: %s\n", errc_name(o->refused.code));
         if (!from->send(o->datagrams)) return std::printf("pqike-responder: FAILED send\n"), 1;

@@ -18,7 +18,9 @@
 # marker written by the helpers); charon initiates to pqike's responder on 127.0.0.1:500 which
 # forces encapsulation and takes IKE_AUTH on 4500 (skipped, reported, if either port is taken);
 # pqike's responder demands a cookie (threshold 0) and charon retries with it; charon offers two
-# IKE proposals and pqike's responder selects the second; finally a second charon (the first is
+# IKE proposals and pqike's responder selects the second; INITIAL_CONTACT and Vendor IDs both
+# ways (examples' --extensions; charon with send_vendor_id = yes, its Vendor ID must show among
+# the payloads pqike's helpers report unconsumed); finally a second charon (the first is
 # stopped: fixed pidfile) with dos_protection and cookie_threshold = 1, given one half-open IKE SA
 # by pqike's initiator (--half-open), answers pqike's next IKE_SA_INIT with N(COOKIE), and pqike
 # retries with it (then INVALID_KE_PAYLOAD, still with the cookie), establishes, rekeys, deletes.
@@ -66,6 +68,8 @@ cookie_resp_port=$((port + 12))  # pqike's responder issuing cookies
 prop_resp_port=$((port + 13))    # pqike's responder picking the second of charon's proposals
 cport=$((port + 14))          # the second charon (cookie_threshold = 1): +14 IKE, +15 NAT-T
 cookie_ini_ports=$((port + 16))  # +16, +17: pqike's initiator (priming half-open SA, cookie run)
+ext_ini_port=$((port + 18))   # pqike's initiator adding INITIAL_CONTACT and a Vendor ID
+ext_resp_port=$((port + 19))  # pqike's responder doing the same, charon initiating
 # RFC 8784 PPK (hex, as swanctl.conf takes it); the other secret differs in its last octet.
 ppk_id=pqike-ppk-1
 ppk_hex=7071696b652d6c6976652d70706b2d4e4f542d5345435245542d303132333435
@@ -127,7 +131,9 @@ $3
 }
 EOF
 }
-write_conf charon "$port" ""
+# send_vendor_id: charon sends its own Vendor IDs (off by default), which pqike's examples must
+# see among the payloads the helpers did not read (outgoing::unconsumed).
+write_conf charon "$port" "  send_vendor_id = yes"
 # RFC 7296 §2.6: charon 5.9.8 asks for a cookie once its half-open IKE SAs as responder reach
 # cookie_threshold (0 disables cookies, whatever dos_protection says), so 1 with one half-open SA
 # left by pqike's initiator (--half-open) puts it in cookie mode. net = 2 logs "sending COOKIE".
@@ -223,6 +229,23 @@ connections {
       }
     }
   }
+  pqike-ext {
+    version = 2
+    local_addrs = 127.0.0.1
+    remote_addrs = 127.0.0.1
+    local_port = $port
+    proposals = aes256gcm16-prfsha256-x25519
+    encap = no
+    mobike = no
+    local {
+      auth = psk
+      id = responder.pqike.test
+    }
+    remote {
+      auth = psk
+      id = ext-initiator.pqike.test
+    }
+  }
   pqike-encap {
     # encap = yes: charon fakes its NAT detection hash (RFC 7296 §2.23) so that pqike's
     # initiator floats to port_nat_t. A remote address of its own (127.0.0.2): charon picks the
@@ -281,6 +304,7 @@ EOF
 }
 out_conn nat "$port" "$nat_resp_port" aes256gcm16-prfsha256-x25519 >>"$work/swanctl.conf"
 out_conn 2prop "$port" "$prop_resp_port" aes128gcm16-prfsha256-x25519,aes256gcm16-prfsha256-x25519 >>"$work/swanctl.conf"
+out_conn ext "$port" "$ext_resp_port" aes256gcm16-prfsha256-x25519 >>"$work/swanctl.conf"
 cat >> "$work/swanctl.conf" <<EOF
   pqike-out {
     version = 2
@@ -317,6 +341,7 @@ secrets {
     id-3 = ppk-initiator.pqike.test
     id-4 = noppk-initiator.pqike.test
     id-5 = encap-initiator.pqike.test
+    id-6 = ext-initiator.pqike.test
     secret = "$psk"
   }
   ppk-pqike {
@@ -372,7 +397,8 @@ check() {  # description, command...
 }
 log=$work/charon.log
 check "example initiator exit status 0" test "$ex_rc" -eq 0
-check "charon answered the ECP-256 KE with INVALID_KE_PAYLOAD" grep -Eq "IKE_SA_INIT response 0 \[ N\(INVAL_KE\) \]" "$log"
+# (send_vendor_id = yes: charon adds its Vendor ID, also to this error response)
+check "charon answered the ECP-256 KE with INVALID_KE_PAYLOAD" grep -Eq "IKE_SA_INIT response 0 \[ N\(INVAL_KE\) (V )?\]" "$log"
 check "charon established the IKE SA with pqike" grep -Eq "IKE_SA pqike\[[0-9]+\] established between 127.0.0.1" "$log"
 check "swanctl --list-sas showed it ESTABLISHED" grep -q "ESTABLISHED" "$work/list-sas.log"
 check "charon rekeyed the IKE SA (CREATE_CHILD_SA)" grep -Eq "IKE_SA pqike\[[0-9]+\] rekeyed between" "$log"
@@ -512,9 +538,12 @@ ppk_initiate encap-i "$encap_ports" encap-initiator.pqike.test 0 --local-addr 12
 # responder accepts only the latter and must select proposal #2.
 out_case prop-r 2prop "$prop_resp_port"
 
-# PLACEHOLDER (issue 23 item 8, 4th check): INITIAL_CONTACT / vendor ID round trip, both ways.
-# Needs the extension-payload API the lead is adding to include/pqike/exchange/ (add notifies and
-# vendor IDs per message, see unconsumed payloads); not implemented here yet.
+# Extension payloads (initial_config::extra, outgoing::unconsumed), both ways: pqike's
+# initiator adds a Vendor ID to IKE_SA_INIT and N(INITIAL_CONTACT) to IKE_AUTH and prints what
+# charon sent that the helper did not read (charon's Vendor IDs: send_vendor_id = yes); then
+# charon initiates to pqike's responder, which adds the same to its responses.
+ppk_initiate ext-i "$ext_ini_port" ext-initiator.pqike.test 0 --extensions
+out_case ext-r ext "$ext_resp_port" --extensions
 
 # The cookie charon: stop the first one (fixed pidfile), start one with cookie_threshold = 1,
 # leave it one half-open IKE SA (pqike's initiator stops after IKE_SA_INIT), then run pqike's
@@ -615,6 +644,31 @@ else
   echo "  SKIPPED: encap-r (127.0.0.1:4500 is in use; charon floats its peer to 4500 unconditionally)"
 fi
 
+echo "Extension payloads (RFC 7296 §3.10.1 INITIAL_CONTACT, §3.12 Vendor ID):"
+# pqike's Vendor ID is the octets of "pqike-live-vendor-id" (ext_args.hpp); charon's own is
+# strongSwan's (send_vendor_id = yes), 882fe56d6fd20dbc2251613b2ebe5beb.
+pqike_vid=70:71:69:6b:65:2d:6c:69:76:65:2d:76:65:6e:64:6f:72:2d:69:64
+sw_vid=882fe56d6fd20dbc2251613b2ebe5beb
+check "ext-i: example initiator exit status 0, charon established pqike-ext" sh -c \
+  "test \$(cat '$work/ext-i.rc') -eq 0 && grep -Eq 'IKE_SA pqike-ext\[[0-9]+\] established' '$work/ext-i.charon'"
+check "ext-i: charon parsed pqike's Vendor ID in IKE_SA_INIT" sh -c \
+  "grep -Eq 'parsed IKE_SA_INIT request 0 \[ .* V \]' '$work/ext-i.charon' &&
+   grep -q 'received unknown vendor ID: $pqike_vid' '$work/ext-i.charon'"
+check "ext-i: charon parsed N(INITIAL_CONTACT) in pqike's IKE_AUTH" has ext-i.charon "parsed IKE_AUTH request 1 \[ .*N\(INIT_CONTACT\)"
+check "ext-i: pqike saw charon's Vendor ID among the unconsumed payloads" sh -c \
+  "grep -q 'sending strongSwan vendor ID' '$work/ext-i.charon' &&
+   grep -Eq 'pqike: unconsumed in IKE_SA_INIT: .*V\($sw_vid\)' '$work/ext-i.log'"
+check "ext-r: charon established pqike-out-ext, example exit status 0" sh -c \
+  "grep -Eq 'IKE_SA pqike-out-ext\[[0-9]+\] established' '$work/ext-r.charon' && test \$(cat '$work/ext-r.rc') -eq 0"
+check "ext-r: charon parsed the Vendor ID of pqike's IKE_SA_INIT response" sh -c \
+  "grep -Eq 'parsed IKE_SA_INIT response 0 \[ .* V \]' '$work/ext-r.charon' &&
+   grep -q 'received unknown vendor ID: $pqike_vid' '$work/ext-r.charon'"
+check "ext-r: charon parsed N(INITIAL_CONTACT) in pqike's IKE_AUTH response" has ext-r.charon "parsed IKE_AUTH response 1 \[ .*N\(INIT_CONTACT\)"
+check "ext-r: pqike's responder saw charon's Vendor ID and INITIAL_CONTACT (16384) unconsumed" sh -c \
+  "grep -Eq 'generating IKE_AUTH request 1 \[ .*N\(INIT_CONTACT\)' '$work/ext-r.charon' &&
+   grep -Eq 'pqike-responder: unconsumed in IKE_SA_INIT: .*V\($sw_vid\)' '$work/ext-r.log' &&
+   grep -Eq 'pqike-responder: unconsumed in IKE_AUTH: .*N\(16384\)' '$work/ext-r.log'"
+
 echo "Two IKE proposals (RFC 7296 §2.7):"
 check "prop-r: charon offered both proposals" sh -c \
   "grep -q 'IKE:AES_GCM_16_128/PRF_HMAC_SHA2_256/CURVE_25519, IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519' '$work/prop-r.charon' ||
@@ -623,7 +677,7 @@ check "prop-r: pqike's responder selected proposal #2" has prop-r.log "selected 
 check "prop-r: charon accepted it" has prop-r.charon "selected proposal: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519"
 check "prop-r: charon established pqike-out-2prop, example exit status 0" sh -c \
   "grep -Eq 'IKE_SA pqike-out-2prop\[[0-9]+\] established' '$work/prop-r.charon' && test \$(cat '$work/prop-r.rc') -eq 0"
-echo "(COOKIE / NAT-T / proposal cases: ${t_new} ms)"
+echo "(COOKIE / NAT-T / proposal / extension cases: ${t_new} ms)"
 
 if [ "$fail" -ne 0 ]; then
   echo "--- charon.log (tail) ---"; tail -60 "$log"; echo "--- list-sas ---"; cat "$work/list-sas.log" "$work/list-sas-out.log"

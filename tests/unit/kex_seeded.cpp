@@ -83,6 +83,8 @@ TEST_CASE("any_seeded_initiator_ke over a registry: each method, one finish, res
         CHECK(ct_equal(ss->view(), resp->shared.view()));
         CHECK_FALSE(ke.finish(resp->data()));  // spent
     }
+    CHECK_FALSE(ke.start(36, rng, buf));  // one exchange at a time: reset() first
+    ke.reset();
     CHECK_FALSE(ke.start(0x7fff, rng, buf));  // not in the registry
     CHECK(ke.method() == 0);
 }

@@ -33,7 +33,7 @@ struct decode_options {
 
 // Check a payload body with the typed view of its type; unknown types, CERT, CP, EAP and the
 // encrypted SK/SKF (whose framing depends on the negotiated cipher, see sk.hpp) pass as raw.
-constexpr status validate_payload(const raw_payload& p) noexcept {
+PQIKE_HOT constexpr status validate_payload(const raw_payload& p) noexcept {
     switch (p.type) {
         case payload_type::sa: { auto v = sa_view::decode(p); return v ? status{} : status{v.error()}; }
         case payload_type::ke: { auto v = ke_view::decode(p); return v ? status{} : status{v.error()}; }
@@ -89,7 +89,7 @@ constexpr status decode_message(bytes_view datagram, std::span<raw_payload> slot
     if (!s) return s;
     chain_cursor c{h->next, chain, ike_header_size, lim};
     std::size_t n = 0;
-    while (!c.done()) slots[n++] = *c.next();  // cannot fail: validated above
+    while (!c.done()) (void)c.next(slots[n++]);  // cannot fail: validated above
     out.header = *h;
     out.payloads = slots.first(n);
     return {};

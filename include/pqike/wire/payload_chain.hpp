@@ -83,42 +83,54 @@ public:
     // The next payload, or the error that ends the walk (including a chain that ends early,
     // i.e. Next Payload = NONE with bytes left over).
     constexpr result<raw_payload> next() noexcept {
+        raw_payload p;
+        if (status s = next(p); !s) return s.error();
+        return p;
+    }
+
+    // The same into the caller's `p` (unchanged on error). The hot loops (decode_message,
+    // for_each_payload) use this form: it fills the caller's object field by field, where
+    // returning a result<raw_payload> made g++ assemble the small fields in a register and
+    // copy the struct through the stack (a store-forwarding stall per payload).
+    PQIKE_HOT constexpr status next(raw_payload& out) noexcept {
         if (done_) return fail(errc::invalid_syntax, "payload.next", r_.offset());
         if (type_ == payload_type::none)  // NONE but bytes remain
             return fail(errc::trailing_data, "payload.next", r_.offset());
         if (count_ == limits_.max_payloads)
             return fail(errc::too_many_payloads, "payload", r_.offset());
         const std::size_t at = r_.offset();
-        if (r_.remaining() < generic_header_size)
-            return fail(errc::truncated, "payload.header", at);
-        raw_payload p;
-        p.type = type_;
-        p.offset = at;
-        p.next = static_cast<payload_type>(r_.u8());
-        const std::uint8_t flags = r_.u8();
-        p.critical = (flags & critical_bit) != 0;
-        p.reserved = static_cast<std::uint8_t>(flags & ~critical_bit);
-        const std::uint16_t len = r_.u16();
+        const std::byte* h = r_.fixed(generic_header_size);
+        if (h == nullptr) return fail(errc::truncated, "payload.header", at);
+        const std::uint16_t len = load_be16(h + payload_offset::length);
         if (len < generic_header_size)
             return fail(errc::length_too_small, "payload.length", at + payload_offset::length);
         if (len - generic_header_size > r_.remaining())
             return fail(errc::length_too_large, "payload.length", at + payload_offset::length);
-        p.body = r_.bytes(len - generic_header_size);
+        const payload_type type = type_;
+        const auto next_type = static_cast<payload_type>(h[payload_offset::next_payload]);
+        const auto flags = std::to_integer<std::uint8_t>(h[payload_offset::flags]);
+        const bytes_view body = r_.bytes(len - generic_header_size);
         ++count_;
-        if (ends_chain(p.type)) {
+        if (ends_chain(type)) {
             // What follows SK/SKF is inside it; nothing may follow it in this region.
             if (!r_.empty()) return fail(errc::trailing_data, "payload.sk_last", r_.offset());
             done_ = true;
         } else {
-            type_ = p.next;
+            type_ = next_type;
             if (type_ == payload_type::none) {
                 if (!r_.empty()) return fail(errc::trailing_data, "payload.next", r_.offset());
                 done_ = true;
             } else if (r_.empty()) {
-                return fail(errc::truncated, "payload.next", p.offset + payload_offset::next_payload);
+                return fail(errc::truncated, "payload.next", at + payload_offset::next_payload);
             }
         }
-        return p;
+        out.type = type;
+        out.next = next_type;
+        out.critical = (flags & critical_bit) != 0;
+        out.reserved = static_cast<std::uint8_t>(flags & ~critical_bit);
+        out.body = body;
+        out.offset = at;
+        return {};
     }
 
 private:
@@ -138,13 +150,13 @@ private:
 // Walk a whole chain, calling f(const raw_payload&) -> status for each payload; stops at the
 // first error. f must not keep views beyond the region's lifetime.
 template <class F>
-constexpr status for_each_payload(payload_type first, bytes_view region, std::size_t base_offset,
+PQIKE_HOT constexpr status for_each_payload(payload_type first, bytes_view region, std::size_t base_offset,
                                   chain_limits limits, F&& f) noexcept {
     chain_cursor c{first, region, base_offset, limits};
+    raw_payload p;
     while (!c.done()) {
-        auto p = c.next();
-        if (!p) return p.error();
-        if (status s = f(*p); !s) return s;
+        if (status s = c.next(p); !s) return s;
+        if (status s = f(static_cast<const raw_payload&>(p)); !s) return s;
     }
     return {};
 }
@@ -163,21 +175,26 @@ public:
         : w_(w), prev_next_at_(first_next_at) {}
 
     // Start a payload; returns the offset of its generic header in the writer.
-    constexpr std::size_t begin(payload_type t, bool critical = false,
-                                std::uint8_t reserved = 0) noexcept {
+    PQIKE_HOT constexpr std::size_t begin(payload_type t, bool critical = false,
+                                          std::uint8_t reserved = 0) noexcept {
         if (open_at_ != npos) end();
         if (prev_next_at_ != npos) w_.patch_u8(prev_next_at_, to_number(t));
         const std::size_t at = w_.needed();
-        w_.u8(to_number(payload_type::none));
-        w_.u8(static_cast<std::uint8_t>((critical ? critical_bit : 0) | (reserved & ~critical_bit)));
-        (void)w_.reserve(2);
+        // The 4-octet generic header in one store; Length stays poisoned (0xffff) until end().
+        if (std::byte* h = w_.room(generic_header_size)) {
+            h[payload_offset::next_payload] = std::byte{to_number(payload_type::none)};
+            h[payload_offset::flags] =
+                static_cast<std::byte>((critical ? critical_bit : 0) | (reserved & ~critical_bit));
+            h[payload_offset::length] = std::byte{0xff};
+            h[payload_offset::length + 1] = std::byte{0xff};
+        }
         open_at_ = at;
         ++count_;
         prev_next_at_ = at + payload_offset::next_payload;
         return at;
     }
     // Close the open payload: patch its Length (it must fit in 16 bits).
-    constexpr void end() noexcept {
+    PQIKE_HOT constexpr void end() noexcept {
         if (open_at_ == npos) return;
         const std::size_t len = w_.needed() - open_at_;
         if (len > 0xffff && err_.ok())

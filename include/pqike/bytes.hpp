@@ -83,34 +83,64 @@ private:
 };
 
 // ---- big-endian loads and stores on spans the caller has already bounded -------------------
+// At run time one unaligned move plus a byte swap (memcpy + __builtin_bswap): built from single
+// bytes, g++ merged neighbouring stores through the stack into one vector store, and the wide
+// reload of the narrow stores stalled store forwarding on every IKE header written. Constant
+// evaluation assembles the value byte by byte.
+
+namespace detail_be {
+template <class U>
+PQIKE_HOT constexpr U swap_to_be(U v) noexcept {
+    if constexpr (std::endian::native == std::endian::big) {
+        return v;
+    } else {
+#if defined(__GNUC__) || defined(__clang__)
+        if constexpr (sizeof(U) == 2) return static_cast<U>(__builtin_bswap16(v));
+        else if constexpr (sizeof(U) == 4) return static_cast<U>(__builtin_bswap32(v));
+        else return static_cast<U>(__builtin_bswap64(v));
+#else
+        U r = 0;
+        for (std::size_t k = 0; k < sizeof(U); ++k) r = static_cast<U>((r << 8) | ((v >> (8 * k)) & 0xffu));
+        return r;
+#endif
+    }
+}
+template <class U>
+PQIKE_HOT constexpr U load_be(const std::byte* p) noexcept {
+    if (std::is_constant_evaluated()) {
+        U v = 0;
+        for (std::size_t k = 0; k < sizeof(U); ++k)
+            v = static_cast<U>((v << 8) | std::to_integer<std::uint8_t>(p[k]));
+        return v;
+    }
+    U v;
+    std::memcpy(&v, p, sizeof v);
+    return swap_to_be(v);
+}
+template <class U>
+PQIKE_HOT constexpr void store_be(std::byte* p, U v) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (std::size_t k = 0; k < sizeof(U); ++k)
+            p[k] = static_cast<std::byte>(v >> (8 * (sizeof(U) - 1 - k)));
+        return;
+    }
+    v = swap_to_be(v);
+    std::memcpy(p, &v, sizeof v);
+}
+}  // namespace detail_be
 
 PQIKE_HOT constexpr std::uint16_t load_be16(const std::byte* p) noexcept {
-    return static_cast<std::uint16_t>((std::to_integer<unsigned>(p[0]) << 8) |
-                                      std::to_integer<unsigned>(p[1]));
+    return detail_be::load_be<std::uint16_t>(p);
 }
 PQIKE_HOT constexpr std::uint32_t load_be32(const std::byte* p) noexcept {
-    return (std::uint32_t{std::to_integer<std::uint8_t>(p[0])} << 24) |
-           (std::uint32_t{std::to_integer<std::uint8_t>(p[1])} << 16) |
-           (std::uint32_t{std::to_integer<std::uint8_t>(p[2])} << 8) |
-           std::uint32_t{std::to_integer<std::uint8_t>(p[3])};
+    return detail_be::load_be<std::uint32_t>(p);
 }
 PQIKE_HOT constexpr std::uint64_t load_be64(const std::byte* p) noexcept {
-    return (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
+    return detail_be::load_be<std::uint64_t>(p);
 }
-PQIKE_HOT constexpr void store_be16(std::byte* p, std::uint16_t v) noexcept {
-    p[0] = static_cast<std::byte>(v >> 8);
-    p[1] = static_cast<std::byte>(v);
-}
-PQIKE_HOT constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept {
-    p[0] = static_cast<std::byte>(v >> 24);
-    p[1] = static_cast<std::byte>(v >> 16);
-    p[2] = static_cast<std::byte>(v >> 8);
-    p[3] = static_cast<std::byte>(v);
-}
-PQIKE_HOT constexpr void store_be64(std::byte* p, std::uint64_t v) noexcept {
-    store_be32(p, static_cast<std::uint32_t>(v >> 32));
-    store_be32(p + 4, static_cast<std::uint32_t>(v));
-}
+PQIKE_HOT constexpr void store_be16(std::byte* p, std::uint16_t v) noexcept { detail_be::store_be(p, v); }
+PQIKE_HOT constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept { detail_be::store_be(p, v); }
+PQIKE_HOT constexpr void store_be64(std::byte* p, std::uint64_t v) noexcept { detail_be::store_be(p, v); }
 
 // ---- little-endian 64-bit words (Keccak lanes, FIPS 202 §B.1) ------------------------------
 // The one place byte order meets a host integer for little-endian data. A run-time call is one

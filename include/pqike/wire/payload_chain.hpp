@@ -203,8 +203,8 @@ public:
         open_at_ = npos;
     }
     // A whole payload from its body bytes.
-    constexpr void add(payload_type t, bytes_view body, bool critical = false,
-                       std::uint8_t reserved = 0) noexcept {
+    PQIKE_HOT constexpr void add(payload_type t, bytes_view body, bool critical = false,
+                                 std::uint8_t reserved = 0) noexcept {
         begin(t, critical, reserved);
         w_.bytes(body);
         end();
@@ -221,7 +221,7 @@ public:
     constexpr writer& out() noexcept { return w_; }
     constexpr std::size_t count() const noexcept { return count_; }
 
-    constexpr status finish() noexcept {
+    PQIKE_HOT constexpr status finish() noexcept {
         end();
         if (!err_) return err_;
         return w_.finish();
@@ -239,27 +239,27 @@ private:
 // The header's Next Payload is set by the first begin() (left NONE for an empty message).
 class message_builder {
 public:
-    constexpr message_builder(writer& w, const ike_header& h) noexcept
+    PQIKE_HOT constexpr message_builder(writer& w, const ike_header& h) noexcept
         : w_(w), start_(w.needed()), chain_(w, w.needed() + header_offset::next_payload) {
         ike_header copy = h;
         copy.next = payload_type::none;
         copy.length = 0xffffffffu;  // poisoned until finish()
         encode_header(w_, copy);
     }
-    constexpr std::size_t begin(payload_type t, bool critical = false,
+    PQIKE_HOT constexpr std::size_t begin(payload_type t, bool critical = false,
                                 std::uint8_t reserved = 0) noexcept {
         return chain_.begin(t, critical, reserved);
     }
-    constexpr void end() noexcept { chain_.end(); }
-    constexpr void add(payload_type t, bytes_view body, bool critical = false,
+    PQIKE_HOT constexpr void end() noexcept { chain_.end(); }
+    PQIKE_HOT constexpr void add(payload_type t, bytes_view body, bool critical = false,
                        std::uint8_t reserved = 0) noexcept {
         chain_.add(t, body, critical, reserved);
     }
-    constexpr void add(const raw_payload& p) noexcept { chain_.add(p); }
+    PQIKE_HOT constexpr void add(const raw_payload& p) noexcept { chain_.add(p); }
     constexpr writer& out() noexcept { return w_; }
 
     // Close the last payload and patch the message Length; returns the message's size.
-    constexpr result<std::size_t> finish() noexcept {
+    PQIKE_HOT constexpr result<std::size_t> finish() noexcept {
         if (status s = chain_.finish(); !s) return s.error();
         const std::size_t len = w_.needed() - start_;
         if (len > 0xffffffffu) return error{errc::length_too_large, "ike.length", start_ + header_offset::length};

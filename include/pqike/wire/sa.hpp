@@ -241,7 +241,7 @@ public:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
     constexpr explicit sa_builder(writer& w) noexcept : w_(w) {}
 
-    constexpr void begin_proposal(std::uint8_t number, protocol_id protocol, bytes_view spi = {},
+    PQIKE_HOT constexpr void begin_proposal(std::uint8_t number, protocol_id protocol, bytes_view spi = {},
                                   std::uint8_t reserved = 0) noexcept {
         end_proposal();
         if (prev_proposal_ != npos) w_.patch_u8(prev_proposal_, more_proposals);
@@ -294,13 +294,13 @@ public:
         prev_transform_ = at;
         ++ntransforms_;
     }
-    constexpr void end_transform() noexcept {
+    PQIKE_HOT constexpr void end_transform() noexcept {
         if (tr_at_ == npos) return;
         patch_len(tr_at_, "transform.length");
         prev_transform_ = tr_at_;
         tr_at_ = npos;
     }
-    constexpr void end_proposal() noexcept {
+    PQIKE_HOT constexpr void end_proposal() noexcept {
         end_transform();
         if (prop_at_ == npos) return;
         patch_len(prop_at_, "proposal.length");

@@ -74,8 +74,10 @@ struct message_view {
 // together with options.limits (the smaller wins; errc::too_many_payloads above it). Two passes:
 // the first validates everything, the second fills the slots, so a rejected message leaves
 // `out` and the slots untouched.
+// The options go by reference: passed by value (16 octets, on the stack as the seventh argument)
+// clang stored them in two halves and reloaded them whole, a store-forwarding stall per message.
 constexpr status decode_message(bytes_view datagram, std::span<raw_payload> slots,
-                                message_view& out, decode_options opt = {}) noexcept {
+                                message_view& out, const decode_options& opt = {}) noexcept {
     auto h = decode_header(datagram);
     if (!h) return h.error();
     chain_limits lim = opt.limits;
@@ -101,7 +103,7 @@ struct message {
     std::array<raw_payload, N> slots{};
     message_view view{};
 
-    constexpr status decode(bytes_view datagram, decode_options opt = {}) noexcept {
+    constexpr status decode(bytes_view datagram, const decode_options& opt = {}) noexcept {
         return decode_message(datagram, slots, view, opt);
     }
 };

@@ -89,9 +89,7 @@ constexpr status decode_message(bytes_view datagram, std::span<raw_payload> slot
         return validate_payload(p);
     });
     if (!s) return s;
-    chain_cursor c{h->next, chain, ike_header_size, lim};
-    std::size_t n = 0;
-    while (!c.done()) (void)c.next(slots[n++]);  // cannot fail: validated above
+    const std::size_t n = refill_checked_chain(h->next, chain, ike_header_size, slots);
     out.header = *h;
     out.payloads = slots.first(n);
     return {};

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "../bytes.hpp"
 #include "../result.hpp"
@@ -39,6 +40,19 @@ struct raw_payload {
     // The offset of the body's first byte in the outermost input (for child decoders).
     constexpr std::size_t body_offset() const noexcept { return offset + generic_header_size; }
 };
+
+// A payload from its 4-octet generic header at h (type from the previous Next Payload), shared
+// by the checked walk (chain_cursor) and the refill of an already checked chain.
+PQIKE_HOT constexpr void fill_raw_payload(raw_payload& out, payload_type type, const std::byte* h,
+                                          bytes_view body, std::size_t at) noexcept {
+    const auto flags = std::to_integer<std::uint8_t>(h[payload_offset::flags]);
+    out.type = type;
+    out.next = static_cast<payload_type>(h[payload_offset::next_payload]);
+    out.critical = (flags & critical_bit) != 0;
+    out.reserved = static_cast<std::uint8_t>(flags & ~critical_bit);
+    out.body = body;
+    out.offset = at;
+}
 
 // SK and SKF end a chain: their Next Payload names the first payload inside them (RFC 7296
 // §3.14, RFC 7383 §2.5).
@@ -108,7 +122,6 @@ public:
             return fail(errc::length_too_large, "payload.length", at + payload_offset::length);
         const payload_type type = type_;
         const auto next_type = static_cast<payload_type>(h[payload_offset::next_payload]);
-        const auto flags = std::to_integer<std::uint8_t>(h[payload_offset::flags]);
         const bytes_view body = r_.bytes(len - generic_header_size);
         ++count_;
         if (ends_chain(type)) {
@@ -124,12 +137,7 @@ public:
                 return fail(errc::truncated, "payload.next", at + payload_offset::next_payload);
             }
         }
-        out.type = type;
-        out.next = next_type;
-        out.critical = (flags & critical_bit) != 0;
-        out.reserved = static_cast<std::uint8_t>(flags & ~critical_bit);
-        out.body = body;
-        out.offset = at;
+        fill_raw_payload(out, type, h, body, at);
         return {};
     }
 
@@ -159,6 +167,27 @@ PQIKE_HOT constexpr status for_each_payload(payload_type first, bytes_view regio
         if (status s = f(static_cast<const raw_payload&>(p)); !s) return s;
     }
     return {};
+}
+
+// Store the payloads of a chain that chain_cursor (or for_each_payload) has accepted with the
+// same first type, region and limits: the same walk without the checks, none of which could
+// fail again. Returns the count (at most out.size(), which must be at least that count).
+PQIKE_HOT constexpr std::size_t refill_checked_chain(payload_type first, bytes_view region,
+                                                     std::size_t base_offset,
+                                                     std::span<raw_payload> out) noexcept {
+    std::size_t pos = 0;
+    std::size_t n = 0;
+    payload_type type = first;
+    while (pos < region.size() && n < out.size()) {
+        const std::byte* h = region.data() + pos;
+        const std::size_t len = load_be16(h + payload_offset::length);
+        fill_raw_payload(out[n], type, h, region.subspan(pos + generic_header_size, len - generic_header_size),
+                         base_offset + pos);
+        type = out[n].next;
+        ++n;
+        pos += len;
+    }
+    return n;
 }
 
 // ---- building ---------------------------------------------------------------------------------

@@ -164,6 +164,12 @@ public:
     constexpr proposal_cursor(bytes_view region, std::size_t base) noexcept : r_(region, base) {}
     constexpr bool done() const noexcept { return r_.empty(); }
     constexpr result<proposal_view> next() noexcept {
+        proposal_view p;
+        if (status s = next(p); !s) return s.error();
+        return p;
+    }
+    // The same into the caller's `p` (unchanged on error); see attribute_cursor::next(out).
+    PQIKE_HOT constexpr status next(proposal_view& out) noexcept {
         const std::size_t at = r_.offset();
         proposal_view p;
         const std::byte* h = r_.fixed(proposal_header_size);
@@ -186,7 +192,8 @@ public:
             return error{errc::invalid_syntax, "proposal.last", at};
         if ((p.last == last_substruc) != r_.empty())
             return error{r_.empty() ? errc::truncated : errc::trailing_data, "proposal.last", at};
-        return p;
+        out = p;
+        return {};
     }
 
 private:
@@ -203,12 +210,12 @@ struct sa_view {
         if (body.empty()) return error{errc::length_too_small, "sa.proposals", base};
         // RFC 7296 §3.3: every internal length and count must agree with its parent.
         proposal_cursor pc{body, base};
+        proposal_view p;
         while (!pc.done()) {
-            auto p = pc.next();
-            if (!p) return p.error();
-            if (p->num_transforms == 0 || p->transforms.empty())
-                return error{errc::length_too_small, "proposal.num_transforms", p->transforms_offset - p->spi.size() - 1};
-            transform_cursor tc = p->transform_list();
+            if (status s = pc.next(p); !s) return s.error();
+            if (p.num_transforms == 0 || p.transforms.empty())
+                return error{errc::length_too_small, "proposal.num_transforms", p.transforms_offset - p.spi.size() - 1};
+            transform_cursor tc = p.transform_list();
             std::size_t n = 0;
             transform_view t;
             attribute_view a;
@@ -219,9 +226,9 @@ struct sa_view {
                 while (!ac.done())
                     if (status s = ac.next(a); !s) return s.error();
             }
-            if (n != p->num_transforms)
+            if (n != p.num_transforms)
                 return error{errc::length_mismatch, "proposal.num_transforms",
-                             p->transforms_offset - p->spi.size() - 1};
+                             p.transforms_offset - p.spi.size() - 1};
         }
         return sa_view{body, base};
     }

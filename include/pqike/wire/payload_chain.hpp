@@ -158,7 +158,7 @@ private:
 // Walk a whole chain, calling f(const raw_payload&) -> status for each payload; stops at the
 // first error. f must not keep views beyond the region's lifetime.
 template <class F>
-PQIKE_HOT constexpr status for_each_payload(payload_type first, bytes_view region, std::size_t base_offset,
+constexpr status for_each_payload(payload_type first, bytes_view region, std::size_t base_offset,
                                   chain_limits limits, F&& f) noexcept {
     chain_cursor c{first, region, base_offset, limits};
     raw_payload p;

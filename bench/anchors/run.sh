@@ -25,5 +25,5 @@ g++ -O3 -DNDEBUG -std=gnu++20 -I"$here/../../include" "$here/mlkem_side.cpp" "$s
     -Wl,-rpath,"$lib" -lbenchmark -lpthread
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(g++ --version | head -n1)"
 echo "pq-crystals/kyber $commit, avx2/Makefile flags: -mavx2 -mbmi2 -mpopcnt -march=native -mtune=native -O3"
-"$scratch/mlkem_side" --benchmark_filter=none >/dev/null  # aborts unless outputs are byte-identical
+"$scratch/mlkem_side" --benchmark_filter=none >/dev/null 2>&1  # aborts unless outputs are byte-identical
 exec python3 "$here/../ab.py" "$rounds" mlkem side="$scratch/mlkem_side"

@@ -95,7 +95,30 @@ void check_ek(benchmark::State& st) {
     }
 }
 
+// The portable NTT and NTT^-1 alone: the pair a -march=native build is compared on (ntt.hpp).
+void portable_ntt(benchmark::State& st) {
+    mlkem::poly a{};
+    for (std::size_t i = 0; i < mlkem::n; ++i) a[i] = static_cast<std::int16_t>(i * 7 % 3329);
+    for (auto _ : st) {
+        mlkem::poly b = a;
+        mlkem::ntt(b);
+        benchmark::DoNotOptimize(b);
+    }
+}
+void portable_inv_ntt(benchmark::State& st) {
+    mlkem::poly a{};
+    for (std::size_t i = 0; i < mlkem::n; ++i) a[i] = static_cast<std::int16_t>(i * 7 % 3329);
+    for (auto _ : st) {
+        mlkem::poly b = a;
+        mlkem::inv_ntt(b);
+        benchmark::DoNotOptimize(b);
+    }
+}
+
 }  // namespace
+
+BENCHMARK(portable_ntt)->Name("mlkem/portable/ntt");
+BENCHMARK(portable_inv_ntt)->Name("mlkem/portable/inv_ntt");
 
 namespace {
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// ML-KEM-512/768/1024: keygen, encaps, decaps and the §7.2 ek check, one operation per iteration,
+// ML-KEM-512/768/1024: keygen, encaps, decaps (of an imported dk: with the §7.3 dk check),
+// decaps_own (of a dk this process generated: no re-check, what kex::initiator_ke runs), and
+// the §7.2 ek and §7.3 dk checks alone, one operation per iteration,
 // on each backend: mlkemNNN/... is the dispatching policy the library uses (AVX2 when the CPU
 // has it), mlkemNNN/portable/... and mlkemNNN/avx2/... pin one backend (the avx2 ones are only
 // registered when this build and CPU can run them).
@@ -58,6 +60,23 @@ void decaps(benchmark::State& st) {
         benchmark::ClobberMemory();
     }
 }
+// Decaps of a key this process generated (what kex::initiator_ke runs): no §7.3 dk re-check.
+template <class K>
+void decaps_own(benchmark::State& st) {
+    keys<K> k;
+    for (auto _ : st) {
+        benchmark::DoNotOptimize(K::decaps_generated(k.dk, k.ct, k.ss));
+        benchmark::ClobberMemory();
+    }
+}
+template <class K>
+void check_dk(benchmark::State& st) {
+    keys<K> k;
+    for (auto _ : st) {
+        benchmark::DoNotOptimize(K::check_dk(k.dk));
+        benchmark::ClobberMemory();
+    }
+}
 template <class K>
 void decaps_rejected(benchmark::State& st) {  // implicit rejection takes the same path
     keys<K> k;
@@ -76,7 +95,30 @@ void check_ek(benchmark::State& st) {
     }
 }
 
+// The portable NTT and NTT^-1 alone: the pair a -march=native build is compared on (ntt.hpp).
+void portable_ntt(benchmark::State& st) {
+    mlkem::poly a{};
+    for (std::size_t i = 0; i < mlkem::n; ++i) a[i] = static_cast<std::int16_t>(i * 7 % 3329);
+    for (auto _ : st) {
+        mlkem::poly b = a;
+        mlkem::ntt(b);
+        benchmark::DoNotOptimize(b);
+    }
+}
+void portable_inv_ntt(benchmark::State& st) {
+    mlkem::poly a{};
+    for (std::size_t i = 0; i < mlkem::n; ++i) a[i] = static_cast<std::int16_t>(i * 7 % 3329);
+    for (auto _ : st) {
+        mlkem::poly b = a;
+        mlkem::inv_ntt(b);
+        benchmark::DoNotOptimize(b);
+    }
+}
+
 }  // namespace
+
+BENCHMARK(portable_ntt)->Name("mlkem/portable/ntt");
+BENCHMARK(portable_inv_ntt)->Name("mlkem/portable/inv_ntt");
 
 namespace {
 
@@ -89,6 +131,7 @@ void register_backend(const char* set, const char* backend) {
         reg("keygen", keygen<K>);
         reg("encaps", encaps<K>);
         reg("decaps", decaps<K>);
+        reg("decaps_own", decaps_own<K>);
     }
 #if PQIKE_HAVE_AVX2_PATH
     using A = mlkem::kem_with<P, mlkem::backend::avx2>;
@@ -96,6 +139,7 @@ void register_backend(const char* set, const char* backend) {
         reg("keygen", keygen<A>);
         reg("encaps", encaps<A>);
         reg("decaps", decaps<A>);
+        reg("decaps_own", decaps_own<A>);
     }
 #endif
 }
@@ -115,13 +159,19 @@ const bool registered = [] {
 BENCHMARK(keygen<mlkem512>)->Name("mlkem512/keygen");
 BENCHMARK(encaps<mlkem512>)->Name("mlkem512/encaps");
 BENCHMARK(decaps<mlkem512>)->Name("mlkem512/decaps");
+BENCHMARK(decaps_own<mlkem512>)->Name("mlkem512/decaps_own");
+BENCHMARK(check_dk<mlkem512>)->Name("mlkem512/check_dk");
 BENCHMARK(check_ek<mlkem512>)->Name("mlkem512/check_ek");
 BENCHMARK(keygen<mlkem768>)->Name("mlkem768/keygen");
 BENCHMARK(encaps<mlkem768>)->Name("mlkem768/encaps");
 BENCHMARK(decaps<mlkem768>)->Name("mlkem768/decaps");
+BENCHMARK(decaps_own<mlkem768>)->Name("mlkem768/decaps_own");
+BENCHMARK(check_dk<mlkem768>)->Name("mlkem768/check_dk");
 BENCHMARK(decaps_rejected<mlkem768>)->Name("mlkem768/decaps_rejected");
 BENCHMARK(check_ek<mlkem768>)->Name("mlkem768/check_ek");
 BENCHMARK(keygen<mlkem1024>)->Name("mlkem1024/keygen");
 BENCHMARK(encaps<mlkem1024>)->Name("mlkem1024/encaps");
 BENCHMARK(decaps<mlkem1024>)->Name("mlkem1024/decaps");
+BENCHMARK(decaps_own<mlkem1024>)->Name("mlkem1024/decaps_own");
+BENCHMARK(check_dk<mlkem1024>)->Name("mlkem1024/check_dk");
 BENCHMARK(check_ek<mlkem1024>)->Name("mlkem1024/check_ek");

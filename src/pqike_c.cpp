@@ -612,7 +612,8 @@ int pqike_mlkem_initiator_finish(pqike_mlkem_initiator* h, const uint8_t* ct, si
     *ss_len = PQIKE_MLKEM_SS_SIZE;
     if (ss_cap < PQIKE_MLKEM_SS_SIZE) return PQIKE_BUFFER_TOO_SMALL;
     const auto finish = [&](auto& ke) -> int {
-        auto r = ke.finish(in(ct, ct_len));
+        // The handle lives in the caller's memory, so its dk counts as imported: FIPS 203 §7.3.
+        auto r = ke.finish_checked(in(ct, ct_len));
         if (!r) {
             secure_zeroize(ss, PQIKE_MLKEM_SS_SIZE);
             return code(r.code());

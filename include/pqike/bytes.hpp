@@ -14,6 +14,15 @@
 
 #include "result.hpp"
 
+// Forces inlining of the few byte-core and wire helpers on the codec's hot path. Used only where
+// measured to matter (bench/daemon_tu.cpp): in a translation unit holding the whole library g++
+// otherwise stops inlining them and the codec runs at half speed.
+#if defined(__GNUC__) || defined(__clang__)
+#define PQIKE_HOT [[gnu::always_inline]]
+#else
+#define PQIKE_HOT
+#endif
+
 namespace pqike {
 
 using bytes_view = std::span<const std::byte>;
@@ -74,34 +83,64 @@ private:
 };
 
 // ---- big-endian loads and stores on spans the caller has already bounded -------------------
+// At run time one unaligned move plus a byte swap (memcpy + __builtin_bswap): built from single
+// bytes, g++ merged neighbouring stores through the stack into one vector store, and the wide
+// reload of the narrow stores stalled store forwarding on every IKE header written. Constant
+// evaluation assembles the value byte by byte.
 
-constexpr std::uint16_t load_be16(const std::byte* p) noexcept {
-    return static_cast<std::uint16_t>((std::to_integer<unsigned>(p[0]) << 8) |
-                                      std::to_integer<unsigned>(p[1]));
+namespace detail_be {
+template <class U>
+PQIKE_HOT constexpr U swap_to_be(U v) noexcept {
+    if constexpr (std::endian::native == std::endian::big) {
+        return v;
+    } else {
+#if defined(__GNUC__) || defined(__clang__)
+        if constexpr (sizeof(U) == 2) return static_cast<U>(__builtin_bswap16(v));
+        else if constexpr (sizeof(U) == 4) return static_cast<U>(__builtin_bswap32(v));
+        else return static_cast<U>(__builtin_bswap64(v));
+#else
+        U r = 0;
+        for (std::size_t k = 0; k < sizeof(U); ++k) r = static_cast<U>((r << 8) | ((v >> (8 * k)) & 0xffu));
+        return r;
+#endif
+    }
 }
-constexpr std::uint32_t load_be32(const std::byte* p) noexcept {
-    return (std::uint32_t{std::to_integer<std::uint8_t>(p[0])} << 24) |
-           (std::uint32_t{std::to_integer<std::uint8_t>(p[1])} << 16) |
-           (std::uint32_t{std::to_integer<std::uint8_t>(p[2])} << 8) |
-           std::uint32_t{std::to_integer<std::uint8_t>(p[3])};
+template <class U>
+PQIKE_HOT constexpr U load_be(const std::byte* p) noexcept {
+    if (std::is_constant_evaluated()) {
+        U v = 0;
+        for (std::size_t k = 0; k < sizeof(U); ++k)
+            v = static_cast<U>((v << 8) | std::to_integer<std::uint8_t>(p[k]));
+        return v;
+    }
+    U v;
+    std::memcpy(&v, p, sizeof v);
+    return swap_to_be(v);
 }
-constexpr std::uint64_t load_be64(const std::byte* p) noexcept {
-    return (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
+template <class U>
+PQIKE_HOT constexpr void store_be(std::byte* p, U v) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (std::size_t k = 0; k < sizeof(U); ++k)
+            p[k] = static_cast<std::byte>(v >> (8 * (sizeof(U) - 1 - k)));
+        return;
+    }
+    v = swap_to_be(v);
+    std::memcpy(p, &v, sizeof v);
 }
-constexpr void store_be16(std::byte* p, std::uint16_t v) noexcept {
-    p[0] = static_cast<std::byte>(v >> 8);
-    p[1] = static_cast<std::byte>(v);
+}  // namespace detail_be
+
+PQIKE_HOT constexpr std::uint16_t load_be16(const std::byte* p) noexcept {
+    return detail_be::load_be<std::uint16_t>(p);
 }
-constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept {
-    p[0] = static_cast<std::byte>(v >> 24);
-    p[1] = static_cast<std::byte>(v >> 16);
-    p[2] = static_cast<std::byte>(v >> 8);
-    p[3] = static_cast<std::byte>(v);
+PQIKE_HOT constexpr std::uint32_t load_be32(const std::byte* p) noexcept {
+    return detail_be::load_be<std::uint32_t>(p);
 }
-constexpr void store_be64(std::byte* p, std::uint64_t v) noexcept {
-    store_be32(p, static_cast<std::uint32_t>(v >> 32));
-    store_be32(p + 4, static_cast<std::uint32_t>(v));
+PQIKE_HOT constexpr std::uint64_t load_be64(const std::byte* p) noexcept {
+    return detail_be::load_be<std::uint64_t>(p);
 }
+PQIKE_HOT constexpr void store_be16(std::byte* p, std::uint16_t v) noexcept { detail_be::store_be(p, v); }
+PQIKE_HOT constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept { detail_be::store_be(p, v); }
+PQIKE_HOT constexpr void store_be64(std::byte* p, std::uint64_t v) noexcept { detail_be::store_be(p, v); }
 
 // ---- little-endian 64-bit words (Keccak lanes, FIPS 202 §B.1) ------------------------------
 // The one place byte order meets a host integer for little-endian data. A run-time call is one
@@ -190,9 +229,15 @@ public:
         return s.empty() ? 0 : load_be64(s.data());
     }
     // n bytes as a view into the input, or an empty view and the failed state.
-    [[nodiscard]] constexpr bytes_view bytes(std::size_t n) noexcept { return take(n); }
+    [[nodiscard]] PQIKE_HOT constexpr bytes_view bytes(std::size_t n) noexcept { return take(n); }
     // All remaining bytes.
-    [[nodiscard]] constexpr bytes_view bytes_rest() noexcept { return take(remaining()); }
+    [[nodiscard]] PQIKE_HOT constexpr bytes_view bytes_rest() noexcept { return take(remaining()); }
+    // The next n bytes as a pointer, for a fixed-size header read field by field with load_be*:
+    // one bounds check for the whole header instead of one per field. nullptr (and the failed
+    // state) if fewer remain.
+    [[nodiscard]] PQIKE_HOT constexpr const std::byte* fixed(std::size_t n) noexcept {
+        return take(n).data();
+    }
     // Copy exactly out.size() bytes (nothing, and the failed state, if fewer remain).
     constexpr void copy_to(mut_bytes out) noexcept {
         auto s = take(out.size());
@@ -224,7 +269,7 @@ public:
     constexpr void fail() noexcept { failed_ = true; }
 
 private:
-    constexpr bytes_view take(std::size_t n) noexcept {
+    PQIKE_HOT constexpr bytes_view take(std::size_t n) noexcept {
         if (failed_ || n > data_.size() - pos_) {
             failed_ = true;
             return {};
@@ -273,10 +318,19 @@ public:
     constexpr void u64(std::uint64_t v) noexcept {
         if (auto* p = grab(8)) store_be64(p, v);
     }
-    constexpr void bytes(bytes_view b) noexcept {
-        if (auto* p = grab(b.size()))
-            for (std::size_t i = 0; i < b.size(); ++i) p[i] = b[i];
+    PQIKE_HOT constexpr void bytes(bytes_view b) noexcept {
+        if (auto* p = grab(b.size())) {
+            if (std::is_constant_evaluated()) {
+                for (std::size_t i = 0; i < b.size(); ++i) p[i] = b[i];
+            } else if (!b.empty()) {
+                std::memcpy(p, b.data(), b.size());
+            }
+        }
     }
+    // Room for n bytes the caller fills at once (a fixed-size header, stored with store_be*):
+    // one bounds check instead of one per field. A pointer into the buffer, or nullptr when they
+    // do not fit; the count grows either way, as for every write.
+    [[nodiscard]] PQIKE_HOT constexpr std::byte* room(std::size_t n) noexcept { return grab(n); }
     constexpr void zeros(std::size_t n) noexcept {
         if (auto* p = grab(n))
             for (std::size_t i = 0; i < n; ++i) p[i] = std::byte{0};
@@ -312,7 +366,7 @@ private:
         const std::size_t limit = need_ < out_.size() ? need_ : out_.size();
         return at <= limit && n <= limit - at;
     }
-    constexpr std::byte* grab(std::size_t n) noexcept {
+    PQIKE_HOT constexpr std::byte* grab(std::size_t n) noexcept {
         const bool fits = ok() && n <= out_.size() - need_;
         std::byte* p = fits ? out_.data() + need_ : nullptr;
         // Saturating count so a hostile size cannot wrap it.

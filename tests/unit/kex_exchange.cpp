@@ -202,6 +202,28 @@ TEST_CASE_TEMPLATE("ML-KEM through the adapter", M, crypto::mlkem512, crypto::ml
     static_assert(kex::method_traits<M>::responder_data_size == M::ct_size);
 }
 
+TEST_CASE_TEMPLATE("ML-KEM initiator: finish (own key, no §7.3 re-check) and finish_checked agree",
+                   M, crypto::mlkem512, crypto::mlkem768, crypto::mlkem1024) {
+    // Two initiators from the same seed hold the same key; one finishes unchecked, one checked.
+    counter_rng r1, r2, rr;
+    kex::initiator_ke<M> a, b;
+    auto ea = a.start(r1);
+    auto eb = b.start(r2);
+    REQUIRE(ea);
+    REQUIRE(eb);
+    REQUIRE(copy(*ea) == copy(*eb));
+    auto resp = kex::responder_ke<M>::respond(rr, *ea);
+    REQUIRE(resp);
+    auto sa = a.finish(resp->data);
+    auto sb = b.finish_checked(resp->data);
+    REQUIRE(sa);
+    REQUIRE(sb);
+    CHECK(copy(sa->view()) == copy(resp->shared.view()));
+    CHECK(copy(sb->view()) == copy(resp->shared.view()));
+    CHECK(!a.waiting());
+    CHECK(!b.waiting());
+}
+
 TEST_CASE("ML-KEM-768 responder rejects an ek that fails the modulus check (FIPS 203 §7.2)") {
     counter_rng rng;
     kex::initiator_ke<crypto::mlkem768> ini;

@@ -183,6 +183,11 @@ TEST_CASE("Decaps matches the ACVP decapsulation answers, valid and modified cip
             CHECK(tohex(o.dk) == tohex(view(dk)));
             REQUIRE(K::decaps(fixed<K::dk_size>(dk), fixed<K::ct_size>(ct), o.ss).ok());
             CHECK(tohex(o.ss) == c["k"].get<std::string>());
+            // The same key made here by keygen_derand: decaps_generated (no §7.3 re-check) gives
+            // the same answer, valid and modified ciphertexts alike.
+            o.ss2.fill(std::byte{0xaa});
+            REQUIRE(K::decaps_generated(o.dk, fixed<K::ct_size>(ct), o.ss2).ok());
+            CHECK(tohex(o.ss2) == c["k"].get<std::string>());
             if (c["reason"] == "modified ciphertext") {
                 // Implicit rejection: K̄ = J(z || c) = SHAKE256(z || c, 32) (FIPS 203 Alg. 18).
                 shake256 j;
@@ -402,6 +407,11 @@ TEST_CASE_TEMPLATE("randomized keygen/encaps round-trip; Rng failure zeroizes th
     o.dk[K::dk_ek_offset + 5] ^= std::byte{1};
     CHECK_FALSE(K::check_dk(o.dk));
     CHECK(K::decaps(o.dk, o.ct, o.ss2).code() == errc::invalid_key);
+    // decaps (an imported dk) keeps refusing it; decaps_generated is only for keys that never
+    // left this process, so it does not look (FIPS 203 §7.3 is the importer's check).
+    o.ss2.fill(std::byte{0xaa});
+    CHECK(K::decaps(o.dk, o.ct, o.ss2).code() == errc::invalid_key);
+    CHECK(all_zero(o.ss2));
 
     rng.fail = true;
     o.ek.fill(std::byte{1});

@@ -146,7 +146,10 @@ int pqike_mlkem_initiator_start_seeded(pqike_mlkem_initiator* h, uint16_t method
                                        size_t ek_cap, size_t* ek_len);
 /* Decapsulate the responder's ct. PQIKE_INVALID_KE_LENGTH for a ct of the wrong size (the
  * handle keeps waiting); a ct of the right size always gives a secret (implicit rejection: a
- * bad one shows at ICV/AUTH). After success the private key is wiped; call _wipe anyway. */
+ * bad one shows at ICV/AUTH). The handle is the caller's memory, so the decapsulation key in
+ * it is treated as imported and checked first (FIPS 203 §7.3): PQIKE_INVALID_KEY if it was
+ * altered (the handle keeps waiting). After success the private key is wiped; call _wipe
+ * anyway. */
 int pqike_mlkem_initiator_finish(pqike_mlkem_initiator* h, const uint8_t* ct, size_t ct_len,
                                  uint8_t* ss, size_t ss_cap, size_t* ss_len);
 /* The method the handle was started with, or 0. */

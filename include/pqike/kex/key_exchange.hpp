@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -90,16 +91,14 @@ public:
 
     // Decaps (FIPS 203 Alg. 21) of the responder's ct. A ct of the right length is never an
     // error here: implicit rejection gives a different secret and the failure shows at ICV/AUTH.
-    result<shared_secret<M>> finish(bytes_view peer) noexcept {
-        if (state_ != detail::ke_state::waiting) return {errc::unexpected_message, "ke.finish", 0};
-        auto ct = detail::fixed<M::ct_size>(peer);
-        if (!ct) return ct.error();
-        shared_secret<M> ss;
-        if (auto s = M::decaps(dk_.view(), *ct, ss.span()); !s) return s.error();
-        wipe();
-        state_ = detail::ke_state::done;
-        return ss;
-    }
+    // The dk was made by start() and never left this object, so the §7.3 dk check is not run
+    // (FIPS 203 asks for it where a dk's origin is not assured; see finish_checked).
+    result<shared_secret<M>> finish(bytes_view peer) noexcept { return finish_impl(peer, false); }
+
+    // finish() with the FIPS 203 §7.3 check of the held dk first (errc::invalid_key if it
+    // fails; the state stays waiting): for an object kept in memory the caller controls, such
+    // as the C ABI's handles (pqike_mlkem_initiator_finish), whose dk counts as imported.
+    result<shared_secret<M>> finish_checked(bytes_view peer) noexcept { return finish_impl(peer, true); }
 
     std::span<const std::byte, M::ek_size> sent_data() const noexcept {
         return std::span<const std::byte, M::ek_size>(ek_);
@@ -108,6 +107,31 @@ public:
     void wipe() noexcept { secure_zeroize(dk_.span()); }
 
 private:
+    result<shared_secret<M>> finish_impl(bytes_view peer, bool check_dk) noexcept {
+        if (state_ != detail::ke_state::waiting) return {errc::unexpected_message, "ke.finish", 0};
+        auto ct = detail::fixed<M::ct_size>(peer);
+        if (!ct) return ct.error();
+        shared_secret<M> ss;
+        // A KEM policy without a decaps_generated always checks (its decaps is the only form).
+        constexpr bool has_generated = requires(std::span<const std::byte, M::dk_size> dk,
+                                                std::span<const std::byte, M::ct_size> c,
+                                                std::span<std::byte, M::ss_size> out) {
+            { M::decaps_generated(dk, c, out) } -> std::same_as<status>;
+        };
+        if constexpr (has_generated) {
+            if (!check_dk) {
+                if (auto s = M::decaps_generated(dk_.view(), *ct, ss.span()); !s) return s.error();
+                wipe();
+                state_ = detail::ke_state::done;
+                return ss;
+            }
+        }
+        if (auto s = M::decaps(dk_.view(), *ct, ss.span()); !s) return s.error();
+        wipe();
+        state_ = detail::ke_state::done;
+        return ss;
+    }
+
     secret_array<M::dk_size> dk_{};
     std::array<std::byte, M::ek_size> ek_{};
     detail::ke_state state_ = detail::ke_state::idle;

@@ -55,18 +55,18 @@ struct ike_header {
 
 // Decode the header of a whole datagram (after any non-ESP marker). The Length field must equal
 // the datagram length: shorter is trailing data, longer is truncation of the message.
-constexpr result<ike_header> decode_header(bytes_view datagram) noexcept {
+PQIKE_HOT constexpr result<ike_header> decode_header(bytes_view datagram) noexcept {
     if (datagram.size() < ike_header_size) return error{errc::truncated, "ike.header", datagram.size()};
-    reader r{datagram.first(ike_header_size)};
+    const std::byte* p = datagram.data();  // 28 octets, checked above
     ike_header h;
-    h.spi_i = r.u64();
-    h.spi_r = r.u64();
-    h.next = static_cast<payload_type>(r.u8());
-    const std::uint8_t version = r.u8();
-    h.exchange = static_cast<exchange_type>(r.u8());
-    h.flags = r.u8();
-    h.message_id = r.u32();
-    h.length = r.u32();
+    h.spi_i = load_be64(p + header_offset::spi_i);
+    h.spi_r = load_be64(p + header_offset::spi_r);
+    h.next = static_cast<payload_type>(p[header_offset::next_payload]);
+    const auto version = std::to_integer<std::uint8_t>(p[header_offset::version]);
+    h.exchange = static_cast<exchange_type>(p[header_offset::exchange]);
+    h.flags = std::to_integer<std::uint8_t>(p[header_offset::flags]);
+    h.message_id = load_be32(p + header_offset::message_id);
+    h.length = load_be32(p + header_offset::length);
     if ((version >> 4) != ike_major_version)
         return error{errc::unsupported_version, "ike.version", header_offset::version};
     h.minor_version = static_cast<std::uint8_t>(version & 0x0f);
@@ -80,14 +80,16 @@ constexpr result<ike_header> decode_header(bytes_view datagram) noexcept {
 
 // Write the header as given (Length and Next Payload included; message_builder patches them).
 constexpr void encode_header(writer& w, const ike_header& h) noexcept {
-    w.u64(h.spi_i);
-    w.u64(h.spi_r);
-    w.u8(to_number(h.next));
-    w.u8(static_cast<std::uint8_t>((ike_major_version << 4) | (h.minor_version & 0x0f)));
-    w.u8(to_number(h.exchange));
-    w.u8(h.flags);
-    w.u32(h.message_id);
-    w.u32(h.length);
+    std::byte* p = w.room(ike_header_size);
+    if (p == nullptr) return;  // overflow: the writer keeps counting
+    store_be64(p + header_offset::spi_i, h.spi_i);
+    store_be64(p + header_offset::spi_r, h.spi_r);
+    p[header_offset::next_payload] = std::byte{to_number(h.next)};
+    p[header_offset::version] = static_cast<std::byte>((ike_major_version << 4) | (h.minor_version & 0x0f));
+    p[header_offset::exchange] = std::byte{to_number(h.exchange)};
+    p[header_offset::flags] = std::byte{h.flags};
+    store_be32(p + header_offset::message_id, h.message_id);
+    store_be32(p + header_offset::length, h.length);
 }
 
 // ---- UDP encapsulation on port 4500 ---------------------------------------------------------

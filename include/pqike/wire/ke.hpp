@@ -31,21 +31,22 @@ struct ke_view {
     std::uint16_t reserved = 0;
     bytes_view data{};
 
-    static constexpr result<ke_view> decode(bytes_view body, std::size_t base = 0) noexcept {
-        reader r{body, base};
+    PQIKE_HOT static constexpr result<ke_view> decode(bytes_view body, std::size_t base = 0) noexcept {
+        if (body.size() < ke_header_size) return error{errc::truncated, "ke.header", base};
         ke_view v;
-        v.method = static_cast<ke_method>(r.u16());
-        v.reserved = r.u16();
-        if (!r.ok()) return error{errc::truncated, "ke.header", base};
-        v.data = r.bytes_rest();
+        v.method = static_cast<ke_method>(load_be16(body.data()));
+        v.reserved = load_be16(body.data() + 2);
+        v.data = body.subspan(ke_header_size);
         return v;
     }
-    static constexpr result<ke_view> decode(const raw_payload& p) noexcept {
+    PQIKE_HOT static constexpr result<ke_view> decode(const raw_payload& p) noexcept {
         return decode(p.body, p.body_offset());
     }
-    constexpr void encode(writer& w) const noexcept {
-        w.u16(to_number(method));
-        w.u16(reserved);
+    PQIKE_HOT constexpr void encode(writer& w) const noexcept {
+        if (std::byte* h = w.room(ke_header_size)) {
+            store_be16(h, to_number(method));
+            store_be16(h + 2, reserved);
+        }
         w.bytes(data);
     }
 };

@@ -33,7 +33,7 @@ struct decode_options {
 
 // Check a payload body with the typed view of its type; unknown types, CERT, CP, EAP and the
 // encrypted SK/SKF (whose framing depends on the negotiated cipher, see sk.hpp) pass as raw.
-constexpr status validate_payload(const raw_payload& p) noexcept {
+PQIKE_HOT constexpr status validate_payload(const raw_payload& p) noexcept {
     switch (p.type) {
         case payload_type::sa: { auto v = sa_view::decode(p); return v ? status{} : status{v.error()}; }
         case payload_type::ke: { auto v = ke_view::decode(p); return v ? status{} : status{v.error()}; }
@@ -74,22 +74,26 @@ struct message_view {
 // together with options.limits (the smaller wins; errc::too_many_payloads above it). Two passes:
 // the first validates everything, the second fills the slots, so a rejected message leaves
 // `out` and the slots untouched.
+// The options go by reference: passed by value (16 octets, on the stack as the seventh argument)
+// clang stored them in two halves and reloaded them whole, a store-forwarding stall per message.
 constexpr status decode_message(bytes_view datagram, std::span<raw_payload> slots,
-                                message_view& out, decode_options opt = {}) noexcept {
+                                message_view& out, const decode_options& opt = {}) noexcept {
     auto h = decode_header(datagram);
     if (!h) return h.error();
     chain_limits lim = opt.limits;
     if (slots.size() < lim.max_payloads) lim.max_payloads = slots.size();
     const bytes_view chain = datagram.subspan(ike_header_size);
-    status s = for_each_payload(h->next, chain, ike_header_size, lim, [&](const raw_payload& p) {
-        if (opt.reject_unknown_critical)
-            if (status c = check_critical(p); !c) return c;
-        return validate_payload(p);
-    });
-    if (!s) return s;
+    // The walk written out rather than through for_each_payload and a lambda: clang left the
+    // lambda as a call per payload (measured in bench/daemon_tu.cpp).
     chain_cursor c{h->next, chain, ike_header_size, lim};
-    std::size_t n = 0;
-    while (!c.done()) slots[n++] = *c.next();  // cannot fail: validated above
+    raw_payload p;
+    while (!c.done()) {
+        if (status s = c.next(p); !s) return s;
+        if (opt.reject_unknown_critical)
+            if (status s = check_critical(p); !s) return s;
+        if (status s = validate_payload(p); !s) return s;
+    }
+    const std::size_t n = refill_checked_chain(h->next, chain, ike_header_size, slots);
     out.header = *h;
     out.payloads = slots.first(n);
     return {};
@@ -101,7 +105,7 @@ struct message {
     std::array<raw_payload, N> slots{};
     message_view view{};
 
-    constexpr status decode(bytes_view datagram, decode_options opt = {}) noexcept {
+    constexpr status decode(bytes_view datagram, const decode_options& opt = {}) noexcept {
         return decode_message(datagram, slots, view, opt);
     }
 };

@@ -18,12 +18,12 @@ struct nonce_view {
     static constexpr payload_type type = payload_type::nonce;
     bytes_view data{};
 
-    static constexpr result<nonce_view> decode(bytes_view body, std::size_t base = 0) noexcept {
+    PQIKE_HOT static constexpr result<nonce_view> decode(bytes_view body, std::size_t base = 0) noexcept {
         if (body.size() < nonce_min_size || body.size() > nonce_max_size)
             return error{errc::invalid_nonce_length, "nonce.data", base};
         return nonce_view{body};
     }
-    static constexpr result<nonce_view> decode(const raw_payload& p) noexcept {
+    PQIKE_HOT static constexpr result<nonce_view> decode(const raw_payload& p) noexcept {
         return decode(p.body, p.body_offset());
     }
     constexpr void encode(writer& w) const noexcept { w.bytes(data); }

@@ -24,25 +24,28 @@ struct notify_view {
     bytes_view spi{};   // SPI Size octets (0 for the IKE SA, 4 for ESP/AH)
     bytes_view data{};
 
-    static constexpr result<notify_view> decode(bytes_view body, std::size_t base = 0) noexcept {
+    PQIKE_HOT static constexpr result<notify_view> decode(bytes_view body, std::size_t base = 0) noexcept {
         reader r{body, base};
         notify_view v;
-        v.protocol = static_cast<protocol_id>(r.u8());
-        const std::uint8_t spi_size = r.u8();
-        v.kind = static_cast<notify_type>(r.u16());
-        if (!r.ok()) return error{errc::truncated, "notify.header", base};
+        const std::byte* h = r.fixed(notify_header_size);
+        if (h == nullptr) return error{errc::truncated, "notify.header", base};
+        v.protocol = static_cast<protocol_id>(h[0]);
+        const auto spi_size = std::to_integer<std::uint8_t>(h[1]);
+        v.kind = static_cast<notify_type>(load_be16(h + 2));
         v.spi = r.bytes(spi_size);
         if (!r.ok()) return error{errc::length_too_large, "notify.spi_size", base + 1};
         v.data = r.bytes_rest();
         return v;
     }
-    static constexpr result<notify_view> decode(const raw_payload& p) noexcept {
+    PQIKE_HOT static constexpr result<notify_view> decode(const raw_payload& p) noexcept {
         return decode(p.body, p.body_offset());
     }
-    constexpr void encode(writer& w) const noexcept {
-        w.u8(to_number(protocol));
-        w.u8(static_cast<std::uint8_t>(spi.size()));
-        w.u16(to_number(kind));
+    PQIKE_HOT constexpr void encode(writer& w) const noexcept {
+        if (std::byte* h = w.room(notify_header_size)) {
+            h[0] = std::byte{to_number(protocol)};
+            h[1] = static_cast<std::byte>(spi.size());
+            store_be16(h + 2, to_number(kind));
+        }
         w.bytes(spi);
         w.bytes(data);
     }

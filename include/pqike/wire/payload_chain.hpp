@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "../bytes.hpp"
 #include "../result.hpp"
@@ -39,6 +40,19 @@ struct raw_payload {
     // The offset of the body's first byte in the outermost input (for child decoders).
     constexpr std::size_t body_offset() const noexcept { return offset + generic_header_size; }
 };
+
+// A payload from its 4-octet generic header at h (type from the previous Next Payload), shared
+// by the checked walk (chain_cursor) and the refill of an already checked chain.
+PQIKE_HOT constexpr void fill_raw_payload(raw_payload& out, payload_type type, const std::byte* h,
+                                          bytes_view body, std::size_t at) noexcept {
+    const auto flags = std::to_integer<std::uint8_t>(h[payload_offset::flags]);
+    out.type = type;
+    out.next = static_cast<payload_type>(h[payload_offset::next_payload]);
+    out.critical = (flags & critical_bit) != 0;
+    out.reserved = static_cast<std::uint8_t>(flags & ~critical_bit);
+    out.body = body;
+    out.offset = at;
+}
 
 // SK and SKF end a chain: their Next Payload names the first payload inside them (RFC 7296
 // §3.14, RFC 7383 §2.5).
@@ -83,42 +97,48 @@ public:
     // The next payload, or the error that ends the walk (including a chain that ends early,
     // i.e. Next Payload = NONE with bytes left over).
     constexpr result<raw_payload> next() noexcept {
+        raw_payload p;
+        if (status s = next(p); !s) return s.error();
+        return p;
+    }
+
+    // The same into the caller's `p` (unchanged on error). The hot loops (decode_message,
+    // for_each_payload) use this form: it fills the caller's object field by field, where
+    // returning a result<raw_payload> made g++ assemble the small fields in a register and
+    // copy the struct through the stack (a store-forwarding stall per payload).
+    PQIKE_HOT constexpr status next(raw_payload& out) noexcept {
         if (done_) return fail(errc::invalid_syntax, "payload.next", r_.offset());
         if (type_ == payload_type::none)  // NONE but bytes remain
             return fail(errc::trailing_data, "payload.next", r_.offset());
         if (count_ == limits_.max_payloads)
             return fail(errc::too_many_payloads, "payload", r_.offset());
         const std::size_t at = r_.offset();
-        if (r_.remaining() < generic_header_size)
-            return fail(errc::truncated, "payload.header", at);
-        raw_payload p;
-        p.type = type_;
-        p.offset = at;
-        p.next = static_cast<payload_type>(r_.u8());
-        const std::uint8_t flags = r_.u8();
-        p.critical = (flags & critical_bit) != 0;
-        p.reserved = static_cast<std::uint8_t>(flags & ~critical_bit);
-        const std::uint16_t len = r_.u16();
+        const std::byte* h = r_.fixed(generic_header_size);
+        if (h == nullptr) return fail(errc::truncated, "payload.header", at);
+        const std::uint16_t len = load_be16(h + payload_offset::length);
         if (len < generic_header_size)
             return fail(errc::length_too_small, "payload.length", at + payload_offset::length);
         if (len - generic_header_size > r_.remaining())
             return fail(errc::length_too_large, "payload.length", at + payload_offset::length);
-        p.body = r_.bytes(len - generic_header_size);
+        const payload_type type = type_;
+        const auto next_type = static_cast<payload_type>(h[payload_offset::next_payload]);
+        const bytes_view body = r_.bytes(len - generic_header_size);
         ++count_;
-        if (ends_chain(p.type)) {
+        if (ends_chain(type)) {
             // What follows SK/SKF is inside it; nothing may follow it in this region.
             if (!r_.empty()) return fail(errc::trailing_data, "payload.sk_last", r_.offset());
             done_ = true;
         } else {
-            type_ = p.next;
+            type_ = next_type;
             if (type_ == payload_type::none) {
                 if (!r_.empty()) return fail(errc::trailing_data, "payload.next", r_.offset());
                 done_ = true;
             } else if (r_.empty()) {
-                return fail(errc::truncated, "payload.next", p.offset + payload_offset::next_payload);
+                return fail(errc::truncated, "payload.next", at + payload_offset::next_payload);
             }
         }
-        return p;
+        fill_raw_payload(out, type, h, body, at);
+        return {};
     }
 
 private:
@@ -141,12 +161,33 @@ template <class F>
 constexpr status for_each_payload(payload_type first, bytes_view region, std::size_t base_offset,
                                   chain_limits limits, F&& f) noexcept {
     chain_cursor c{first, region, base_offset, limits};
+    raw_payload p;
     while (!c.done()) {
-        auto p = c.next();
-        if (!p) return p.error();
-        if (status s = f(*p); !s) return s;
+        if (status s = c.next(p); !s) return s;
+        if (status s = f(static_cast<const raw_payload&>(p)); !s) return s;
     }
     return {};
+}
+
+// Store the payloads of a chain that chain_cursor (or for_each_payload) has accepted with the
+// same first type, region and limits: the same walk without the checks, none of which could
+// fail again. Returns the count (at most out.size(), which must be at least that count).
+PQIKE_HOT constexpr std::size_t refill_checked_chain(payload_type first, bytes_view region,
+                                                     std::size_t base_offset,
+                                                     std::span<raw_payload> out) noexcept {
+    std::size_t pos = 0;
+    std::size_t n = 0;
+    payload_type type = first;
+    while (pos < region.size() && n < out.size()) {
+        const std::byte* h = region.data() + pos;
+        const std::size_t len = load_be16(h + payload_offset::length);
+        fill_raw_payload(out[n], type, h, region.subspan(pos + generic_header_size, len - generic_header_size),
+                         base_offset + pos);
+        type = out[n].next;
+        ++n;
+        pos += len;
+    }
+    return n;
 }
 
 // ---- building ---------------------------------------------------------------------------------
@@ -163,21 +204,26 @@ public:
         : w_(w), prev_next_at_(first_next_at) {}
 
     // Start a payload; returns the offset of its generic header in the writer.
-    constexpr std::size_t begin(payload_type t, bool critical = false,
-                                std::uint8_t reserved = 0) noexcept {
+    PQIKE_HOT constexpr std::size_t begin(payload_type t, bool critical = false,
+                                          std::uint8_t reserved = 0) noexcept {
         if (open_at_ != npos) end();
         if (prev_next_at_ != npos) w_.patch_u8(prev_next_at_, to_number(t));
         const std::size_t at = w_.needed();
-        w_.u8(to_number(payload_type::none));
-        w_.u8(static_cast<std::uint8_t>((critical ? critical_bit : 0) | (reserved & ~critical_bit)));
-        (void)w_.reserve(2);
+        // The 4-octet generic header in one store; Length stays poisoned (0xffff) until end().
+        if (std::byte* h = w_.room(generic_header_size)) {
+            h[payload_offset::next_payload] = std::byte{to_number(payload_type::none)};
+            h[payload_offset::flags] =
+                static_cast<std::byte>((critical ? critical_bit : 0) | (reserved & ~critical_bit));
+            h[payload_offset::length] = std::byte{0xff};
+            h[payload_offset::length + 1] = std::byte{0xff};
+        }
         open_at_ = at;
         ++count_;
         prev_next_at_ = at + payload_offset::next_payload;
         return at;
     }
     // Close the open payload: patch its Length (it must fit in 16 bits).
-    constexpr void end() noexcept {
+    PQIKE_HOT constexpr void end() noexcept {
         if (open_at_ == npos) return;
         const std::size_t len = w_.needed() - open_at_;
         if (len > 0xffff && err_.ok())
@@ -186,8 +232,8 @@ public:
         open_at_ = npos;
     }
     // A whole payload from its body bytes.
-    constexpr void add(payload_type t, bytes_view body, bool critical = false,
-                       std::uint8_t reserved = 0) noexcept {
+    PQIKE_HOT constexpr void add(payload_type t, bytes_view body, bool critical = false,
+                                 std::uint8_t reserved = 0) noexcept {
         begin(t, critical, reserved);
         w_.bytes(body);
         end();
@@ -204,7 +250,7 @@ public:
     constexpr writer& out() noexcept { return w_; }
     constexpr std::size_t count() const noexcept { return count_; }
 
-    constexpr status finish() noexcept {
+    PQIKE_HOT constexpr status finish() noexcept {
         end();
         if (!err_) return err_;
         return w_.finish();
@@ -222,27 +268,27 @@ private:
 // The header's Next Payload is set by the first begin() (left NONE for an empty message).
 class message_builder {
 public:
-    constexpr message_builder(writer& w, const ike_header& h) noexcept
+    PQIKE_HOT constexpr message_builder(writer& w, const ike_header& h) noexcept
         : w_(w), start_(w.needed()), chain_(w, w.needed() + header_offset::next_payload) {
         ike_header copy = h;
         copy.next = payload_type::none;
         copy.length = 0xffffffffu;  // poisoned until finish()
         encode_header(w_, copy);
     }
-    constexpr std::size_t begin(payload_type t, bool critical = false,
+    PQIKE_HOT constexpr std::size_t begin(payload_type t, bool critical = false,
                                 std::uint8_t reserved = 0) noexcept {
         return chain_.begin(t, critical, reserved);
     }
-    constexpr void end() noexcept { chain_.end(); }
-    constexpr void add(payload_type t, bytes_view body, bool critical = false,
+    PQIKE_HOT constexpr void end() noexcept { chain_.end(); }
+    PQIKE_HOT constexpr void add(payload_type t, bytes_view body, bool critical = false,
                        std::uint8_t reserved = 0) noexcept {
         chain_.add(t, body, critical, reserved);
     }
-    constexpr void add(const raw_payload& p) noexcept { chain_.add(p); }
+    PQIKE_HOT constexpr void add(const raw_payload& p) noexcept { chain_.add(p); }
     constexpr writer& out() noexcept { return w_; }
 
     // Close the last payload and patch the message Length; returns the message's size.
-    constexpr result<std::size_t> finish() noexcept {
+    PQIKE_HOT constexpr result<std::size_t> finish() noexcept {
         if (status s = chain_.finish(); !s) return s.error();
         const std::size_t len = w_.needed() - start_;
         if (len > 0xffffffffu) return error{errc::length_too_large, "ike.length", start_ + header_offset::length};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "registry.hpp"
 
@@ -57,9 +58,24 @@ constexpr const char* name(payload_type t) noexcept {
 
 // True for the payload types this library understands; anything else is "unknown" in the
 // sense of RFC 7296 §2.5 (its critical bit decides).
+// Checked on every payload received (RFC 7296 §2.5), so a range test rather than name()'s
+// switch; the static_assert below keeps the two in step.
 constexpr bool is_known(payload_type t) noexcept {
-    return !is_unknown_name(name(t));
+    const unsigned n = static_cast<unsigned>(t);
+    return n == 0 || (n >= 33 && n <= 48) || n == 53;
 }
+
+namespace detail {
+constexpr bool is_known_matches_name() noexcept {
+    for (unsigned n = 0; n < 256; ++n) {
+        const auto t = static_cast<payload_type>(n);
+        // By content: clang does not compare string literal addresses in constant evaluation.
+        if (is_known(t) == (std::string_view{name(t)} == std::string_view{unknown_name})) return false;
+    }
+    return true;
+}
+static_assert(is_known_matches_name());
+}  // namespace detail
 
 constexpr std::uint8_t to_number(payload_type t) noexcept { return static_cast<std::uint8_t>(t); }
 

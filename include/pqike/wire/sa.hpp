@@ -37,13 +37,11 @@ struct attribute_view {
         return attribute_header_size + (tv ? 0 : data.size());
     }
     constexpr void encode(writer& w) const noexcept {
-        w.u16(static_cast<std::uint16_t>(type | (tv ? attribute_tv_bit : 0)));
-        if (tv) {
-            w.u16(value);
-        } else {
-            w.u16(static_cast<std::uint16_t>(data.size()));
-            w.bytes(data);
+        if (std::byte* h = w.room(attribute_header_size)) {
+            store_be16(h, static_cast<std::uint16_t>(type | (tv ? attribute_tv_bit : 0)));
+            store_be16(h + 2, tv ? value : static_cast<std::uint16_t>(data.size()));
         }
+        if (!tv) w.bytes(data);
     }
 };
 
@@ -52,20 +50,29 @@ public:
     constexpr attribute_cursor(bytes_view region, std::size_t base) noexcept : r_(region, base) {}
     constexpr bool done() const noexcept { return r_.empty(); }
     constexpr result<attribute_view> next() noexcept {
-        const std::size_t at = r_.offset();
         attribute_view a;
-        const std::uint16_t t = r_.u16();
-        const std::uint16_t v = r_.u16();
-        if (!r_.ok()) return error{errc::truncated, "attribute", at};
-        a.type = static_cast<std::uint16_t>(t & ~attribute_tv_bit);
-        a.tv = (t & attribute_tv_bit) != 0;
-        if (a.tv) {
-            a.value = v;
-        } else {
-            a.data = r_.bytes(v);
+        if (status s = next(a); !s) return s.error();
+        return a;
+    }
+    // The same into the caller's `a` (unchanged on error). Hot loops use this form: a small
+    // view returned inside a result went through the stack field by field (see chain_cursor).
+    PQIKE_HOT constexpr status next(attribute_view& out) noexcept {
+        const std::size_t at = r_.offset();
+        const std::byte* h = r_.fixed(attribute_header_size);
+        if (h == nullptr) return error{errc::truncated, "attribute", at};
+        const std::uint16_t t = load_be16(h);
+        const std::uint16_t v = load_be16(h + 2);
+        const bool tv = (t & attribute_tv_bit) != 0;
+        bytes_view data{};
+        if (!tv) {
+            data = r_.bytes(v);
             if (!r_.ok()) return error{errc::length_too_large, "attribute.length", at + 2};
         }
-        return a;
+        out.type = static_cast<std::uint16_t>(t & ~attribute_tv_bit);
+        out.tv = tv;
+        out.value = tv ? v : std::uint16_t{0};
+        out.data = data;
+        return {};
     }
 
 private:
@@ -103,25 +110,34 @@ public:
     constexpr transform_cursor(bytes_view region, std::size_t base) noexcept : r_(region, base) {}
     constexpr bool done() const noexcept { return r_.empty(); }
     constexpr result<transform_view> next() noexcept {
-        const std::size_t at = r_.offset();
         transform_view t;
-        t.last = r_.u8();
-        t.reserved1 = r_.u8();
-        const std::uint16_t len = r_.u16();
-        t.type = static_cast<transform_type>(r_.u8());
-        t.reserved2 = r_.u8();
-        t.id = r_.u16();
-        if (!r_.ok()) return error{errc::truncated, "transform", at};
+        if (status s = next(t); !s) return s.error();
+        return t;
+    }
+    // The same into the caller's `t` (unchanged on error); see attribute_cursor::next(out).
+    PQIKE_HOT constexpr status next(transform_view& out) noexcept {
+        const std::size_t at = r_.offset();
+        const std::byte* h = r_.fixed(transform_header_size);
+        if (h == nullptr) return error{errc::truncated, "transform", at};
+        const auto last = std::to_integer<std::uint8_t>(h[0]);
+        const std::uint16_t len = load_be16(h + 2);
         if (len < transform_header_size)
             return error{errc::length_too_small, "transform.length", at + 2};
-        t.attributes_offset = r_.offset();
-        t.attributes = r_.bytes(len - transform_header_size);
+        const std::size_t attributes_offset = r_.offset();
+        const bytes_view attributes = r_.bytes(len - transform_header_size);
         if (!r_.ok()) return error{errc::length_too_large, "transform.length", at + 2};
-        if (t.last != last_substruc && t.last != more_transforms)
+        if (last != last_substruc && last != more_transforms)
             return error{errc::invalid_syntax, "transform.last", at};
-        if ((t.last == last_substruc) != r_.empty())
+        if ((last == last_substruc) != r_.empty())
             return error{r_.empty() ? errc::truncated : errc::trailing_data, "transform.last", at};
-        return t;
+        out.last = last;
+        out.reserved1 = std::to_integer<std::uint8_t>(h[1]);
+        out.type = static_cast<transform_type>(h[4]);
+        out.reserved2 = std::to_integer<std::uint8_t>(h[5]);
+        out.id = load_be16(h + 6);
+        out.attributes = attributes;
+        out.attributes_offset = attributes_offset;
+        return {};
     }
 
 private:
@@ -148,16 +164,23 @@ public:
     constexpr proposal_cursor(bytes_view region, std::size_t base) noexcept : r_(region, base) {}
     constexpr bool done() const noexcept { return r_.empty(); }
     constexpr result<proposal_view> next() noexcept {
+        proposal_view p;
+        if (status s = next(p); !s) return s.error();
+        return p;
+    }
+    // The same into the caller's `p` (unchanged on error); see attribute_cursor::next(out).
+    PQIKE_HOT constexpr status next(proposal_view& out) noexcept {
         const std::size_t at = r_.offset();
         proposal_view p;
-        p.last = r_.u8();
-        p.reserved = r_.u8();
-        const std::uint16_t len = r_.u16();
-        p.number = r_.u8();
-        p.protocol = static_cast<protocol_id>(r_.u8());
-        const std::uint8_t spi_size = r_.u8();
-        p.num_transforms = r_.u8();
-        if (!r_.ok()) return error{errc::truncated, "proposal", at};
+        const std::byte* h = r_.fixed(proposal_header_size);
+        if (h == nullptr) return error{errc::truncated, "proposal", at};
+        p.last = std::to_integer<std::uint8_t>(h[0]);
+        p.reserved = std::to_integer<std::uint8_t>(h[1]);
+        const std::uint16_t len = load_be16(h + 2);
+        p.number = std::to_integer<std::uint8_t>(h[4]);
+        p.protocol = static_cast<protocol_id>(h[5]);
+        const auto spi_size = std::to_integer<std::uint8_t>(h[6]);
+        p.num_transforms = std::to_integer<std::uint8_t>(h[7]);
         if (len < proposal_header_size + spi_size)
             return error{errc::length_too_small, "proposal.length", at + 2};
         if (len - proposal_header_size > r_.remaining())
@@ -169,7 +192,8 @@ public:
             return error{errc::invalid_syntax, "proposal.last", at};
         if ((p.last == last_substruc) != r_.empty())
             return error{r_.empty() ? errc::truncated : errc::trailing_data, "proposal.last", at};
-        return p;
+        out = p;
+        return {};
     }
 
 private:
@@ -186,26 +210,25 @@ struct sa_view {
         if (body.empty()) return error{errc::length_too_small, "sa.proposals", base};
         // RFC 7296 §3.3: every internal length and count must agree with its parent.
         proposal_cursor pc{body, base};
+        proposal_view p;
         while (!pc.done()) {
-            auto p = pc.next();
-            if (!p) return p.error();
-            if (p->num_transforms == 0 || p->transforms.empty())
-                return error{errc::length_too_small, "proposal.num_transforms", p->transforms_offset - p->spi.size() - 1};
-            transform_cursor tc = p->transform_list();
+            if (status s = pc.next(p); !s) return s.error();
+            if (p.num_transforms == 0 || p.transforms.empty())
+                return error{errc::length_too_small, "proposal.num_transforms", p.transforms_offset - p.spi.size() - 1};
+            transform_cursor tc = p.transform_list();
             std::size_t n = 0;
+            transform_view t;
+            attribute_view a;
             while (!tc.done()) {
-                auto t = tc.next();
-                if (!t) return t.error();
+                if (status s = tc.next(t); !s) return s.error();
                 ++n;
-                attribute_cursor ac = t->attribute_list();
-                while (!ac.done()) {
-                    auto a = ac.next();
-                    if (!a) return a.error();
-                }
+                attribute_cursor ac = t.attribute_list();
+                while (!ac.done())
+                    if (status s = ac.next(a); !s) return s.error();
             }
-            if (n != p->num_transforms)
+            if (n != p.num_transforms)
                 return error{errc::length_mismatch, "proposal.num_transforms",
-                             p->transforms_offset - p->spi.size() - 1};
+                             p.transforms_offset - p.spi.size() - 1};
         }
         return sa_view{body, base};
     }
@@ -225,18 +248,21 @@ public:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
     constexpr explicit sa_builder(writer& w) noexcept : w_(w) {}
 
-    constexpr void begin_proposal(std::uint8_t number, protocol_id protocol, bytes_view spi = {},
+    PQIKE_HOT constexpr void begin_proposal(std::uint8_t number, protocol_id protocol, bytes_view spi = {},
                                   std::uint8_t reserved = 0) noexcept {
         end_proposal();
         if (prev_proposal_ != npos) w_.patch_u8(prev_proposal_, more_proposals);
         prop_at_ = w_.needed();
-        w_.u8(last_substruc);
-        w_.u8(reserved);
-        (void)w_.reserve(2);
-        w_.u8(number);
-        w_.u8(to_number(protocol));
-        w_.u8(static_cast<std::uint8_t>(spi.size()));
-        (void)w_.reserve(1);  // transform count
+        // Length (2-3) and transform count (7) stay poisoned (0xff) until end_proposal().
+        if (std::byte* h = w_.room(proposal_header_size)) {
+            h[0] = std::byte{last_substruc};
+            h[1] = std::byte{reserved};
+            h[2] = h[3] = std::byte{0xff};
+            h[4] = std::byte{number};
+            h[5] = std::byte{to_number(protocol)};
+            h[6] = static_cast<std::byte>(spi.size());
+            h[7] = std::byte{0xff};
+        }
         w_.bytes(spi);
         if (spi.size() > 0xff) fail(errc::length_too_large, "proposal.spi_size", prop_at_ + 6);
         ntransforms_ = 0;
@@ -249,12 +275,8 @@ public:
         if (prop_at_ == npos) fail(errc::invalid_syntax, "transform", w_.needed());
         if (prev_transform_ != npos) w_.patch_u8(prev_transform_, more_transforms);
         tr_at_ = w_.needed();
-        w_.u8(last_substruc);
-        w_.u8(reserved1);
-        (void)w_.reserve(2);
-        w_.u8(to_number(t));
-        w_.u8(reserved2);
-        w_.u16(id);
+        // Length (2-3) stays poisoned (0xffff) until end_transform().
+        put_transform_header(w_.room(transform_header_size), t, id, 0xffff, reserved1, reserved2);
         ++ntransforms_;
     }
     constexpr void add_attribute(const attribute_view& a) noexcept { a.encode(w_); }
@@ -262,18 +284,30 @@ public:
         add_attribute({static_cast<std::uint16_t>(attribute_type::key_length), true, bits, {}});
     }
     // A whole transform, with a Key Length attribute when key_bits != 0.
-    constexpr void add_transform(transform_type t, std::uint16_t id, std::uint16_t key_bits = 0) noexcept {
-        begin_transform(t, id);
-        if (key_bits != 0) add_key_length(key_bits);
+    // Its length is known up front, so it is written in one piece with nothing to patch.
+    PQIKE_HOT constexpr void add_transform(transform_type t, std::uint16_t id, std::uint16_t key_bits = 0) noexcept {
         end_transform();
+        if (prop_at_ == npos) fail(errc::invalid_syntax, "transform", w_.needed());
+        if (prev_transform_ != npos) w_.patch_u8(prev_transform_, more_transforms);
+        const std::size_t at = w_.needed();
+        const std::size_t len = transform_header_size + (key_bits != 0 ? attribute_header_size : 0);
+        std::byte* h = w_.room(len);
+        put_transform_header(h, t, id, static_cast<std::uint16_t>(len), 0, 0);
+        if (h != nullptr && key_bits != 0) {
+            store_be16(h + transform_header_size,
+                       static_cast<std::uint16_t>(static_cast<std::uint16_t>(attribute_type::key_length) | attribute_tv_bit));
+            store_be16(h + transform_header_size + 2, key_bits);
+        }
+        prev_transform_ = at;
+        ++ntransforms_;
     }
-    constexpr void end_transform() noexcept {
+    PQIKE_HOT constexpr void end_transform() noexcept {
         if (tr_at_ == npos) return;
         patch_len(tr_at_, "transform.length");
         prev_transform_ = tr_at_;
         tr_at_ = npos;
     }
-    constexpr void end_proposal() noexcept {
+    PQIKE_HOT constexpr void end_proposal() noexcept {
         end_transform();
         if (prop_at_ == npos) return;
         patch_len(prop_at_, "proposal.length");
@@ -290,6 +324,18 @@ public:
     }
 
 private:
+    // The 8-octet transform header (RFC 7296 §3.3.2) at h, unless h is null (overflow).
+    static constexpr void put_transform_header(std::byte* h, transform_type t, std::uint16_t id,
+                                               std::uint16_t len, std::uint8_t reserved1,
+                                               std::uint8_t reserved2) noexcept {
+        if (h == nullptr) return;
+        h[0] = std::byte{last_substruc};
+        h[1] = std::byte{reserved1};
+        store_be16(h + 2, len);
+        h[4] = std::byte{to_number(t)};
+        h[5] = std::byte{reserved2};
+        store_be16(h + 6, id);
+    }
     constexpr void fail(errc c, const char* f, std::size_t at) noexcept {
         if (err_) err_ = status{c, f, at};
     }

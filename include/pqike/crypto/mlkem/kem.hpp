@@ -120,9 +120,10 @@ public:
         return {};
     }
 
-    // FIPS 203 Alg. 18 ML-KEM.Decaps_internal(dk, c) after the §7.3 checks of dk. A ciphertext
-    // that does not re-encrypt to itself yields K̄ = J(z || c) instead of K' (implicit
-    // rejection), chosen by mask, not by branch.
+    // FIPS 203 Alg. 18 ML-KEM.Decaps_internal(dk, c) after the §7.3 check of dk: for a dk that
+    // enters from outside (imported, stored, handed over by a caller). A ciphertext that does
+    // not re-encrypt to itself yields K̄ = J(z || c) instead of K' (implicit rejection), chosen
+    // by mask, not by branch.
     static status decaps(dk_view dk, ct_view c, std::span<std::byte, ss_size> ss) noexcept {
         ct::secret(dk);
         // The embedded ek and its hash are public (they equal the peer-visible encapsulation key).
@@ -131,6 +132,17 @@ public:
             secure_zeroize(ss);
             return status{errc::invalid_key, "mlkem.dk", dk_h_offset};
         }
+        return decaps_generated(dk, c, ss);
+    }
+
+    // Decaps for a dk that keygen / keygen_derand made in this process and that never left its
+    // memory (kex::initiator_ke holds its key like that): FIPS 203 §7.3 asks for the dk check
+    // only where the key's origin is not assured, so it is not repeated here (one SHA3-256 of
+    // ek per call, about a fifth of Decaps). Same result as decaps() for every such key; never
+    // fails. Any other dk goes through decaps().
+    static status decaps_generated(dk_view dk, ct_view c, std::span<std::byte, ss_size> ss) noexcept {
+        ct::secret(dk);
+        ct::declassify(dk.template subspan<dk_ek_offset, ek_size + sym_bytes>());
         const auto dk_pke = dk.template first<P::dk_pke_size>();
         const auto ek = dk.template subspan<dk_ek_offset, ek_size>();
         const auto h = dk.template subspan<dk_h_offset, sym_bytes>();

@@ -10,13 +10,13 @@
 # Budget: the whole check should stay under FUZZ_BUDGET seconds (default 690, ~11.5 min) on 2
 # cores. The build and seed replay come first; what is left is shared by the targets, two at a
 # time, so each runs min(FUZZ_SECONDS, 2 * left / targets) seconds (at least 5).
-#   FUZZ_SECONDS  per-target time (default 30)      FUZZ_BUDGET  whole-check budget (default 690)
+#   FUZZ_SECONDS  per-target time (default 20)      FUZZ_BUDGET  whole-check budget (default 690)
 #   FUZZ_JOBS     targets fuzzed in parallel (2)    FUZZ_TARGETS space-separated subset (names)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 start=$(date +%s)
-secs=${FUZZ_SECONDS:-30}
+secs=${FUZZ_SECONDS:-20}
 budget=${FUZZ_BUDGET:-690}
 jobs=${FUZZ_JOBS:-2}
 for tool in clang++ zip unzip; do

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
+#pragma once
 // One responder for several IKE suites (exchange/suite_select.hpp, RFC 7296 §2.7; issue #23
 // item 3): the proposal selected names the suite that runs the exchange.
 #include "common.hpp"
-#include "exchange_helpers.hpp"
+#include "../exchange_helpers.hpp"
 
 #include <pqike/exchange/suite_select.hpp>
 

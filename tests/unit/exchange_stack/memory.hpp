@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
+#pragma once
 // What an exchange in flight keeps between datagrams (issue #23 item 7): the helpers hold their
 // state only; the buffers of one call are the thread's workspace, and a fragmented message
 // borrows a slot of a fragment pool only while it is incomplete (exchange/workspace.hpp).
 #include "common.hpp"
-#include "exchange_helpers.hpp"
+#include "../exchange_helpers.hpp"
 
 using namespace exh;
 using namespace pqike::test;

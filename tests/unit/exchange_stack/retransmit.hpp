@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
+#pragma once
 // Retransmitted requests (RFC 7296 §2.1, RFC 7383 §2.6.1), reassembly in progress and Delete,
 // the same in every responder (issue #23 item 5). Found live too: charon 5.9.8 drops an
 // IKE_SA_INIT response that races its own processing of the previous one and retransmits; an
 // unanswered retransmission made it give up (scripts/checks.d/strongswan-live.sh).
 #include "common.hpp"
-#include "exchange_helpers.hpp"
+#include "../exchange_helpers.hpp"
 
 #include <pqike/exchange/informational.hpp>
 #include <pqike/exchange/rekey.hpp>

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
+#pragma once
 // Payloads a stack adds to what the helpers build (extra_payloads), and the payloads of a received
 // message a helper did not read (outgoing::unconsumed): issue #23 item 4.
 #include "common.hpp"
-#include "exchange_helpers.hpp"
+#include "../exchange_helpers.hpp"
 
 #include <pqike/exchange/rekey.hpp>
 

@@ -104,8 +104,9 @@ void skeyseed_cpp(benchmark::State& st) {
     const ike_inputs in;
     const auto v = [](const auto& a) { return as_bytes_view(a.data(), a.size()); };
     for (auto _ : st) {
-        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(v(in.ni), v(in.nr), v(in.spi_i), v(in.spi_r), v(in.g_ir),
-                                                         keys::sa_key_lengths{32, 0, 36});
+        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+            keys::initiator_nonce{v(in.ni)}, keys::responder_nonce{v(in.nr)}, keys::initiator_spi{v(in.spi_i)},
+            keys::responder_spi{v(in.spi_r)}, keys::ke_secret{v(in.g_ir)}, keys::sa_key_lengths{32, 0, 36});
         if (!k) std::abort();
         benchmark::DoNotOptimize(k->sk_d().data());
         benchmark::ClobberMemory();

@@ -165,8 +165,9 @@ BENCHMARK(escape_round_trip);
 keys::ike_sa_keys<P> classical() {
     const auto ni = filled(1), nr = filled(2), g = filled(3);
     const auto b = binding_of(0);
-    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(ni, nr, bytes_view(b).first(8), bytes_view(b).subspan(8), g,
-                                                     lengths);
+    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{ni}, keys::responder_nonce{nr}, keys::initiator_spi{bytes_view(b).first(8)},
+        keys::responder_spi{bytes_view(b).subspan(8)}, keys::ke_secret{g}, lengths);
     if (!k) std::abort();
     return *k;
 }

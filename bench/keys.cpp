@@ -84,11 +84,14 @@ template <class P>
 void bm_chain_ours(benchmark::State& st) {
     const inputs in;
     const auto n = static_cast<unsigned>(st.range(0));
-    auto k0 = keys::ike_sa_keys<P>::after_ike_sa_init(in.ni, in.nr, in.spi_i, in.spi_r, in.g_ir, gcm256<P>).value();
+    auto k0 = keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{in.ni}, keys::responder_nonce{in.nr},
+                                                      keys::initiator_spi{in.spi_i}, keys::responder_spi{in.spi_r},
+                                                      keys::ke_secret{in.g_ir}, gcm256<P>)
+                  .value();
     for (auto _ : st) {
         // Each stage is kept where a stack would keep it: one copy out of the result per stage.
-        auto cur = k0.after_additional_ke(in.sk_add).value();
-        for (unsigned i = 1; i < n; ++i) cur = cur.after_additional_ke(in.sk_add).value();
+        auto cur = keys::ike_sa_keys<P>{k0}.after_additional_ke(keys::ke_secret{in.sk_add}).value();
+        for (unsigned i = 1; i < n; ++i) cur = std::move(cur).after_additional_ke(keys::ke_secret{in.sk_add}).value();
         benchmark::DoNotOptimize(cur.sk_d().data());
         benchmark::ClobberMemory();
     }
@@ -103,7 +106,10 @@ void bm_chain_bare(benchmark::State& st) {
     const auto n = static_cast<unsigned>(st.range(0));
     const std::size_t total = gcm256<P>.total();
     const std::size_t blocks = (total + L - 1) / L;
-    auto k0 = keys::ike_sa_keys<P>::after_ike_sa_init(in.ni, in.nr, in.spi_i, in.spi_r, in.g_ir, gcm256<P>).value();
+    auto k0 = keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{in.ni}, keys::responder_nonce{in.nr},
+                                                      keys::initiator_spi{in.spi_i}, keys::responder_spi{in.spi_r},
+                                                      keys::ke_secret{in.g_ir}, gcm256<P>)
+                  .value();
     for (auto _ : st) {
         std::array<std::byte, 3 * 64 + 2 * 36 + 64> km{};
         std::array<std::byte, L> sk_d{};

@@ -690,7 +690,9 @@ int pqike_skeyseed(uint16_t prf_id, const uint8_t* ni, size_t ni_len, const uint
         *out_len = P::output_size;
         if (out_cap < P::output_size) return PQIKE_BUFFER_TOO_SMALL;
         secret_array<P::output_size> seed;
-        const status s = keys::skeyseed_initial<P>(in(ni, ni_len), in(nr, nr_len), in(g_ir, g_ir_len), seed.span());
+        const status s =
+            keys::skeyseed_initial<P>(keys::initiator_nonce{in(ni, ni_len)}, keys::responder_nonce{in(nr, nr_len)},
+                                      keys::ke_secret{in(g_ir, g_ir_len)}, seed.span());
         if (!s) return code(s);
         std::memcpy(out, seed.view().data(), P::output_size);
         return PQIKE_OK;
@@ -703,8 +705,9 @@ int pqike_ike_sa_keys_init(pqike_ike_sa_keys* out, uint16_t prf_id, const pqike_
     if (!out || !len || bad(g_ir, g_ir_len) || !load(ctx, ni, nr, spi_i, spi_r)) return PQIKE_NULL_POINTER;
     return with_prf(prf_id, [&](auto tag) -> int {
         using P = typename decltype(tag)::type;
-        return store<P>(out, keys::ike_sa_keys<P>::after_ike_sa_init(ni, nr, spi_i, spi_r, in(g_ir, g_ir_len),
-                                                                     lengths(*len)));
+        return store<P>(out, keys::ike_sa_keys<P>::after_ike_sa_init(
+                                 keys::initiator_nonce{ni}, keys::responder_nonce{nr}, keys::initiator_spi{spi_i},
+                                 keys::responder_spi{spi_r}, keys::ke_secret{in(g_ir, g_ir_len)}, lengths(*len)));
     });
 }
 
@@ -713,7 +716,8 @@ int pqike_ike_sa_keys_next(const pqike_ike_sa_keys* keys, const uint8_t* sk_next
     if (!next || bad(sk_next, sk_next_len)) return PQIKE_NULL_POINTER;
     return with_keys(keys, [&](const auto& k) -> int {
         using P = typename std::remove_cvref_t<decltype(k)>::prf_type;
-        return store<P>(next, k.after_additional_ke(in(sk_next, sk_next_len)));
+        return store<P>(next, keys::ike_sa_keys<P>{k}.after_additional_ke(
+                                  keys::ke_secret{in(sk_next, sk_next_len)}));  // C keeps both
     });
 }
 
@@ -762,7 +766,8 @@ int pqike_child_keymat(const pqike_ike_sa_keys* keys, const uint8_t* ni, size_t 
     return with_keys(keys, [&](const auto& k) -> int {
         using P = typename std::remove_cvref_t<decltype(k)>::prf_type;
         const mut_bytes o = out_len ? mut_bytes{reinterpret_cast<std::byte*>(out), out_len} : mut_bytes{};
-        const status s = keys::child_keymat<P>(k, in(ni, ni_len), in(nr, nr_len), kes.view(), o);
+        const status s = keys::child_keymat<P>(k, keys::initiator_nonce{in(ni, ni_len)},
+                                               keys::responder_nonce{in(nr, nr_len)}, kes.view(), o);
         if (!s) secure_zeroize(o);
         return code(s);
     });
@@ -778,7 +783,9 @@ int pqike_ike_sa_rekey(const pqike_ike_sa_keys* old, uint16_t new_prf_id, const 
     return with_keys(old, [&](const auto& k) -> int {
         return with_prf(new_prf_id, [&](auto tag) -> int {
             using NewP = typename decltype(tag)::type;
-            return store<NewP>(out, keys::rekey_ike_sa<NewP>(k, ni, nr, spi_i, spi_r, kes.view(), lengths(*new_len)));
+            return store<NewP>(out, keys::rekey_ike_sa<NewP>(k, keys::initiator_nonce{ni}, keys::responder_nonce{nr},
+                                                             keys::initiator_spi{spi_i}, keys::responder_spi{spi_r},
+                                                             kes.view(), lengths(*new_len)));
         });
     });
 }
@@ -794,7 +801,8 @@ int pqike_skeyseed_rekey(const pqike_ike_sa_keys* old, const uint8_t* ni, size_t
         *out_len = P::output_size;
         if (out_cap < P::output_size) return PQIKE_BUFFER_TOO_SMALL;
         secret_array<P::output_size> seed;
-        const status s = keys::skeyseed_rekey<P>(k.sk_d(), in(ni, ni_len), in(nr, nr_len), kes.view(), seed.span());
+        const status s = keys::skeyseed_rekey<P>(k.sk_d(), keys::initiator_nonce{in(ni, ni_len)},
+                                                 keys::responder_nonce{in(nr, nr_len)}, kes.view(), seed.span());
         if (!s) return code(s);
         std::memcpy(out, seed.view().data(), P::output_size);
         return PQIKE_OK;
@@ -818,7 +826,7 @@ int pqike_ike_sa_keys_mix_ppk_intermediate(const pqike_ike_sa_keys* keys, const 
     if (!out || bad(ppk, ppk_len)) return PQIKE_NULL_POINTER;
     return with_keys(keys, [&](const auto& k) -> int {
         using P = typename std::remove_cvref_t<decltype(k)>::prf_type;
-        return store<P>(out, keys::mix_ppk_intermediate(k, in(ppk, ppk_len)));
+        return store<P>(out, keys::mix_ppk_intermediate(keys::ike_sa_keys<P>{k}, in(ppk, ppk_len)));
     });
 }
 

@@ -40,12 +40,15 @@ inline std::optional<json> run_derive(const derive_request& r, failure& f) {
         namespace k = pqike::keys;
         const k::sa_key_lengths len{P::preferred_key_size, r.sk_a_len, r.sk_e_len};
         std::array<std::byte, P::output_size> seed{};
-        if (auto s = k::skeyseed_initial<P>(view(r.ni), view(r.nr), view(r.key_exchanges[0]), seed); !s) {
+        if (auto s = k::skeyseed_initial<P>(k::initiator_nonce{view(r.ni)}, k::responder_nonce{view(r.nr)},
+                                            k::ke_secret{view(r.key_exchanges[0])}, seed);
+            !s) {
             f = from_error(s.error(), "SKEYSEED");
             return std::nullopt;
         }
-        auto stage = k::ike_sa_keys<P>::after_ike_sa_init(view(r.ni), view(r.nr), view(r.spi_i), view(r.spi_r),
-                                                          view(r.key_exchanges[0]), len);
+        auto stage = k::ike_sa_keys<P>::after_ike_sa_init(
+            k::initiator_nonce{view(r.ni)}, k::responder_nonce{view(r.nr)}, k::initiator_spi{view(r.spi_i)},
+            k::responder_spi{view(r.spi_r)}, k::ke_secret{view(r.key_exchanges[0])}, len);
         if (!stage) {
             f = from_error(stage.error(), "stage 0");
             return std::nullopt;
@@ -56,8 +59,9 @@ inline std::optional<json> run_derive(const derive_request& r, failure& f) {
         std::optional<k::ike_sa_keys<P>> cur{*stage};
         for (std::size_t i = 1; i < r.key_exchanges.size(); ++i) {
             const auto sk_n = view(r.key_exchanges[i]);
-            k::skeyseed_next<P>(cur->sk_d(), sk_n, view(r.ni), view(r.nr), seed);
-            auto next = cur->after_additional_ke(sk_n);
+            k::skeyseed_next<P>(cur->sk_d(), k::ke_secret{sk_n}, k::initiator_nonce{view(r.ni)},
+                                k::responder_nonce{view(r.nr)}, seed);
+            auto next = std::move(*cur).after_additional_ke(k::ke_secret{sk_n});
             if (!next) {
                 f = from_error(next.error(), std::string("stage ") + std::to_string(i));
                 return std::nullopt;
@@ -76,7 +80,9 @@ inline std::optional<json> run_child(const child_request& r, failure& f) {
         using P = typename decltype(tag)::type;
         byte_vec keymat(r.keymat_len);
         const auto kes = detail::views(r.key_exchanges);
-        if (auto s = pqike::keys::child_keymat<P>(view(r.sk_d), view(r.ni), view(r.nr), kes, keymat); !s) {
+        if (auto s = pqike::keys::child_keymat<P>(view(r.sk_d), pqike::keys::initiator_nonce{view(r.ni)},
+                                                  pqike::keys::responder_nonce{view(r.nr)}, kes, keymat);
+            !s) {
             f = from_error(s.error(), "KEYMAT");
             return std::nullopt;
         }
@@ -93,7 +99,9 @@ inline std::optional<json> run_rekey(const rekey_request& r, failure& f) {
         using P = typename decltype(tag)::type;
         std::array<std::byte, P::output_size> seed{};
         const auto kes = detail::views(r.key_exchanges);
-        if (auto s = pqike::keys::skeyseed_rekey<P>(view(r.sk_d_old), view(r.ni), view(r.nr), kes, seed); !s) {
+        if (auto s = pqike::keys::skeyseed_rekey<P>(view(r.sk_d_old), pqike::keys::initiator_nonce{view(r.ni)},
+                                                    pqike::keys::responder_nonce{view(r.nr)}, kes, seed);
+            !s) {
             f = from_error(s.error(), "SKEYSEED");
             return std::nullopt;
         }
@@ -101,8 +109,9 @@ inline std::optional<json> run_rekey(const rekey_request& r, failure& f) {
         if (r.with_keys) {  // the new SA's seven keys from that SKEYSEED, same PRF (RFC 7296 §2.18)
             namespace k = pqike::keys;
             const k::sa_key_lengths len{P::preferred_key_size, r.sk_a_len, r.sk_e_len};
-            auto keys = k::detail::ike_stage_factory::from_skeyseed<P>(seed, view(r.ni), view(r.nr), view(r.spi_i),
-                                                                         view(r.spi_r), len);
+            auto keys = k::rekey_ike_sa_from_sk_d<P, P>(view(r.sk_d_old), k::initiator_nonce{view(r.ni)},
+                                                        k::responder_nonce{view(r.nr)}, k::initiator_spi{view(r.spi_i)},
+                                                        k::responder_spi{view(r.spi_r)}, kes, len);
             if (!keys) {
                 pqike::secure_zeroize(seed.data(), seed.size());
                 f = from_error(keys.error(), "new IKE SA keys");

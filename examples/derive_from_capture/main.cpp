@@ -70,14 +70,18 @@ int main() {
 
     // Stage 0: SKEYSEED = prf(Ni | Nr, g^ir) (RFC 7296 §2.14), then the seven keys.
     std::array<std::byte, prf::output_size> seed{};
-    if (!keys::skeyseed_initial<prf>(Ni, Nr, g_ir, seed)) return 1;
-    auto stage0 = keys::ike_sa_keys<prf>::after_ike_sa_init(Ni, Nr, SPIi, SPIr, g_ir, lengths);
+    if (!keys::skeyseed_initial<prf>(keys::initiator_nonce{Ni}, keys::responder_nonce{Nr}, keys::ke_secret{g_ir}, seed))
+        return 1;
+    auto stage0 = keys::ike_sa_keys<prf>::after_ike_sa_init(keys::initiator_nonce{Ni}, keys::responder_nonce{Nr},
+                                                            keys::initiator_spi{SPIi}, keys::responder_spi{SPIr},
+                                                            keys::ke_secret{g_ir}, lengths);
     if (!stage0) return 1;
     report(0, seed, *stage0);
 
     // Stage 1: SKEYSEED(1) = prf(SK_d(0), SK(1) | Ni | Nr) (RFC 9370 §2.2.2).
-    keys::skeyseed_next<prf>(stage0->sk_d(), sk1, Ni, Nr, seed);
-    auto stage1 = stage0->after_additional_ke(sk1);
+    keys::skeyseed_next<prf>(stage0->sk_d(), keys::ke_secret{sk1}, keys::initiator_nonce{Ni}, keys::responder_nonce{Nr},
+                             seed);
+    auto stage1 = std::move(*stage0).after_additional_ke(keys::ke_secret{sk1});
     if (!stage1) return 1;
     report(1, seed, *stage1);
 

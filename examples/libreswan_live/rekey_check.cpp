@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
         if (!unhex(argv[i], ss)) return std::fprintf(stderr, "bad g^ir\n"), 2;
         std::array<std::byte, prf::output_size> seed{};
         const std::array<bytes_view, 1> secrets{bytes_view{ss}};
-        if (!keys::skeyseed_rekey<prf>(bytes_view{sk_d}, bytes_view{ni}, bytes_view{nr}, secrets, seed)) return 1;
+        if (!keys::skeyseed_rekey<prf>(bytes_view{sk_d}, keys::initiator_nonce{bytes_view{ni}},
+                                       keys::responder_nonce{bytes_view{nr}}, secrets, seed))
+            return 1;
         std::array<std::byte, 3 * k + 2 * e> km{};  // SK_d | SK_ei | SK_er | SK_pi | SK_pr (no SK_a)
         if (!keys::prf_plus(prf{bytes_view{seed}}, {bytes_view{ni}, bytes_view{nr}, bytes_view{spi_i}, bytes_view{spi_r}},
                             km))

@@ -68,7 +68,7 @@ public:
         const std::string l{line.data(), *n};
         for (const auto& r : rows_)
             if (r.line == l) return;
-        rows_.push_back(row{l, load_be64(k.spi_i().data()), load_be64(k.spi_r().data()),
+        rows_.push_back(row{l, load_be64(k.spi_i().view().data()), load_be64(k.spi_r().view().data()),
                             std::vector<std::byte>(k.sk_ei().begin(), k.sk_ei().end()),
                             std::vector<std::byte>(k.sk_er().begin(), k.sk_er().end())});
         std::printf("   keys in force: %s — SPIs %s/%s, stage %u%s, SK_d %s...\n", what, hex::encode(k.spi_i()).c_str(),

@@ -47,12 +47,16 @@ void run(slicer& in) {
     const bytes_view ni = in.take(in.len(300)), nr = in.take(in.len(300));
     const bytes_view spi_i = in.take(in.len(9)), spi_r = in.take(in.len(9));
     const bytes_view g_ir = in.take(in.len(600));
-    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(ni, nr, spi_i, spi_r, g_ir, len);
+    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{ni}, keys::responder_nonce{nr},
+                                                     keys::initiator_spi{spi_i}, keys::responder_spi{spi_r},
+                                                     keys::ke_secret{g_ir}, len);
     const bool valid = len.check().ok() && ni.size() <= 256 && nr.size() <= 256 && spi_i.size() == 8 &&
                        spi_r.size() == 8;
     check(static_cast<bool>(k) == valid);
     if (!k) return;
-    auto again = keys::ike_sa_keys<P>::after_ike_sa_init(ni, nr, spi_i, spi_r, g_ir, len);
+    auto again = keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{ni}, keys::responder_nonce{nr},
+                                                         keys::initiator_spi{spi_i}, keys::responder_spi{spi_r},
+                                                         keys::ke_secret{g_ir}, len);
     check(again && ct_equal(again->sk_pr(), k->sk_pr()) && ct_equal(again->sk_d(), k->sk_d()));
     check(k->sk_d().size() == len.prf_key && k->sk_ai().size() == len.integ_key && k->sk_er().size() == len.encr_key);
 
@@ -63,8 +67,9 @@ void run(slicer& in) {
         const bytes_view a = in.take(in.len(64)), p = in.take(in.len(400));
         ia.add(keys::int_auth_sender::initiator, cur, a, p);
         if (in.u8() & 1) ia.add(keys::int_auth_sender::responder, cur, a, p);
-        auto nx = cur.after_additional_ke(in.take(in.len(100)));
+        auto nx = std::move(cur).after_additional_ke(keys::ke_secret{in.take(in.len(100))});
         check(static_cast<bool>(nx) == (cur.stage() < 7));
+        check(cur.spent() == static_cast<bool>(nx));  // consumed when taken, unchanged when refused
         if (!nx) break;
         check(nx->stage() == cur.stage() + 1);
         cur = *nx;
@@ -79,17 +84,18 @@ void run(slicer& in) {
     const bytes_view ppk = in.take(in.len(70));
     auto pp = keys::mix_ppk_rfc8784(cur, ppk);
     check(static_cast<bool>(pp) == !ppk.empty());
-    auto mi = keys::mix_ppk_intermediate(cur, ppk);
+    auto mi = keys::mix_ppk_intermediate(keys::ike_sa_keys<P>{cur}, ppk);
     check(static_cast<bool>(mi) == !ppk.empty());
 
     std::vector<bytes_view> secrets;
     const unsigned n_ke = in.u8() % 11;
     for (unsigned i = 0; i < n_ke; ++i) secrets.push_back(in.take(in.len(100)));
     const keys::child_key_lengths cl{in.len(70), in.len(70)};
-    auto ck = keys::derive_child_sa_keys(cur, ni, nr, secrets, cl);
+    auto ck = keys::derive_child_sa_keys(cur, keys::initiator_nonce{ni}, keys::responder_nonce{nr}, secrets, cl);
     check(static_cast<bool>(ck) == (cl.check().ok() && n_ke <= 8));
     if (ck) check(ck->encr_r().size() == cl.encr_key && ck->integ_r().size() == cl.integ_key);
-    auto r = keys::rekey_ike_sa<P>(cur, nr, ni, spi_r, spi_i, secrets, len);
+    auto r = keys::rekey_ike_sa<P>(cur, keys::initiator_nonce{nr}, keys::responder_nonce{ni},
+                                   keys::initiator_spi{spi_r}, keys::responder_spi{spi_i}, secrets, len);
     check(static_cast<bool>(r) == (n_ke >= 1 && n_ke <= 8));
 
     std::array<char, keys::wireshark_line_max> line{};

@@ -380,7 +380,10 @@ private:
             std::vector<bytes_view> sv(secrets.begin(), secrets.end());
             const auto old_d = un(op.sk_d_before), ni = un(s->ni), nr = un(s->nr);
             std::array<std::byte, P::output_size> wrong{};
-            if (!keys::skeyseed_rekey<P>(test::view(old_d), test::view(ni), test::view(nr), sv, wrong).ok()) return 0;
+            if (!keys::skeyseed_rekey<P>(test::view(old_d), keys::initiator_nonce{test::view(ni)},
+                                         keys::responder_nonce{test::view(nr)}, sv, wrong)
+                     .ok())
+                return 0;
             return hx(wrong) != s->stages[0].skeyseed && logged_has("initiator", "SKEYSEED", s->stages[0].skeyseed) &&
                    logged_has("responder", "SKEYSEED", s->stages[0].skeyseed) &&
                    !logged_has("initiator", "SKEYSEED", hx(wrong)) && !logged_has("responder", "SKEYSEED", hx(wrong));

@@ -516,11 +516,14 @@ private:
         if (secret.empty()) return fail(fr.frame, "no shared secret for this KE data"), false;
         k.secret = hx(secret);
         rec.kes.push_back(k);
-        auto s0 = keys_t::after_ike_sa_init(st->ni, st->nr, bytes_view{rec_spi(st->spi_i)}, bytes_view{rec_spi(st->spi_r)},
-                                            secret, keys::ike_key_lengths<P, C>());
+        auto s0 = keys_t::after_ike_sa_init(keys::initiator_nonce{st->ni}, keys::responder_nonce{st->nr},
+                                            keys::initiator_spi{bytes_view{rec_spi(st->spi_i)}},
+                                            keys::responder_spi{bytes_view{rec_spi(st->spi_r)}},
+                                            keys::ke_secret{secret}, keys::ike_key_lengths<P, C>());
         if (!s0) return fail(fr.frame, "stage 0"), false;
         std::array<std::byte, P::output_size> seed{};
-        (void)keys::skeyseed_initial<P>(st->ni, st->nr, secret, seed);
+        (void)keys::skeyseed_initial<P>(keys::initiator_nonce{st->ni}, keys::responder_nonce{st->nr},
+                                        keys::ke_secret{secret}, seed);
         rec.stages.push_back(stage(*s0, seed, 1));
         st->stages.push_back(std::move(*s0));
         out_.sas.push_back(std::move(rec));
@@ -661,10 +664,10 @@ private:
         const byte_vec secret = secrets_(sa.pending_ke_i);
         if (secret.empty()) return fail(fr.frame, "no shared secret for ADDKE"), false;
         rec.kes.push_back({to_number(kv.method), sa.pending_ke_i, copy(kv.data), hx(secret)});
-        auto next = k.after_additional_ke(secret);
+        auto next = keys::ike_sa_keys<P>{k}.after_additional_ke(keys::ke_secret{secret});  // every stage is kept
         if (!next) return fail(fr.frame, "next stage"), false;
         std::array<std::byte, P::output_size> seed{};
-        keys::skeyseed_next<P>(k.sk_d(), secret, k.nonce_i(), k.nonce_r(), seed);
+        keys::skeyseed_next<P>(k.sk_d(), keys::ke_secret{secret}, k.nonce_i(), k.nonce_r(), seed);
         rec.stages.push_back(stage(*next, seed, 1));
         sa.stages.push_back(std::move(*next));
         return true;
@@ -803,7 +806,7 @@ private:
         keys::detail::ke_seed seed;
         if (!seed.build(sv, ni, nr).ok()) return fail(frame, "child seed"), false;
         for (const bytes_view part : seed.view()) ch.seed += hx(part);
-        auto ck = keys::derive_child_sa_keys(k, ni, nr, sv, *len);
+        auto ck = keys::derive_child_sa_keys(k, keys::initiator_nonce{ni}, keys::responder_nonce{nr}, sv, *len);
         if (!ck) return fail(frame, "child keys"), false;
         ch.encr_i = hx(ck->encr_i());
         ch.integ_i = hx(ck->integ_i());
@@ -887,10 +890,12 @@ private:
         std::vector<bytes_view> sv(secrets.begin(), secrets.end());
         if (cc.chosen.encr != C::encr_id || cc.chosen.prf != P::transform_id)
             return fail(fr.frame, "rekey transforms differ from the replay's policies"), false;
-        auto nk = keys::rekey_ike_sa<P>(k, cc.ni, cc.nr, cc.spi_i, cc.spi_r, sv, keys::ike_key_lengths<P, C>());
+        auto nk = keys::rekey_ike_sa<P>(k, keys::initiator_nonce{cc.ni}, keys::responder_nonce{cc.nr},
+                                        keys::initiator_spi{cc.spi_i}, keys::responder_spi{cc.spi_r}, sv,
+                                        keys::ike_key_lengths<P, C>());
         if (!nk) return fail(fr.frame, "rekey"), false;
         std::array<std::byte, P::output_size> seed{};
-        (void)keys::skeyseed_rekey<P>(k.sk_d(), cc.ni, cc.nr, sv, seed);
+        (void)keys::skeyseed_rekey<P>(k.sk_d(), keys::initiator_nonce{cc.ni}, keys::responder_nonce{cc.nr}, sv, seed);
         auto st = std::make_unique<sa_state>();
         st->spi_i = load_be64(cc.spi_i.data());
         st->spi_r = load_be64(cc.spi_r.data());

@@ -59,8 +59,10 @@ TEST_CASE("escape: a whole migration allocates nothing") {
         failures += !t;
 
         const keys::sa_key_lengths len{32, 0, 36};
-        auto old = keys::ike_sa_keys<P>::after_ike_sa_init(view(ni), view(nr), view(binding).first(8),
-                                                           view(binding).subspan(8), view(g), len);
+        auto old = keys::ike_sa_keys<P>::after_ike_sa_init(
+            keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)},
+            keys::initiator_spi{view(binding).first(8)}, keys::responder_spi{view(binding).subspan(8)},
+            keys::ke_secret{view(g)}, len);
         failures += !old;
         const bytes_view secrets[] = {view(ss)};
         auto mixed = rekey_with_escape_ppk<P>(*old, view(ppk), view(ni), view(nr), view(binding).first(8),

@@ -26,8 +26,10 @@ const std::uint16_t consumer_methods[] = {36};
 const bytes_view known_ppks[] = {view(ppk_id)};
 
 ike_keys classical_sa() {
-    auto k = ike_keys::after_ike_sa_init(view(seq_bytes(1, 32)), view(seq_bytes(2, 32)), view(binding).first(8),
-                                         view(binding).subspan(8), view(seq_bytes(3, 32)), lengths);
+    auto k = ike_keys::after_ike_sa_init(
+        keys::initiator_nonce{view(seq_bytes(1, 32))}, keys::responder_nonce{view(seq_bytes(2, 32))},
+        keys::initiator_spi{view(binding).first(8)}, keys::responder_spi{view(binding).subspan(8)},
+        keys::ke_secret{view(seq_bytes(3, 32))}, lengths);
     REQUIRE(k.has_value());
     return *k;
 }
@@ -35,8 +37,9 @@ ike_keys classical_sa() {
 ike_keys rekeyed(const ike_keys& old, const byte_vec& ss) {
     const bytes_view secrets[] = {view(ss)};
     const auto spi_i = fixed_hex("2122232425262728"), spi_r = fixed_hex("3132333435363738");
-    auto k = keys::rekey_ike_sa<P>(old, view(seq_bytes(4, 32)), view(seq_bytes(5, 32)), view(spi_i),
-                                   view(spi_r), secrets, lengths);
+    auto k = keys::rekey_ike_sa<P>(old, keys::initiator_nonce{view(seq_bytes(4, 32))},
+                                   keys::responder_nonce{view(seq_bytes(5, 32))}, keys::initiator_spi{view(spi_i)},
+                                   keys::responder_spi{view(spi_r)}, secrets, lengths);
     REQUIRE(k.has_value());
     return *k;
 }

@@ -255,7 +255,7 @@ TEST_CASE_TEMPLATE("RFC 9867: the PPK rides in the last IKE_INTERMEDIATE, mixed 
     // Same seeds, no PPK: the stage after the ADDKE, mixed by keys/ppk.hpp, is the PPK run's SA.
     peers_cfg<S> plain{{ke_method::ml_kem_768}, {ke_method::ml_kem_768}};
     auto q = plain_run<S>({}, 41, 42, plain);
-    auto m = keys::mix_ppk_intermediate(*q->ini->sa().keys, ppk_a());
+    auto m = keys::mix_ppk_intermediate(std::remove_cvref_t<decltype(k)>{*q->ini->sa().keys}, ppk_a());
     REQUIRE(m);
     CHECK(same_ike_keys(k, *m));
     CHECK(tohex(k.sk_ei()) != tohex(q->ini->sa().keys->sk_ei()));  // every key changes (§3.2)
@@ -265,7 +265,8 @@ TEST_CASE_TEMPLATE("RFC 9867: the PPK rides in the last IKE_INTERMEDIATE, mixed 
     REQUIRE(child);
     CHECK(tohex(p.rsp->child().keys->encr_i()) == tohex(child->encr_i()));
     // And a key exchange after the PPK is refused by the key schedule itself.
-    CHECK(k.after_additional_ke(ppk_a()).code() == errc::ppk_not_last);
+    CHECK(std::remove_cvref_t<decltype(k)>{k}.after_additional_ke(keys::ke_secret{ppk_a()}).code() ==
+          errc::ppk_not_last);
 }
 
 TEST_CASE_TEMPLATE("RFC 9867 without an ADDKE: one IKE_INTERMEDIATE of its own", S, PQIKE_EXCHANGE_SUITES) {

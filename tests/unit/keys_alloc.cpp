@@ -28,15 +28,17 @@ std::size_t run_schedule(const byte_vec& ni, const byte_vec& nr, const byte_vec&
     g_news = 0;
     g_counting = true;
     {
-        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(ni), view(nr), view(spi), view(spi), view(sk),
-                                                         keys::sa_key_lengths{P::preferred_key_size, 0, 36});
+        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+            keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, keys::initiator_spi{view(spi)},
+            keys::responder_spi{view(spi)}, keys::ke_secret{view(sk)},
+            keys::sa_key_lengths{P::preferred_key_size, 0, 36});
         failures += !k;
         keys::int_auth<P> ia;
         auto cur = *k;
         for (int i = 0; i < 7; ++i) {
             ia.add(keys::int_auth_sender::initiator, cur, view(msg).first(32), view(msg));
             ia.add(keys::int_auth_sender::responder, cur, view(msg).first(32), view(msg));
-            auto nx = cur.after_additional_ke(view(sk));
+            auto nx = std::move(cur).after_additional_ke(keys::ke_secret{view(sk)});
             failures += !nx;
             cur = *nx;
         }
@@ -48,15 +50,18 @@ std::size_t run_schedule(const byte_vec& ni, const byte_vec& nr, const byte_vec&
         std::array<std::byte, P::output_size> auth{};
         keys::psk_auth(view(sk), oct, auth);
         failures += !keys::verify_psk_auth(view(sk), oct, bytes_view{auth}).ok();
-        auto ck = keys::derive_child_sa_keys(pp->mixed, view(ni), view(nr), eight, keys::child_key_lengths{36, 0});
+        auto ck = keys::derive_child_sa_keys(pp->mixed, keys::initiator_nonce{view(ni)},
+                                             keys::responder_nonce{view(nr)}, eight, keys::child_key_lengths{36, 0});
         failures += !ck;
-        auto r = keys::rekey_ike_sa<P>(pp->mixed, view(nr), view(ni), view(spi), view(spi), eight,
+        auto r = keys::rekey_ike_sa<P>(pp->mixed, keys::initiator_nonce{view(nr)}, keys::responder_nonce{view(ni)},
+                                       keys::initiator_spi{view(spi)}, keys::responder_spi{view(spi)}, eight,
                                        keys::sa_key_lengths{P::preferred_key_size, 32, 32});
         failures += !r || !r->ppk_mixed();  // rekeyed from SK_d': still PPK-protected
-        auto plain = keys::rekey_ike_sa<P>(cur, view(nr), view(ni), view(spi), view(spi), eight,
+        auto plain = keys::rekey_ike_sa<P>(cur, keys::initiator_nonce{view(nr)}, keys::responder_nonce{view(ni)},
+                                           keys::initiator_spi{view(spi)}, keys::responder_spi{view(spi)}, eight,
                                            keys::sa_key_lengths{P::preferred_key_size, 32, 32});
         failures += !plain;
-        auto m = keys::mix_ppk_intermediate(*plain, view(sk));
+        auto m = keys::mix_ppk_intermediate(std::move(*plain), view(sk));
         failures += !m;
         std::array<char, keys::wireshark_line_max> line{};
         failures += !keys::wireshark_ikev2_line(*m, wire::encr_id::aes_cbc, 256, wire::integ_id::hmac_sha2_256_128,

@@ -40,7 +40,9 @@ TEST_CASE("NIST CAVS IKEv2 KDF: 90 cases through the public API") {
             constexpr std::size_t L = P::output_size;
             // SKEYSEED = prf(Ni | Nr, g^ir)
             std::array<std::byte, L> seed{};
-            REQUIRE(keys::skeyseed_initial<P>(view(ni), view(nr), view(gir), seed).ok());
+            REQUIRE(keys::skeyseed_initial<P>(keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)},
+                                              keys::ke_secret{view(gir)}, seed)
+                        .ok());
             CHECK(tohex(seed) == c.at("skeyseed").get<std::string>());
 
             // DKM = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
@@ -55,8 +57,9 @@ TEST_CASE("NIST CAVS IKEv2 KDF: 90 cases through the public API") {
                 len.integ_key = std::min<std::size_t>(keys::max_integ_key_size, rest / 4);
                 len.encr_key = std::min<std::size_t>(keys::max_encr_key_size, (rest - 2 * len.integ_key) / 2);
             }
-            auto st = keys::ike_sa_keys<P>::after_ike_sa_init(view(ni), view(nr), view(spii), view(spir),
-                                                               view(gir), len);
+            auto st = keys::ike_sa_keys<P>::after_ike_sa_init(
+                keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, keys::initiator_spi{view(spii)},
+                keys::responder_spi{view(spir)}, keys::ke_secret{view(gir)}, len);
             REQUIRE(st);
             CHECK(st->stage() == 0);
             const auto all = test::concat_keys(*st);
@@ -66,22 +69,28 @@ TEST_CASE("NIST CAVS IKEv2 KDF: 90 cases through the public API") {
 
             // Child SA KEYMAT without a key exchange: prf+(SK_d, Ni | Nr)
             byte_vec child(dkm_child.size());
-            REQUIRE(keys::child_keymat(*st, view(ni), view(nr), {}, child).ok());
+            REQUIRE(keys::child_keymat(*st, keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, {}, child)
+                        .ok());
             CHECK(child == dkm_child);
 
             // With one: prf+(SK_d, g^ir(new) | Ni | Nr)
             const bytes_view one[] = {view(gir_new)};
             byte_vec child_dh(dkm_child_dh.size());
-            REQUIRE(keys::child_keymat(*st, view(ni), view(nr), one, child_dh).ok());
+            REQUIRE(
+                keys::child_keymat(*st, keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, one, child_dh)
+                    .ok());
             CHECK(child_dh == dkm_child_dh);
 
             // Rekey: SKEYSEED = prf(SK_d(old), g^ir(new) | Ni | Nr)
             std::array<std::byte, L> rk{};
-            REQUIRE(keys::skeyseed_rekey<P>(st->sk_d(), view(ni), view(nr), one, rk).ok());
+            REQUIRE(keys::skeyseed_rekey<P>(st->sk_d(), keys::initiator_nonce{view(ni)},
+                                            keys::responder_nonce{view(nr)}, one, rk)
+                        .ok());
             CHECK(tohex(rk) == c.at("skeyseedRekey").get<std::string>());
             // The same value is SKEYSEED(1) of RFC 9370 §2.2.2 with SK(1) = g^ir(new).
             std::array<std::byte, L> s1{};
-            keys::skeyseed_next<P>(st->sk_d(), view(gir_new), view(ni), view(nr), s1);
+            keys::skeyseed_next<P>(st->sk_d(), keys::ke_secret{view(gir_new)}, keys::initiator_nonce{view(ni)},
+                                   keys::responder_nonce{view(nr)}, s1);
             CHECK(s1 == rk);
             ++checked;
         });
@@ -155,18 +164,27 @@ TEST_CASE("stage 0 input checks") {
     const auto spi = unhex("0102030405060708");
     const auto gir = unhex("abcdef");
     const keys::sa_key_lengths len{32, 32, 16};
-    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(view(n), view(n), view(spi).first(7), view(spi), view(gir), len)
+    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{view(n)}, keys::responder_nonce{view(n)},
+                                                  keys::initiator_spi{view(spi).first(7)},
+                                                  keys::responder_spi{view(spi)}, keys::ke_secret{view(gir)}, len)
               .code() == errc::invalid_length);
-    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(view(n), view(n), view(spi), byte_vec{}, view(gir), len).code() ==
-          errc::invalid_length);
+    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{view(n)}, keys::responder_nonce{view(n)},
+                                                  keys::initiator_spi{view(spi)}, keys::responder_spi{byte_vec{}},
+                                                  keys::ke_secret{view(gir)}, len)
+              .code() == errc::invalid_length);
     byte_vec big(257);
-    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(view(big), view(n), view(spi), view(spi), view(gir), len).code() ==
-          errc::invalid_nonce_length);
-    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(view(n), view(n), view(spi), view(spi), view(gir),
-                                                  keys::sa_key_lengths{32, 65, 16})
+    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{view(big)}, keys::responder_nonce{view(n)},
+                                                  keys::initiator_spi{view(spi)}, keys::responder_spi{view(spi)},
+                                                  keys::ke_secret{view(gir)}, len)
+              .code() == errc::invalid_nonce_length);
+    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{view(n)}, keys::responder_nonce{view(n)},
+                                                  keys::initiator_spi{view(spi)}, keys::responder_spi{view(spi)},
+                                                  keys::ke_secret{view(gir)}, keys::sa_key_lengths{32, 65, 16})
               .code() == errc::invalid_length);
     byte_vec max(256, std::byte{7});
-    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(view(max), view(max), view(spi), view(spi), view(gir), len));
+    CHECK(keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{view(max)}, keys::responder_nonce{view(max)},
+                                                  keys::initiator_spi{view(spi)}, keys::responder_spi{view(spi)},
+                                                  keys::ke_secret{view(gir)}, len));
 }
 
 TEST_CASE("Wireshark line: names, AEAD empty SK_a, unsupported transforms, short buffer") {
@@ -182,8 +200,9 @@ TEST_CASE("Wireshark line: names, AEAD empty SK_a, unsupported transforms, short
 
     const auto n = unhex("00112233445566778899aabbccddeeff");
     const auto spi_i = unhex("0102030405060708"), spi_r = unhex("1112131415161718");
-    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(n), view(n), view(spi_i), view(spi_r), view(n),
-                                                     keys::sa_key_lengths{32, 0, 20});
+    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(keys::initiator_nonce{view(n)}, keys::responder_nonce{view(n)},
+                                                     keys::initiator_spi{view(spi_i)}, keys::responder_spi{view(spi_r)},
+                                                     keys::ke_secret{view(n)}, keys::sa_key_lengths{32, 0, 20});
     REQUIRE(k);
     std::array<char, keys::wireshark_line_max> buf{};
     auto len = keys::wireshark_ikev2_line(*k, encr_id::aes_gcm_16, 128, integ_id::none, buf);
@@ -214,19 +233,26 @@ TEST_CASE("P::truncates_nonce_key: SKEYSEED keys with 64 bits of each nonce, prf
     const auto gir = unhex("5555555555555555555555555555555555555555555555555555555555555555");
     const auto spi = unhex("0102030405060708");
     std::array<std::byte, 32> got{}, expect{};
-    REQUIRE(keys::skeyseed_initial<truncating_prf>(view(ni), view(nr), view(gir), got).ok());
+    REQUIRE(keys::skeyseed_initial<truncating_prf>(keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)},
+                                                   keys::ke_secret{view(gir)}, got)
+                .ok());
     byte_vec key(view(ni).begin(), view(ni).begin() + 8);
     key.insert(key.end(), view(nr).begin(), view(nr).begin() + 8);
     policy::prf_compute(crypto::hmac_sha256{view(key)}, {view(gir)}, expect);
     CHECK(got == expect);
     std::array<std::byte, 32> untruncated{};
-    REQUIRE(keys::skeyseed_initial<crypto::hmac_sha256>(view(ni), view(nr), view(gir), untruncated).ok());
+    REQUIRE(keys::skeyseed_initial<crypto::hmac_sha256>(keys::initiator_nonce{view(ni)},
+                                                        keys::responder_nonce{view(nr)}, keys::ke_secret{view(gir)},
+                                                        untruncated)
+                .ok());
     CHECK(got != untruncated);
-    CHECK(keys::skeyseed_initial<truncating_prf>(view(ni).first(7), view(nr), view(gir), got).code() ==
-          errc::invalid_nonce_length);
+    CHECK(keys::skeyseed_initial<truncating_prf>(keys::initiator_nonce{view(ni).first(7)},
+                                                 keys::responder_nonce{view(nr)}, keys::ke_secret{view(gir)}, got)
+              .code() == errc::invalid_nonce_length);
 
-    auto k = keys::ike_sa_keys<truncating_prf>::after_ike_sa_init(view(ni), view(nr), view(spi), view(spi), view(gir),
-                                                                  keys::sa_key_lengths{32, 0, 20});
+    auto k = keys::ike_sa_keys<truncating_prf>::after_ike_sa_init(
+        keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, keys::initiator_spi{view(spi)},
+        keys::responder_spi{view(spi)}, keys::ke_secret{view(gir)}, keys::sa_key_lengths{32, 0, 20});
     REQUIRE(k);
     byte_vec km(32 * 3 + 40);
     REQUIRE(keys::prf_plus<crypto::hmac_sha256>(bytes_view{expect}, {view(ni), view(nr), view(spi), view(spi)}, km).ok());

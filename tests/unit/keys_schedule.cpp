@@ -112,13 +112,14 @@ TEST_CASE_TEMPLATE("multi-KE chains, rekeys and Child SAs agree with the indepen
                              {"spi_i", tohex(view(s.spi_i))}, {"spi_r", tohex(view(s.spi_r))},
                              {"g_ir", tohex(view(s.g_ir))}, {"additional", hexes(s.additional)},
                              {"lengths", {s.len.prf_key, s.len.integ_key, s.len.encr_key}}});
-        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r),
-                                                         view(s.g_ir), s.len);
+        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+            keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, keys::initiator_spi{view(s.spi_i)},
+            keys::responder_spi{view(s.spi_r)}, keys::ke_secret{view(s.g_ir)}, s.len);
         REQUIRE(k);
         std::vector<json> stages{stage_hex(*k)};
         auto cur = *k;
         for (const auto& sk : s.additional) {
-            auto nx = cur.after_additional_ke(view(sk));
+            auto nx = std::move(cur).after_additional_ke(keys::ke_secret{view(sk)});
             REQUIRE(nx);
             CHECK(nx->stage() == cur.stage() + 1);
             stages.push_back(stage_hex(*nx));
@@ -128,11 +129,14 @@ TEST_CASE_TEMPLATE("multi-KE chains, rekeys and Child SAs agree with the indepen
     }
 
     // IKE SA rekey from the 7-ADDKE chain's last stage to a NEW PRF, with 1, 3 and 8 key exchanges.
-    auto last7 = keys::ike_sa_keys<P>::after_ike_sa_init(view(sas[3].ni), view(sas[3].nr), view(sas[3].spi_i),
-                                                         view(sas[3].spi_r), view(sas[3].g_ir), sas[3].len);
+    auto last7 = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{view(sas[3].ni)}, keys::responder_nonce{view(sas[3].nr)},
+        keys::initiator_spi{view(sas[3].spi_i)}, keys::responder_spi{view(sas[3].spi_r)},
+        keys::ke_secret{view(sas[3].g_ir)}, sas[3].len);
     REQUIRE(last7);
     auto old = *last7;
-    for (const auto& sk : sas[3].additional) old = old.after_additional_ke(view(sk)).value();
+    for (const auto& sk : sas[3].additional)
+        old = std::move(old).after_additional_ke(keys::ke_secret{view(sk)}).value();
     using NewP = std::conditional_t<std::is_same_v<P, crypto::hmac_sha384>, crypto::hmac_sha256, crypto::hmac_sha384>;
     std::vector<json> rekeys;
     for (const std::size_t n_ke : {std::size_t{1}, std::size_t{3}, std::size_t{8}}) {
@@ -145,11 +149,14 @@ TEST_CASE_TEMPLATE("multi-KE chains, rekeys and Child SAs agree with the indepen
                                    {"spi_i", tohex(view(spi_i))}, {"spi_r", tohex(view(spi_r))},
                                    {"secrets", hexes(secrets)}, {"lengths", {nl.prf_key, nl.integ_key, nl.encr_key}}});
         const auto sv = views(secrets);
-        auto r = keys::rekey_ike_sa<NewP>(old, view(ni), view(nr), view(spi_i), view(spi_r), sv, nl);
+        auto r = keys::rekey_ike_sa<NewP>(old, keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)},
+                                          keys::initiator_spi{view(spi_i)}, keys::responder_spi{view(spi_r)}, sv, nl);
         REQUIRE(r);
         CHECK(r->stage() == 0);
         std::array<std::byte, P::output_size> seed{};
-        REQUIRE(keys::skeyseed_rekey<P>(old.sk_d(), view(ni), view(nr), sv, seed).ok());
+        REQUIRE(keys::skeyseed_rekey<P>(old.sk_d(), keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)},
+                                        sv, seed)
+                    .ok());
         rekeys.push_back({{"skeyseed", tohex(seed)}, {"keys", stage_hex(*r)}});
     }
 
@@ -160,7 +167,9 @@ TEST_CASE_TEMPLATE("multi-KE chains, rekeys and Child SAs agree with the indepen
         std::vector<byte_vec> secrets;
         for (std::size_t i = 0; i < n_ke; ++i) secrets.push_back(random_bytes(random_size(32, 97)));
         byte_vec km(random_size(1, 256));
-        REQUIRE(keys::child_keymat(old, view(ni), view(nr), views(secrets), km).ok());
+        REQUIRE(keys::child_keymat(old, keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)},
+                                   views(secrets), km)
+                    .ok());
         in["child"].push_back({{"prf", name}, {"sk_d", tohex(old.sk_d())}, {"ni", tohex(view(ni))},
                                {"nr", tohex(view(nr))}, {"secrets", hexes(secrets)}, {"length", km.size()}});
         childs.push_back(tohex(view(km)));
@@ -185,10 +194,11 @@ TEST_CASE_TEMPLATE("PPK mixing (RFC 8784, RFC 9867 IKE_INTERMEDIATE and CREATE_C
     std::vector<json> mine;
     for (const std::size_t n_add : {std::size_t{0}, std::size_t{2}}) {
         const auto s = random_sa(P::preferred_key_size, n_add);
-        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r),
-                                                         view(s.g_ir), s.len);
+        auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+            keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, keys::initiator_spi{view(s.spi_i)},
+            keys::responder_spi{view(s.spi_r)}, keys::ke_secret{view(s.g_ir)}, s.len);
         REQUIRE(k);
-        for (const auto& sk : s.additional) k = k->after_additional_ke(view(sk));
+        for (const auto& sk : s.additional) k = std::move(*k).after_additional_ke(keys::ke_secret{view(sk)});
         REQUIRE(k);
         const auto ppk = random_bytes(random_size(1, 96));
         const std::size_t child_len = random_size(16, 128);
@@ -199,7 +209,7 @@ TEST_CASE_TEMPLATE("PPK mixing (RFC 8784, RFC 9867 IKE_INTERMEDIATE and CREATE_C
                              {"child_length", child_len}});
         auto c = keys::mix_ppk_rfc8784(*k, view(ppk));
         REQUIRE(c);
-        auto m = keys::mix_ppk_intermediate(*k, view(ppk));
+        auto m = keys::mix_ppk_intermediate(keys::ike_sa_keys<P>{*k}, view(ppk));
         REQUIRE(m);
         std::array<std::byte, keys::ppk_confirmation_size> conf{};
         keys::ppk_confirmation(view(ppk), *k, conf);
@@ -208,7 +218,8 @@ TEST_CASE_TEMPLATE("PPK mixing (RFC 8784, RFC 9867 IKE_INTERMEDIATE and CREATE_C
         auto d = keys::with_ppk_sk_d(*k, view(ppk));
         REQUIRE(d);
         byte_vec km(child_len);
-        REQUIRE(keys::child_keymat(*d, view(s.ni), view(s.nr), {}, km).ok());
+        REQUIRE(
+            keys::child_keymat(*d, keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, {}, km).ok());
         mine.push_back({{"rfc8784", json::array({tohex(c->mixed.sk_d()), tohex(c->mixed.sk_pi()), tohex(c->mixed.sk_pr())})},
                         {"rfc9867", stage_hex(*m)},
                         {"confirmation", tohex(conf)},
@@ -222,11 +233,13 @@ TEST_CASE_TEMPLATE("PPK mixing (RFC 8784, RFC 9867 IKE_INTERMEDIATE and CREATE_C
 TEST_CASE("IntAuth over 0, 1, 2 and 7 IKE_INTERMEDIATE exchanges agrees with the model, fragmented or not") {
     using P = crypto::hmac_sha256;
     const auto s = random_sa(32, 7);
-    auto k0 = keys::ike_sa_keys<P>::after_ike_sa_init(view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r),
-                                                      view(s.g_ir), s.len);
+    auto k0 = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, keys::initiator_spi{view(s.spi_i)},
+        keys::responder_spi{view(s.spi_r)}, keys::ke_secret{view(s.g_ir)}, s.len);
     REQUIRE(k0);
     std::vector<keys::ike_sa_keys<P>> stages{*k0};
-    for (const auto& sk : s.additional) stages.push_back(stages.back().after_additional_ke(view(sk)).value());
+    for (const auto& sk : s.additional)
+        stages.push_back(keys::ike_sa_keys<P>{stages.back()}.after_additional_ke(keys::ke_secret{view(sk)}).value());
 
     json in;
     std::vector<std::string> whole, pieces;
@@ -271,8 +284,9 @@ TEST_CASE("IntAuth over 0, 1, 2 and 7 IKE_INTERMEDIATE exchanges agrees with the
 TEST_CASE("IntAuth: no intermediate means no IntAuth in the signed octets; unbalanced chains are refused") {
     using P = crypto::hmac_sha256;
     const auto s = random_sa(32, 0);
-    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r),
-                                                     view(s.g_ir), s.len);
+    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, keys::initiator_spi{view(s.spi_i)},
+        keys::responder_spi{view(s.spi_r)}, keys::ke_secret{view(s.g_ir)}, s.len);
     REQUIRE(k);
     keys::int_auth<P> none;
     auto v = none.finish(1);
@@ -319,7 +333,9 @@ TEST_CASE("ordering pinned: KEYMAT and rekey SKEYSEED use SK(0) | Ni | Nr | SK(1
     };
     const byte_vec right = cat({&sk0, &ni, &nr, &sk1, &sk2});
     byte_vec km(200), expect(200), wrong1(200), wrong2(200);
-    REQUIRE(keys::child_keymat<P>(view(sk_d), view(ni), view(nr), secrets, km).ok());
+    REQUIRE(
+        keys::child_keymat<P>(view(sk_d), keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, secrets, km)
+            .ok());
     REQUIRE(keys::prf_plus<P>(view(sk_d), {view(right)}, expect).ok());
     CHECK(km == expect);
     // Orders deployed stacks have got wrong give different keys.
@@ -329,25 +345,32 @@ TEST_CASE("ordering pinned: KEYMAT and rekey SKEYSEED use SK(0) | Ni | Nr | SK(1
     CHECK(km != wrong2);
 
     std::array<std::byte, 48> rk{}, rk_expect{};
-    REQUIRE(keys::skeyseed_rekey<P>(view(sk_d), view(ni), view(nr), secrets, rk).ok());
+    REQUIRE(keys::skeyseed_rekey<P>(view(sk_d), keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)},
+                                    secrets, rk)
+                .ok());
     policy::prf_compute(P{view(sk_d)}, {view(right)}, rk_expect);
     CHECK(rk == rk_expect);
     // An IKE SA rekey needs at least one key exchange; more than 8 secrets are refused.
-    CHECK(keys::skeyseed_rekey<P>(view(sk_d), view(ni), view(nr), {}, rk).code() == errc::missing_payload);
+    CHECK(keys::skeyseed_rekey<P>(view(sk_d), keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, {}, rk)
+              .code() == errc::missing_payload);
     std::vector<bytes_view> nine(9, view(sk0));
-    CHECK(keys::skeyseed_rekey<P>(view(sk_d), view(ni), view(nr), nine, rk).code() == errc::invalid_length);
-    CHECK(keys::child_keymat<P>(view(sk_d), view(ni), view(nr), nine, km).code() == errc::invalid_length);
+    CHECK(
+        keys::skeyseed_rekey<P>(view(sk_d), keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, nine, rk)
+            .code() == errc::invalid_length);
+    CHECK(keys::child_keymat<P>(view(sk_d), keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, nine, km)
+              .code() == errc::invalid_length);
 }
 
 TEST_CASE("stages: the index counts, an 8th additional exchange is refused, stages differ") {
     using P = crypto::hmac_sha256;
     const auto s = random_sa(32, 8);
-    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r),
-                                                     view(s.g_ir), s.len);
+    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, keys::initiator_spi{view(s.spi_i)},
+        keys::responder_spi{view(s.spi_r)}, keys::ke_secret{view(s.g_ir)}, s.len);
     REQUIRE(k);
     auto cur = *k;
     for (std::size_t i = 0; i < 7; ++i) {
-        auto nx = cur.after_additional_ke(view(s.additional[i]));
+        auto nx = keys::ike_sa_keys<P>{cur}.after_additional_ke(keys::ke_secret{view(s.additional[i])});
         REQUIRE(nx);
         CHECK(nx->sk_d().size() == 32);
         CHECK_FALSE(ct_equal(nx->sk_d(), cur.sk_d()));
@@ -356,18 +379,69 @@ TEST_CASE("stages: the index counts, an 8th additional exchange is refused, stag
         cur = *nx;
     }
     CHECK(cur.stage() == 7);
-    CHECK(cur.after_additional_ke(view(s.additional[7])).code() == errc::unexpected_message);
+    CHECK(std::move(cur).after_additional_ke(keys::ke_secret{view(s.additional[7])}).code() ==
+          errc::unexpected_message);
+    CHECK_FALSE(cur.spent());  // a refused step leaves the stage as it was
+    CHECK(cur.sk_d().size() == 32);
     // The same additional secrets in another order give another SA.
-    auto a = k->after_additional_ke(view(s.additional[0])).value().after_additional_ke(view(s.additional[1])).value();
-    auto b = k->after_additional_ke(view(s.additional[1])).value().after_additional_ke(view(s.additional[0])).value();
+    auto a = keys::ike_sa_keys<P>{*k}
+                 .after_additional_ke(keys::ke_secret{view(s.additional[0])})
+                 .value()
+                 .after_additional_ke(keys::ke_secret{view(s.additional[1])})
+                 .value();
+    auto b = keys::ike_sa_keys<P>{*k}
+                 .after_additional_ke(keys::ke_secret{view(s.additional[1])})
+                 .value()
+                 .after_additional_ke(keys::ke_secret{view(s.additional[0])})
+                 .value();
     CHECK_FALSE(ct_equal(a.sk_d(), b.sk_d()));
+}
+
+// Whether a stage of reference type K can take the step to the next stage.
+template <class K>
+concept steps_to_next_stage = requires(K k) {
+    std::forward<K>(k).after_additional_ke(keys::ke_secret{bytes_view{}});
+};
+
+TEST_CASE("stages: a step consumes the stage it starts from; a copy keeps it") {
+    using P = crypto::hmac_sha256;
+    const auto s = random_sa(32, 1);
+    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, keys::initiator_spi{view(s.spi_i)},
+        keys::responder_spi{view(s.spi_r)}, keys::ke_secret{view(s.g_ir)}, s.len);
+    REQUIRE(k);
+    const keys::ike_sa_keys<P> kept = *k;  // the visible copy a stack makes to keep stage 0
+    auto next = std::move(*k).after_additional_ke(keys::ke_secret{view(s.additional[0])});
+    REQUIRE(next);
+    CHECK(k->spent());
+    CHECK(k->sk_d().empty());
+    CHECK(k->sk_ei().empty());
+    CHECK(k->sk_pr().empty());
+    CHECK_FALSE(kept.spent());
+    CHECK(kept.sk_d().size() == 32);
+    CHECK_FALSE(next->spent());
+    // The copy gives the same next stage: spending one stage does not touch another.
+    auto again = keys::ike_sa_keys<P>{kept}.after_additional_ke(keys::ke_secret{view(s.additional[0])});
+    REQUIRE(again);
+    CHECK(ct_equal(again->sk_d(), next->sk_d()));
+    // RFC 9867 mixing consumes likewise.
+    const auto ppk = random_bytes(32);
+    auto mixed = keys::mix_ppk_intermediate(std::move(*again), view(ppk));
+    REQUIRE(mixed);
+    CHECK(again->spent());
+    CHECK_FALSE(mixed->spent());
+    // Only an rvalue takes the step: forking a stage without a visible copy does not compile.
+    static_assert(!steps_to_next_stage<const keys::ike_sa_keys<P>&>);
+    static_assert(!steps_to_next_stage<keys::ike_sa_keys<P>&>);
+    static_assert(steps_to_next_stage<keys::ike_sa_keys<P>&&>);
 }
 
 TEST_CASE("PPK: RFC 8784 mixing of SK_d/SK_pi/SK_pr, NO_PPK_AUTH keys, RFC 9867 restage and confirmation") {
     using P = crypto::hmac_sha256;
     const auto s = random_sa(32, 1);
-    auto k0 = keys::ike_sa_keys<P>::after_ike_sa_init(view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r),
-                                                      view(s.g_ir), s.len);
+    auto k0 = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, keys::initiator_spi{view(s.spi_i)},
+        keys::responder_spi{view(s.spi_r)}, keys::ke_secret{view(s.g_ir)}, s.len);
     REQUIRE(k0);
     const auto ppk = random_bytes(32), other = random_bytes(32);
 
@@ -397,9 +471,9 @@ TEST_CASE("PPK: RFC 8784 mixing of SK_d/SK_pi/SK_pr, NO_PPK_AUTH keys, RFC 9867 
     CHECK(with != without);
 
     // RFC 9867: SKEYSEED' = prf+(PPK, SK_d), then the seven keys with Ni | Nr | SPIi | SPIr.
-    auto k1 = k0->after_additional_ke(view(s.additional[0]));
+    auto k1 = keys::ike_sa_keys<P>{*k0}.after_additional_ke(keys::ke_secret{view(s.additional[0])});
     REQUIRE(k1);
-    auto m = keys::mix_ppk_intermediate(*k1, view(ppk));
+    auto m = keys::mix_ppk_intermediate(keys::ike_sa_keys<P>{*k1}, view(ppk));
     REQUIRE(m);
     std::array<std::byte, 32> seed{};
     const std::array<std::byte, 1> one{std::byte{1}};
@@ -409,10 +483,12 @@ TEST_CASE("PPK: RFC 8784 mixing of SK_d/SK_pi/SK_pr, NO_PPK_AUTH keys, RFC 9867 
     CHECK(tohex(view(test::concat_keys(*m))) == tohex(view(expect)));
     CHECK(m->ppk_mixed());
     CHECK(m->stage() == 1);
-    CHECK(keys::mix_ppk_intermediate(*m, view(ppk)).code() == errc::unexpected_message);
+    CHECK(keys::mix_ppk_intermediate(std::move(*m), view(ppk)).code() == errc::unexpected_message);
+    CHECK_FALSE(m->spent());  // refused: unchanged
     // RFC 9867 §3.2: the PPK is the last key update; no RFC 9370 stage may follow it.
-    CHECK(m->after_additional_ke(view(s.additional[0])).code() == errc::ppk_not_last);
-    CHECK(c->mixed.after_additional_ke(view(s.additional[0])).code() == errc::ppk_not_last);
+    CHECK(std::move(*m).after_additional_ke(keys::ke_secret{view(s.additional[0])}).code() == errc::ppk_not_last);
+    CHECK(std::move(c->mixed).after_additional_ke(keys::ke_secret{view(s.additional[0])}).code() == errc::ppk_not_last);
+    CHECK_FALSE(c->mixed.spent());
 
     std::array<std::byte, 8> conf{};
     keys::ppk_confirmation(view(ppk), *k1, conf);
@@ -438,8 +514,9 @@ bool contains_any_window(bytes_view mem, bytes_view secret) {
 TEST_CASE("IKE SA and Child SA keys are wiped on destruction") {
     using P = crypto::hmac_sha512;
     const auto s = random_sa(64, 0);
-    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(view(s.ni), view(s.nr), view(s.spi_i), view(s.spi_r),
-                                                     view(s.g_ir), keys::sa_key_lengths{64, 64, 36});
+    auto k = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)}, keys::initiator_spi{view(s.spi_i)},
+        keys::responder_spi{view(s.spi_r)}, keys::ke_secret{view(s.g_ir)}, keys::sa_key_lengths{64, 64, 36});
     REQUIRE(k);
     const byte_vec all = test::concat_keys(*k);
     {
@@ -452,7 +529,8 @@ TEST_CASE("IKE SA and Child SA keys are wiped on destruction") {
         CHECK_FALSE(contains_any_window(bytes_view{raw}, view(all)));
     }
     {
-        auto ck = keys::derive_child_sa_keys(*k, view(s.ni), view(s.nr), {}, keys::child_key_lengths{36, 64});
+        auto ck = keys::derive_child_sa_keys(*k, keys::initiator_nonce{view(s.ni)}, keys::responder_nonce{view(s.nr)},
+                                             {}, keys::child_key_lengths{36, 64});
         REQUIRE(ck);
         byte_vec ckeys;
         for (const bytes_view b : {ck->encr_i(), ck->integ_i(), ck->encr_r(), ck->integ_r()})

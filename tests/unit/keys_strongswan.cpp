@@ -72,16 +72,21 @@ void run_scenario(const nlohmann::json& sc) {
     REQUIRE(st.size() == 2);
 
     std::array<std::byte, P::output_size> seed{};
-    REQUIRE(keys::skeyseed_initial<P>(view(ni), view(nr), view(sk0), seed).ok());
+    REQUIRE(keys::skeyseed_initial<P>(keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)},
+                                      keys::ke_secret{view(sk0)}, seed)
+                .ok());
     CHECK(tohex(seed) == hx(st[0], "SKEYSEED"));
-    auto s0 = keys::ike_sa_keys<P>::after_ike_sa_init(view(ni), view(nr), view(spi_i), view(spi_r), view(sk0), len);
+    auto s0 = keys::ike_sa_keys<P>::after_ike_sa_init(
+        keys::initiator_nonce{view(ni)}, keys::responder_nonce{view(nr)}, keys::initiator_spi{view(spi_i)},
+        keys::responder_spi{view(spi_r)}, keys::ke_secret{view(sk0)}, len);
     REQUIRE(s0);
     check_stage(*s0, st[0]);
     lines.insert(wireshark_line(*s0, sa1));
 
-    keys::skeyseed_next<P>(s0->sk_d(), view(sk1), view(ni), view(nr), seed);
+    keys::skeyseed_next<P>(s0->sk_d(), keys::ke_secret{view(sk1)}, keys::initiator_nonce{view(ni)},
+                           keys::responder_nonce{view(nr)}, seed);
     CHECK(tohex(seed) == hx(st[1], "SKEYSEED"));
-    auto s1 = s0->after_additional_ke(view(sk1));
+    auto s1 = keys::ike_sa_keys<P>{*s0}.after_additional_ke(keys::ke_secret{view(sk1)});  // stage 0 stays for IntAuth
     REQUIRE(s1);
     CHECK(s1->stage() == 1);
     check_stage(*s1, st[1]);
@@ -139,9 +144,13 @@ void run_scenario(const nlohmann::json& sc) {
     for (const auto& s : sa2.at("ke_secrets")) rk_secrets.push_back(unhex(s.get<std::string>()));
     REQUIRE(rk_secrets.size() == 2);
     const bytes_view rk_views[] = {view(rk_secrets[0]), view(rk_secrets[1])};
-    REQUIRE(keys::skeyseed_rekey<P>(s1->sk_d(), view(ni2), view(nr2), rk_views, seed).ok());
+    REQUIRE(keys::skeyseed_rekey<P>(s1->sk_d(), keys::initiator_nonce{view(ni2)}, keys::responder_nonce{view(nr2)},
+                                    rk_views, seed)
+                .ok());
     CHECK(tohex(seed) == hx(sa2.at("stages")[0], "SKEYSEED"));
-    auto r0 = keys::rekey_ike_sa<P>(*s1, view(ni2), view(nr2), view(spi_i2), view(spi_r2), rk_views, lengths_of(sa2));
+    auto r0 = keys::rekey_ike_sa<P>(*s1, keys::initiator_nonce{view(ni2)}, keys::responder_nonce{view(nr2)},
+                                    keys::initiator_spi{view(spi_i2)}, keys::responder_spi{view(spi_r2)}, rk_views,
+                                    lengths_of(sa2));
     REQUIRE(r0);
     CHECK(r0->stage() == 0);
     check_stage(*r0, sa2.at("stages")[0]);
@@ -162,8 +171,9 @@ void run_scenario(const nlohmann::json& sc) {
                                       static_cast<wire::integ_id>(c.at("integ_id").get<unsigned>()));
         REQUIRE(cl);
         const auto cni = bx(c, "ni"), cnr = bx(c, "nr");
-        auto ck = keys::derive_child_sa_keys(*ike_by_id.at(c.at("ike_sa").get<std::string>()), view(cni), view(cnr),
-                                             sv, *cl);
+        auto ck =
+            keys::derive_child_sa_keys(*ike_by_id.at(c.at("ike_sa").get<std::string>()),
+                                       keys::initiator_nonce{view(cni)}, keys::responder_nonce{view(cnr)}, sv, *cl);
         REQUIRE(ck);
         const auto& km = c.at("keymat");
         CHECK(tohex(ck->encr_i()) == hx(km, "encr_i"));

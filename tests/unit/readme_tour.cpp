@@ -69,9 +69,11 @@ pqike::status schedule(const exchange_secrets& x) {
     using prf = pqike::crypto::hmac_sha384;
     namespace keys = pqike::keys;
     const keys::sa_key_lengths len{prf::preferred_key_size, 0, 36};  // AES-256-GCM: key + salt
-    auto s0 = keys::ike_sa_keys<prf>::after_ike_sa_init(x.ni, x.nr, x.spi_i, x.spi_r, x.g_ir, len);
+    auto s0 = keys::ike_sa_keys<prf>::after_ike_sa_init(
+        keys::initiator_nonce{x.ni}, keys::responder_nonce{x.nr}, keys::initiator_spi{x.spi_i},
+        keys::responder_spi{x.spi_r}, keys::ke_secret{x.g_ir}, len);  // Ni/Nr, SPIi/SPIr named: no swap
     if (!s0) return s0.error();                       // protects IKE_INTERMEDIATE #1
-    auto s1 = s0->after_additional_ke(x.mlkem_ss);  // RFC 9370: one stage per extra exchange
+    auto s1 = std::move(*s0).after_additional_ke(keys::ke_secret{x.mlkem_ss});  // RFC 9370: stage 0 -> 1
     if (!s1) return s1.error();                       // protects IKE_AUTH and after
     pqike::wire::sk_keys to_responder{s1->sk_ei(), s1->sk_ai()};
     std::array<char, keys::wireshark_line_max> line;
@@ -165,10 +167,12 @@ TEST_CASE("tour: key schedule reproduces strongSwan's stage 1 (s1 session)") {
     CHECK(tour::schedule({view(ni), view(nr), view(si), view(sr), view(g), view(k)}).ok());
     // The same calls give strongSwan's logged SK_ei of stage 1.
     using prf = pqike::crypto::hmac_sha384;
-    auto s0 = pqike::keys::ike_sa_keys<prf>::after_ike_sa_init(view(ni), view(nr), view(si), view(sr), view(g),
-                                                               {prf::preferred_key_size, 0, 36});
+    auto s0 = pqike::keys::ike_sa_keys<prf>::after_ike_sa_init(
+        pqike::keys::initiator_nonce{view(ni)}, pqike::keys::responder_nonce{view(nr)},
+        pqike::keys::initiator_spi{view(si)}, pqike::keys::responder_spi{view(sr)}, pqike::keys::ke_secret{view(g)},
+        {prf::preferred_key_size, 0, 36});
     REQUIRE(s0);
-    auto s1 = s0->after_additional_ke(view(k));
+    auto s1 = std::move(*s0).after_additional_ke(pqike::keys::ke_secret{view(k)});
     REQUIRE(s1);
     CHECK(pqike::test::tohex(s1->sk_ei()) == sa["stages"][1]["SK_ei"].get<std::string>());
     const auto short_spi = unhex("0102");

@@ -49,7 +49,8 @@ result<keys::ike_sa_keys<NewP>> rekey_with_escape_ppk(const keys::ike_sa_keys<Ol
                                                       const keys::sa_key_lengths& new_lengths) noexcept {
     auto from = keys::with_ppk_sk_d(legacy, ppk);
     if (!from) return from.error();
-    return keys::rekey_ike_sa<NewP>(*from, ni, nr, spi_i, spi_r, ke_secrets, new_lengths);
+    return keys::rekey_ike_sa<NewP>(*from, keys::initiator_nonce{ni}, keys::responder_nonce{nr},
+                                    keys::initiator_spi{spi_i}, keys::responder_spi{spi_r}, ke_secrets, new_lengths);
 }
 
 // ESCAPE_CONFIRM keys: key_mode::confirm from the new SA's SK_d (derived with the PPK), bound to

@@ -89,21 +89,15 @@ constexpr result<deletion> deletes_of(const payload_list& pl) noexcept {
 
 namespace detail {
 
+// What both roles do: send one protected INFORMATIONAL message, take one in (reassembling
+// fragments), and keep the payloads of the one taken.
 template <policy::Suite Suite>
-class info_core {
+class info_channel {
 public:
     using cipher = typename Suite::cipher;
-    info_core(const info_core&) = delete;
-    info_core& operator=(const info_core&) = delete;
-
-    // The payloads received (views into the datagram or the thread's workspace: valid until the
-    // next call of any helper on this thread).
-    const payload_list& payloads() const noexcept { return got_; }
-    // A fragmented message is being reassembled: keep this helper (and its pool slot) alive.
-    bool reassembling() const noexcept { return rx_.in_progress(); }
-
-protected:
-    explicit info_core(ike_sa<Suite>& sa) noexcept : sa_(sa) {}
+    explicit info_channel(ike_sa<Suite>& s) noexcept : sa(s) {}
+    info_channel(const info_channel&) = delete;
+    info_channel& operator=(const info_channel&) = delete;
 
     template <policy::Rng R>
     result<outgoing> send(std::span<const payload_item> items, std::uint32_t mid, bool response, R& rng,
@@ -114,55 +108,57 @@ protected:
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
-        m.header = sa_.header(wire::exchange_type::informational, mid, response);
+        m.header = sa.header(wire::exchange_type::informational, mid, response);
         m.first_inner = ib.first();
         m.inner = *chain;
-        return send_protected<cipher>(sa_.send_keys(), m, sa_.frag, rng, out);
+        return send_protected<cipher>(sa.send_keys(), m, sa.frag, rng, out);
     }
 
-    // true: a whole message was authenticated and its payloads decoded into got_.
+    // true: a whole message was authenticated and its payloads decoded into got.
     result<bool> take(bytes_view udp, std::uint32_t mid, bool response) noexcept {
-        if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
-        auto msg = ike_message_of(udp, sa_.frag.options.non_esp_marker);
+        if (!sa.established()) return error{errc::unexpected_message, "ike_sa", 0};
+        auto msg = ike_message_of(udp, sa.frag.options.non_esp_marker);
         if (!msg) return msg.error();
         const bytes_view datagram = *msg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
-        if (status s = check_header(*h, sa_.expect(wire::exchange_type::informational, mid, response)); !s)
+        if (status s = check_header(*h, sa.expect(wire::exchange_type::informational, mid, response)); !s)
             return s.error();
-        auto r = rx_.receive(sa_.receive_keys(), datagram, sa_.frag);
+        auto r = rx.receive(sa.receive_keys(), datagram, sa.frag);
         if (!r) return r.error();
         if (!*r) return false;
         const wire::protected_message m = **r;
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return s.error();
-        got_ = pl;
+        got = pl;
         return true;
     }
 
-    ike_sa<Suite>& sa_;
-    payload_list got_{};
-    protected_receiver<cipher> rx_{};
+    ike_sa<Suite>& sa;
+    payload_list got{};
+    protected_receiver<cipher> rx{};
 };
 
 }  // namespace detail
 
 template <policy::Suite Suite>
-class informational_initiator : public detail::info_core<Suite> {
-    using base = detail::info_core<Suite>;
-    using base::sa_;
-
+class informational_initiator {
 public:
     explicit informational_initiator(ike_sa<Suite>&&) = delete;  // the SA is kept by reference
-    explicit informational_initiator(ike_sa<Suite>& sa) noexcept : base(sa) {}
+    explicit informational_initiator(ike_sa<Suite>& sa) noexcept : ch_(sa) {}
+    // The payloads received (views into the datagram or the thread's workspace: valid until the
+    // next call of any helper on this thread).
+    const payload_list& payloads() const noexcept { return ch_.got; }
+    // A fragmented message is being reassembled: keep this helper (and its pool slot) alive.
+    bool reassembling() const noexcept { return ch_.rx.in_progress(); }
 
     template <policy::Rng R>
     result<outgoing> start(std::span<const payload_item> items, R& rng, out_buffer out) noexcept {
         if (pending_) return error{errc::unexpected_message, "state", 0};
-        if (!sa_.established()) return error{errc::unexpected_message, "ike_sa", 0};
-        auto o = base::send(items, sa_.next_request_id, false, rng, out);
+        if (!ch_.sa.established()) return error{errc::unexpected_message, "ike_sa", 0};
+        auto o = ch_.send(items, ch_.sa.next_request_id, false, rng, out);
         if (!o) return o.error();
-        mid_ = sa_.next_request_id;
+        mid_ = ch_.sa.next_request_id;
         pending_ = true;
         return o;
     }
@@ -170,27 +166,30 @@ public:
     // The response: true once whole (payloads() holds it); false while fragments are missing.
     result<bool> on_message(bytes_view datagram) noexcept {
         if (!pending_) return error{errc::unexpected_message, "state", 0};
-        auto r = base::take(datagram, mid_, true);
+        auto r = ch_.take(datagram, mid_, true);
         if (!r || !*r) return r;
         pending_ = false;
-        ++sa_.next_request_id;
+        ++ch_.sa.next_request_id;
         return true;
     }
     bool pending() const noexcept { return pending_; }
 
 private:
+    detail::info_channel<Suite> ch_;
     std::uint32_t mid_ = 0;
     bool pending_ = false;
 };
 
 template <policy::Suite Suite>
-class informational_responder : public detail::info_core<Suite> {
-    using base = detail::info_core<Suite>;
-    using base::sa_;
-
+class informational_responder {
 public:
     explicit informational_responder(ike_sa<Suite>&&) = delete;  // the SA is kept by reference
-    explicit informational_responder(ike_sa<Suite>& sa) noexcept : base(sa) {}
+    explicit informational_responder(ike_sa<Suite>& sa) noexcept : ch_(sa) {}
+    // The payloads received (views into the datagram or the thread's workspace: valid until the
+    // next call of any helper on this thread).
+    const payload_list& payloads() const noexcept { return ch_.got; }
+    // A fragmented message is being reassembled: keep this helper (and its pool slot) alive.
+    bool reassembling() const noexcept { return ch_.rx.in_progress(); }
 
     // The request: true once whole (payloads() holds it, answer with respond()). False while
     // fragments are missing, or when retransmission() says the request answered last came again
@@ -198,7 +197,7 @@ public:
     result<bool> receive(bytes_view udp) noexcept {
         retransmission_ = false;
         if (received_) return error{errc::unexpected_message, "state", 0};
-        auto msg = ike_message_of(udp, sa_.frag.options.non_esp_marker);
+        auto msg = ike_message_of(udp, ch_.sa.frag.options.non_esp_marker);
         if (!msg) return msg.error();
         auto h = wire::decode_header(*msg);
         if (!h) return h.error();
@@ -207,7 +206,7 @@ public:
             case repeat::ignore: return false;
             case repeat::no: break;
         }
-        auto r = base::take(udp, sa_.next_peer_id, false);
+        auto r = ch_.take(udp, ch_.sa.next_peer_id, false);
         if (r && *r) {
             received_ = true;
             pending_ = answered_request::of(*h, *msg);
@@ -220,15 +219,16 @@ public:
     template <policy::Rng R>
     result<outgoing> respond(std::span<const payload_item> items, R& rng, out_buffer out) noexcept {
         if (!received_) return error{errc::unexpected_message, "state", 0};
-        auto o = base::send(items, sa_.next_peer_id, true, rng, out);
+        auto o = ch_.send(items, ch_.sa.next_peer_id, true, rng, out);
         if (!o) return o.error();
         received_ = false;
         answered_ = pending_;
-        ++sa_.next_peer_id;
+        ++ch_.sa.next_peer_id;
         return o;
     }
 
 private:
+    detail::info_channel<Suite> ch_;
     bool received_ = false;
     bool retransmission_ = false;
     answered_request pending_{}, answered_{};

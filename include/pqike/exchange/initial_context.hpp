@@ -118,7 +118,8 @@ struct initial_context {
         child_sa c;
         auto len = child_lengths(neg);
         if (!len) return len.error();
-        auto k = keys::derive_child_sa_keys(ike, ni.view(), nr.view(), {}, *len);
+        auto k = keys::derive_child_sa_keys(ike, keys::initiator_nonce{ni.view()}, keys::responder_nonce{nr.view()}, {},
+                                            *len);
         if (!k) return k.error();
         c.keys.emplace(*k);
         c.negotiated = neg;
@@ -169,8 +170,8 @@ public:
     std::size_t intermediates_done() const noexcept { return c().step > 0 ? c().step - 1 : 0; }
     std::size_t intermediates_planned() const noexcept { return c().intermediates_planned(); }
     const keys::int_auth<prf>& int_auth() const noexcept { return c().int_auth; }
-    bytes_view nonce_i() const noexcept { return c().ni.view(); }
-    bytes_view nonce_r() const noexcept { return c().nr.view(); }
+    keys::initiator_nonce nonce_i() const noexcept { return keys::initiator_nonce{c().ni.view()}; }
+    keys::responder_nonce nonce_r() const noexcept { return keys::responder_nonce{c().nr.view()}; }
     // The peer's ID payload body (ID Type, reserved, data) after IKE_AUTH.
     bytes_view peer_id() const noexcept { return c().peer_id.view(); }
     // The PPK mechanism both announced in IKE_SA_INIT, and the PPK mixed into the SA (nullptr:

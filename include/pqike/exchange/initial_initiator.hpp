@@ -213,6 +213,42 @@ private:
         return o;
     }
 
+    // RFC 7296 §2.6 COOKIE and §1.3 INVALID_KE_PAYLOAD: the request again, with the cookie
+    // first or with the KE method the responder asks for. Nothing when the response is neither.
+    template <policy::Rng R>
+    std::optional<result<outgoing>> retry_if_asked(expect_sa_init& s, const payload_list& pl, R& rng,
+                                                   out_buffer out) noexcept {
+        const initial_config& cfg = c_.cfg;
+        if (auto n = pl.notify(wire::notify_type::cookie)) {
+            // RFC 7296 §2.6: repeat the request with the cookie first. Unauthenticated, so bounded.
+            if (n->data.empty() || n->data.size() > cookie_max_size)
+                return result<outgoing>{error{errc::invalid_length, "notify.cookie", error_value{n->data.size()}}};
+            if (s.cookie_retries == max_cookie_retries)
+                return result<outgoing>{error{errc::unexpected_message, "notify.cookie", 0}};
+            const bounded_bytes<cookie_max_size> previous = s.cookie;
+            (void)s.cookie.assign(n->data);
+            auto o = sa_init_request(s, s.retry.current(), c_.sa.spi_i, rng, out, false);
+            if (!o) {
+                s.cookie = previous;
+                return result<outgoing>{o.error()};
+            }
+            ++s.cookie_retries;
+            return o;
+        }
+        if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
+            auto ik = wire::invalid_ke_notify::decode(*n);
+            if (!ik) return result<outgoing>{ik.error()};
+            kex::ke_retry next = s.retry;
+            auto m = next.on_invalid_ke(cfg.ike, ik->accepted);
+            if (!m) return result<outgoing>{m.error()};
+            auto o = sa_init_request(s, *m, c_.sa.spi_i, rng, out);
+            if (!o) return result<outgoing>{o.error()};
+            s.retry = next;
+            return o;
+        }
+        return std::nullopt;
+    }
+
     template <policy::Rng R>
     result<outgoing> on_sa_init(expect_sa_init& s, bytes_view datagram, R& rng, out_buffer out) noexcept {
         const initial_config& cfg = c_.cfg;
@@ -224,32 +260,7 @@ private:
         if (status st = decode_payloads(h->next, datagram.subspan(wire::ike_header_size), wire::ike_header_size, pl);
             !st)
             return st.error();
-        if (auto n = pl.notify(wire::notify_type::cookie)) {
-            // RFC 7296 §2.6: repeat the request with the cookie first. Unauthenticated, so bounded.
-            if (n->data.empty() || n->data.size() > cookie_max_size)
-                return error{errc::invalid_length, "notify.cookie", error_value{n->data.size()}};
-            if (s.cookie_retries == max_cookie_retries) return error{errc::unexpected_message, "notify.cookie", 0};
-            const bounded_bytes<cookie_max_size> previous = s.cookie;
-            (void)s.cookie.assign(n->data);
-            auto o = sa_init_request(s, s.retry.current(), c_.sa.spi_i, rng, out, false);
-            if (!o) {
-                s.cookie = previous;
-                return o.error();
-            }
-            ++s.cookie_retries;
-            return o;
-        }
-        if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
-            auto ik = wire::invalid_ke_notify::decode(*n);
-            if (!ik) return ik.error();
-            kex::ke_retry next = s.retry;
-            auto m = next.on_invalid_ke(cfg.ike, ik->accepted);
-            if (!m) return m.error();
-            auto o = sa_init_request(s, *m, c_.sa.spi_i, rng, out);
-            if (!o) return o.error();
-            s.retry = next;
-            return o;
-        }
+        if (auto again = retry_if_asked(s, pl, rng, out)) return *again;
         if (auto n = pl.error_notify()) return notify_error_of(*n);  // unauthenticated: keep waiting
         const auto* sa_p = pl.find(wire::payload_type::sa);
         const auto* ke_p = pl.find(wire::payload_type::ke);
@@ -285,8 +296,9 @@ private:
         if (!ss) return fail(ss.error());
         const auto spi_i = spi_bytes(c_.sa.spi_i);
         const auto spi_r = spi_bytes(h->spi_r);
-        auto k = keys::ike_sa_keys<prf>::after_ike_sa_init(c_.ni.view(), nv->data, spi_i, spi_r, ss->view(),
-                                                           Suite::ike_lengths);
+        auto k = keys::ike_sa_keys<prf>::after_ike_sa_init(
+            keys::initiator_nonce{c_.ni.view()}, keys::responder_nonce{nv->data}, keys::initiator_spi{spi_i},
+            keys::responder_spi{spi_r}, keys::ke_secret{ss->view()}, Suite::ike_lengths);
         if (!k) return fail(k.error());
         // Accepted: commit.
         auth_streams auth = std::move(s.auth);
@@ -369,6 +381,7 @@ private:
         payload_list pl;
         if (status st = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !st) return fail(st.error());
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
+        // Stage n protects this exchange to its end: stage n+1 starts from a copy (RFC 9370 §2.2.2).
         std::optional<keys::ike_sa_keys<prf>> next{*c_.sa.keys};
         if (c_.step_has_ke()) {
             const auto* ke_p = pl.find(wire::payload_type::ke);
@@ -382,7 +395,7 @@ private:
                 return fail({errc::invalid_ke_length, "ke.data", ke_p->body_offset() + wire::ke_header_size});
             auto ss = s.ke.finish(kv->data);
             if (!ss) return fail(ss.error());
-            auto k = keys::ike_sa_keys<prf>{*c_.sa.keys}.after_additional_ke(ss->view());
+            auto k = std::move(*next).after_additional_ke(keys::ke_secret{ss->view()});
             if (!k) return fail(k.error());
             next.emplace(*k);
         } else if (pl.find(wire::payload_type::ke) != nullptr) {
@@ -396,7 +409,7 @@ private:
             if (!named) return fail(named.error());
             if (*named < cfg.ppk.keys.size()) {
                 chosen = *named;
-                auto k = keys::mix_ppk_intermediate(*next, cfg.ppk.keys[chosen].key);
+                auto k = keys::mix_ppk_intermediate(std::move(*next), cfg.ppk.keys[chosen].key);
                 if (!k) return fail(k.error());
                 next.emplace(*k);
             }

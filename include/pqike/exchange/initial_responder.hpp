@@ -217,6 +217,77 @@ private:
         return auth_keys{now, auth_data, c_.ppk_index};
     }
 
+    // RFC 7296 §2.6: above the half-open threshold, no valid cookie means no work and no state:
+    // the answer is a fresh cookie. Nothing (no challenge) when the request may go on.
+    std::optional<result<outgoing>> demand_cookie(const wire::ike_header& h, const payload_list& pl, bytes_view ni,
+                                                  const datagram_context& ctx, out_buffer out) noexcept {
+        if (ctx.half_open < c_.cfg.cookies.threshold) return std::nullopt;
+        const auto spi_i = spi_bytes(h.spi_i);
+        const auto c = pl.notify(wire::notify_type::cookie);
+        if (c && cookie_valid<prf>(c_.cfg.cookies, c->data, ni, ctx.peer_address, spi_i)) return std::nullopt;
+        std::array<std::byte, cookie_size> fresh{};
+        if (status s = make_cookie<prf>(c_.cfg.cookies.current, ni, ctx.peer_address, spi_i, fresh); !s)
+            return result<outgoing>{s.error()};
+        auto o = refuse_clear(h, wire::to_number(wire::notify_type::cookie), fresh, {}, out);
+        if (o) o->cookie_challenge = true;
+        return o;
+    }
+
+    // What the IKE_SA_INIT response says (RFC 7296 §1.2): SA, KE, Nr, and the notifies of what
+    // both sides support.
+    struct sa_init_answer {
+        std::uint64_t spi_r;
+        const kex::negotiated_sa& neg;
+        bytes_view ke_data;
+        bytes_view nr;
+        bool fragmentation;
+        bool intermediate;
+        ppk_mechanism ppk;
+        const udp_path& path;
+    };
+    // The response into out.storage; NAT detection's hashes when the request had them (`nat`:
+    // force_encapsulation marks our side as behind a NAT).
+    template <policy::Rng R>
+    result<bytes_view> write_sa_init_response(const wire::ike_header& req, const sa_init_answer& a, nat_status& nat,
+                                              R& rng, out_buffer out) noexcept {
+        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
+        wire::ike_header rh;
+        rh.spi_i = req.spi_i;
+        rh.spi_r = a.spi_r;
+        rh.exchange = wire::exchange_type::ike_sa_init;
+        rh.flags = header_flags(false, true);
+        writer w{out.storage};
+        wire::message_builder b{w, rh};
+        b.begin(wire::payload_type::sa);
+        if (status s = kex::encode_reply(w, a.neg); !s) return s.error();
+        b.begin(wire::payload_type::ke);
+        wire::encode_ke(w, static_cast<wire::ke_method>(a.neg.ke()), a.ke_data);
+        b.add(wire::payload_type::nonce, a.nr);
+        if (a.fragmentation) {
+            b.begin(wire::payload_type::notify);
+            wire::make_notify(wire::notify_type::ikev2_fragmentation_supported).encode(w);
+        }
+        if (a.intermediate) {
+            b.begin(wire::payload_type::notify);
+            wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
+        }
+        context::announce_ppk(b, w, a.ppk == ppk_mechanism::rfc8784, a.ppk == ppk_mechanism::rfc9867);
+        std::array<std::byte, nat_detection_size> fake{};
+        if (nat.checked) {  // RFC 7296 §2.23: answered only to a request that carried them
+            if (c_.cfg.nat.force_encapsulation) {
+                if (status s = rng.fill(fake); !s) return s.error();
+                nat.local_behind_nat = true;
+            }
+            add_nat_detection<typename context::nat_hash>(b, w, req.spi_i, a.spi_r, a.path,
+                                                          c_.cfg.nat.force_encapsulation ? &fake : nullptr);
+        }
+        context::add_extra(b, c_.cfg.extra.ike_sa_init);
+        auto n = b.finish();
+        if (!n) return n.error();
+        if (status s = w.finish(); !s) return s.error();
+        return w.written();
+    }
+
     template <policy::Rng R>
     result<outgoing> on_sa_init(bytes_view datagram, R& rng, out_buffer out, const datagram_context& ctx) noexcept {
         auto h = wire::decode_header(datagram);
@@ -232,20 +303,7 @@ private:
         if (status s = c_.cfg.extra.check(); !s) return s.error();
         if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
             return refuse_clear(*h, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "nonce.ni" : "sa", 0}, out);
-        if (ctx.half_open >= c_.cfg.cookies.threshold) {
-            // RFC 7296 §2.6: no valid cookie, no work (and no state): answer with one.
-            const auto spi_i = spi_bytes(h->spi_i);
-            const auto c = pl.notify(wire::notify_type::cookie);
-            if (!c || !cookie_valid<prf>(c_.cfg.cookies, c->data, nonce_p->body, ctx.peer_address, spi_i)) {
-                std::array<std::byte, cookie_size> fresh{};
-                if (status s = make_cookie<prf>(c_.cfg.cookies.current, nonce_p->body, ctx.peer_address, spi_i, fresh);
-                    !s)
-                    return s.error();
-                auto o = refuse_clear(*h, wire::to_number(wire::notify_type::cookie), fresh, {}, out);
-                if (o) o->cookie_challenge = true;
-                return o;
-            }
-        }
+        if (auto challenge = demand_cookie(*h, pl, nonce_p->body, ctx, out)) return *challenge;
         auto offer = detail::read_offer(pl);
         if (!offer) return offer.error();
         const std::optional<wire::ke_view>& kv = offer->ke;
@@ -280,57 +338,26 @@ private:
         const bytes_view nr_v{nr.data(), c_.cfg.nonce_size};
         const auto spi_i = spi_bytes(h->spi_i);
         const auto spi_r = spi_bytes(*spi);
-        auto k = keys::ike_sa_keys<prf>::after_ike_sa_init(nv->data, nr_v, spi_i, spi_r, resp->shared.view(),
-                                                           Suite::ike_lengths);
+        auto k = keys::ike_sa_keys<prf>::after_ike_sa_init(keys::initiator_nonce{nv->data}, keys::responder_nonce{nr_v},
+                                                           keys::initiator_spi{spi_i}, keys::responder_spi{spi_r},
+                                                           keys::ke_secret{resp->shared.view()}, Suite::ike_lengths);
         if (!k) return k.error();
         const bool frag = c_.cfg.announce_fragmentation &&
                           pl.notify(wire::notify_type::ikev2_fragmentation_supported).has_value();
         // The response.
-        if (out.slots.empty()) return error{errc::buffer_too_small, "slots", error_value{1}};
-        wire::ike_header rh;
-        rh.spi_i = h->spi_i;
-        rh.spi_r = *spi;
-        rh.exchange = wire::exchange_type::ike_sa_init;
-        rh.flags = header_flags(false, true);
-        writer w{out.storage};
-        wire::message_builder b{w, rh};
-        b.begin(wire::payload_type::sa);
-        if (status s = kex::encode_reply(w, *neg); !s) return s.error();
-        b.begin(wire::payload_type::ke);
-        wire::encode_ke(w, static_cast<wire::ke_method>(neg->ke()), resp->data());
-        b.add(wire::payload_type::nonce, nr_v);
-        if (frag) {
-            b.begin(wire::payload_type::notify);
-            wire::make_notify(wire::notify_type::ikev2_fragmentation_supported).encode(w);
-        }
-        if (peer_int) {
-            b.begin(wire::payload_type::notify);
-            wire::make_notify(wire::notify_type::intermediate_exchange_supported).encode(w);
-        }
         const ppk_mechanism ppk = c_.peer_ppk(pl, peer_int);
-        context::announce_ppk(b, w, ppk == ppk_mechanism::rfc8784, ppk == ppk_mechanism::rfc9867);
         const udp_path path = udp_path::of(ctx);
         nat_status nat = check_nat_detection<typename context::nat_hash>(pl, h->spi_i, 0, path);
-        std::array<std::byte, nat_detection_size> fake{};
-        if (nat.checked) {  // RFC 7296 §2.23: answered only to a request that carried them
-            if (c_.cfg.nat.force_encapsulation) {
-                if (status s = rng.fill(fake); !s) return s.error();
-                nat.local_behind_nat = true;
-            }
-            add_nat_detection<typename context::nat_hash>(b, w, h->spi_i, *spi, path,
-                                                       c_.cfg.nat.force_encapsulation ? &fake : nullptr);
-        }
-        context::add_extra(b, c_.cfg.extra.ike_sa_init);
-        auto n = b.finish();
-        if (!n) return n.error();
-        if (status s = w.finish(); !s) return s.error();
+        auto written =
+            write_sa_init_response(*h, {*spi, *neg, resp->data(), nr_v, frag, peer_int, ppk, path}, nat, rng, out);
+        if (!written) return written.error();
         // Accepted: commit.
         auth_streams auth;
         auth.verify.emplace(c_.cfg.psk);  // RealMessage1 | Nr: the initiator's AUTH
         auth.verify->update(datagram);
         auth.verify->update(nr_v);
         auth.sign.emplace(c_.cfg.psk);    // RealMessage2 | Ni: ours
-        auth.sign->update(w.written());
+        auth.sign->update(*written);
         auth.sign->update(nv->data);
         (void)c_.ni.assign(nv->data);
         (void)c_.nr.assign(nr_v);
@@ -345,12 +372,12 @@ private:
         c_.sa.frag.options.non_esp_marker = ctx.local_port == nat_t_port;
         c_.sa.frag.pool = c_.cfg.fragments_pool;
         c_.sa.nat = nat;
-                c_.plan = plan;
+        c_.plan = plan;
         c_.step = 1;
         c_.mid = 1;
         c_.ppk = ppk;
         enter_authenticating(std::move(auth));
-        out.slots[0] = w.written();
+        out.slots[0] = *written;
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
         return with_unconsumed(o, pl);
@@ -373,6 +400,7 @@ private:
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s)
             return refuse_protected(ex, notify_error::invalid_syntax, s.error(), rng, out);
         inner_builder ib{inner_area()};
+        // Stage n protects this exchange to its end: stage n+1 starts from a copy (RFC 9370 §2.2.2).
         std::optional<keys::ike_sa_keys<prf>> next{*c_.sa.keys};
         if (c_.step_has_ke()) {
             const auto* ke_p = pl.find(wire::payload_type::ke);
@@ -388,7 +416,7 @@ private:
             if (!resp) return refuse_protected(ex, kex::notify_for(resp.error(), c_.cfg.ke_errors), resp.error(), rng, out);
             ib.begin(wire::payload_type::ke);
             wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
-            auto k = c_.sa.keys->after_additional_ke(resp->shared.view());
+            auto k = std::move(*next).after_additional_ke(keys::ke_secret{resp->shared.view()});
             if (!k) return k.error();
             next.emplace(*k);
         } else if (pl.find(wire::payload_type::ke) != nullptr) {  // the PPK-only exchange
@@ -403,7 +431,7 @@ private:
                 chosen = *pick;
                 ib.begin(wire::payload_type::notify);
                 wire::ppk_identity_notify{true, c_.cfg.ppk.keys[chosen].id}.encode(ib.out());
-                auto k = keys::mix_ppk_intermediate(*next, c_.cfg.ppk.keys[chosen].key);
+                auto k = keys::mix_ppk_intermediate(std::move(*next), c_.cfg.ppk.keys[chosen].key);
                 if (!k) return k.error();
                 next.emplace(*k);
             }

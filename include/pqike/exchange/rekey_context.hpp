@@ -118,7 +118,9 @@ struct rekey_context {
         const keys::ike_sa_keys<prf>& from = with_ppk ? *with_ppk : *sa.keys;
         if (negotiated.protocol == wire::protocol_id::ike) {
             if (spi_i.size() != 8 || spi_r.size() != 8) return {errc::invalid_syntax, "proposal.spi_size", 0};
-            auto k = keys::rekey_ike_sa<prf>(from, ni.view(), nr.view(), spi_i, spi_r, ks, Suite::ike_lengths);
+            auto k =
+                keys::rekey_ike_sa<prf>(from, keys::initiator_nonce{ni.view()}, keys::responder_nonce{nr.view()},
+                                        keys::initiator_spi{spi_i}, keys::responder_spi{spi_r}, ks, Suite::ike_lengths);
             if (!k) return k.error();
             new_sa.keys.emplace(*k);
             new_sa.negotiated = negotiated;
@@ -132,7 +134,8 @@ struct rekey_context {
         } else {
             auto len = child_lengths(negotiated);
             if (!len) return len.error();
-            auto k = keys::derive_child_sa_keys(from, ni.view(), nr.view(), ks, *len);
+            auto k = keys::derive_child_sa_keys(from, keys::initiator_nonce{ni.view()},
+                                                keys::responder_nonce{nr.view()}, ks, *len);
             if (!k) return k.error();
             if (spi_i.size() != 4 || spi_r.size() != 4) return {errc::invalid_syntax, "proposal.spi_size", 0};
             child.keys.emplace(*k);
@@ -174,8 +177,8 @@ public:
         return {self().state(), c().step, c().sa.next_request_id, c().sa.next_peer_id, c().rx.in_progress()};
     }
     // The exchange's nonces (of its initiator and responder), once known.
-    bytes_view nonce_i() const noexcept { return c().ni.view(); }
-    bytes_view nonce_r() const noexcept { return c().nr.view(); }
+    keys::initiator_nonce nonce_i() const noexcept { return keys::initiator_nonce{c().ni.view()}; }
+    keys::responder_nonce nonce_r() const noexcept { return keys::responder_nonce{c().nr.view()}; }
 
 private:
     const Helper& self() const noexcept { return static_cast<const Helper&>(*this); }

@@ -172,16 +172,7 @@ private:
         }
         if (c_.sa.ppk_int) offer_ppks(ib, c_.cfg.ppk, *c_.sa.keys);
         ib.add(c_.cfg.extra.create_child_sa);
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message m;
-        m.header = c_.sa.header(wire::exchange_type::create_child_sa, c_.sa.next_request_id, false);
-        m.first_inner = ib.first();
-        m.inner = *chain;
-        auto o = send_protected<cipher>(c_.sa.send_keys(), m, c_.sa.frag, rng, out);
-        if (!o) return o.error();
-        c_.mid = c_.sa.next_request_id;
-        return o;
+        return send_request(wire::exchange_type::create_child_sa, ib, rng, out);
     }
 
     template <policy::Rng R>
@@ -196,10 +187,16 @@ private:
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), *d);
         ib.notify(wire::notify_type::additional_key_exchange, link);
         ib.add(c_.cfg.extra.ike_followup_ke);
+        return send_request(wire::exchange_type::ike_followup_ke, ib, rng, out);
+    }
+
+    // The request built in `ib`, sent under the SA's next Message ID, which this exchange now uses.
+    template <policy::Rng R>
+    result<outgoing> send_request(wire::exchange_type ex, inner_builder& ib, R& rng, out_buffer out) noexcept {
         auto chain = ib.finish();
         if (!chain) return chain.error();
         wire::protected_message m;
-        m.header = c_.sa.header(wire::exchange_type::ike_followup_ke, c_.sa.next_request_id, false);
+        m.header = c_.sa.header(ex, c_.sa.next_request_id, false);
         m.first_inner = ib.first();
         m.inner = *chain;
         auto o = send_protected<cipher>(c_.sa.send_keys(), m, c_.sa.frag, rng, out);
@@ -280,15 +277,7 @@ private:
             c_.step = 0;  // no KE: a Child SA without PFS; ADDKEs need a KE first (RFC 9370 §2.2.3)
             if (!c_.plan.empty()) return fail({errc::invalid_syntax, "transform.addke", 0});
         }
-        ++c_.sa.next_request_id;
-        link_type link;
-        if (status s = take_link(pl, link); !s) return fail(s.error());
-        if (c_.step < c_.plan.size()) {
-            auto o = followup_request(link.view(), rng, out);
-            if (!o) return fail(o.error());
-            return o;
-        }
-        return finish();
+        return next_step(pl, rng, out);
     }
 
     template <policy::Rng R>
@@ -296,6 +285,13 @@ private:
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
         if (status s = take_ke(now.ke, pl, c_.plan[c_.step].method); !s) return fail(s.error());
         ++c_.step;
+        return next_step(pl, rng, out);
+    }
+
+    // After an accepted response (its Message ID used up): the next IKE_FOLLOWUP_KE, with the
+    // link the response gave, or the end.
+    template <policy::Rng R>
+    result<outgoing> next_step(const payload_list& pl, R& rng, out_buffer out) noexcept {
         ++c_.sa.next_request_id;
         link_type link;
         if (status s = take_link(pl, link); !s) return fail(s.error());

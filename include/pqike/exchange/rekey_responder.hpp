@@ -150,63 +150,91 @@ private:
         return {};
     }
 
-    template <policy::Rng R>
-    result<outgoing> on_create(const payload_list& pl, R& rng, out_buffer out) noexcept {
-        constexpr auto ex = wire::exchange_type::create_child_sa;
+    // Why a CREATE_CHILD_SA request is refused: the notify to answer with, its data
+    // (INVALID_KE_PAYLOAD: the method we want) and the error for the stack.
+    struct refusal {
+        std::uint16_t notify = 0;
+        std::array<std::byte, 2> data{};
+        std::size_t data_size = 0;
+        error why{};
+    };
+    // What an acceptable CREATE_CHILD_SA request asks for (RFC 7296 §1.3, RFC 9370 §2.2.3).
+    struct accepted_request {
+        kex::negotiated_sa neg{};
+        std::optional<wire::ke_view> ke{};
+        bytes_view ni{};
+        const wire::raw_payload* tsi = nullptr;
+        const wire::raw_payload* tsr = nullptr;
+        std::size_t ppk = static_cast<std::size_t>(-1);  // cfg.ppk.keys index; none
+    };
+    // The request read and checked against our policy: into `a`, or the refusal to answer with.
+    std::optional<refusal> check_request(const payload_list& pl, accepted_request& a) const noexcept {
+        const auto refuse_with = [](std::uint16_t notify, error why) { return refusal{notify, {}, 0, why}; };
         const auto* sa_p = pl.find(wire::payload_type::sa);
         const auto* nonce_p = pl.find(wire::payload_type::nonce);
         const auto* ke_p = pl.find(wire::payload_type::ke);
         if (sa_p == nullptr || nonce_p == nullptr || pl.count(wire::payload_type::ke) > 1)
-            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, sa_p ? "nonce.ni" : "sa", 0}, false,
-                          rng, out);
+            return refuse_with(notify_error::invalid_syntax, {errc::missing_payload, sa_p ? "nonce.ni" : "sa", 0});
         auto sv = wire::sa_view::decode(*sa_p);
         auto nv = wire::nonce_view::decode(*nonce_p);
-        if (!sv || !nv) return refuse(ex, notify_error::invalid_syntax, {}, sv ? nv.error() : sv.error(), false, rng, out);
-        std::optional<wire::ke_view> kv;
+        if (!sv || !nv) return refuse_with(notify_error::invalid_syntax, sv ? nv.error() : sv.error());
+        a.ni = nv->data;
         if (ke_p != nullptr) {
             auto v = wire::ke_view::decode(*ke_p);
-            if (!v) return refuse(ex, notify_error::invalid_syntax, {}, v.error(), false, rng, out);
-            kv = *v;
+            if (!v) return refuse_with(notify_error::invalid_syntax, v.error());
+            a.ke = *v;
         }
         kex::select_options so;
         so.order = c_.cfg.order;
-        so.ke_hint = kv ? wire::to_number(kv->method) : std::uint16_t{0};
+        so.ke_hint = a.ke ? wire::to_number(a.ke->method) : std::uint16_t{0};
         auto neg = kex::select(*sv, c_.cfg.proposals, so);
         if (!neg)
-            return refuse(ex, neg.error().notify() ? neg.error().notify() : notify_error::invalid_syntax, {}, neg.error(),
-                          false, rng, out);
+            return refuse_with(neg.error().notify() ? neg.error().notify() : notify_error::invalid_syntax, neg.error());
+        a.neg = *neg;
         const bool ike = neg->protocol == wire::protocol_id::ike;
         status ok = ike ? check_suite<Suite>(*neg) : status{};
         if (ok && ike && neg->ke() == 0) ok = status{errc::no_proposal_chosen, "ke", 0};  // RFC 7296 §1.3.2
         if (ok && neg->peer_spi_size != (ike ? 8u : 4u)) ok = status{errc::invalid_syntax, "proposal.spi_size", 0};
-        if (!ok) return refuse(ex, ok.error().notify(), {}, ok.error(), false, rng, out);
+        if (!ok) return refuse_with(ok.error().notify(), ok.error());
         if (status s = kex::check_ke_payload(
-                *neg, kv ? std::optional<std::uint16_t>{wire::to_number(kv->method)} : std::nullopt);
+                *neg, a.ke ? std::optional<std::uint16_t>{wire::to_number(a.ke->method)} : std::nullopt);
             !s) {
-            std::array<std::byte, 2> want{};
-            store_be16(want.data(), neg->ke());
-            return refuse(ex, notify_error::invalid_ke_payload, want, s.error(), false, rng, out);
+            refusal r = refuse_with(notify_error::invalid_ke_payload, s.error());
+            store_be16(r.data.data(), neg->ke());
+            r.data_size = 2;
+            return r;
         }
-        const auto* tsi = pl.find(wire::payload_type::tsi);
-        const auto* tsr = pl.find(wire::payload_type::tsr);
-        if (!ike && (tsi == nullptr || tsr == nullptr))
-            return refuse(ex, notify_error::invalid_syntax, {}, {errc::missing_payload, "ts", 0}, false, rng, out);
-        const kex::ke_plan plan = neg->plan();
-        if (neg->ke() == 0 && !plan.empty())
-            return refuse(ex, notify_error::no_proposal_chosen, {}, {errc::no_proposal_chosen, "transform.addke", 0}, false, rng, out);
+        a.tsi = pl.find(wire::payload_type::tsi);
+        a.tsr = pl.find(wire::payload_type::tsr);
+        if (!ike && (a.tsi == nullptr || a.tsr == nullptr))
+            return refuse_with(notify_error::invalid_syntax, {errc::missing_payload, "ts", 0});
+        if (neg->ke() == 0 && !neg->plan().empty())
+            return refuse_with(notify_error::no_proposal_chosen, {errc::no_proposal_chosen, "transform.addke", 0});
         // RFC 9867: the first offered PPK we hold; none with `required` refuses this rekey (the IKE
         // SA stays).
-        std::size_t ppk = static_cast<std::size_t>(-1);
         if (c_.sa.ppk_int && !c_.cfg.ppk.keys.empty()) {
             auto pick = pick_offered_ppk(c_.cfg.ppk, pl, *c_.sa.keys);
-            if (!pick) return refuse(ex, notify_error::no_proposal_chosen, {}, pick.error(), false, rng, out);
-            if (*pick < c_.cfg.ppk.keys.size()) ppk = *pick;
+            if (!pick) return refuse_with(notify_error::no_proposal_chosen, pick.error());
+            if (*pick < c_.cfg.ppk.keys.size()) a.ppk = *pick;
         } else if (c_.cfg.ppk.required) {
-            return refuse(ex, notify_error::no_proposal_chosen, {}, {errc::ppk_required, "ike_sa.ppk_int", 0}, false, rng, out);
+            return refuse_with(notify_error::no_proposal_chosen, {errc::ppk_required, "ike_sa.ppk_int", 0});
         }
+        return std::nullopt;
+    }
+
+    template <policy::Rng R>
+    result<outgoing> on_create(const payload_list& pl, R& rng, out_buffer out) noexcept {
+        constexpr auto ex = wire::exchange_type::create_child_sa;
+        accepted_request req;
+        if (auto r = check_request(pl, req))
+            return refuse(ex, r->notify, bytes_view{r->data.data(), r->data_size}, r->why, false, rng, out);
+        const kex::negotiated_sa& neg = req.neg;
+        const bool ike = neg.protocol == wire::protocol_id::ike;
+        const kex::ke_plan plan = neg.plan();
+        const std::size_t ppk = req.ppk;
         std::optional<kex::any_responder_output<registry>> resp;
-        if (neg->ke() != 0) {
-            auto rr = kex::respond_any<registry>(neg->ke(), rng, kv->data);
+        if (neg.ke() != 0) {
+            auto rr = kex::respond_any<registry>(neg.ke(), rng, req.ke->data);
             if (!rr) return refuse(ex, kex::notify_for(rr.error(), c_.cfg.ke_errors), {}, rr.error(), false, rng, out);
             resp.emplace(*rr);
         }
@@ -227,15 +255,15 @@ private:
         // Response.
         inner_builder ib{inner_area()};
         ib.begin(wire::payload_type::sa);
-        if (status s = kex::encode_reply(ib.out(), *neg, bytes_view{spi.data(), spi_len}); !s) return s.error();
+        if (status s = kex::encode_reply(ib.out(), neg, bytes_view{spi.data(), spi_len}); !s) return s.error();
         ib.add(wire::payload_type::nonce, bytes_view{nr.data(), c_.cfg.nonce_size});
         if (resp) {
             ib.begin(wire::payload_type::ke);
-            wire::encode_ke(ib.out(), static_cast<wire::ke_method>(neg->ke()), resp->data());
+            wire::encode_ke(ib.out(), static_cast<wire::ke_method>(neg.ke()), resp->data());
         }
         if (!ike) {
-            ib.add(wire::payload_type::tsi, tsi->body);
-            ib.add(wire::payload_type::tsr, tsr->body);
+            ib.add(wire::payload_type::tsi, req.tsi->body);
+            ib.add(wire::payload_type::tsr, req.tsr->body);
         }
         if (more) ib.notify(wire::notify_type::additional_key_exchange, link.view());
         if (ppk < c_.cfg.ppk.keys.size()) {
@@ -250,14 +278,14 @@ private:
         rm.first_inner = ib.first();
         rm.inner = *chain;
         // Commit what the response depends on before the receive buffer could be reused.
-        (void)c_.ni.assign(nv->data);
+        (void)c_.ni.assign(req.ni);
         (void)c_.nr.assign(bytes_view{nr.data(), c_.cfg.nonce_size});
         secure_zeroize(mut_bytes{nr});
-        (void)c_.peer_spi.assign(neg->peer_spi_view());
+        (void)c_.peer_spi.assign(neg.peer_spi_view());
         (void)c_.our_spi.assign(bytes_view{spi.data(), spi_len});
         auto o = send_protected<cipher>(c_.sa.send_keys(), rm, c_.sa.frag, rng, out);
         if (!o) return o.error();
-        c_.negotiated = *neg;
+        c_.negotiated = neg;
         c_.plan = plan;
         c_.ppk_index = ppk;
         c_.n_secrets = 0;

@@ -50,7 +50,7 @@ struct ke_seed {
 // KEYMAT into the caller's buffer, from SK_d given as bytes (for stacks and tests that hold
 // SK_d themselves).
 template <policy::Prf P>
-[[nodiscard]] status child_keymat(bytes_view sk_d, bytes_view ni, bytes_view nr,
+[[nodiscard]] status child_keymat(bytes_view sk_d, initiator_nonce ni, responder_nonce nr,
                                   std::span<const bytes_view> ke_secrets, mut_bytes out) noexcept {
     detail::ke_seed seed;
     if (const status s = seed.build(ke_secrets, ni, nr); !s) return s;
@@ -60,7 +60,7 @@ template <policy::Prf P>
 
 // KEYMAT from the IKE SA stage in force.
 template <policy::Prf P>
-[[nodiscard]] status child_keymat(const ike_sa_keys<P>& ike, bytes_view ni, bytes_view nr,
+[[nodiscard]] status child_keymat(const ike_sa_keys<P>& ike, initiator_nonce ni, responder_nonce nr,
                                   std::span<const bytes_view> ke_secrets, mut_bytes out) noexcept {
     return child_keymat<P>(ike.sk_d(), ni, nr, ke_secrets, out);
 }
@@ -104,8 +104,8 @@ private:
 
 // Derive and split the keys of a Child SA created under `ike` (RFC 7296 §2.17).
 template <policy::Prf P>
-[[nodiscard]] result<child_sa_keys> derive_child_sa_keys(const ike_sa_keys<P>& ike, bytes_view ni,
-                                                         bytes_view nr,
+[[nodiscard]] result<child_sa_keys> derive_child_sa_keys(const ike_sa_keys<P>& ike, initiator_nonce ni,
+                                                         responder_nonce nr,
                                                          std::span<const bytes_view> ke_secrets,
                                                          const child_key_lengths& len) noexcept {
     if (const status s = len.check(); !s) return s.error();

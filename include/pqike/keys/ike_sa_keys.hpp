@@ -23,6 +23,7 @@
 #include "../result.hpp"
 #include "../secret.hpp"
 #include "key_lengths.hpp"
+#include "named.hpp"
 #include "prf_plus.hpp"
 
 namespace pqike::keys {
@@ -40,8 +41,9 @@ inline constexpr unsigned max_additional_key_exchanges = 7;
 // AES-XCBC-PRF-128, AES-CMAC-PRF-128) only the first 64 bits of each nonce form the key
 // (RFC 7296 §2.14).
 template <policy::Prf P>
-[[nodiscard]] status skeyseed_initial(bytes_view ni, bytes_view nr, bytes_view g_ir,
+[[nodiscard]] status skeyseed_initial(initiator_nonce ni_named, responder_nonce nr_named, ke_secret g_ir,
                                       std::span<std::byte, P::output_size> out) noexcept {
+    bytes_view ni = ni_named, nr = nr_named;  // truncated below for fixed-key PRFs
     if (ni.size() > max_nonce_size) return {errc::invalid_nonce_length, "nonce.ni", error_value{ni.size()}};
     if (nr.size() > max_nonce_size) return {errc::invalid_nonce_length, "nonce.nr", error_value{nr.size()}};
     std::array<std::byte, 2 * max_nonce_size> key{};
@@ -61,7 +63,7 @@ template <policy::Prf P>
 
 // SKEYSEED(n) = prf(SK_d(n-1), SK(n) | Ni | Nr)  (RFC 9370 §2.2.2).
 template <policy::Prf P>
-void skeyseed_next(bytes_view sk_d_prev, bytes_view sk_n, bytes_view ni, bytes_view nr,
+void skeyseed_next(bytes_view sk_d_prev, ke_secret sk_n, initiator_nonce ni, responder_nonce nr,
                    std::span<std::byte, P::output_size> out) noexcept {
     const P prf{sk_d_prev};
     policy::prf_compute(prf, {sk_n, ni, nr}, out);
@@ -71,12 +73,18 @@ template <policy::Prf P>
 class ike_sa_keys;
 
 namespace detail {
-// The only way to mint a stage: used by this header, rekey.hpp and ppk.hpp.
-struct ike_stage_factory;
+// Mints stages outside this class; only the key schedule's own steps can call it: the rekey
+// (rekey.hpp) and PPK mixing (ppk.hpp).
+class ike_stage_factory;
+struct rekey_schedule;
+struct ppk_schedule;
 }  // namespace detail
 
-// One stage of the IKE SA key schedule. Copyable (a stack may keep the stage that protected a
-// message for IntAuth); every copy wipes itself.
+// One stage of the IKE SA key schedule. A stage is made only by the key schedule: from
+// IKE_SA_INIT here, from the stage before it (after_additional_ke, PPK mixing), or by a rekey.
+// The step to the next stage consumes this one (`std::move(stage).after_additional_ke(...)`):
+// a stage is not forked by accident. To keep it (the response to an IKE_INTERMEDIATE is still
+// protected with stage n), copy it first, visibly; every copy wipes itself.
 template <policy::Prf P>
 class ike_sa_keys {
 public:
@@ -84,9 +92,9 @@ public:
 
     // Stage 0 from IKE_SA_INIT: Ni, Nr (Nonce payload data), SPIi, SPIr (8 octets each), the
     // shared secret of the first key exchange, and the key lengths of the negotiated transforms.
-    [[nodiscard]] static result<ike_sa_keys> after_ike_sa_init(bytes_view ni, bytes_view nr,
-                                                               bytes_view spi_i, bytes_view spi_r,
-                                                               bytes_view g_ir,
+    [[nodiscard]] static result<ike_sa_keys> after_ike_sa_init(initiator_nonce ni, responder_nonce nr,
+                                                               initiator_spi spi_i, responder_spi spi_r,
+                                                               ke_secret g_ir,
                                                                const sa_key_lengths& len) noexcept {
         if (const status s = check_context(ni, nr, spi_i, spi_r, len); !s) return s.error();
         secret_array<P::output_size> seed;
@@ -95,16 +103,21 @@ public:
     }
 
     // Stage n+1 after the next additional key exchange (IKE_INTERMEDIATE), whose shared secret
-    // is SK(n+1). Refused after 7 additional exchanges, and after PPK mixing (errc::ppk_not_last).
-    [[nodiscard]] result<ike_sa_keys> after_additional_ke(bytes_view sk_next) const noexcept {
+    // is SK(n+1). Refused after 7 additional exchanges, and after PPK mixing (errc::ppk_not_last);
+    // a refused step leaves this stage as it was, a taken one wipes it (spent()).
+    [[nodiscard]] result<ike_sa_keys> after_additional_ke(ke_secret sk_next) && noexcept {
         if (stage_ >= max_additional_key_exchanges)
             return {errc::unexpected_message, "additional_key_exchange", error_value{stage_ + 1u}};
         // RFC 9867 §3.2: mixing the PPK is the last key update of the initial exchanges.
         if (ppk_mixed_) return {errc::ppk_not_last, "additional_key_exchange", error_value{stage_ + 1u}};
         secret_array<P::output_size> seed;
         skeyseed_next<P>(sk_d(), sk_next, nonce_i(), nonce_r(), seed.span());
-        return result<ike_sa_keys>{std::in_place, token{}, *this, seed.view(), stage_ + 1, ppk_mixed_};
+        result<ike_sa_keys> next{std::in_place, token{}, *this, seed.view(), stage_ + 1, ppk_mixed_};
+        spend();
+        return next;
     }
+    // True once a step to the next stage consumed this one: every key is empty.
+    bool spent() const noexcept { return km_.size() == 0; }
 
     // Number of additional key exchanges folded in (0 right after IKE_SA_INIT or a rekey).
     unsigned stage() const noexcept { return stage_; }
@@ -122,14 +135,14 @@ public:
     bytes_view sk_pr() const noexcept { return km_.view().subspan(at_pr(), len_.prf_key); }
 
     // Public context the stage was derived for.
-    bytes_view nonce_i() const noexcept { return ni_.view(); }
-    bytes_view nonce_r() const noexcept { return nr_.view(); }
-    bytes_view spi_i() const noexcept { return spi_i_; }
-    bytes_view spi_r() const noexcept { return spi_r_; }
+    initiator_nonce nonce_i() const noexcept { return initiator_nonce{ni_.view()}; }
+    responder_nonce nonce_r() const noexcept { return responder_nonce{nr_.view()}; }
+    initiator_spi spi_i() const noexcept { return initiator_spi{bytes_view{spi_i_}}; }
+    responder_spi spi_r() const noexcept { return responder_spi{bytes_view{spi_r_}}; }
     const sa_key_lengths& lengths() const noexcept { return len_; }
 
 private:
-    friend struct detail::ike_stage_factory;
+    friend class detail::ike_stage_factory;
 
     // Pass key: the constructors below are public so result<> can build a stage in place, but
     // only this class and the factory can name a token, so nobody else can mint a stage.
@@ -188,6 +201,12 @@ private:
         (void)prf_plus(prf, {nonce_i(), nonce_r(), spi_i(), spi_r()}, km_.span());
     }
 
+    // Consumed by a step to the next stage: the keys wiped, every view of them empty.
+    void spend() noexcept {
+        km_.wipe();
+        len_ = {};
+    }
+
     // RFC 8784 §3: replace SK_d, SK_pi and SK_pr with keys of the same lengths.
     void replace_dp(bytes_view sk_d, bytes_view sk_pi, bytes_view sk_pr) noexcept {
         const mut_bytes km = km_.span();
@@ -210,7 +229,10 @@ private:
 };
 
 namespace detail {
-struct ike_stage_factory {
+class ike_stage_factory {
+    friend struct rekey_schedule;
+    friend struct ppk_schedule;
+
     // Stage 0 of an SA from an already computed SKEYSEED (IKE SA rekey, RFC 7296 §2.18);
     // `ppk`: the SKEYSEED came from a PPK-derived SK_d.
     template <policy::Prf P>
@@ -239,6 +261,11 @@ struct ike_stage_factory {
         k.replace_dp(sk_d, sk_pi, sk_pr);
         k.ppk_mixed_ = true;
         return k;
+    }
+    // A stage consumed by the step after it (RFC 9867 PPK mixing).
+    template <policy::Prf P>
+    static void spend(ike_sa_keys<P>& k) noexcept {
+        k.spend();
     }
 };
 }  // namespace detail

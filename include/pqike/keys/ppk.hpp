@@ -52,18 +52,50 @@ struct ppk_candidates {
     const ike_sa_keys<P>& select(bool ppk_used) const noexcept { return ppk_used ? mixed : unmixed; }
 };
 
+namespace detail {
+// PPK mixing's steps of the key schedule; the functions below are its public face.
+struct ppk_schedule {
+    // RFC 8784 §3: SK_d' = prf+(PPK, SK_d), SK_pi' = prf+(PPK, SK_pi), SK_pr' = prf+(PPK, SK_pr).
+    template <policy::Prf P>
+    static result<ppk_candidates<P>> rfc8784(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
+        if (ppk.empty()) return {errc::invalid_length, "ppk", 0};
+        if (keys.ppk_mixed()) return {errc::unexpected_message, "ppk", 0};  // mixed once only
+        secret_bytes<max_prf_key_size> d, pi, pr;
+        if (!d.resize(keys.sk_d().size()) || !pi.resize(keys.sk_pi().size()) || !pr.resize(keys.sk_pr().size()))
+            return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
+        const P prf{ppk};
+        if (const status s = prf_plus(prf, {keys.sk_d()}, d.span()); !s) return s.error();
+        if (const status s = prf_plus(prf, {keys.sk_pi()}, pi.span()); !s) return s.error();
+        if (const status s = prf_plus(prf, {keys.sk_pr()}, pr.span()); !s) return s.error();
+        return ppk_candidates<P>{ike_stage_factory::with_dp(keys, d.view(), pi.view(), pr.view()), keys};
+    }
+    // RFC 9867 CREATE_CHILD_SA: only SK_d replaced, by SK_d' = prf+(PPK, SK_d).
+    template <policy::Prf P>
+    static result<ike_sa_keys<P>> sk_d_prime(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
+        if (ppk.empty()) return {errc::invalid_length, "ppk", 0};
+        secret_bytes<max_prf_key_size> d;
+        if (!d.resize(keys.sk_d().size())) return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
+        if (const status s = prf_plus<P>(ppk, {keys.sk_d()}, d.span()); !s) return s.error();
+        return ike_stage_factory::with_dp(keys, d.view(), keys.sk_pi(), keys.sk_pr());
+    }
+    // RFC 9867 §3.2 IKE_INTERMEDIATE: every key from SKEYSEED' = prf+(PPK, SK_d); `keys` spent.
+    template <policy::Prf P>
+    static result<ike_sa_keys<P>> intermediate(ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
+        if (ppk.empty()) return {errc::invalid_length, "ppk", 0};
+        if (keys.ppk_mixed()) return {errc::unexpected_message, "ppk", 0};
+        secret_bytes<max_prf_key_size> seed;
+        if (!seed.resize(keys.sk_d().size())) return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
+        if (const status s = prf_plus<P>(ppk, {keys.sk_d()}, seed.span()); !s) return s.error();
+        auto k = ike_stage_factory::restage(keys, seed.view(), true);
+        if (k) ike_stage_factory::spend(keys);
+        return k;
+    }
+};
+}  // namespace detail
+
 template <policy::Prf P>
 [[nodiscard]] result<ppk_candidates<P>> mix_ppk_rfc8784(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
-    if (ppk.empty()) return {errc::invalid_length, "ppk", 0};
-    if (keys.ppk_mixed()) return {errc::unexpected_message, "ppk", 0};  // mixed once only
-    secret_bytes<max_prf_key_size> d, pi, pr;
-    if (!d.resize(keys.sk_d().size()) || !pi.resize(keys.sk_pi().size()) || !pr.resize(keys.sk_pr().size()))
-        return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
-    const P prf{ppk};
-    if (const status s = prf_plus(prf, {keys.sk_d()}, d.span()); !s) return s.error();
-    if (const status s = prf_plus(prf, {keys.sk_pi()}, pi.span()); !s) return s.error();
-    if (const status s = prf_plus(prf, {keys.sk_pr()}, pr.span()); !s) return s.error();
-    return ppk_candidates<P>{detail::ike_stage_factory::with_dp(keys, d.view(), pi.view(), pr.view()), keys};
+    return detail::ppk_schedule::rfc8784(keys, ppk);
 }
 
 // ---- RFC 9867 ---------------------------------------------------------------------------------
@@ -72,7 +104,7 @@ inline constexpr std::size_t ppk_confirmation_size = 8;
 
 // PPK Confirmation for PPK_IDENTITY_KEY, from the stage's nonces and SPIs.
 template <policy::Prf P>
-void ppk_confirmation(bytes_view ppk, bytes_view ni, bytes_view nr, bytes_view spi_i, bytes_view spi_r,
+void ppk_confirmation(bytes_view ppk, initiator_nonce ni, responder_nonce nr, initiator_spi spi_i, responder_spi spi_r,
                       std::span<std::byte, ppk_confirmation_size> out) noexcept {
     static_assert(P::output_size >= ppk_confirmation_size);
     std::array<std::byte, P::output_size> full{};
@@ -99,22 +131,14 @@ bool ppk_confirmation_matches(bytes_view ppk, const ike_sa_keys<P>& keys, bytes_
 // derive one exchange's Child SA KEYMAT or new IKE SA from; the IKE SA keeps its own keys.
 template <policy::Prf P>
 [[nodiscard]] result<ike_sa_keys<P>> with_ppk_sk_d(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
-    if (ppk.empty()) return {errc::invalid_length, "ppk", 0};
-    secret_bytes<max_prf_key_size> d;
-    if (!d.resize(keys.sk_d().size())) return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
-    if (const status s = prf_plus<P>(ppk, {keys.sk_d()}, d.span()); !s) return s.error();
-    return detail::ike_stage_factory::with_dp(keys, d.view(), keys.sk_pi(), keys.sk_pr());
+    return detail::ppk_schedule::sk_d_prime(keys, ppk);
 }
 
-// The next stage after PPK mixing in IKE_INTERMEDIATE.
+// The next stage after PPK mixing in IKE_INTERMEDIATE. Like after_additional_ke it consumes the
+// stage it starts from (wiped when the step is taken, unchanged when refused).
 template <policy::Prf P>
-[[nodiscard]] result<ike_sa_keys<P>> mix_ppk_intermediate(const ike_sa_keys<P>& keys, bytes_view ppk) noexcept {
-    if (ppk.empty()) return {errc::invalid_length, "ppk", 0};
-    if (keys.ppk_mixed()) return {errc::unexpected_message, "ppk", 0};
-    secret_bytes<max_prf_key_size> seed;
-    if (!seed.resize(keys.sk_d().size())) return {errc::invalid_length, "sk_d", error_value{keys.sk_d().size()}};
-    if (const status s = prf_plus<P>(ppk, {keys.sk_d()}, seed.span()); !s) return s.error();
-    return detail::ike_stage_factory::restage(keys, seed.view(), true);
+[[nodiscard]] result<ike_sa_keys<P>> mix_ppk_intermediate(ike_sa_keys<P>&& keys, bytes_view ppk) noexcept {
+    return detail::ppk_schedule::intermediate(keys, ppk);
 }
 
 }  // namespace pqike::keys

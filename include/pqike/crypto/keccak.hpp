@@ -2,7 +2,8 @@
 // Keccak-f[1600] (FIPS 202 §3) and the byte-level sponge that SHA-3 and SHAKE are built on.
 // Portable and fast: the 25 lanes live in local variables and each round is written out in full
 // (theta, rho+pi, chi, iota), so the compiler keeps the state in registers. No table lookups and
-// no data-dependent branches: the permutation is constant time.
+// no data-dependent branches: the permutation is constant time. On x86-64 the sponges run the
+// same round compiled for BMI1/BMI2 (permute_bmi) when the CPU has both.
 #pragma once
 
 #include <array>

@@ -68,7 +68,7 @@ struct kpke_avx2 {
     PQIKE_TARGET_AVX2 static void keygen(std::span<const std::byte, sym_bytes> d, std::span<std::byte, P::ek_size> ek,
                                          std::span<std::byte, P::dk_pke_size> dk) noexcept {
         std::array<std::byte, 64> rho_sigma;
-        wipe_on_exit w_rs(rho_sigma);
+        avx2::wipe_guard w_rs(rho_sigma);
         {
             sha3_512 g;
             g.update(d);
@@ -84,8 +84,8 @@ struct kpke_avx2 {
         gen_matrix_vartime(a, rho, false);
 
         alignas(32) vec s, e;
-        wipe_on_exit w_s(s);
-        wipe_on_exit w_e(e);
+        avx2::wipe_guard w_s(s);
+        avx2::wipe_guard w_e(e);
         {
             std::array<poly*, 2 * k> out;
             std::array<std::size_t, 2 * k> eta;
@@ -100,10 +100,10 @@ struct kpke_avx2 {
         for (auto& p : e) avx2::ntt(p);
 
         alignas(32) cache sc;
-        wipe_on_exit w_sc(sc);
+        avx2::wipe_guard w_sc(sc);
         avx2::make_mulcache(sc, s);
         alignas(32) poly t;
-        wipe_on_exit w_t(t);
+        avx2::wipe_guard w_t(t);
         for (std::size_t i = 0; i < k; ++i) {
             avx2::basemul_acc<k>(t, a[i], sc);  // |t| < q, factor 2^-16
             avx2::poly_to_mont(t);              // |t| < q
@@ -156,11 +156,11 @@ struct kpke_avx2 {
 
         alignas(32) vec y, e1;
         alignas(32) poly e2, mu, v;
-        wipe_on_exit w_y(y);
-        wipe_on_exit w_e1(e1);
-        wipe_on_exit w_e2(e2);
-        wipe_on_exit w_mu(mu);
-        wipe_on_exit w_v(v);
+        avx2::wipe_guard w_y(y);
+        avx2::wipe_guard w_e1(e1);
+        avx2::wipe_guard w_e2(e2);
+        avx2::wipe_guard w_mu(mu);
+        avx2::wipe_guard w_v(v);
         {
             std::array<poly*, 2 * k + 1> out;
             std::array<std::size_t, 2 * k + 1> eta;
@@ -177,10 +177,10 @@ struct kpke_avx2 {
         for (auto& p : y) avx2::ntt(p);
 
         alignas(32) cache yc;
-        wipe_on_exit w_yc(yc);
+        avx2::wipe_guard w_yc(yc);
         avx2::make_mulcache(yc, y);
         alignas(32) poly u;
-        wipe_on_exit w_u(u);
+        avx2::wipe_guard w_u(u);
         for (std::size_t i = 0; i < k; ++i) {
             avx2::basemul_acc<k>(u, at[i], yc);
             avx2::inv_ntt(u);
@@ -201,10 +201,10 @@ struct kpke_avx2 {
                                           std::span<std::byte, sym_bytes> m) noexcept {
         alignas(32) vec u, s;
         alignas(32) poly v, w;
-        wipe_on_exit w_s(s);
-        wipe_on_exit w_w(w);
-        wipe_on_exit w_u(u);
-        wipe_on_exit w_v(v);
+        avx2::wipe_guard w_s(s);
+        avx2::wipe_guard w_w(w);
+        avx2::wipe_guard w_u(u);
+        avx2::wipe_guard w_v(v);
         for (std::size_t i = 0; i < k; ++i) {
             avx2::poly_decompress<P::du>(u[i], c.subspan(i * 32 * P::du).template first<32 * P::du>());
             avx2::ntt(u[i]);
@@ -213,7 +213,7 @@ struct kpke_avx2 {
         decode_vec(s, dk);
 
         alignas(32) cache uc;
-        wipe_on_exit w_uc(uc);
+        avx2::wipe_guard w_uc(uc);
         avx2::make_mulcache(uc, u);
         avx2::basemul_acc<k>(w, s, uc);
         avx2::inv_ntt(w);

@@ -128,7 +128,7 @@ PQIKE_TARGET_AVX2 inline void sample_matrix_vartime(const std::array<poly*, Coun
     const std::size_t h_blocks = side ? h_len / h_rate + 1 : 0;
     std::size_t h_done = 0;
     bool h_pending = side != nullptr;
-    for (auto& lane : st.lane) lane = {};
+    zeroize(st);
     for (std::size_t j = side ? 1 : 0; j < 4; ++j) start(j);
     alignas(32) std::array<std::array<std::byte, xof_rate>, 4> buf;
     while (h_pending || busy[0] || busy[1] || busy[2] || busy[3]) {
@@ -173,8 +173,8 @@ PQIKE_TARGET_AVX2 inline void sample_matrix_vartime(const std::array<poly*, Coun
             start(0);
         }
     }
-    secure_zeroize(&st, sizeof st);
-    secure_zeroize(buf.data(), sizeof buf);
+    zeroize(st);
+    zeroize(buf);
 }
 
 // SamplePolyCBD_2 over 128 bytes; as mlkem::sample_cbd<2>. Post: |a_i| <= 2.
@@ -238,7 +238,7 @@ PQIKE_TARGET_AVX2 inline void sample_noise_lanes(const std::array<poly*, N>& out
                                                  const std::array<std::size_t, N>& eta) noexcept {
     constexpr std::size_t rate = 136;
     keccak::state_x4 st;
-    for (auto& lane : st.lane) lane = {};
+    zeroize(st);
     std::array<std::uint64_t, 4> seed_w;
     for (std::size_t w = 0; w < 4; ++w) seed_w[w] = load_le64(seed.data() + 8 * w);
     std::array<std::size_t, 4> job{}, got{};
@@ -272,8 +272,8 @@ PQIKE_TARGET_AVX2 inline void sample_noise_lanes(const std::array<poly*, N>& out
             start(j);
         }
     }
-    secure_zeroize(&st, sizeof st);
-    secure_zeroize(buf.data(), sizeof buf);
+    zeroize(st);
+    zeroize(buf);
 }
 
 }  // namespace pqike::crypto::mlkem::avx2

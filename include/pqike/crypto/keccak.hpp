@@ -258,21 +258,29 @@ public:
     void absorb(bytes_view in) noexcept {
         if (squeezing_) return;
         std::size_t i = 0;
-        // Finish a partial block byte by byte.
-        while (pos_ != 0 && i < in.size()) {
-            xor_byte(pos_++, in[i++]);
+        while (i < in.size()) {
+            if (pos_ == 0 && in.size() - i >= Rate) {
+                // A whole block as little-endian lanes.
+                for (std::size_t l = 0; l < Rate / 8; ++l) s_[l] ^= load_le64(in.data() + i + 8 * l);
+                permute_fast(s_);
+                i += Rate;
+                continue;
+            }
+            // Else a whole lane where one is aligned and available (Rate % 8 == 0, so it fits),
+            // else one byte. (Byte by byte, each xor waits for the previous store to the same
+            // lane: that made the 120-byte tail of H(ek) cost most of a permutation.)
+            if (pos_ % 8 == 0 && in.size() - i >= 8) {
+                s_[pos_ / 8] ^= load_le64(in.data() + i);
+                pos_ += 8;
+                i += 8;
+            } else {
+                xor_byte(pos_++, in[i++]);
+            }
             if (pos_ == Rate) {
                 permute_fast(s_);
                 pos_ = 0;
             }
         }
-        // Whole blocks as little-endian lanes.
-        while (in.size() - i >= Rate) {
-            for (std::size_t l = 0; l < Rate / 8; ++l) s_[l] ^= load_le64(in.data() + i + 8 * l);
-            permute_fast(s_);
-            i += Rate;
-        }
-        while (i < in.size()) xor_byte(pos_++, in[i++]);
     }
 
     // Squeeze out.size() more bytes (the first call pads and permutes).

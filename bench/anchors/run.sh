@@ -5,16 +5,15 @@
 # outside this tree, checks byte-identical outputs, and runs it in ROUNDS interleaved rounds
 # (bench/ab.py: median and min CPU time). It fetches and builds no anchor code.
 #   bench/anchors/run.sh PQCRYSTALS_AVX2_DIR MLKEM_NATIVE_OBJ_DIR [ROUNDS] [OUT_DIR]
-# PQCRYSTALS_AVX2_DIR: pq-crystals/kyber's avx2 directory after its own `shared` target, i.e.
-#   holding libpqcrystals_kyber{512,768,1024}_avx2.so, libpqcrystals_fips202x4_avx2.so and
-#   libpqcrystals_fips202_ref.so (the table in docs/ARCHITECTURE.md: commit 4768bd37).
-# MLKEM_NATIVE_OBJ_DIR: a directory whose *.o files (searched recursively) are mlkem-native
-#   built for all three parameter sets with API prefix mlkem512_/mlkem768_/mlkem1024_ and one
-#   copy of the shared code, as its examples/multilevel_build_native makes them (table: commit
-#   d1b2fe78, native x86_64 arithmetic and FIPS-202 backends, -O3 -mavx2 -mbmi2).
+# PQCRYSTALS_AVX2_DIR: a directory holding pq-crystals/kyber's AVX2 shared libraries
+#   libpqcrystals_kyber{512,768,1024}_avx2.so, libpqcrystals_fips202x4_avx2.so and
+#   libpqcrystals_fips202_ref.so (docs/ARCHITECTURE.md says which commit and flags the table used).
+# MLKEM_NATIVE_OBJ_DIR: a directory whose *.o files (searched recursively) are mlkem-native for
+#   all three parameter sets, API prefixes mlkem512_/mlkem768_/mlkem1024_, with one copy of the
+#   shared code (docs/ARCHITECTURE.md: commit, configuration and flags of the table's build).
 # Needs Google Benchmark and an AVX2 CPU. Defaults: ROUNDS 5, OUT_DIR /tmp/pqike-anchors.
 set -eu
-if [ $# -lt 2 ]; then sed -n '3,15p' "$0"; exit 2; fi
+if [ $# -lt 2 ]; then sed -n '3,14p' "$0"; exit 2; fi
 pc=$(cd "$1" && pwd)
 mn=$(cd "$2" && pwd)
 rounds=${3:-5}

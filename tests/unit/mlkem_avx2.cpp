@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <random>
+#include <utility>
 
 #include <pqike/crypto/mlkem.hpp>
 
@@ -233,6 +234,34 @@ TEST_CASE_TEMPLATE("AVX2 Compress_d / Decompress_d equal the portable ones", D, 
     }
 }
 
+TEST_CASE("AVX2 ek modulus check equals modulus_ok_vartime") {
+    SKIP_WITHOUT_AVX2();
+        for (int t = 0; t < 400; ++t) {
+        // A valid t̂ encoding, then one 12-bit slot (even or odd within its 3 bytes) set to a
+        // value at or around the bound q = 3329.
+        std::array<std::byte, 3 * poly_bytes> in;
+        for (std::size_t p = 0; p < in.size(); p += 3) {
+            const unsigned a = static_cast<unsigned>(rng()() % 3329u), b = static_cast<unsigned>(rng()() % 3329u);
+            in[p] = std::byte{static_cast<unsigned char>(a & 0xffu)};
+            in[p + 1] = std::byte{static_cast<unsigned char>((a >> 8) | ((b & 0x0fu) << 4))};
+            in[p + 2] = std::byte{static_cast<unsigned char>(b >> 4)};
+        }
+        const std::array<unsigned, 5> vals{0u, 3328u, 3329u, 3330u, 4095u};
+        const unsigned v = vals[static_cast<std::size_t>(t) % vals.size()];
+        const std::size_t slot = static_cast<std::size_t>(rng()() % (2 * in.size() / 3)), p = slot / 2 * 3;
+        if (slot % 2 == 0) {
+            in[p] = std::byte{static_cast<unsigned char>(v & 0xffu)};
+            in[p + 1] = std::byte{static_cast<unsigned char>((std::to_integer<unsigned>(in[p + 1]) & 0xf0u) | (v >> 8))};
+        } else {
+            in[p + 1] = std::byte{static_cast<unsigned char>((std::to_integer<unsigned>(in[p + 1]) & 0x0fu) | ((v & 0x0fu) << 4))};
+            in[p + 2] = std::byte{static_cast<unsigned char>(v >> 4)};
+        }
+        const bool ref = modulus_ok_vartime(in);
+        REQUIRE(ref == (v < 3329u));
+        REQUIRE(avx2::modulus_ok(in) == ref);
+    }
+}
+
 TEST_CASE("AVX2 message decoding equals poly_from_msg") {
     SKIP_WITHOUT_AVX2();
     for (int t = 0; t < trials; ++t) {
@@ -271,15 +300,22 @@ TEST_CASE("AVX2 CBD sampling equals sample_cbd<2> and sample_cbd<3>") {
     }
 }
 
-TEST_CASE("AVX2 noise sampling (shake256_x4, mixed eta) equals sample_noise") {
+TEST_CASE("AVX2 noise sampling (lanes of shake256_x4, mixed eta) equals sample_noise") {
     SKIP_WITHOUT_AVX2();
     for (int t = 0; t < 50; ++t) {
         const auto seed = random_bytes<32>();
-        std::array<poly, 4> r;
-        const std::array<std::uint8_t, 4> nonce{static_cast<std::uint8_t>(t), 7, 255, static_cast<std::uint8_t>(t + 1)};
-        const std::array<std::size_t, 4> eta{2, 3, t % 2 == 0 ? 2u : 3u, 2};
-        avx2::sample_noise_x4({&r[0], &r[1], &r[2], &r[3]}, seed, nonce, eta);
-        for (std::size_t j = 0; j < 4; ++j) {
+        // 7 polynomials: more than one round of lanes, eta 3 (two blocks) mixed with eta 2.
+        std::array<poly, 7> r;
+        std::array<poly*, 7> out;
+        std::array<std::uint8_t, 7> nonce;
+        std::array<std::size_t, 7> eta;
+        for (std::size_t j = 0; j < 7; ++j) {
+            out[j] = &r[j];
+            nonce[j] = static_cast<std::uint8_t>(static_cast<std::size_t>(t) * 7 + j);
+            eta[j] = ((static_cast<std::size_t>(t) >> (j % 5)) & 1u) != 0 ? 3u : 2u;
+        }
+        avx2::sample_noise_lanes<7>(out, seed, nonce, eta);
+        for (std::size_t j = 0; j < 7; ++j) {
             poly p;
             if (eta[j] == 2)
                 sample_noise<2>(p, seed, nonce[j]);
@@ -290,25 +326,38 @@ TEST_CASE("AVX2 noise sampling (shake256_x4, mixed eta) equals sample_noise") {
     }
 }
 
-TEST_CASE("AVX2 rejection sampling equals sample_ntt_vartime") {
+TEST_CASE("AVX2 matrix sampling (lanes of one 4-way Keccak, with a side hash) equals sample_ntt_vartime") {
     SKIP_WITHOUT_AVX2();
-    for (int t = 0; t < 50; ++t) {
+    for (int t = 0; t < 30; ++t) {
         const auto rho = random_bytes<32>();
-        std::array<std::array<std::byte, 34>, 4> seed;
-        std::array<poly, 4> r;
-        for (std::size_t j = 0; j < 4; ++j) {
-            for (std::size_t b = 0; b < 32; ++b) seed[j][b] = rho[b];
-            seed[j][32] = std::byte{static_cast<unsigned char>(j + static_cast<std::size_t>(t))};
-            seed[j][33] = std::byte{static_cast<unsigned char>(3 * j)};
+        constexpr std::size_t count = 9;
+        std::array<poly, count> r;
+        std::array<poly*, count> out;
+        std::array<std::uint8_t, count> b0, b1;
+        for (std::size_t j = 0; j < count; ++j) {
+            out[j] = &r[j];
+            b0[j] = static_cast<std::uint8_t>(j % 3 + static_cast<std::size_t>(t));
+            b1[j] = static_cast<std::uint8_t>(j / 3);
         }
-        avx2::sample_ntt_x4_vartime({&r[0], &r[1], &r[2], &r[3]}, seed);
-        poly single;
-        avx2::sample_ntt_x1_vartime(single, seed[1]);
-        CHECK(single == r[1]);
-        for (std::size_t j = 0; j < 4; ++j) {
+        // Side hash lengths around the 136-byte rate: empty, one block minus one, exactly one
+        // block, a straddling split, and ML-KEM's H(ek) / J(z || c) sizes.
+        const std::array<std::pair<std::size_t, std::size_t>, 6> lens{
+            {{0, 0}, {135, 0}, {100, 36}, {3, 1565}, {1184, 0}, {32, 1088}}};
+        const auto msg = random_bytes<1600>();
+        const auto [n0, n1] = lens[static_cast<std::size_t>(t) % lens.size()];
+        const bytes_view in0 = bytes_view(msg).first(n0), in1 = bytes_view(msg).subspan(n0, n1);
+        const std::uint8_t suffix = t % 2 == 0 ? 0x06 : 0x1f;
+        std::array<std::byte, 32> h{}, h_ref{};
+        const side_hash side{in0, in1, suffix, h};
+        avx2::sample_matrix_vartime<count>(out, rho, b0, b1, t % 3 == 2 ? nullptr : &side);
+        for (std::size_t j = 0; j < count; ++j) {
             poly p;
-            sample_ntt_vartime(p, rho, std::to_integer<std::uint8_t>(seed[j][32]), std::to_integer<std::uint8_t>(seed[j][33]));
+            sample_ntt_vartime(p, rho, b0[j], b1[j]);
             REQUIRE(p == r[j]);
+        }
+        if (t % 3 != 2) {
+            side_hash_scalar(side_hash{in0, in1, suffix, h_ref});
+            REQUIRE(h == h_ref);
         }
     }
     // The candidate extraction on crafted buffers: all rejected, all accepted, mixed, and short

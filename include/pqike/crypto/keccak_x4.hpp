@@ -35,9 +35,11 @@
 namespace pqike::crypto::keccak {
 
 // Four Keccak-f[1600] states side by side, lane-major: lane[x + 5*y][j] is lane (x, y) of
-// instance j, so one 256-bit vector holds the same lane of all four instances.
+// instance j, so one 256-bit vector holds the same lane of all four instances. No default
+// member initializer: `state_x4 s{}` is all zero, `state_x4 s;` is left for the owner to fill
+// (ML-KEM's samplers zero it with vector stores instead of the rep stos a zero-init becomes).
 struct alignas(32) state_x4 {
-    std::array<std::array<std::uint64_t, 4>, 25> lane{};
+    std::array<std::array<std::uint64_t, 4>, 25> lane;
 };
 static_assert(sizeof(state_x4) == 25 * 32);
 

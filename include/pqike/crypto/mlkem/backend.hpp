@@ -44,6 +44,20 @@ struct kpke_runtime {
 #endif
         kpke<P>::encrypt(ek, m, r, c);
     }
+    static bool ek_modulus_ok(std::span<const std::byte, P::polyvec_bytes> t) noexcept {
+#if PQIKE_HAVE_AVX2_PATH
+        if (cpu::has_avx2()) return kpke_avx2<P>::ek_modulus_ok(t);
+#endif
+        return kpke<P>::ek_modulus_ok(t);
+    }
+    template <class Before>
+    static void encrypt_with(std::span<const std::byte, P::ek_size> ek, sym m, sym r, std::span<std::byte, P::ct_size> c,
+                             const side_hash& side, Before&& before) noexcept {
+#if PQIKE_HAVE_AVX2_PATH
+        if (cpu::has_avx2()) return kpke_avx2<P>::encrypt_with(ek, m, r, c, side, before);
+#endif
+        kpke<P>::encrypt_with(ek, m, r, c, side, before);
+    }
     static void decrypt(std::span<const std::byte, P::dk_pke_size> dk, std::span<const std::byte, P::ct_size> c,
                         std::span<std::byte, sym_bytes> m) noexcept {
 #if PQIKE_HAVE_AVX2_PATH

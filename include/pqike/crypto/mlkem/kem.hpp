@@ -59,7 +59,7 @@ public:
     // FIPS 203 §7.2 encapsulation key check: length (span type) and modulus (every 12-bit value
     // of the ByteEncode12(t̂) part is < q). ek is public, so this may exit early.
     static bool check_ek(ek_view ek) noexcept {
-        return modulus_ok_vartime(ek.template first<P::polyvec_bytes>());
+        return pke::ek_modulus_ok(ek.template first<P::polyvec_bytes>());
     }
 
     // §7.2 for a key of run-time length (e.g. straight from a KE payload): the length check,
@@ -105,16 +105,19 @@ public:
             secure_zeroize(ss);
             return status{errc::invalid_key, "mlkem.ek", 0};
         }
-        // (K, r) = G(m || H(ek))
+        // (K, r) = G(m || H(ek)), then c = K-PKE.Encrypt(ek, m, r). H(ek) is the side hash of
+        // encrypt_with (on AVX2 it runs next to the matrix), G runs between matrix and noise.
         std::array<std::byte, sym_bytes> h;
-        sha3_256::hash(ek, h);
         std::array<std::byte, 2 * sym_bytes> kr;
         wipe_on_exit w_kr(kr);
-        sha3_512 g;
-        g.update(m);
-        g.update(h);
-        g.finish(kr);
-        pke::encrypt(ek, m, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c);
+        const side_hash h_ek{ek, {}, 0x06, h};
+        pke::encrypt_with(ek, m, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c, h_ek,
+                          [&]() noexcept {
+                              sha3_512 g;
+                              g.update(m);
+                              g.update(h);
+                              g.finish(kr);
+                          });
         ct::declassify(c);
         copy(ss, std::span<const std::byte, sym_bytes>(kr.data(), sym_bytes));
         return {};
@@ -164,15 +167,11 @@ public:
             g.update(h);
             g.finish(kr);
         }
-        // K̄ = J(z || c), J = SHAKE256 with 32 bytes out (FIPS 203 §4.1).
-        {
-            shake256 j;
-            j.absorb(z);
-            j.absorb(c);
-            j.squeeze(k_bar);
-        }
-        // c' = K-PKE.Encrypt(ek, m', r')
-        pke::encrypt(ek, m2, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c2);
+        // c' = K-PKE.Encrypt(ek, m', r'), with K̄ = J(z || c) (J = SHAKE256 with 32 bytes out,
+        // FIPS 203 §4.1) as its side hash (on AVX2 it runs next to the matrix).
+        const side_hash j_zc{z, c, 0x1f, k_bar};
+        pke::encrypt_with(ek, m2, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c2, j_zc,
+                          []() noexcept {});
         // all-ones if c == c', else 0; the empty asm stops the compiler from turning the mask
         // back into a branch.
         std::uint8_t keep = static_cast<std::uint8_t>(0u - static_cast<unsigned>(ct_equal(c, c2)));

@@ -95,6 +95,21 @@ struct kpke {
             poly_from_bytes(v[i], in.subspan(i * poly_bytes).template first<poly_bytes>());
     }
 
+    // FIPS 203 §7.2 modulus check of ByteEncode12(t̂) (public; may exit early).
+    static bool ek_modulus_ok(std::span<const std::byte, P::polyvec_bytes> t) noexcept { return modulus_ok_vartime(t); }
+
+    // Encrypt with two extra steps in between, for the KEM layer: first the hash side (H(ek) in
+    // encapsulation, J(z || c) in decapsulation), then before(), which may write r (encaps derives
+    // r from H(ek)); then Encrypt(ek, m, r). The AVX2 twin overlaps the hash with the matrix.
+    template <class Before>
+    static void encrypt_with(std::span<const std::byte, P::ek_size> ek, std::span<const std::byte, sym_bytes> m,
+                             std::span<const std::byte, sym_bytes> r, std::span<std::byte, P::ct_size> c,
+                             const side_hash& side, Before&& before) noexcept {
+        side_hash_scalar(side);
+        before();
+        encrypt(ek, m, r, c);
+    }
+
     // FIPS 203 Alg. 14 K-PKE.Encrypt(ek, m, r). m and r are secret; ek and the output are public.
     static void encrypt(std::span<const std::byte, P::ek_size> ek, std::span<const std::byte, sym_bytes> m,
                         std::span<const std::byte, sym_bytes> r, std::span<std::byte, P::ct_size> c) noexcept {

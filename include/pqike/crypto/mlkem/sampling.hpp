@@ -15,6 +15,30 @@
 
 namespace pqike::crypto::mlkem {
 
+// A 32-byte hash of in0 || in1 that K-PKE.Encrypt computes next to the matrix (kpke::encrypt_with):
+// SHA3-256 (suffix 0x06, H of FIPS 203 §4.1) or SHAKE256 with 32 bytes out (suffix 0x1f, J).
+// Both have rate 136, so the AVX2 backend runs it in a spare lane of the matrix's 4-way Keccak.
+struct side_hash {
+    bytes_view in0, in1;
+    std::uint8_t suffix;  // 0x06 or 0x1f
+    std::span<std::byte, sym_bytes> out;
+};
+
+// The same hash with the scalar sponges (the portable backend).
+inline void side_hash_scalar(const side_hash& h) noexcept {
+    if (h.suffix == 0x06) {
+        sha3_256 g;
+        g.update(h.in0);
+        g.update(h.in1);
+        g.finish(h.out);
+    } else {
+        shake256 j;
+        j.absorb(h.in0);
+        j.absorb(h.in1);
+        j.squeeze(h.out);
+    }
+}
+
 // FIPS 203 Alg. 7 SampleNTT(rho || a || b): 12-bit candidates from each 3 bytes, kept when < q.
 // Runs in time that depends on the (public) seed: the rejection loop and its output positions
 // are data-dependent by design. Post: canonical coefficients.

@@ -63,6 +63,16 @@ PQIKE_TARGET_AVX2 inline void poly_to_bytes(std::span<std::byte, poly_bytes> out
     }
 }
 
+// FIPS 203 §7.2 modulus check of ByteEncode12 data (whole 24-byte groups, in.size() % 24 == 0):
+// every 12-bit value < q; as mlkem::modulus_ok_vartime. Public input; one verdict at the end.
+PQIKE_TARGET_AVX2 inline bool modulus_ok(bytes_view in) noexcept {
+    const __m256i qm1 = splat(q - 1);
+    __m256i bad = _mm256_setzero_si256();
+    for (std::size_t p = 0; p + 24 <= in.size(); p += 24)
+        bad = _mm256_or_si256(bad, _mm256_cmpgt_epi16(unpack12(load24(in.data() + p)), qm1));
+    return _mm256_testz_si256(bad, bad) != 0;
+}
+
 // ByteDecode12 (values mod q); as mlkem::poly_from_bytes. Post: canonical.
 PQIKE_TARGET_AVX2 inline void poly_from_bytes(poly& a, std::span<const std::byte, poly_bytes> in) noexcept {
     for (std::size_t i = 0; i < n; i += 16) store16(&a[i], cond_sub(unpack12(load24(in.data() + i / 16 * 24))));

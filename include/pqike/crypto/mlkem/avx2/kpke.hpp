@@ -38,60 +38,37 @@ struct kpke_avx2 {
     using matrix = std::array<vec, k>;
     using cache = std::array<avx2::mulcache, k>;
 
-    // Â (or its transpose) as in kpke<P>::gen_matrix_vartime, four entries per shake128_x4. A
-    // short last batch fills its spare lanes with a scratch polynomial, except that a single
-    // last entry (k = 3) uses the scalar SHAKE128, which is cheaper than a 4-way call. rho is public.
+    // Â (or its transpose) as in kpke<P>::gen_matrix_vartime, with the lanes of one 4-way Keccak
+    // handed out entry by entry (avx2::sample_matrix_vartime); side, if given, is computed in
+    // lane 0 meanwhile. rho is public.
     PQIKE_TARGET_AVX2 static void gen_matrix_vartime(matrix& a, std::span<const std::byte, sym_bytes> rho,
-                                                     bool transposed) noexcept {
-        alignas(32) poly scratch;
-        std::array<std::array<std::byte, sym_bytes + 2>, 4> seed;
-        for (auto& s : seed)
-            for (std::size_t b = 0; b < sym_bytes; ++b) s[b] = rho[b];
-        for (std::size_t first = 0; first < k * k; first += 4) {
-            if (first + 1 == k * k) {
-                const std::size_t i = first / k, j = first % k;
-                seed[0][sym_bytes] = std::byte{static_cast<std::uint8_t>(transposed ? i : j)};
-                seed[0][sym_bytes + 1] = std::byte{static_cast<std::uint8_t>(transposed ? j : i)};
-                avx2::sample_ntt_x1_vartime(a[i][j], seed[0]);
-                break;
+                                                     bool transposed, const side_hash* side = nullptr) noexcept {
+        std::array<poly*, k * k> out;
+        std::array<std::uint8_t, k * k> b0, b1;
+        for (std::size_t i = 0; i < k; ++i)
+            for (std::size_t j = 0; j < k; ++j) {
+                out[i * k + j] = &a[i][j];
+                b0[i * k + j] = static_cast<std::uint8_t>(transposed ? i : j);
+                b1[i * k + j] = static_cast<std::uint8_t>(transposed ? j : i);
             }
-            std::array<poly*, 4> out;
-            for (std::size_t l = 0; l < 4; ++l) {
-                const std::size_t e = first + l < k * k ? first + l : k * k - 1;
-                const std::size_t i = e / k, j = e % k;
-                out[l] = first + l < k * k ? &a[i][j] : &scratch;
-                seed[l][sym_bytes] = std::byte{static_cast<std::uint8_t>(transposed ? i : j)};
-                seed[l][sym_bytes + 1] = std::byte{static_cast<std::uint8_t>(transposed ? j : i)};
-            }
-            avx2::sample_ntt_x4_vartime(out, seed);
-        }
+        avx2::sample_matrix_vartime<k * k>(out, rho, b0, b1, side);
     }
 
-    // Noise polynomials out[0..N) = CBD_eta[i](PRF(seed, first_nonce + i)), four per shake256_x4.
+    // Noise polynomials out[i] = CBD_eta[i](PRF(seed, i)), i < N, with the lanes of one
+    // shake256_x4 handed out polynomial by polynomial (avx2::sample_noise_lanes).
     template <std::size_t N>
     PQIKE_TARGET_AVX2 static void sample_noise(const std::array<poly*, N>& out, const std::array<std::size_t, N>& eta,
                                                std::span<const std::byte, sym_bytes> seed) noexcept {
-        alignas(32) poly scratch;
-        wipe_on_exit w_scratch(scratch);
-        for (std::size_t first = 0; first < N; first += 4) {
-            std::array<poly*, 4> o;
-            std::array<std::uint8_t, 4> nonce;
-            std::array<std::size_t, 4> e;
-            for (std::size_t l = 0; l < 4; ++l) {
-                const bool real = first + l < N;
-                o[l] = real ? out[first + l] : &scratch;
-                nonce[l] = static_cast<std::uint8_t>(real ? first + l : N - 1);
-                e[l] = real ? eta[first + l] : 2;
-            }
-            avx2::sample_noise_x4(o, seed, nonce, e);
-        }
+        std::array<std::uint8_t, N> nonce;
+        for (std::size_t i = 0; i < N; ++i) nonce[i] = static_cast<std::uint8_t>(i);
+        avx2::sample_noise_lanes<N>(out, seed, nonce, eta);
     }
 
     // FIPS 203 Alg. 13 K-PKE.KeyGen(d); as kpke<P>::keygen.
     PQIKE_TARGET_AVX2 static void keygen(std::span<const std::byte, sym_bytes> d, std::span<std::byte, P::ek_size> ek,
                                          std::span<std::byte, P::dk_pke_size> dk) noexcept {
         std::array<std::byte, 64> rho_sigma;
-        wipe_on_exit w_rs(rho_sigma);
+        avx2::wipe_guard w_rs(rho_sigma);
         {
             sha3_512 g;
             g.update(d);
@@ -107,8 +84,8 @@ struct kpke_avx2 {
         gen_matrix_vartime(a, rho, false);
 
         alignas(32) vec s, e;
-        wipe_on_exit w_s(s);
-        wipe_on_exit w_e(e);
+        avx2::wipe_guard w_s(s);
+        avx2::wipe_guard w_e(e);
         {
             std::array<poly*, 2 * k> out;
             std::array<std::size_t, 2 * k> eta;
@@ -123,10 +100,10 @@ struct kpke_avx2 {
         for (auto& p : e) avx2::ntt(p);
 
         alignas(32) cache sc;
-        wipe_on_exit w_sc(sc);
+        avx2::wipe_guard w_sc(sc);
         avx2::make_mulcache(sc, s);
         alignas(32) poly t;
-        wipe_on_exit w_t(t);
+        avx2::wipe_guard w_t(t);
         for (std::size_t i = 0; i < k; ++i) {
             avx2::basemul_acc<k>(t, a[i], sc);  // |t| < q, factor 2^-16
             avx2::poly_to_mont(t);              // |t| < q
@@ -135,6 +112,11 @@ struct kpke_avx2 {
             avx2::poly_to_bytes(dk.subspan(i * poly_bytes).template first<poly_bytes>(), s[i]);
         }
         for (std::size_t i = 0; i < sym_bytes; ++i) ek[P::polyvec_bytes + i] = rho[i];
+    }
+
+    // The §7.2 modulus check of ByteEncode12(t̂), as kpke<P>::ek_modulus_ok.
+    PQIKE_TARGET_AVX2 static bool ek_modulus_ok(std::span<const std::byte, P::polyvec_bytes> t) noexcept {
+        return avx2::modulus_ok(t);
     }
 
     PQIKE_TARGET_AVX2 static void decode_vec(vec& v, std::span<const std::byte, P::polyvec_bytes> in) noexcept {
@@ -146,18 +128,39 @@ struct kpke_avx2 {
     PQIKE_TARGET_AVX2 static void encrypt(std::span<const std::byte, P::ek_size> ek, std::span<const std::byte, sym_bytes> m,
                                           std::span<const std::byte, sym_bytes> r,
                                           std::span<std::byte, P::ct_size> c) noexcept {
+        encrypt_impl(ek, m, r, c, nullptr, [] {});
+    }
+
+    // As kpke<P>::encrypt_with, but the side hash runs in lane 0 of the matrix's 4-way Keccak
+    // (H(ek) or J(z || c) costs no scalar sponge), and before() runs once the matrix is done.
+    template <class Before>
+    PQIKE_TARGET_AVX2 static void encrypt_with(std::span<const std::byte, P::ek_size> ek,
+                                               std::span<const std::byte, sym_bytes> m,
+                                               std::span<const std::byte, sym_bytes> r,
+                                               std::span<std::byte, P::ct_size> c, const side_hash& side,
+                                               Before&& before) noexcept {
+        encrypt_impl(ek, m, r, c, &side, before);
+    }
+
+    template <class Before>
+    PQIKE_TARGET_AVX2 static void encrypt_impl(std::span<const std::byte, P::ek_size> ek,
+                                               std::span<const std::byte, sym_bytes> m,
+                                               std::span<const std::byte, sym_bytes> r,
+                                               std::span<std::byte, P::ct_size> c, const side_hash* side,
+                                               Before&& before) noexcept {
         alignas(32) vec t;
         decode_vec(t, ek.template first<P::polyvec_bytes>());
         alignas(32) matrix at;
-        gen_matrix_vartime(at, ek.template subspan<P::polyvec_bytes, sym_bytes>(), true);
+        gen_matrix_vartime(at, ek.template subspan<P::polyvec_bytes, sym_bytes>(), true, side);
+        before();
 
         alignas(32) vec y, e1;
         alignas(32) poly e2, mu, v;
-        wipe_on_exit w_y(y);
-        wipe_on_exit w_e1(e1);
-        wipe_on_exit w_e2(e2);
-        wipe_on_exit w_mu(mu);
-        wipe_on_exit w_v(v);
+        avx2::wipe_guard w_y(y);
+        avx2::wipe_guard w_e1(e1);
+        avx2::wipe_guard w_e2(e2);
+        avx2::wipe_guard w_mu(mu);
+        avx2::wipe_guard w_v(v);
         {
             std::array<poly*, 2 * k + 1> out;
             std::array<std::size_t, 2 * k + 1> eta;
@@ -174,10 +177,10 @@ struct kpke_avx2 {
         for (auto& p : y) avx2::ntt(p);
 
         alignas(32) cache yc;
-        wipe_on_exit w_yc(yc);
+        avx2::wipe_guard w_yc(yc);
         avx2::make_mulcache(yc, y);
         alignas(32) poly u;
-        wipe_on_exit w_u(u);
+        avx2::wipe_guard w_u(u);
         for (std::size_t i = 0; i < k; ++i) {
             avx2::basemul_acc<k>(u, at[i], yc);
             avx2::inv_ntt(u);
@@ -198,10 +201,10 @@ struct kpke_avx2 {
                                           std::span<std::byte, sym_bytes> m) noexcept {
         alignas(32) vec u, s;
         alignas(32) poly v, w;
-        wipe_on_exit w_s(s);
-        wipe_on_exit w_w(w);
-        wipe_on_exit w_u(u);
-        wipe_on_exit w_v(v);
+        avx2::wipe_guard w_s(s);
+        avx2::wipe_guard w_w(w);
+        avx2::wipe_guard w_u(u);
+        avx2::wipe_guard w_v(v);
         for (std::size_t i = 0; i < k; ++i) {
             avx2::poly_decompress<P::du>(u[i], c.subspan(i * 32 * P::du).template first<32 * P::du>());
             avx2::ntt(u[i]);
@@ -210,7 +213,7 @@ struct kpke_avx2 {
         decode_vec(s, dk);
 
         alignas(32) cache uc;
-        wipe_on_exit w_uc(uc);
+        avx2::wipe_guard w_uc(uc);
         avx2::make_mulcache(uc, u);
         avx2::basemul_acc<k>(w, s, uc);
         avx2::inv_ntt(w);

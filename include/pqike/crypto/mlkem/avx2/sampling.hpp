@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// AVX2 sampling (the twins of ../sampling.hpp), four polynomials per 4-way Keccak call:
-//   - SampleNTT (FIPS 203 Alg. 7) of four matrix entries at once from shake128_x4: 16 candidates
+// AVX2 sampling (the twins of ../sampling.hpp), on the four lanes of one 4-way Keccak state that
+// are handed out polynomial by polynomial (a lane that is done starts the next one):
+//   - SampleNTT (FIPS 203 Alg. 7) of the matrix entries from SHAKE128 lanes: 16 candidates
 //     per 24 bytes are extracted in a vector, compared with q, and the accepted ones left-packed
 //     with a shuffle chosen by the 8-bit accept mask (a 256-entry table built at compile time).
 //     The mask and the table index come from the public seed rho only;
 //   - SamplePolyCBD_eta (Alg. 8) for eta = 2 and 3 with bit-slicing adds, no tables, from
-//     shake256_x4 PRF outputs (secret: constant time, buffers wiped).
+//     SHAKE256 PRF lanes (secret: constant time, buffers wiped).
 // Both produce exactly the portable functions' output (same coefficients in the same order).
 #pragma once
 
@@ -26,6 +27,7 @@
 #include "../../sha3.hpp"
 #include "../params.hpp"
 #include "../poly.hpp"
+#include "../sampling.hpp"
 #include "arith.hpp"
 #include "encode.hpp"
 
@@ -87,41 +89,92 @@ PQIKE_TARGET_AVX2 inline std::size_t rej_uniform_vartime(poly& r, std::size_t ct
     return ctr;
 }
 
-// SampleNTT(seed_j) for four 34-byte seeds rho || b0 || b1 at once; out[j] may repeat (a
-// duplicate lane is just sampled twice). Post: canonical, as mlkem::sample_ntt_vartime.
-PQIKE_TARGET_AVX2 inline void sample_ntt_x4_vartime(const std::array<poly*, 4>& out,
-                                                    const std::array<std::array<std::byte, sym_bytes + 2>, 4>& seed) noexcept {
-    keccak::shake128_x4<keccak::x4_backend::avx2> xof;
-    xof.absorb_once(seed[0], seed[1], seed[2], seed[3]);
-    // Three blocks (504 bytes, 336 candidates) finish a polynomial with probability > 0.99;
-    // after that one block at a time.
-    constexpr std::size_t rate = 168;
-    alignas(32) std::array<std::array<std::byte, 3 * rate>, 4> buf;
-    xof.squeeze_blocks(buf[0], buf[1], buf[2], buf[3]);
-    std::array<std::size_t, 4> ctr{};
-    for (std::size_t j = 0; j < 4; ++j) ctr[j] = rej_uniform_vartime(*out[j], 0, buf[j]);
-    while (ctr[0] < n || ctr[1] < n || ctr[2] < n || ctr[3] < n) {
-        const auto one = [&](std::size_t j) { return mut_bytes(buf[j]).first(rate); };
-        xof.squeeze_blocks(one(0), one(1), one(2), one(3));
-        for (std::size_t j = 0; j < 4; ++j)
-            ctr[j] = rej_uniform_vartime(*out[j], ctr[j], bytes_view(buf[j]).first(rate));
+// SampleNTT for out[e] from seed rho || b0[e] || b1[e], e < count (FIPS 203 Alg. 6 line 5 / Alg. 13
+// line 4), with one 4-way Keccak state whose lanes are handed out like a job queue: a lane that
+// finishes its polynomial starts the next one, so count entries cost about ceil(3 count / 4)
+// 4-way permutations instead of whole batches plus scalar sponges for the leftovers. If side is
+// given, lane 0 first computes that hash (ceil((|in0|+|in1|+1)/136) permutations, on a fixed
+// schedule that depends only on the lengths), then joins the matrix. Same output as sampling each
+// entry on its own. Variable time only in the public rho; side's input may be secret (J's z):
+// it is only xored in and copied out, and the state and block buffer are wiped.
+template <std::size_t Count>
+PQIKE_TARGET_AVX2 inline void sample_matrix_vartime(const std::array<poly*, Count>& out,
+                                                    std::span<const std::byte, sym_bytes> rho,
+                                                    const std::array<std::uint8_t, Count>& b0,
+                                                    const std::array<std::uint8_t, Count>& b1,
+                                                    const side_hash* side) noexcept {
+    constexpr std::size_t xof_rate = 168, h_rate = 136;
+    keccak::state_x4 st;
+    std::array<std::uint64_t, 4> rho_w;
+    for (std::size_t w = 0; w < 4; ++w) rho_w[w] = load_le64(rho.data() + 8 * w);
+    std::array<std::size_t, 4> entry{}, ctr{};
+    std::array<bool, 4> busy{};
+    std::size_t next = 0;
+    // Lane j starts SHAKE128(rho || b0 || b1): seed, suffix and pad10*1 in one block.
+    const auto start = [&](std::size_t j) {
+        busy[j] = next < Count;
+        if (!busy[j]) return;
+        entry[j] = next++;
+        ctr[j] = 0;
+        for (std::size_t l = 0; l < keccak::lanes; ++l) st.lane[l][j] = 0;
+        for (std::size_t w = 0; w < 4; ++w) st.lane[w][j] = rho_w[w];
+        st.lane[4][j] = std::uint64_t{b0[entry[j]]} | std::uint64_t{b1[entry[j]]} << 8 | std::uint64_t{0x1f} << 16;
+        st.lane[xof_rate / 8 - 1][j] = std::uint64_t{0x80} << 56;
+    };
+    // Lane 0's hash: h_blocks absorb steps, the last one with the padding. Word by word from
+    // in0 or in1; only a word that straddles the two or the end is assembled byte by byte.
+    const std::size_t n0 = side ? side->in0.size() : 0;
+    const std::size_t h_len = side ? n0 + side->in1.size() : 0;
+    const std::size_t h_blocks = side ? h_len / h_rate + 1 : 0;
+    std::size_t h_done = 0;
+    bool h_pending = side != nullptr;
+    zeroize(st);
+    for (std::size_t j = side ? 1 : 0; j < 4; ++j) start(j);
+    alignas(32) std::array<std::array<std::byte, xof_rate>, 4> buf;
+    while (h_pending || busy[0] || busy[1] || busy[2] || busy[3]) {
+        if (h_done < h_blocks) {
+            const std::size_t off = h_done * h_rate;
+            for (std::size_t l = 0; l < h_rate / 8; ++l) {
+                const std::size_t at = off + 8 * l;
+                std::uint64_t w = 0;
+                if (at + 8 <= n0) {
+                    w = load_le64(side->in0.data() + at);
+                } else if (at >= n0 && at + 8 <= h_len) {
+                    w = load_le64(side->in1.data() + (at - n0));
+                } else {
+                    for (std::size_t k = 0; k < 8 && at + k < h_len; ++k) {
+                        const std::byte b = at + k < n0 ? side->in0[at + k] : side->in1[at + k - n0];
+                        w |= std::uint64_t{std::to_integer<std::uint8_t>(b)} << (8 * k);
+                    }
+                }
+                st.lane[l][0] ^= w;
+            }
+            if (++h_done == h_blocks) {
+                const std::size_t rem = h_len - off;  // < h_rate
+                st.lane[rem / 8][0] ^= std::uint64_t{side->suffix} << (8 * (rem % 8));
+                st.lane[h_rate / 8 - 1][0] ^= std::uint64_t{0x80} << 56;
+            }
+        }
+        keccak::permute_x4_avx2(st);
+        // Lane-major copy-out right after the permute (as sponge_x4::squeeze_blocks, for store
+        // forwarding); each busy lane then takes its candidates.
+        for (std::size_t l = 0; l < xof_rate / 8; ++l)
+            for (std::size_t j = 0; j < 4; ++j) store_le64(buf[j].data() + 8 * l, st.lane[l][j]);
+        for (std::size_t j = 0; j < 4; ++j) {
+            if (busy[j]) {
+                ctr[j] = rej_uniform_vartime(*out[entry[j]], ctr[j], buf[j]);
+                if (ctr[j] == n) start(j);
+            }
+        }
+        if (h_pending && h_done == h_blocks) {
+            // The hash's last block has just been permuted: its 32 bytes; then lane 0 samples too.
+            for (std::size_t w = 0; w < sym_bytes / 8; ++w) store_le64(side->out.data() + 8 * w, st.lane[w][0]);
+            h_pending = false;
+            start(0);
+        }
     }
-}
-
-// SampleNTT of one seed with the scalar SHAKE128 and the vector candidate extraction: for a lone
-// last matrix entry (k = 3 has 9) one scalar sponge costs about half of a 4-way call.
-PQIKE_TARGET_AVX2 inline void sample_ntt_x1_vartime(poly& out, bytes_view seed) noexcept {
-    shake128 xof;
-    xof.absorb(seed);
-    constexpr std::size_t rate = 168;
-    std::array<std::byte, 3 * rate> buf;
-    xof.squeeze(buf);
-    std::size_t ctr = rej_uniform_vartime(out, 0, buf);
-    while (ctr < n) {
-        const mut_bytes one = mut_bytes(buf).first(rate);
-        xof.squeeze(one);
-        ctr = rej_uniform_vartime(out, ctr, one);
-    }
+    zeroize(st);
+    zeroize(buf);
 }
 
 // SamplePolyCBD_2 over 128 bytes; as mlkem::sample_cbd<2>. Post: |a_i| <= 2.
@@ -174,32 +227,53 @@ PQIKE_TARGET_AVX2 inline void cbd3(poly& a, std::span<const std::byte, 192> buf)
     }
 }
 
-// PRF_eta(seed, nonce_j) then SamplePolyCBD_eta_j for four polynomials (FIPS 203 §4.1), with one
-// shake256_x4. out[j] may repeat, eta[j] is 2 or 3. The PRF outputs are wiped.
-PQIKE_TARGET_AVX2 inline void sample_noise_x4(const std::array<poly*, 4>& out, std::span<const std::byte, sym_bytes> seed,
-                                              const std::array<std::uint8_t, 4>& nonce,
-                                              const std::array<std::size_t, 4>& eta) noexcept {
-    std::array<std::array<std::byte, sym_bytes + 1>, 4> in;
-    for (std::size_t j = 0; j < 4; ++j) {
-        for (std::size_t i = 0; i < sym_bytes; ++i) in[j][i] = seed[i];
-        in[j][sym_bytes] = std::byte{nonce[j]};
-    }
-    keccak::shake256_x4<keccak::x4_backend::avx2> prf;
-    prf.absorb_once(in[0], in[1], in[2], in[3]);
-    secure_zeroize(in.data(), sizeof in);
+// PRF_eta(seed, nonce[i]) then SamplePolyCBD_eta[i] for out[0..N) (FIPS 203 §4.1, Alg. 8), with
+// the lanes of one shake256_x4 state handed out like sample_matrix_vartime's: eta = 3 takes two
+// blocks, eta = 2 one, and a lane that is done starts the next polynomial. So ML-KEM-512's
+// encryption noise (3, 3, 2, 2, 2) costs two 4-way permutations, not three. The schedule depends
+// only on the public eta; the seed is secret, and the state and buffers are wiped.
+template <std::size_t N>
+PQIKE_TARGET_AVX2 inline void sample_noise_lanes(const std::array<poly*, N>& out, std::span<const std::byte, sym_bytes> seed,
+                                                 const std::array<std::uint8_t, N>& nonce,
+                                                 const std::array<std::size_t, N>& eta) noexcept {
     constexpr std::size_t rate = 136;
-    const bool any3 = eta[0] == 3 || eta[1] == 3 || eta[2] == 3 || eta[3] == 3;  // public parameters
+    keccak::state_x4 st;
+    zeroize(st);
+    std::array<std::uint64_t, 4> seed_w;
+    for (std::size_t w = 0; w < 4; ++w) seed_w[w] = load_le64(seed.data() + 8 * w);
+    std::array<std::size_t, 4> job{}, got{};
+    std::array<bool, 4> busy{};
+    std::size_t next = 0;
+    const auto start = [&](std::size_t j) {
+        got[j] = 0;  // an idle lane keeps writing its (unused) first block
+        busy[j] = next < N;
+        if (!busy[j]) return;
+        job[j] = next++;
+        for (std::size_t l = 0; l < keccak::lanes; ++l) st.lane[l][j] = 0;
+        for (std::size_t w = 0; w < 4; ++w) st.lane[w][j] = seed_w[w];
+        st.lane[4][j] = std::uint64_t{nonce[job[j]]} | std::uint64_t{0x1f} << 8;
+        st.lane[rate / 8 - 1][j] = std::uint64_t{0x80} << 56;
+    };
+    for (std::size_t j = 0; j < 4; ++j) start(j);
     alignas(32) std::array<std::array<std::byte, 2 * rate>, 4> buf;
-    const std::size_t len = any3 ? 2 * rate : rate;
-    const auto part = [&](std::size_t j) { return mut_bytes(buf[j]).first(len); };
-    prf.squeeze_blocks(part(0), part(1), part(2), part(3));
-    for (std::size_t j = 0; j < 4; ++j) {
-        if (eta[j] == 3)
-            cbd3(*out[j], std::span<const std::byte, 192>(buf[j].data(), 192));
-        else
-            cbd2(*out[j], std::span<const std::byte, 128>(buf[j].data(), 128));
+    while (busy[0] || busy[1] || busy[2] || busy[3]) {
+        keccak::permute_x4_avx2(st);
+        for (std::size_t l = 0; l < rate / 8; ++l)
+            for (std::size_t j = 0; j < 4; ++j) store_le64(buf[j].data() + got[j] * rate + 8 * l, st.lane[l][j]);
+        for (std::size_t j = 0; j < 4; ++j) {
+            if (!busy[j]) continue;
+            ++got[j];
+            if (eta[job[j]] == 3) {
+                if (got[j] < 2) continue;
+                cbd3(*out[job[j]], std::span<const std::byte, 192>(buf[j].data(), 192));
+            } else {
+                cbd2(*out[job[j]], std::span<const std::byte, 128>(buf[j].data(), 128));
+            }
+            start(j);
+        }
     }
-    secure_zeroize(buf.data(), sizeof buf);
+    zeroize(st);
+    zeroize(buf);
 }
 
 }  // namespace pqike::crypto::mlkem::avx2

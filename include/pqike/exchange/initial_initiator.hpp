@@ -9,9 +9,9 @@
 // One type per state, each holding only what that state needs: idle -> expect_sa_init (the
 // key share, cookie and retry state, our AUTH begun over RealMessage1) -> expect_intermediate
 // (one per IKE_INTERMEDIATE: that exchange's key share) -> expect_auth (the peer's AUTH
-// computation) -> established | failed. A handler reads its state and, once the message is
-// accepted, replaces it with the next one (enter<>): the state it came from is gone, and a
-// dropped message leaves it as it was.
+// computation) -> established | failed. A message handler takes its state by rvalue reference:
+// once the message is accepted the state is consumed (destroyed as the next one is entered,
+// enter<>); a dropped message leaves it as it was.
 #pragma once
 
 #include <array>
@@ -140,9 +140,9 @@ public:
     result<outgoing> on_message(bytes_view udp, R& rng, out_buffer out) noexcept {
         auto datagram = ike_message_of(udp, c_.sa.frag.options.non_esp_marker);  // port 4500: marker
         if (!datagram) return datagram.error();
-        if (auto* s = std::get_if<expect_sa_init>(&at_)) return on_sa_init(*s, *datagram, rng, out);
-        if (auto* s = std::get_if<expect_intermediate>(&at_)) return on_intermediate(*s, *datagram, rng, out);
-        if (auto* s = std::get_if<expect_auth>(&at_)) return on_auth(*s, *datagram);
+        if (auto* s = std::get_if<expect_sa_init>(&at_)) return on_sa_init(std::move(*s), *datagram, rng, out);
+        if (auto* s = std::get_if<expect_intermediate>(&at_)) return on_intermediate(std::move(*s), *datagram, rng, out);
+        if (auto* s = std::get_if<expect_auth>(&at_)) return on_auth(std::move(*s), *datagram);
         return error{errc::unexpected_message, "state", 0};
     }
 
@@ -250,7 +250,7 @@ private:
     }
 
     template <policy::Rng R>
-    result<outgoing> on_sa_init(expect_sa_init& s, bytes_view datagram, R& rng, out_buffer out) noexcept {
+    result<outgoing> on_sa_init(expect_sa_init&& s, bytes_view datagram, R& rng, out_buffer out) noexcept {
         const initial_config& cfg = c_.cfg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
@@ -367,7 +367,7 @@ private:
     }
 
     template <policy::Rng R>
-    result<outgoing> on_intermediate(expect_intermediate& s, bytes_view datagram, R& rng, out_buffer out) noexcept {
+    result<outgoing> on_intermediate(expect_intermediate&& s, bytes_view datagram, R& rng, out_buffer out) noexcept {
         const initial_config& cfg = c_.cfg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
@@ -477,7 +477,7 @@ private:
         return o;
     }
 
-    result<outgoing> on_auth(expect_auth& s, bytes_view datagram) noexcept {
+    result<outgoing> on_auth(expect_auth&& s, bytes_view datagram) noexcept {
         const initial_config& cfg = c_.cfg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();

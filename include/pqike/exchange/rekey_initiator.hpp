@@ -8,6 +8,8 @@
 //
 // One type per state: idle -> expect_create (the key share and INVALID_KE_PAYLOAD retry state)
 // -> expect_followup (one per IKE_FOLLOWUP_KE: that exchange's key share) -> done | failed.
+// A response handler takes its state by rvalue reference: consumed once the response is
+// accepted (destroyed as the next state is entered), as it was when the response is dropped.
 #pragma once
 
 #include <array>
@@ -124,7 +126,8 @@ public:
         const wire::protected_message m = **r;
         payload_list pl;
         if (status s = decode_payloads(m.first_inner, m.inner, inner_base(m), pl); !s) return fail(s.error());
-        auto o = creating != nullptr ? on_create(*creating, pl, rng, out) : on_followup(*following, pl, rng, out);
+        auto o = creating != nullptr ? on_create(std::move(*creating), pl, rng, out)
+                                     : on_followup(std::move(*following), pl, rng, out);
         if (!o) return o;
         return with_unconsumed(*o, pl);
     }
@@ -234,7 +237,7 @@ private:
     }
 
     template <policy::Rng R>
-    result<outgoing> on_create(expect_create& now, const payload_list& pl, R& rng, out_buffer out) noexcept {
+    result<outgoing> on_create(expect_create&& now, const payload_list& pl, R& rng, out_buffer out) noexcept {
         if (auto n = pl.notify(wire::notify_type::invalid_ke_payload)) {
             auto ik = wire::invalid_ke_notify::decode(*n);
             if (!ik) return fail(ik.error());
@@ -281,7 +284,7 @@ private:
     }
 
     template <policy::Rng R>
-    result<outgoing> on_followup(expect_followup& now, const payload_list& pl, R& rng, out_buffer out) noexcept {
+    result<outgoing> on_followup(expect_followup&& now, const payload_list& pl, R& rng, out_buffer out) noexcept {
         if (auto n = pl.error_notify()) return fail(notify_error_of(*n));
         if (status s = take_ke(now.ke, pl, c_.plan[c_.step].method); !s) return fail(s.error());
         ++c_.step;

@@ -9,11 +9,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "../bytes.hpp"
 #include "../policy.hpp"
 #include "../kex/negotiate.hpp"
+#include "../keys/auth.hpp"
 #include "../keys/child_sa_keys.hpp"
 #include "../keys/ike_sa_keys.hpp"
 #include "../keys/int_auth.hpp"
@@ -53,6 +55,22 @@ struct initial_context {
     protected_receiver<cipher> rx{};
     ppk_mechanism ppk = ppk_mechanism::none;  // negotiated in IKE_SA_INIT
     std::size_t ppk_index = 0;                // cfg.ppk.keys index of the PPK mixed in
+    // AUTH (RFC 7296 §2.15) computed as its octets arrive, from IKE_SA_INIT to IKE_AUTH: ours
+    // (`sign`; `no_ppk`: the initiator's RFC 8784 NO_PPK_AUTH with the plain SK_pi, when a PPK is
+    // offered but not required) over our RealMessage | the peer's nonce, the peer's (`verify`)
+    // over its RealMessage | our nonce; IDs and IntAuth at IKE_AUTH. Kept here rather than in
+    // the states they span: they are built once and reset, never moved between states.
+    struct auth_streams {
+        std::optional<keys::psk_auth_stream<prf>> sign{};
+        std::optional<keys::psk_auth_stream<prf>> no_ppk{};
+        std::optional<keys::psk_auth_stream<prf>> verify{};
+    } auth{};
+    // The attempt ended (established, failed or undone): the AUTH computations go.
+    void end_auth() noexcept {
+        auth.sign.reset();
+        auth.no_ppk.reset();
+        auth.verify.reset();
+    }
 
     // IKE_INTERMEDIATE exchanges of this attempt: one per negotiated ADDKE; RFC 9867 puts its
     // PPK notifies in the last of them, or in one of its own when there is no ADDKE.

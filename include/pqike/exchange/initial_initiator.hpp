@@ -7,11 +7,11 @@
 //   until ini.established() (or an error / ini.failed()).
 //
 // One type per state, each holding only what that state needs: idle -> expect_sa_init (the
-// key share, cookie and retry state, our AUTH begun over RealMessage1) -> expect_intermediate
-// (one per IKE_INTERMEDIATE: that exchange's key share) -> expect_auth (the peer's AUTH
-// computation) -> established | failed. A message handler takes its state by rvalue reference:
-// once the message is accepted the state is consumed (destroyed as the next one is entered,
-// enter<>); a dropped message leaves it as it was.
+// key share, cookie and retry state, NAT path) -> expect_intermediate (one per
+// IKE_INTERMEDIATE: that exchange's key share) -> expect_auth -> established | failed. The AUTH
+// computations, begun at IKE_SA_INIT, are in the context until IKE_AUTH. A message handler
+// takes its state by rvalue reference: once the message is accepted the state is consumed
+// (destroyed as the next one is entered, enter<>); a dropped message leaves it as it was.
 #pragma once
 
 #include <array>
@@ -53,17 +53,8 @@ class initial_initiator : public initial_queries<initial_initiator<Suite>, Suite
     using registry = typename Suite::registry;
     using prf = typename Suite::prf;
     using cipher = typename Suite::cipher;
-    using auth_stream = std::optional<keys::psk_auth_stream<prf>>;
     friend class initial_queries<initial_initiator<Suite>, Suite>;
 
-    // AUTH (RFC 7296 §2.15) computed as its octets arrive: ours over RealMessage1 | Nr, the
-    // responder's over RealMessage2 | Ni; IDs and IntAuth at IKE_AUTH. `no_ppk`: RFC 8784
-    // NO_PPK_AUTH, with the plain SK_pi, when a PPK is offered but not required.
-    struct auth_streams {
-        auth_stream sign{};
-        auth_stream no_ppk{};
-        auth_stream verify{};
-    };
     struct idle {
         kex::ke_retry retry;
     };
@@ -75,15 +66,11 @@ class initial_initiator : public initial_queries<initial_initiator<Suite>, Suite
         unsigned cookie_retries = 0;
         udp_path path{};                                        // for NAT detection
         std::array<std::byte, nat_detection_size> fake_nat{};  // force_encapsulation's source hash
-        auth_streams auth{};
     };
     struct expect_intermediate {
         kex::any_seeded_initiator_ke<registry> ke{};  // this exchange's key share, if it has one
-        auth_streams auth{};
     };
-    struct expect_auth {
-        auth_stream verify{};
-    };
+    struct expect_auth {};
     struct established_state {};
     struct failed_state {};
     using state_type = std::variant<idle, expect_sa_init, expect_intermediate, expect_auth, established_state, failed_state>;
@@ -121,6 +108,7 @@ public:
         auto& s = enter<expect_sa_init>(was.retry);
         const auto undo = [&](error e) {
             enter<idle>(was);
+            c_.end_auth();
             return e;
         };
         if (status st = rng.fill(c_.ni.resize_for_overwrite(cfg.nonce_size)); !st) return undo(st.error());
@@ -154,6 +142,7 @@ private:
     }
     error fail(error e) noexcept {
         enter<failed_state>();
+        c_.end_auth();
         return e;
     }
 
@@ -201,11 +190,11 @@ private:
         if (status st = w.finish(); !st) return st.error();
         // RealMessage1 goes into our AUTH now (and into NO_PPK_AUTH's, RFC 8784 §3, when a
         // PPK may be offered without being required); the nonce follows with the response.
-        s.auth.sign.emplace(cfg.psk);
-        s.auth.sign->update(w.written());
+        c_.auth.sign.emplace(cfg.psk);
+        c_.auth.sign->update(w.written());
         if (cfg.ppk.enabled() && cfg.ppk.rfc8784 && !cfg.ppk.required) {
-            s.auth.no_ppk.emplace(cfg.psk);
-            s.auth.no_ppk->update(w.written());
+            c_.auth.no_ppk.emplace(cfg.psk);
+            c_.auth.no_ppk->update(w.written());
         }
         out.slots[0] = datagram_of(out, w.written(), marker);
         outgoing o;
@@ -301,7 +290,7 @@ private:
             keys::responder_spi{spi_r}, keys::ke_secret{ss->view()}, Suite::ike_lengths);
         if (!k) return fail(k.error());
         // Accepted: commit.
-        auth_streams auth = std::move(s.auth);
+        auto& auth = c_.auth;
         auth.sign->update(nv->data);
         if (ppk == ppk_mechanism::rfc8784 && auth.no_ppk)
             auth.no_ppk->update(nv->data);
@@ -325,24 +314,22 @@ private:
         c_.plan = plan;
         c_.step = 1;
         c_.mid = 1;
-        auto o = next_request(std::move(auth), rng, out);
+        auto o = next_request(rng, out);
         if (!o) return o.error();
         return with_unconsumed(*o, pl);
     }
 
     // After IKE_SA_INIT and after each IKE_INTERMEDIATE: the next IKE_INTERMEDIATE, or IKE_AUTH.
     template <policy::Rng R>
-    result<outgoing> next_request(auth_streams auth, R& rng, out_buffer out) noexcept {
-        auto o = c_.step <= c_.intermediates_planned() ? intermediate_request(std::move(auth), rng, out)
-                                                       : auth_request(std::move(auth), rng, out);
+    result<outgoing> next_request(R& rng, out_buffer out) noexcept {
+        auto o = c_.step <= c_.intermediates_planned() ? intermediate_request(rng, out) : auth_request(rng, out);
         if (!o) return fail(o.error());
         return o;
     }
 
     template <policy::Rng R>
-    result<outgoing> intermediate_request(auth_streams auth, R& rng, out_buffer out) noexcept {
+    result<outgoing> intermediate_request(R& rng, out_buffer out) noexcept {
         auto& s = enter<expect_intermediate>();
-        s.auth = std::move(auth);
         inner_builder ib{inner_area()};
         if (c_.step_has_ke()) {
             const std::uint16_t method = c_.plan[c_.step].method;
@@ -419,14 +406,14 @@ private:
         c_.ppk_index = chosen;
         ++c_.step;
         ++c_.mid;
-        auth_streams auth = std::move(s.auth);  // s ends with the transition
-        auto o = next_request(std::move(auth), rng, out);
+        auto o = next_request(rng, out);
         if (!o) return o.error();
         return with_unconsumed(*o, pl);
     }
 
     template <policy::Rng R>
-    result<outgoing> auth_request(auth_streams auth, R& rng, out_buffer out) noexcept {
+    result<outgoing> auth_request(R& rng, out_buffer out) noexcept {
+        auto& auth = c_.auth;
         const initial_config& cfg = c_.cfg;
         auto ia = c_.int_auth.finish(c_.mid);
         if (!ia) return ia.error();
@@ -473,11 +460,13 @@ private:
         m.inner = *chain;
         auto o = send_protected<cipher>(c_.sa.send_keys(), m, c_.sa.frag, rng, out);
         if (!o) return o.error();
-        enter<expect_auth>().verify = std::move(auth.verify);
+        auth.sign.reset();  // spent
+        auth.no_ppk.reset();
+        enter<expect_auth>();
         return o;
     }
 
-    result<outgoing> on_auth(expect_auth&& s, bytes_view datagram) noexcept {
+    result<outgoing> on_auth(expect_auth&&, bytes_view datagram) noexcept {
         const initial_config& cfg = c_.cfg;
         auto h = wire::decode_header(datagram);
         if (!h) return h.error();
@@ -510,8 +499,8 @@ private:
             final_keys.emplace(mixed->mixed);
         }
         if (cfg.ppk.required && !final_keys->ppk_mixed()) return fail({errc::ppk_required, "notify.ppk_identity", 0});
-        if (!s.verify) return fail({errc::unexpected_message, "auth", 0});
-        const status verified = s.verify->verify(final_keys->sk_pr(), id_p->body, ia->view(), av->data);
+        if (!c_.auth.verify) return fail({errc::unexpected_message, "auth", 0});
+        const status verified = c_.auth.verify->verify(final_keys->sk_pr(), id_p->body, ia->view(), av->data);
         if (!verified) return fail(verified.error());
         if (!c_.peer_id.assign(id_p->body))
             return fail({errc::buffer_too_small, "id.responder", error_value{id_p->body.size()}});
@@ -528,6 +517,7 @@ private:
             // No SA: the IKE SA stands without a Child SA (RFC 7296 §1.2: e.g. NO_PROPOSAL_CHOSEN).
         }
         c_.establish(*final_keys, true);
+        c_.end_auth();
         enter<established_state>();
         return with_unconsumed(outgoing{}, pl);
     }

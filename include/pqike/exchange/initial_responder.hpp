@@ -6,8 +6,9 @@
 //   until rsp.established().
 //
 // One type per state: expect_sa_init (nothing kept: a refused or challenged request leaves no
-// trace) -> expect_intermediate (one per negotiated IKE_INTERMEDIATE) -> expect_auth, both
-// holding the two AUTH computations begun at IKE_SA_INIT -> established | failed. Whatever the
+// trace) -> expect_intermediate (one per negotiated IKE_INTERMEDIATE) -> expect_auth ->
+// established | failed; the two AUTH computations begun at IKE_SA_INIT are in the context
+// until IKE_AUTH. Whatever the
 // state, the request answered last is recognised and its response resent (common.hpp).
 #pragma once
 
@@ -50,22 +51,11 @@ class initial_responder : public initial_queries<initial_responder<Suite>, Suite
     using registry = typename Suite::registry;
     using prf = typename Suite::prf;
     using cipher = typename Suite::cipher;
-    using auth_stream = std::optional<keys::psk_auth_stream<prf>>;
     friend class initial_queries<initial_responder<Suite>, Suite>;
 
-    // AUTH (RFC 7296 §2.15) computed as its octets arrive: the initiator's over RealMessage1 |
-    // Nr, ours over RealMessage2 | Ni; IDs and IntAuth at IKE_AUTH.
-    struct auth_streams {
-        auth_stream sign{};
-        auth_stream verify{};
-    };
     struct expect_sa_init {};
-    struct expect_intermediate {
-        auth_streams auth{};
-    };
-    struct expect_auth {
-        auth_streams auth{};
-    };
+    struct expect_intermediate {};
+    struct expect_auth {};
     struct established_state {};
     struct failed_state {};
     using state_type = std::variant<expect_sa_init, expect_intermediate, expect_auth, established_state, failed_state>;
@@ -129,12 +119,11 @@ private:
         return at_.template emplace<Next>();
     }
     // After IKE_SA_INIT or an IKE_INTERMEDIATE: the next IKE_INTERMEDIATE or IKE_AUTH.
-    void enter_authenticating(auth_streams&& from) noexcept {
-        auth_streams auth = std::move(from);  // `from` may be part of the state replaced
+    void enter_authenticating() noexcept {
         if (c_.step <= c_.intermediates_planned())
-            enter<expect_intermediate>().auth = std::move(auth);
+            enter<expect_intermediate>();
         else
-            enter<expect_auth>().auth = std::move(auth);
+            enter<expect_auth>();
     }
 
     // Unprotected IKE_SA_INIT error response (RFC 7296 §1.2): HDR(SPIi, 0), N(type[, data]).
@@ -162,6 +151,7 @@ private:
     // An error after the AUTH computations were spent: the attempt cannot continue.
     error spent(error e) noexcept {
         enter<failed_state>();
+        c_.end_auth();
         return e;
     }
 
@@ -181,6 +171,7 @@ private:
         if (!o) return o.error();
         o->refused = why;
         enter<failed_state>();
+        c_.end_auth();
         return o;
     }
 
@@ -352,7 +343,7 @@ private:
             write_sa_init_response(*h, {*spi, *neg, resp->data(), nr_v, frag, peer_int, ppk, path}, nat, rng, out);
         if (!written) return written.error();
         // Accepted: commit.
-        auth_streams auth;
+        auto& auth = c_.auth;
         auth.verify.emplace(c_.cfg.psk);  // RealMessage1 | Nr: the initiator's AUTH
         auth.verify->update(datagram);
         auth.verify->update(nr_v);
@@ -376,7 +367,7 @@ private:
         c_.step = 1;
         c_.mid = 1;
         c_.ppk = ppk;
-        enter_authenticating(std::move(auth));
+        enter_authenticating();
         out.slots[0] = *written;
         outgoing o;
         o.datagrams = std::span<const bytes_view>(out.slots.data(), 1);
@@ -455,7 +446,7 @@ private:
         c_.ppk_index = chosen;
         ++c_.step;
         ++c_.mid;
-        enter_authenticating(std::move(now->auth));
+        enter_authenticating();
         return with_unconsumed(*o, pl);
     }
 
@@ -486,11 +477,11 @@ private:
                                     {errc::authentication_failed, "auth.method", auth_p->body_offset()}, rng, out);
         auto keys_used = ppk_auth_keys(pl, av->data);
         if (!keys_used) return refuse_protected(ex, notify_error::authentication_failed, keys_used.error(), rng, out);
-        if (!now->auth.verify || !now->auth.sign) return error{errc::unexpected_message, "auth", 0};
+        if (!c_.auth.verify || !c_.auth.sign) return error{errc::unexpected_message, "auth", 0};
         {
             const status verified =
-                now->auth.verify->verify(keys_used->stage.sk_pi(), id_p->body, ia->view(), keys_used->auth_data);
-            now->auth.verify.reset();  // spent: from here on, any error ends the attempt
+                c_.auth.verify->verify(keys_used->stage.sk_pi(), id_p->body, ia->view(), keys_used->auth_data);
+            c_.auth.verify.reset();  // spent: from here on, any error ends the attempt
             if (!verified) return refuse_protected(ex, notify_error::authentication_failed, verified.error(), rng, out);
         }
         // The IKE SA's keys from here on (RFC 8784 mixing changes SK_d, SK_pi, SK_pr only).
@@ -530,8 +521,8 @@ private:
         const bytes_view idr = c_.id_body(idb);
         if (idr.empty()) return spent({errc::buffer_too_small, "id.responder", 0});
         std::array<std::byte, prf::output_size> auth{};
-        now->auth.sign->finish(final_keys.sk_pr(), idr, ia->view(), std::span<std::byte, prf::output_size>{auth});
-        now->auth.sign.reset();
+        c_.auth.sign->finish(final_keys.sk_pr(), idr, ia->view(), std::span<std::byte, prf::output_size>{auth});
+        c_.auth.sign.reset();
         bounded_bytes<detail::max_peer_id> peer_id;
         if (!peer_id.assign(id_p->body)) return spent({errc::buffer_too_small, "id.initiator", error_value{id_p->body.size()}});
         // Copies of the TS bodies: the receive buffer must not be read while the response is built.
@@ -567,6 +558,7 @@ private:
         c_.child = child;
         c_.ppk_index = keys_used->ppk_index;
         c_.establish(final_keys, false);
+        c_.end_auth();
         enter<established_state>();
         return with_unconsumed(*o, pl);
     }

@@ -10,6 +10,12 @@
 // they cannot drift from the code. Every butterfly performs the scalar code's exact operations
 // (fqmul, add, sub, Barrett), so the results are bit-identical to mlkem::ntt / mlkem::inv_ntt,
 // and no coefficient order conversion is needed anywhere in the AVX2 path.
+//
+// Both transforms work layer by layer over all 16 vectors (eight independent butterflies per
+// step), fully unrolled so v[] stays in registers: a loop with a run-time index kept v[] in
+// memory, and running one vector pair through all three inner layers before the next made one
+// long dependency chain per pair. With g++ 12 the unroll pragmas are needed for that (it does
+// not fully unroll these loops on its own); measured with bench/mlkem.cpp, ntt 113 -> 87 ns.
 #pragma once
 
 #include "../../cpu.hpp"
@@ -122,44 +128,52 @@ PQIKE_TARGET_AVX2 inline void gs_inner(__m256i& a, __m256i& b, const lane_zetas&
 PQIKE_TARGET_AVX2 inline void ntt(poly& p) noexcept {
     using namespace detail;
     __m256i v[16];
+#pragma GCC unroll 16
     for (std::size_t i = 0; i < 16; ++i) v[i] = load16(&p[16 * i]);
     std::size_t k = 1;
+#pragma GCC unroll 4
     for (std::size_t d = 8; d >= 1; d >>= 1)  // vector distance len/16: len = 128, 64, 32, 16
+#pragma GCC unroll 8
         for (std::size_t start = 0; start < 16; start += 2 * d) {
             const std::int16_t z = zetas[k++];
             const __m256i vz = splat(z), vzq = splat(mont_twin(z));
+#pragma GCC unroll 8
             for (std::size_t j = start; j < start + d; ++j) ct_butterfly(v[j], v[j + d], vz, vzq);
         }
-    for (std::size_t m = 0; m < 8; ++m) {
-        __m256i a = v[2 * m], b = v[2 * m + 1];
-        ct_inner<8>(a, b, fwd8, m);
-        ct_inner<4>(a, b, fwd4, m);
-        ct_inner<2>(a, b, fwd2, m);
-        store16(&p[32 * m], barrett(a));
-        store16(&p[32 * m + 16], barrett(b));
-    }
+#pragma GCC unroll 8
+    for (std::size_t m = 0; m < 8; ++m) ct_inner<8>(v[2 * m], v[2 * m + 1], fwd8, m);
+#pragma GCC unroll 8
+    for (std::size_t m = 0; m < 8; ++m) ct_inner<4>(v[2 * m], v[2 * m + 1], fwd4, m);
+#pragma GCC unroll 8
+    for (std::size_t m = 0; m < 8; ++m) ct_inner<2>(v[2 * m], v[2 * m + 1], fwd2, m);
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < 16; ++i) store16(&p[16 * i], barrett(v[i]));
 }
 
 // As mlkem::inv_ntt (times 2^16/128). Pre: |a_i| < q. Post: |a_i| < q.
 PQIKE_TARGET_AVX2 inline void inv_ntt(poly& p) noexcept {
     using namespace detail;
     __m256i v[16];
-    for (std::size_t m = 0; m < 8; ++m) {
-        __m256i a = load16(&p[32 * m]), b = load16(&p[32 * m + 16]);
-        gs_inner<2>(a, b, inv2, m);
-        gs_inner<4>(a, b, inv4, m);
-        gs_inner<8>(a, b, inv8, m);
-        v[2 * m] = a;
-        v[2 * m + 1] = b;
-    }
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < 16; ++i) v[i] = load16(&p[16 * i]);
+#pragma GCC unroll 8
+    for (std::size_t m = 0; m < 8; ++m) gs_inner<2>(v[2 * m], v[2 * m + 1], inv2, m);
+#pragma GCC unroll 8
+    for (std::size_t m = 0; m < 8; ++m) gs_inner<4>(v[2 * m], v[2 * m + 1], inv4, m);
+#pragma GCC unroll 8
+    for (std::size_t m = 0; m < 8; ++m) gs_inner<8>(v[2 * m], v[2 * m + 1], inv8, m);
     std::size_t k = 127 - 64 - 32 - 16;  // zetas[127..64] went to len 2, [63..32] to 4, [31..16] to 8
+#pragma GCC unroll 4
     for (std::size_t d = 1; d <= 8; d <<= 1)  // len = 16, 32, 64, 128
+#pragma GCC unroll 8
         for (std::size_t start = 0; start < 16; start += 2 * d) {
             const std::int16_t z = zetas[k--];
             const __m256i vz = splat(z), vzq = splat(mont_twin(z));
+#pragma GCC unroll 8
             for (std::size_t j = start; j < start + d; ++j) gs_butterfly(v[j], v[j + d], vz, vzq);
         }
     const __m256i f = splat(inv_ntt_scale), fq = splat(mont_twin(inv_ntt_scale));
+#pragma GCC unroll 16
     for (std::size_t i = 0; i < 16; ++i) store16(&p[16 * i], fqmul_pre(v[i], f, fq));
 }
 

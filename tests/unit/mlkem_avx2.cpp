@@ -326,9 +326,9 @@ TEST_CASE("AVX2 noise sampling (lanes of shake256_x4, mixed eta) equals sample_n
     }
 }
 
-TEST_CASE("AVX2 matrix sampling (lanes of one 4-way Keccak, with a side hash) equals sample_ntt_vartime") {
+TEST_CASE("AVX2 matrix sampling (lanes of one 4-way Keccak, with side hashes) equals sample_ntt_vartime") {
     SKIP_WITHOUT_AVX2();
-    for (int t = 0; t < 30; ++t) {
+    for (int t = 0; t < 40; ++t) {
         const auto rho = random_bytes<32>();
         constexpr std::size_t count = 9;
         std::array<poly, count> r;
@@ -340,24 +340,31 @@ TEST_CASE("AVX2 matrix sampling (lanes of one 4-way Keccak, with a side hash) eq
             b1[j] = static_cast<std::uint8_t>(j / 3);
         }
         // Side hash lengths around the 136-byte rate: empty, one block minus one, exactly one
-        // block, a straddling split, and ML-KEM's H(ek) / J(z || c) sizes.
+        // block, a straddling split, and ML-KEM's H(ek) / J(z || c) sizes. 0 to 3 side hashes
+        // (decapsulation of an imported key runs two), each its own lengths and suffix.
         const std::array<std::pair<std::size_t, std::size_t>, 6> lens{
             {{0, 0}, {135, 0}, {100, 36}, {3, 1565}, {1184, 0}, {32, 1088}}};
         const auto msg = random_bytes<1600>();
-        const auto [n0, n1] = lens[static_cast<std::size_t>(t) % lens.size()];
-        const bytes_view in0 = bytes_view(msg).first(n0), in1 = bytes_view(msg).subspan(n0, n1);
-        const std::uint8_t suffix = t % 2 == 0 ? 0x06 : 0x1f;
-        std::array<std::byte, 32> h{}, h_ref{};
-        const side_hash side{in0, in1, suffix, h};
-        avx2::sample_matrix_vartime<count>(out, rho, b0, b1, t % 3 == 2 ? nullptr : &side);
+        const std::size_t n_sides = static_cast<std::size_t>(t) % 4;
+        std::array<std::array<std::byte, 32>, 3> h{};
+        std::array<side_hash, 3> sides{side_hash{{}, {}, 0x06, h[0]}, side_hash{{}, {}, 0x06, h[1]},
+                                       side_hash{{}, {}, 0x06, h[2]}};
+        for (std::size_t i = 0; i < n_sides; ++i) {
+            const auto [n0, n1] = lens[(static_cast<std::size_t>(t) + 2 * i) % lens.size()];
+            sides[i].in0 = bytes_view(msg).first(n0);
+            sides[i].in1 = bytes_view(msg).subspan(n0, n1);
+            sides[i].suffix = (static_cast<std::size_t>(t) + i) % 2 == 0 ? 0x06 : 0x1f;
+        }
+        avx2::sample_matrix_vartime<count>(out, rho, b0, b1, side_hashes(sides).first(n_sides));
         for (std::size_t j = 0; j < count; ++j) {
             poly p;
             sample_ntt_vartime(p, rho, b0[j], b1[j]);
             REQUIRE(p == r[j]);
         }
-        if (t % 3 != 2) {
-            side_hash_scalar(side_hash{in0, in1, suffix, h_ref});
-            REQUIRE(h == h_ref);
+        for (std::size_t i = 0; i < n_sides; ++i) {
+            std::array<std::byte, 32> h_ref{};
+            side_hash_scalar(side_hash{sides[i].in0, sides[i].in1, sides[i].suffix, h_ref});
+            REQUIRE(h[i] == h_ref);
         }
     }
     // The candidate extraction on crafted buffers: all rejected, all accepted, mixed, and short

@@ -52,11 +52,11 @@ struct kpke_runtime {
     }
     template <class Before>
     static void encrypt_with(std::span<const std::byte, P::ek_size> ek, sym m, sym r, std::span<std::byte, P::ct_size> c,
-                             const side_hash& side, Before&& before) noexcept {
+                             side_hashes sides, Before&& before) noexcept {
 #if PQIKE_HAVE_AVX2_PATH
-        if (cpu::has_avx2()) return kpke_avx2<P>::encrypt_with(ek, m, r, c, side, before);
+        if (cpu::has_avx2()) return kpke_avx2<P>::encrypt_with(ek, m, r, c, sides, before);
 #endif
-        kpke<P>::encrypt_with(ek, m, r, c, side, before);
+        kpke<P>::encrypt_with(ek, m, r, c, sides, before);
     }
     static void decrypt(std::span<const std::byte, P::dk_pke_size> dk, std::span<const std::byte, P::ct_size> c,
                         std::span<std::byte, sym_bytes> m) noexcept {

@@ -111,7 +111,8 @@ public:
         std::array<std::byte, 2 * sym_bytes> kr;
         wipe_on_exit w_kr(kr);
         const side_hash h_ek{ek, {}, 0x06, h};
-        pke::encrypt_with(ek, m, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c, h_ek,
+        pke::encrypt_with(ek, m, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c,
+                          side_hashes(&h_ek, 1),
                           [&]() noexcept {
                               sha3_512 g;
                               g.update(m);
@@ -123,61 +124,33 @@ public:
         return {};
     }
 
-    // FIPS 203 Alg. 18 ML-KEM.Decaps_internal(dk, c) after the §7.3 check of dk: for a dk that
+    // FIPS 203 Alg. 18 ML-KEM.Decaps_internal(dk, c) with the §7.3 check of dk: for a dk that
     // enters from outside (imported, stored, handed over by a caller). A ciphertext that does
     // not re-encrypt to itself yields K̄ = J(z || c) instead of K' (implicit rejection), chosen
-    // by mask, not by branch.
+    // by mask, not by branch. The check's H(ek) runs as a second side hash of the re-encryption
+    // (on AVX2 in a lane of the matrix's 4-way Keccak, not as a scalar sponge first); ss is
+    // written only if the check passes, so the result is that of checking first.
     static status decaps(dk_view dk, ct_view c, std::span<std::byte, ss_size> ss) noexcept {
-        ct::secret(dk);
-        // The embedded ek and its hash are public (they equal the peer-visible encapsulation key).
-        ct::declassify(dk.template subspan<dk_ek_offset, ek_size + sym_bytes>());
-        if (!check_dk(dk)) {
+        std::array<std::byte, sym_bytes> h_ek, k;
+        wipe_on_exit w_k(k);
+        decaps_internal(dk, c, k, &h_ek);
+        bool ok = ct_equal(h_ek, dk.template subspan<dk_h_offset, sym_bytes>());
+        ct::declassify(&ok, sizeof ok);
+        if (!ok) {
             secure_zeroize(ss);
             return status{errc::invalid_key, "mlkem.dk", dk_h_offset};
         }
-        return decaps_generated(dk, c, ss);
+        copy(ss, k);
+        return {};
     }
 
     // Decaps for a dk that keygen / keygen_derand made in this process and that never left its
     // memory (kex::initiator_ke holds its key like that): FIPS 203 §7.3 asks for the dk check
     // only where the key's origin is not assured, so it is not repeated here (one SHA3-256 of
-    // ek per call, about a fifth of Decaps). Same result as decaps() for every such key; never
-    // fails. Any other dk goes through decaps().
+    // ek per call). Same result as decaps() for every such key; never fails. Any other dk goes
+    // through decaps().
     static status decaps_generated(dk_view dk, ct_view c, std::span<std::byte, ss_size> ss) noexcept {
-        ct::secret(dk);
-        ct::declassify(dk.template subspan<dk_ek_offset, ek_size + sym_bytes>());
-        const auto dk_pke = dk.template first<P::dk_pke_size>();
-        const auto ek = dk.template subspan<dk_ek_offset, ek_size>();
-        const auto h = dk.template subspan<dk_h_offset, sym_bytes>();
-        const auto z = dk.template subspan<dk_z_offset, sym_bytes>();
-
-        // m' = K-PKE.Decrypt(dk_pke, c); (K', r') = G(m' || h)
-        std::array<std::byte, sym_bytes> m2;
-        std::array<std::byte, 2 * sym_bytes> kr;
-        std::array<std::byte, sym_bytes> k_bar;
-        std::array<std::byte, ct_size> c2;
-        wipe_on_exit w_m2(m2);
-        wipe_on_exit w_kr(kr);
-        wipe_on_exit w_kbar(k_bar);
-        wipe_on_exit w_c2(c2);
-        pke::decrypt(dk_pke, c, m2);
-        {
-            sha3_512 g;
-            g.update(m2);
-            g.update(h);
-            g.finish(kr);
-        }
-        // c' = K-PKE.Encrypt(ek, m', r'), with K̄ = J(z || c) (J = SHAKE256 with 32 bytes out,
-        // FIPS 203 §4.1) as its side hash (on AVX2 it runs next to the matrix).
-        const side_hash j_zc{z, c, 0x1f, k_bar};
-        pke::encrypt_with(ek, m2, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c2, j_zc,
-                          []() noexcept {});
-        // all-ones if c == c', else 0; the empty asm stops the compiler from turning the mask
-        // back into a branch.
-        std::uint8_t keep = static_cast<std::uint8_t>(0u - static_cast<unsigned>(ct_equal(c, c2)));
-        __asm__("" : "+r"(keep));
-        const std::byte mask{keep};
-        for (std::size_t i = 0; i < ss_size; ++i) ss[i] = (kr[i] & mask) | (k_bar[i] & ~mask);
+        decaps_internal(dk, c, ss, nullptr);
         return {};
     }
 
@@ -215,6 +188,47 @@ public:
     }
 
 private:
+    // Alg. 18 into ss; if h_ek is given, also H(ek) of the embedded ek into it (the §7.3 hash).
+    static void decaps_internal(dk_view dk, ct_view c, std::span<std::byte, ss_size> ss,
+                                std::array<std::byte, sym_bytes>* h_ek) noexcept {
+        ct::secret(dk);
+        // The embedded ek and its hash are public (they equal the peer-visible encapsulation key).
+        ct::declassify(dk.template subspan<dk_ek_offset, ek_size + sym_bytes>());
+        const auto dk_pke = dk.template first<P::dk_pke_size>();
+        const auto ek = dk.template subspan<dk_ek_offset, ek_size>();
+        const auto h = dk.template subspan<dk_h_offset, sym_bytes>();
+        const auto z = dk.template subspan<dk_z_offset, sym_bytes>();
+
+        // m' = K-PKE.Decrypt(dk_pke, c); (K', r') = G(m' || h)
+        std::array<std::byte, sym_bytes> m2;
+        std::array<std::byte, 2 * sym_bytes> kr;
+        std::array<std::byte, sym_bytes> k_bar;
+        std::array<std::byte, ct_size> c2;
+        wipe_on_exit w_m2(m2);
+        wipe_on_exit w_kr(kr);
+        wipe_on_exit w_kbar(k_bar);
+        wipe_on_exit w_c2(c2);
+        pke::decrypt(dk_pke, c, m2);
+        {
+            sha3_512 g;
+            g.update(m2);
+            g.update(h);
+            g.finish(kr);
+        }
+        // c' = K-PKE.Encrypt(ek, m', r'), with K̄ = J(z || c) (J = SHAKE256 with 32 bytes out,
+        // FIPS 203 §4.1) and, if asked, H(ek) as its side hashes.
+        const std::array<side_hash, 2> sides{
+            side_hash{z, c, 0x1f, k_bar}, side_hash{ek, {}, 0x06, h_ek ? *h_ek : std::span<std::byte, sym_bytes>(k_bar)}};
+        pke::encrypt_with(ek, m2, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c2,
+                          side_hashes(sides).first(h_ek ? 2 : 1), []() noexcept {});
+        // all-ones if c == c', else 0; the empty asm stops the compiler from turning the mask
+        // back into a branch.
+        std::uint8_t keep = static_cast<std::uint8_t>(0u - static_cast<unsigned>(ct_equal(c, c2)));
+        __asm__("" : "+r"(keep));
+        const std::byte mask{keep};
+        for (std::size_t i = 0; i < ss_size; ++i) ss[i] = (kr[i] & mask) | (k_bar[i] & ~mask);
+    }
+
     template <std::size_t N>
     static void copy(std::span<std::byte, N> out, std::type_identity_t<std::span<const std::byte, N>> in) noexcept {
         for (std::size_t i = 0; i < N; ++i) out[i] = in[i];

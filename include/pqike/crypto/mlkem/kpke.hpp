@@ -98,14 +98,15 @@ struct kpke {
     // FIPS 203 §7.2 modulus check of ByteEncode12(t̂) (public; may exit early).
     static bool ek_modulus_ok(std::span<const std::byte, P::polyvec_bytes> t) noexcept { return modulus_ok_vartime(t); }
 
-    // Encrypt with two extra steps in between, for the KEM layer: first the hash side (H(ek) in
-    // encapsulation, J(z || c) in decapsulation), then before(), which may write r (encaps derives
-    // r from H(ek)); then Encrypt(ek, m, r). The AVX2 twin overlaps the hash with the matrix.
+    // Encrypt with two extra steps in between, for the KEM layer: first the side hashes (H(ek) in
+    // encapsulation; J(z || c) in decapsulation, and H(ek) for the §7.3 check of an imported dk),
+    // then before(), which may write r (encaps derives r from H(ek)); then Encrypt(ek, m, r). The
+    // AVX2 twin overlaps the hashes with the matrix.
     template <class Before>
     static void encrypt_with(std::span<const std::byte, P::ek_size> ek, std::span<const std::byte, sym_bytes> m,
                              std::span<const std::byte, sym_bytes> r, std::span<std::byte, P::ct_size> c,
-                             const side_hash& side, Before&& before) noexcept {
-        side_hash_scalar(side);
+                             side_hashes sides, Before&& before) noexcept {
+        for (const side_hash& h : sides) side_hash_scalar(h);
         before();
         encrypt(ek, m, r, c);
     }

@@ -17,12 +17,15 @@ namespace pqike::crypto::mlkem {
 
 // A 32-byte hash of in0 || in1 that K-PKE.Encrypt computes next to the matrix (kpke::encrypt_with):
 // SHA3-256 (suffix 0x06, H of FIPS 203 §4.1) or SHAKE256 with 32 bytes out (suffix 0x1f, J).
-// Both have rate 136, so the AVX2 backend runs it in a spare lane of the matrix's 4-way Keccak.
+// Both have rate 136, so the AVX2 backend runs it in a lane of the matrix's 4-way Keccak.
 struct side_hash {
     bytes_view in0, in1;
     std::uint8_t suffix;  // 0x06 or 0x1f
     std::span<std::byte, sym_bytes> out;
 };
+
+// The side hashes of one Encrypt (one or two: decapsulation of an imported key also checks H(ek)).
+using side_hashes = std::span<const side_hash>;
 
 // The same hash with the scalar sponges (the portable backend).
 inline void side_hash_scalar(const side_hash& h) noexcept {

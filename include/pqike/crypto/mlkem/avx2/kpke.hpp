@@ -39,10 +39,10 @@ struct kpke_avx2 {
     using cache = std::array<avx2::mulcache, k>;
 
     // Â (or its transpose) as in kpke<P>::gen_matrix_vartime, with the lanes of one 4-way Keccak
-    // handed out entry by entry (avx2::sample_matrix_vartime); side, if given, is computed in
-    // lane 0 meanwhile. rho is public.
+    // handed out entry by entry (avx2::sample_matrix_vartime); the side hashes, if any, are
+    // computed in the first lanes meanwhile. rho is public.
     PQIKE_TARGET_AVX2 static void gen_matrix_vartime(matrix& a, std::span<const std::byte, sym_bytes> rho,
-                                                     bool transposed, const side_hash* side = nullptr) noexcept {
+                                                     bool transposed, side_hashes sides = {}) noexcept {
         std::array<poly*, k * k> out;
         std::array<std::uint8_t, k * k> b0, b1;
         for (std::size_t i = 0; i < k; ++i)
@@ -51,7 +51,7 @@ struct kpke_avx2 {
                 b0[i * k + j] = static_cast<std::uint8_t>(transposed ? i : j);
                 b1[i * k + j] = static_cast<std::uint8_t>(transposed ? j : i);
             }
-        avx2::sample_matrix_vartime<k * k>(out, rho, b0, b1, side);
+        avx2::sample_matrix_vartime<k * k>(out, rho, b0, b1, sides);
     }
 
     // Noise polynomials out[i] = CBD_eta[i](PRF(seed, i)), i < N, with the lanes of one
@@ -128,30 +128,30 @@ struct kpke_avx2 {
     PQIKE_TARGET_AVX2 static void encrypt(std::span<const std::byte, P::ek_size> ek, std::span<const std::byte, sym_bytes> m,
                                           std::span<const std::byte, sym_bytes> r,
                                           std::span<std::byte, P::ct_size> c) noexcept {
-        encrypt_impl(ek, m, r, c, nullptr, [] {});
+        encrypt_impl(ek, m, r, c, {}, [] {});
     }
 
-    // As kpke<P>::encrypt_with, but the side hash runs in lane 0 of the matrix's 4-way Keccak
-    // (H(ek) or J(z || c) costs no scalar sponge), and before() runs once the matrix is done.
+    // As kpke<P>::encrypt_with, but the side hashes run in the first lanes of the matrix's 4-way
+    // Keccak (H(ek) or J(z || c) costs no scalar sponge), and before() runs once the matrix is done.
     template <class Before>
     PQIKE_TARGET_AVX2 static void encrypt_with(std::span<const std::byte, P::ek_size> ek,
                                                std::span<const std::byte, sym_bytes> m,
                                                std::span<const std::byte, sym_bytes> r,
-                                               std::span<std::byte, P::ct_size> c, const side_hash& side,
+                                               std::span<std::byte, P::ct_size> c, side_hashes sides,
                                                Before&& before) noexcept {
-        encrypt_impl(ek, m, r, c, &side, before);
+        encrypt_impl(ek, m, r, c, sides, before);
     }
 
     template <class Before>
     PQIKE_TARGET_AVX2 static void encrypt_impl(std::span<const std::byte, P::ek_size> ek,
                                                std::span<const std::byte, sym_bytes> m,
                                                std::span<const std::byte, sym_bytes> r,
-                                               std::span<std::byte, P::ct_size> c, const side_hash* side,
+                                               std::span<std::byte, P::ct_size> c, side_hashes sides,
                                                Before&& before) noexcept {
         alignas(32) vec t;
         decode_vec(t, ek.template first<P::polyvec_bytes>());
         alignas(32) matrix at;
-        gen_matrix_vartime(at, ek.template subspan<P::polyvec_bytes, sym_bytes>(), true, side);
+        gen_matrix_vartime(at, ek.template subspan<P::polyvec_bytes, sym_bytes>(), true, sides);
         before();
 
         alignas(32) vec y, e1;

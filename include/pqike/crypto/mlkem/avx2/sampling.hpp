@@ -92,17 +92,18 @@ PQIKE_TARGET_AVX2 inline std::size_t rej_uniform_vartime(poly& r, std::size_t ct
 // SampleNTT for out[e] from seed rho || b0[e] || b1[e], e < count (FIPS 203 Alg. 6 line 5 / Alg. 13
 // line 4), with one 4-way Keccak state whose lanes are handed out like a job queue: a lane that
 // finishes its polynomial starts the next one, so count entries cost about ceil(3 count / 4)
-// 4-way permutations instead of whole batches plus scalar sponges for the leftovers. If side is
-// given, lane 0 first computes that hash (ceil((|in0|+|in1|+1)/136) permutations, on a fixed
-// schedule that depends only on the lengths), then joins the matrix. Same output as sampling each
-// entry on its own. Variable time only in the public rho; side's input may be secret (J's z):
-// it is only xored in and copied out, and the state and block buffer are wiped.
+// 4-way permutations instead of whole batches plus scalar sponges for the leftovers. Lane i <
+// sides.size() (at most 3) first computes sides[i] (ceil((|in0|+|in1|+1)/136) permutations, on a
+// fixed schedule that depends only on the lengths), then joins the matrix. Same output as
+// sampling each entry and hashing each side on its own. Variable time only in the public rho; a
+// side's input may be secret (J's z): it is only xored in and copied out, and the state and block
+// buffer are wiped.
 template <std::size_t Count>
 PQIKE_TARGET_AVX2 inline void sample_matrix_vartime(const std::array<poly*, Count>& out,
                                                     std::span<const std::byte, sym_bytes> rho,
                                                     const std::array<std::uint8_t, Count>& b0,
                                                     const std::array<std::uint8_t, Count>& b1,
-                                                    const side_hash* side) noexcept {
+                                                    side_hashes sides) noexcept {
     constexpr std::size_t xof_rate = 168, h_rate = 136;
     keccak::state_x4 st;
     std::array<std::uint64_t, 4> rho_w;
@@ -121,40 +122,48 @@ PQIKE_TARGET_AVX2 inline void sample_matrix_vartime(const std::array<poly*, Coun
         st.lane[4][j] = std::uint64_t{b0[entry[j]]} | std::uint64_t{b1[entry[j]]} << 8 | std::uint64_t{0x1f} << 16;
         st.lane[xof_rate / 8 - 1][j] = std::uint64_t{0x80} << 56;
     };
-    // Lane 0's hash: h_blocks absorb steps, the last one with the padding. Word by word from
-    // in0 or in1; only a word that straddles the two or the end is assembled byte by byte.
-    const std::size_t n0 = side ? side->in0.size() : 0;
-    const std::size_t h_len = side ? n0 + side->in1.size() : 0;
-    const std::size_t h_blocks = side ? h_len / h_rate + 1 : 0;
-    std::size_t h_done = 0;
-    bool h_pending = side != nullptr;
-    zeroize(st);
-    for (std::size_t j = side ? 1 : 0; j < 4; ++j) start(j);
-    alignas(32) std::array<std::array<std::byte, xof_rate>, 4> buf;
-    while (h_pending || busy[0] || busy[1] || busy[2] || busy[3]) {
-        if (h_done < h_blocks) {
-            const std::size_t off = h_done * h_rate;
-            for (std::size_t l = 0; l < h_rate / 8; ++l) {
-                const std::size_t at = off + 8 * l;
-                std::uint64_t w = 0;
-                if (at + 8 <= n0) {
-                    w = load_le64(side->in0.data() + at);
-                } else if (at >= n0 && at + 8 <= h_len) {
-                    w = load_le64(side->in1.data() + (at - n0));
-                } else {
-                    for (std::size_t k = 0; k < 8 && at + k < h_len; ++k) {
-                        const std::byte b = at + k < n0 ? side->in0[at + k] : side->in1[at + k - n0];
-                        w |= std::uint64_t{std::to_integer<std::uint8_t>(b)} << (8 * k);
-                    }
+    // Side lane j absorbs block h_done[j] of its hash (the last one with the padding). Word by
+    // word from in0 or in1; only a word that straddles the two or the end is assembled byte by byte.
+    const std::size_t n_sides = sides.size() < 3 ? sides.size() : 3;
+    std::array<std::size_t, 3> h_done{}, h_blocks{};
+    for (std::size_t j = 0; j < n_sides; ++j) h_blocks[j] = (sides[j].in0.size() + sides[j].in1.size()) / h_rate + 1;
+    const auto absorb_side = [&](std::size_t j) {
+        const side_hash& h = sides[j];
+        const std::size_t n0 = h.in0.size(), len = n0 + h.in1.size(), off = h_done[j] * h_rate;
+        for (std::size_t l = 0; l < h_rate / 8; ++l) {
+            const std::size_t at = off + 8 * l;
+            std::uint64_t w = 0;
+            if (at + 8 <= n0) {
+                w = load_le64(h.in0.data() + at);
+            } else if (at >= n0 && at + 8 <= len) {
+                w = load_le64(h.in1.data() + (at - n0));
+            } else {
+                for (std::size_t k = 0; k < 8 && at + k < len; ++k) {
+                    const std::byte b = at + k < n0 ? h.in0[at + k] : h.in1[at + k - n0];
+                    w |= std::uint64_t{std::to_integer<std::uint8_t>(b)} << (8 * k);
                 }
-                st.lane[l][0] ^= w;
             }
-            if (++h_done == h_blocks) {
-                const std::size_t rem = h_len - off;  // < h_rate
-                st.lane[rem / 8][0] ^= std::uint64_t{side->suffix} << (8 * (rem % 8));
-                st.lane[h_rate / 8 - 1][0] ^= std::uint64_t{0x80} << 56;
-            }
+            st.lane[l][j] ^= w;
         }
+        if (++h_done[j] == h_blocks[j]) {
+            const std::size_t rem = len - off;  // < h_rate
+            st.lane[rem / 8][j] ^= std::uint64_t{h.suffix} << (8 * (rem % 8));
+            st.lane[h_rate / 8 - 1][j] ^= std::uint64_t{0x80} << 56;
+        }
+    };
+    std::array<bool, 3> h_pending{};
+    zeroize(st);
+    for (std::size_t j = 0; j < 4; ++j) {
+        if (j < n_sides) {
+            h_pending[j] = true;
+        } else {
+            start(j);
+        }
+    }
+    alignas(32) std::array<std::array<std::byte, xof_rate>, 4> buf;
+    while (h_pending[0] || h_pending[1] || h_pending[2] || busy[0] || busy[1] || busy[2] || busy[3]) {
+        for (std::size_t j = 0; j < n_sides; ++j)
+            if (h_done[j] < h_blocks[j]) absorb_side(j);
         keccak::permute_x4_avx2(st);
         // Lane-major copy-out right after the permute (as sponge_x4::squeeze_blocks, for store
         // forwarding); each busy lane then takes its candidates.
@@ -166,11 +175,13 @@ PQIKE_TARGET_AVX2 inline void sample_matrix_vartime(const std::array<poly*, Coun
                 if (ctr[j] == n) start(j);
             }
         }
-        if (h_pending && h_done == h_blocks) {
-            // The hash's last block has just been permuted: its 32 bytes; then lane 0 samples too.
-            for (std::size_t w = 0; w < sym_bytes / 8; ++w) store_le64(side->out.data() + 8 * w, st.lane[w][0]);
-            h_pending = false;
-            start(0);
+        for (std::size_t j = 0; j < n_sides; ++j) {
+            if (h_pending[j] && h_done[j] == h_blocks[j]) {
+                // The hash's last block has just been permuted: its 32 bytes; then the lane samples too.
+                for (std::size_t w = 0; w < sym_bytes / 8; ++w) store_le64(sides[j].out.data() + 8 * w, st.lane[w][j]);
+                h_pending[j] = false;
+                start(j);
+            }
         }
     }
     zeroize(st);

@@ -217,8 +217,8 @@ private:
         }
         // c' = K-PKE.Encrypt(ek, m', r'), with K̄ = J(z || c) (J = SHAKE256 with 32 bytes out,
         // FIPS 203 §4.1) and, if asked, H(ek) as its side hashes.
-        const std::array<side_hash, 2> sides{
-            side_hash{z, c, 0x1f, k_bar}, side_hash{ek, {}, 0x06, h_ek ? *h_ek : std::span<std::byte, sym_bytes>(k_bar)}};
+        const std::span<std::byte, sym_bytes> h_out = h_ek ? std::span<std::byte, sym_bytes>(*h_ek) : k_bar;
+        const std::array<side_hash, 2> sides{side_hash{z, c, 0x1f, k_bar}, side_hash{ek, {}, 0x06, h_out}};
         pke::encrypt_with(ek, m2, std::span<const std::byte, sym_bytes>(kr.data() + sym_bytes, sym_bytes), c2,
                           side_hashes(sides).first(h_ek ? 2 : 1), []() noexcept {});
         // all-ones if c == c', else 0; the empty asm stops the compiler from turning the mask

@@ -180,6 +180,75 @@ TEST_CASE("SA malformed: each class with its errc, field and offset") {
     }
 }
 
+namespace {
+// sa_view::decode as a walk with the public cursors (what it was before it became one flat loop):
+// the reference the flat walk must agree with, error for error.
+status sa_walk_with_cursors(bytes_view body, std::size_t base) {
+    if (body.empty()) return error{errc::length_too_small, "sa.proposals", base};
+    proposal_cursor pc{body, base};
+    proposal_view p;
+    while (!pc.done()) {
+        if (status s = pc.next(p); !s) return s;
+        if (p.num_transforms == 0 || p.transforms.empty())
+            return error{errc::length_too_small, "proposal.num_transforms", p.transforms_offset - p.spi.size() - 1};
+        transform_cursor tc = p.transform_list();
+        std::size_t n = 0;
+        transform_view t;
+        attribute_view a;
+        while (!tc.done()) {
+            if (status s = tc.next(t); !s) return s;
+            ++n;
+            attribute_cursor ac = t.attribute_list();
+            while (!ac.done())
+                if (status s = ac.next(a); !s) return s;
+        }
+        if (n != p.num_transforms)
+            return error{errc::length_mismatch, "proposal.num_transforms", p.transforms_offset - p.spi.size() - 1};
+    }
+    return {};
+}
+}  // namespace
+
+TEST_CASE("SA: the flat validation agrees with a walk by the cursors on mutated and random bodies") {
+    // Two proposals (IKE with a TLV and a TV attribute; ESP with a 4-byte SPI), then byte flips,
+    // truncations, extensions and random bodies: same verdict, errc, field and offset.
+    const auto good = unhex(
+        "02 00 002a 01 01 00 03 03 00 000c 01 00 0014 800e0100 03 00 000e 02 00 0005 0003 0002 aa bb"
+        "00 00 0008 06 00 0024"
+        "00 00 0014 02 03 04 01 c0ffee01 00 00 0008 01 00 000c");
+    REQUIRE(sa_view::decode(view(good), 40).has_value());
+    std::uint64_t x = 0x9e3779b97f4a7c15u;
+    const auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    std::size_t rejected = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::vector<std::byte> d = good;
+        const std::uint64_t r = next();
+        switch (r % 4) {
+            case 0: d[next() % d.size()] ^= std::byte{static_cast<unsigned char>(1u << (next() % 8))}; break;
+            case 1: d[next() % d.size()] = std::byte{static_cast<unsigned char>(next())}; break;
+            case 2: d.resize(next() % d.size()); break;
+            default:
+                d.resize(next() % 64);
+                for (auto& b : d) b = std::byte{static_cast<unsigned char>(next() % 4 == 0 ? next() : next() % 16)};
+        }
+        const auto flat = sa_view::decode(view(d), 40);
+        const status walk = sa_walk_with_cursors(view(d), 40);
+        REQUIRE(flat.has_value() == walk.ok());
+        if (!walk.ok()) {
+            ++rejected;
+            REQUIRE(flat.code() == walk.code());
+            REQUIRE(f(flat.error()) == f(walk.error()));
+            REQUIRE(flat.error().offset == walk.error().offset);
+        }
+    }
+    CHECK(rejected > 1000);  // the mutations reach the error paths, not only valid bodies
+}
+
 TEST_CASE("SA: ESP proposal with a 4-byte SPI and TLV attributes round-trip") {
     auto d = unhex("00 00 0018 01 03 04 01 c0ffee01 00 00 000c 01 00 000c 7777 0000");
     auto sa = sa_view::decode(view(d));

@@ -224,16 +224,17 @@ TEST_CASE("SA: the flat validation agrees with a walk by the cursors on mutated 
         x ^= x << 17;
         return x;
     };
+    const auto below = [&next](std::size_t n) { return static_cast<std::size_t>(next() % n); };
     std::size_t rejected = 0;
     for (int i = 0; i < 20000; ++i) {
         std::vector<std::byte> d = good;
         const std::uint64_t r = next();
         switch (r % 4) {
-            case 0: d[next() % d.size()] ^= std::byte{static_cast<unsigned char>(1u << (next() % 8))}; break;
-            case 1: d[next() % d.size()] = std::byte{static_cast<unsigned char>(next())}; break;
-            case 2: d.resize(next() % d.size()); break;
+            case 0: d[below(d.size())] ^= std::byte{static_cast<unsigned char>(1u << below(8))}; break;
+            case 1: d[below(d.size())] = std::byte{static_cast<unsigned char>(next())}; break;
+            case 2: d.resize(below(d.size())); break;
             default:
-                d.resize(next() % 64);
+                d.resize(below(64));
                 for (auto& b : d) b = std::byte{static_cast<unsigned char>(next() % 4 == 0 ? next() : next() % 16)};
         }
         const auto flat = sa_view::decode(view(d), 40);

@@ -58,6 +58,23 @@ struct ike_sa {
         h.message_id = mid;
         return h;
     }
+    // The SK message of this SA that carries the inner chain built in ib (RFC 7296 §3.14), and
+    // sending it (sealed, or as SKF fragments, with the non-ESP marker on port 4500): the one
+    // way every helper sends.
+    result<wire::protected_message> message(inner_builder& ib, wire::exchange_type ex, std::uint32_t mid,
+                                            bool response) const noexcept {
+        auto chain = ib.finish();
+        if (!chain) return chain.error();
+        wire::protected_message m;
+        m.header = header(ex, mid, response);
+        m.first_inner = ib.first();
+        m.inner = *chain;
+        return m;
+    }
+    template <policy::Rng R>
+    result<outgoing> send(const wire::protected_message& m, R& rng, out_buffer out) const noexcept {
+        return send_protected<cipher>(send_keys(), m, frag, rng, out);
+    }
     // What a message from the peer must look like.
     expected_header expect(wire::exchange_type ex, std::uint32_t mid, bool response) const noexcept {
         return expected_header{ex, mid, response, !original_initiator, spi_i, spi_r};

@@ -105,13 +105,9 @@ public:
         if (status s = check_items(items); !s) return s.error();
         inner_builder ib{inner_area()};
         ib.add(items);
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message m;
-        m.header = sa.header(wire::exchange_type::informational, mid, response);
-        m.first_inner = ib.first();
-        m.inner = *chain;
-        return send_protected<cipher>(sa.send_keys(), m, sa.frag, rng, out);
+        auto m = sa.message(ib, wire::exchange_type::informational, mid, response);
+        if (!m) return m.error();
+        return sa.send(*m, rng, out);
     }
 
     // true: a whole message was authenticated and its payloads decoded into got.

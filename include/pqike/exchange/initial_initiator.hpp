@@ -341,15 +341,11 @@ private:
         }
         if (c_.step_has_ppk()) offer_ppks(ib, c_.cfg.ppk, *c_.sa.keys);  // RFC 9867: in the last one
         ib.add(c_.cfg.extra.ike_intermediate);
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message m;
-        m.header = c_.sa.header(wire::exchange_type::ike_intermediate, c_.mid, false);
-        m.first_inner = ib.first();
-        m.inner = *chain;
-        auto o = send_protected<cipher>(c_.sa.send_keys(), m, c_.sa.frag, rng, out);
+        auto m = c_.sa.message(ib, wire::exchange_type::ike_intermediate, c_.mid, false);
+        if (!m) return m.error();
+        auto o = c_.sa.send(*m, rng, out);
         if (!o) return o.error();
-        if (status st = c_.fold_int_auth(keys::int_auth_sender::initiator, m); !st) return st.error();
+        if (status st = c_.fold_int_auth(keys::int_auth_sender::initiator, *m); !st) return st.error();
         return o;
     }
 
@@ -452,13 +448,9 @@ private:
             ib.add(wire::payload_type::tsr, cfg.ts_r);
         }
         ib.add(cfg.extra.ike_auth);
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message m;
-        m.header = c_.sa.header(wire::exchange_type::ike_auth, c_.mid, false);
-        m.first_inner = ib.first();
-        m.inner = *chain;
-        auto o = send_protected<cipher>(c_.sa.send_keys(), m, c_.sa.frag, rng, out);
+        auto m = c_.sa.message(ib, wire::exchange_type::ike_auth, c_.mid, false);
+        if (!m) return m.error();
+        auto o = c_.sa.send(*m, rng, out);
         if (!o) return o.error();
         auth.sign.reset();  // spent
         auth.no_ppk.reset();

@@ -161,13 +161,9 @@ private:
                                       out_buffer out) noexcept {
         inner_builder ib{inner_area()};
         ib.notify(static_cast<wire::notify_type>(type));
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message m;
-        m.header = c_.sa.header(ex, c_.mid, true);
-        m.first_inner = ib.first();
-        m.inner = *chain;
-        auto o = send_protected<cipher>(c_.sa.send_keys(), m, c_.sa.frag, rng, out);
+        auto m = c_.sa.message(ib, ex, c_.mid, true);
+        if (!m) return m.error();
+        auto o = c_.sa.send(*m, rng, out);
         if (!o) return o.error();
         o->refused = why;
         enter<failed_state>();
@@ -432,16 +428,12 @@ private:
         std::array<std::byte, 64> a_req{};
         auto ap = wire::int_auth_a_p(m, a_req);
         if (!ap) return ap.error();
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message rm;
-        rm.header = c_.sa.header(ex, c_.mid, true);
-        rm.first_inner = ib.first();
-        rm.inner = *chain;
-        auto o = send_protected<cipher>(c_.sa.send_keys(), rm, c_.sa.frag, rng, out);
+        auto rm = c_.sa.message(ib, ex, c_.mid, true);
+        if (!rm) return rm.error();
+        auto o = c_.sa.send(*rm, rng, out);
         if (!o) return o.error();
         c_.int_auth.add(keys::int_auth_sender::initiator, *c_.sa.keys, ap->a, ap->p);
-        if (status s = c_.fold_int_auth(keys::int_auth_sender::responder, rm); !s) return s.error();
+        if (status s = c_.fold_int_auth(keys::int_auth_sender::responder, *rm); !s) return s.error();
         c_.sa.keys.emplace(*next);
         c_.ppk_index = chosen;
         ++c_.step;
@@ -546,13 +538,9 @@ private:
             ib.notify(static_cast<wire::notify_type>(child_refusal));
         }
         ib.add(c_.cfg.extra.ike_auth);
-        auto chain = ib.finish();
-        if (!chain) return spent(chain.error());
-        wire::protected_message rm;
-        rm.header = c_.sa.header(ex, c_.mid, true);
-        rm.first_inner = ib.first();
-        rm.inner = *chain;
-        auto o = send_protected<cipher>(c_.sa.send_keys(), rm, c_.sa.frag, rng, out);
+        auto rm = c_.sa.message(ib, ex, c_.mid, true);
+        if (!rm) return spent(rm.error());
+        auto o = c_.sa.send(*rm, rng, out);
         if (!o) return spent(o.error());
         c_.peer_id = peer_id;
         c_.child = child;

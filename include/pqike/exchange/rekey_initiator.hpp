@@ -196,13 +196,9 @@ private:
     // The request built in `ib`, sent under the SA's next Message ID, which this exchange now uses.
     template <policy::Rng R>
     result<outgoing> send_request(wire::exchange_type ex, inner_builder& ib, R& rng, out_buffer out) noexcept {
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message m;
-        m.header = c_.sa.header(ex, c_.sa.next_request_id, false);
-        m.first_inner = ib.first();
-        m.inner = *chain;
-        auto o = send_protected<cipher>(c_.sa.send_keys(), m, c_.sa.frag, rng, out);
+        auto m = c_.sa.message(ib, ex, c_.sa.next_request_id, false);
+        if (!m) return m.error();
+        auto o = c_.sa.send(*m, rng, out);
         if (!o) return o.error();
         c_.mid = c_.sa.next_request_id;
         return o;

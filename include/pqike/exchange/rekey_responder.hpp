@@ -125,13 +125,9 @@ private:
                             R& rng, out_buffer out) noexcept {
         inner_builder ib{inner_area()};
         ib.notify(static_cast<wire::notify_type>(type), data);
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message m;
-        m.header = c_.sa.header(ex, c_.sa.next_peer_id, true);
-        m.first_inner = ib.first();
-        m.inner = *chain;
-        auto o = send_protected<cipher>(c_.sa.send_keys(), m, c_.sa.frag, rng, out);
+        auto m = c_.sa.message(ib, ex, c_.sa.next_peer_id, true);
+        if (!m) return m.error();
+        auto o = c_.sa.send(*m, rng, out);
         if (!o) return o.error();
         o->refused = why;
         ++c_.sa.next_peer_id;
@@ -271,19 +267,15 @@ private:
             wire::ppk_identity_notify{true, c_.cfg.ppk.keys[ppk].id}.encode(ib.out());
         }
         ib.add(c_.cfg.extra.create_child_sa);
-        auto chain = ib.finish();
-        if (!chain) return chain.error();
-        wire::protected_message rm;
-        rm.header = c_.sa.header(ex, c_.sa.next_peer_id, true);
-        rm.first_inner = ib.first();
-        rm.inner = *chain;
+        auto rm = c_.sa.message(ib, ex, c_.sa.next_peer_id, true);
+        if (!rm) return rm.error();
         // Commit what the response depends on before the receive buffer could be reused.
         (void)c_.ni.assign(req.ni);
         (void)c_.nr.assign(bytes_view{nr.data(), c_.cfg.nonce_size});
         secure_zeroize(mut_bytes{nr});
         (void)c_.peer_spi.assign(neg.peer_spi_view());
         (void)c_.our_spi.assign(bytes_view{spi.data(), spi_len});
-        auto o = send_protected<cipher>(c_.sa.send_keys(), rm, c_.sa.frag, rng, out);
+        auto o = c_.sa.send(*rm, rng, out);
         if (!o) return o.error();
         c_.negotiated = neg;
         c_.plan = plan;
@@ -329,13 +321,9 @@ private:
         wire::encode_ke(ib.out(), static_cast<wire::ke_method>(method), resp->data());
         if (more) ib.notify(wire::notify_type::additional_key_exchange, next_link.view());
         ib.add(c_.cfg.extra.ike_followup_ke);
-        auto chain = ib.finish();
-        wire::protected_message rm;
-        rm.header = c_.sa.header(ex, c_.sa.next_peer_id, true);
-        rm.first_inner = ib.first();
-        rm.inner = chain ? *chain : bytes_view{};
-        auto o = chain ? send_protected<cipher>(c_.sa.send_keys(), rm, c_.sa.frag, rng, out)
-                       : result<outgoing>{chain.error()};
+        auto rm = c_.sa.message(ib, ex, c_.sa.next_peer_id, true);
+        if (!rm) return rm.error();  // nothing changed
+        auto o = c_.sa.send(*rm, rng, out);
         if (!o) return o.error();  // nothing changed
         (void)c_.secrets[c_.n_secrets++].assign(resp->shared.view());
         ++c_.step;
